@@ -1,0 +1,1 @@
+"""Adapters: the Google Workspace backend and the embedded local backend."""

@@ -1,0 +1,243 @@
+"""The program spreadsheet over the Sheets API v4 (through gspread's low-level client).
+
+Every method makes a small, fixed number of calls whatever the number of rows: a whole tab is
+read with one ``values.batchGet`` and all cell writes of an upsert go in one
+``values.batchUpdate`` with ``valueInputOption=RAW`` (an answer such as ``=IMPORTXML(...)``
+stays text). Rows are found by their id column at write time, never by position.
+
+REST reference: https://developers.google.com/sheets/api/reference/rest
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
+
+import gspread
+from gspread.exceptions import APIError
+
+from microintern.adapters.google.transport import Retry, to_backend_error
+from microintern.domain.records import Cell, Record
+from microintern.errors import BackendError
+from microintern.ports import UpsertResult
+
+T = TypeVar("T")
+
+READ_PARAMS = {
+    "valueRenderOption": "UNFORMATTED_VALUE",
+    "dateTimeRenderOption": "FORMATTED_STRING",
+    "majorDimension": "ROWS",
+}
+GROW_ROWS = 1000  # rows added at a time when a tab fills up: one call per thousand appends
+
+
+def quote(tab: str) -> str:
+    """A tab name quoted for A1 notation (``'` doubled inside)."""
+    return "'" + tab.replace("'", "''") + "'"
+
+
+def column_letter(index: int) -> str:
+    """The A1 column letters of a zero-based column index (0 → A, 26 → AA)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def _runs(columns: Sequence[int]) -> list[list[int]]:
+    """Split sorted column indexes into runs of neighbours (one A1 range per run)."""
+    runs: list[list[int]] = []
+    for col in sorted(columns):
+        if runs and runs[-1][-1] == col - 1:
+            runs[-1].append(col)
+        else:
+            runs.append([col])
+    return runs
+
+
+def _records(values: list[list[Any]]) -> list[Record]:
+    if not values:
+        return []
+    header = [str(h).strip() if h is not None else "" for h in values[0]]
+    records: list[Record] = []
+    for row in values[1:]:
+        if all(v in ("", None) for v in row):
+            continue
+        record: Record = {}
+        for i, name in enumerate(header):
+            if name:
+                value = row[i] if i < len(row) else None
+                record[name] = None if value == "" else value
+        records.append(record)
+    return records
+
+
+class GoogleSheetsRoster:
+    """The :class:`~microintern.ports.Roster` port on a Google spreadsheet."""
+
+    def __init__(self, http: gspread.HTTPClient, spreadsheet_id: str, *,
+                 retry: Retry | None = None) -> None:
+        self._http = http
+        self._id = spreadsheet_id
+        self._retry = retry or Retry()
+        self._grid: dict[str, dict[str, int]] | None = None  # title -> sheetId, rows, columns
+
+    def _call(self, what: str, fn: Callable[[], T]) -> T:
+        def once() -> T:
+            try:
+                return fn()
+            except APIError as exc:
+                response = exc.response
+                raise to_backend_error(response.status_code, response.content, what,
+                                       response.headers.get("Retry-After")) from None
+            except OSError as exc:
+                raise BackendError(f"{what}: {exc}", retryable=True) from None
+
+        return self._retry.run(once)
+
+    def _load_grid(self) -> dict[str, dict[str, int]]:
+        if self._grid is None:
+            meta = self._call("spreadsheets.get", lambda: self._http.fetch_sheet_metadata(
+                self._id, params={"includeGridData": "false",
+                                  "fields": "sheets.properties"}))
+            self._grid = {}
+            for sheet in meta.get("sheets", []):
+                props = sheet["properties"]
+                grid = props.get("gridProperties", {})
+                self._grid[props["title"]] = {
+                    "sheetId": props["sheetId"],
+                    "rows": grid.get("rowCount", 1000),
+                    "columns": grid.get("columnCount", 26),
+                }
+        return self._grid
+
+    def _batch_get(self, ranges: list[str]) -> list[list[list[Any]]]:
+        reply = self._call("values.batchGet", lambda: self._http.values_batch_get(
+            self._id, ranges, params=READ_PARAMS))
+        return [vr.get("values", []) for vr in reply.get("valueRanges", [])]
+
+    def _write(self, data: list[dict[str, Any]]) -> None:
+        if data:
+            body = {"valueInputOption": "RAW", "data": data}
+            self._call("values.batchUpdate", lambda: self._http.values_batch_update(self._id, body))
+
+    def ensure_tabs(self, layout: Mapping[str, Sequence[str]]) -> None:
+        """Create missing tabs (header frozen) and append missing headers; data is untouched."""
+        grid = self._load_grid()
+        missing = [tab for tab in layout if tab not in grid]
+        if missing:
+            requests = [{"addSheet": {"properties": {
+                "title": tab,
+                "gridProperties": {"rowCount": GROW_ROWS,
+                                   "columnCount": max(26, len(layout[tab]) + 10),
+                                   "frozenRowCount": 1},
+            }}} for tab in missing]
+            reply = self._call("spreadsheets.batchUpdate", lambda: self._http.batch_update(
+                self._id, {"requests": requests}))
+            for answer in reply.get("replies", []):
+                props = answer["addSheet"]["properties"]
+                grid_props = props.get("gridProperties", {})
+                grid[props["title"]] = {"sheetId": props["sheetId"],
+                                        "rows": grid_props.get("rowCount", GROW_ROWS),
+                                        "columns": grid_props.get("columnCount", 26)}
+        tabs = list(layout)
+        headers = self._batch_get([f"{quote(tab)}!1:1" for tab in tabs])
+        data: list[dict[str, Any]] = []
+        for tab, rows in zip(tabs, headers, strict=True):
+            current = [str(h) for h in (rows[0] if rows else [])]
+            new = [h for h in layout[tab] if h not in current]
+            if new:
+                self._grow(tab, columns=len(current) + len(new))
+                start = column_letter(len(current))
+                data.append({"range": f"{quote(tab)}!{start}1", "values": [new]})
+        self._write(data)
+
+    def read_tabs(self, tabs: Sequence[str]) -> dict[str, list[Record]]:
+        """Read whole tabs with one ``values.batchGet``; tabs that do not exist read empty."""
+        if self._grid is not None:
+            present = [t for t in tabs if t in self._grid]
+        else:
+            try:
+                values = self._batch_get([quote(t) for t in tabs])
+                return {t: _records(v) for t, v in zip(tabs, values, strict=True)}
+            except BackendError as exc:
+                if exc.code != 400:
+                    raise
+                present = [t for t in tabs if t in self._load_grid()]
+        values = self._batch_get([quote(t) for t in present]) if present else []
+        found = {t: _records(v) for t, v in zip(present, values, strict=True)}
+        return {t: found.get(t, []) for t in tabs}
+
+    def _grow(self, tab: str, *, rows: int = 0, columns: int = 0) -> None:
+        """Add grid rows/columns when a write would pass the tab's edge (Sheets rejects it)."""
+        grid = self._load_grid()
+        if tab not in grid:
+            raise BackendError(f"the spreadsheet has no tab {tab!r}: run `microintern init`")
+        size = grid[tab]
+        requests = []
+        if rows > size["rows"]:
+            extra = rows - size["rows"] + GROW_ROWS
+            requests.append({"appendDimension": {"sheetId": size["sheetId"], "dimension": "ROWS",
+                                                 "length": extra}})
+            size["rows"] += extra
+        if columns > size["columns"]:
+            extra = columns - size["columns"] + 10
+            requests.append({"appendDimension": {"sheetId": size["sheetId"],
+                                                 "dimension": "COLUMNS", "length": extra}})
+            size["columns"] += extra
+        if requests:
+            self._call("spreadsheets.batchUpdate", lambda: self._http.batch_update(
+                self._id, {"requests": requests}))
+
+    def upsert(self, tab: str, key_column: str, rows: Sequence[Record]) -> UpsertResult:
+        """Update rows found by ``key_column`` cell by cell; add unknown keys at the bottom.
+
+        The tab is re-read just before writing so rows the coordinator sorted or inserted
+        since the last read are found where they are now.
+        """
+        if not rows:
+            return UpsertResult(0, 0)
+        values = self._batch_get([quote(tab)])[0]
+        header = [str(h) for h in (values[0] if values else [])]
+        for row in rows:
+            for name in row:
+                if name not in header:
+                    header.append(name)
+        if key_column not in header:
+            header.insert(0, key_column)
+        position = {name: i for i, name in enumerate(header)}
+        key_index = position[key_column]
+        where: dict[str, int] = {}
+        for number, existing in enumerate(values[1:], start=2):
+            if key_index < len(existing) and existing[key_index] not in ("", None):
+                where.setdefault(str(existing[key_index]), number)
+        last = len(values)
+        data: list[dict[str, Any]] = []
+        old_width = len(values[0]) if values else 0
+        if len(header) > old_width:
+            data.append({"range": f"{quote(tab)}!{column_letter(old_width)}1",
+                         "values": [header[old_width:]]})
+        updated = appended = 0
+        for row in rows:
+            key = str(row[key_column])
+            cells = {position[name]: _cell(value) for name, value in row.items()}
+            if key in where:
+                number = where[key]
+                updated += 1
+            else:
+                last += 1
+                number = where[key] = last
+                appended += 1
+            for run in _runs(list(cells)):
+                a1 = f"{quote(tab)}!{column_letter(run[0])}{number}:{column_letter(run[-1])}{number}"
+                data.append({"range": a1, "values": [[cells[c] for c in run]]})
+        self._grow(tab, rows=last, columns=len(header))
+        self._write(data)
+        return UpsertResult(updated, appended)
+
+
+def _cell(value: Cell) -> Cell:
+    # None clears a cell; everything else goes in as given (RAW keeps text as text).
+    return "" if value is None else value

@@ -1,0 +1,167 @@
+"""The one module that talks HTTP to Google: service objects, routing, retries, errors.
+
+Routing: one base URL (``MICROINTERN_GOOGLE_ENDPOINT`` or ``google.endpoint``) replaces the
+host of every Google API. googleapiclient takes it as ``api_endpoint`` plus each service's
+``servicePath``; gspread's URLs are constants, so its requests go through a session that
+rewrites them.
+
+Retries: only idempotent calls are retried (reads, cell-targeted writes, event inserts with
+a client-chosen id), with exponential backoff that honours ``Retry-After``. A send is never
+retried here: its outcome is reconciled by the outbox protocol instead.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import gspread
+import httplib2
+from google.auth.credentials import Credentials
+from google.auth.transport.requests import AuthorizedSession
+from google_auth_httplib2 import AuthorizedHttp
+from googleapiclient.discovery import build
+from googleapiclient.discovery_cache import get_static_doc
+from googleapiclient.errors import HttpError
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
+
+from microintern.errors import BackendError
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+GOOGLE_HOSTS = ("https://sheets.googleapis.com", "https://www.googleapis.com")
+RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
+RATE_LIMIT_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
+
+
+def _reason(content: bytes | str | None) -> tuple[str, str]:
+    """The (reason, message) of a Google error body, empty strings when absent."""
+    try:
+        error = json.loads(content or b"{}").get("error", {})
+    except (ValueError, AttributeError):
+        return "", ""
+    if not isinstance(error, dict):
+        return str(error), ""
+    details = error.get("errors") or [{}]
+    return str(details[0].get("reason", "")), str(error.get("message", ""))
+
+
+def to_backend_error(status: int, content: bytes | str | None, what: str,
+                     retry_after: str | None = None) -> BackendError:
+    """A :class:`BackendError` from a Google error response, marked retryable where it is."""
+    reason, message = _reason(content)
+    retryable = status in RETRYABLE_STATUS or (status == 403 and reason in RATE_LIMIT_REASONS)
+    return BackendError(
+        f"{what}: HTTP {status} {reason} {message}".strip(),
+        code=status,
+        retryable=retryable,
+        retry_after=float(retry_after) if retry_after and retry_after.isdigit() else None,
+    )
+
+
+def _wait(state: RetryCallState) -> float:
+    error = state.outcome.exception() if state.outcome else None
+    after = getattr(error, "retry_after", None)
+    backoff = wait_exponential_jitter(initial=1, max=32)(state)
+    return max(float(after), backoff) if after is not None else backoff
+
+
+def _should_retry(exc: BaseException) -> bool:
+    return isinstance(exc, BackendError) and exc.retryable
+
+
+class Retry:
+    """The retry policy for idempotent calls; ``sleep`` is injectable for tests."""
+
+    def __init__(self, attempts: int = 5, sleep: Callable[[float], None] | None = None) -> None:
+        self.attempts = attempts
+        self.sleep = sleep
+
+    def run(self, fn: Callable[[], T]) -> T:
+        """Call ``fn`` until it succeeds or fails for good."""
+        kwargs: dict[str, Any] = {}
+        if self.sleep is not None:
+            kwargs["sleep"] = self.sleep
+        retrying = Retrying(
+            retry=retry_if_exception(_should_retry),
+            wait=_wait,
+            stop=stop_after_attempt(self.attempts),
+            reraise=True,
+            before_sleep=lambda s: log.warning(
+                "Google call failed (%s); retry %d", s.outcome.exception() if s.outcome else "?",
+                s.attempt_number,
+            ),
+            **kwargs,
+        )
+        return retrying(fn)
+
+
+def execute(request: Any, what: str, *, retry: Retry | None) -> Any:
+    """Execute a googleapiclient request; ``retry=None`` for calls that must not repeat."""
+
+    def once() -> Any:
+        try:
+            # num_retries=0: googleapiclient's own retries repeat sends too.
+            return request.execute(num_retries=0)
+        except HttpError as exc:
+            raise to_backend_error(exc.resp.status, exc.content, what,
+                                   exc.resp.get("retry-after")) from None
+        except (OSError, httplib2.HttpLib2Error) as exc:
+            raise BackendError(f"{what}: {type(exc).__name__}: {exc}", retryable=True) from None
+
+    return retry.run(once) if retry is not None else once()
+
+
+class _RoutedSession(AuthorizedSession):
+    """An authorized requests session that sends gspread's fixed Google URLs to ``endpoint``."""
+
+    def __init__(self, credentials: Credentials, endpoint: str | None) -> None:
+        super().__init__(credentials)
+        self._endpoint = endpoint
+
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        """Rewrite the Google host to the configured endpoint, then send."""
+        if self._endpoint:
+            for host in GOOGLE_HOSTS:
+                if url.startswith(host):
+                    url = self._endpoint + url[len(host):]
+                    break
+        return super().request(method, url, *args, **kwargs)
+
+
+class GoogleTransport:
+    """Builds API clients that share credentials, timeout and endpoint routing."""
+
+    def __init__(self, credentials: Credentials, *, endpoint: str | None = None,
+                 timeout: float = 60.0) -> None:
+        self.credentials = credentials
+        self.endpoint = endpoint.rstrip("/") if endpoint else None
+        self.timeout = timeout
+
+    def service(self, name: str, version: str) -> Any:
+        """A googleapiclient service built from the discovery document shipped with the library."""
+        document = get_static_doc(name, version)
+        if document is None:
+            raise BackendError(f"no discovery document for {name} {version}")
+        options = None
+        if self.endpoint:
+            service_path = json.loads(document).get("servicePath", "")
+            options = {"api_endpoint": f"{self.endpoint}/{service_path}"}
+        http = AuthorizedHttp(self.credentials, http=httplib2.Http(timeout=self.timeout))
+        return build(name, version, http=http, static_discovery=True, client_options=options)
+
+    def sheets_http(self) -> gspread.HTTPClient:
+        """gspread's low-level client (one method per REST call), routed and timed out."""
+        client = gspread.HTTPClient(auth=None, session=_RoutedSession(self.credentials, self.endpoint))  # type: ignore[arg-type]
+        client.set_timeout(self.timeout)
+        return client

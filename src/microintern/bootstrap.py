@@ -1,0 +1,117 @@
+"""Wiring: the one place that picks adapters. Nothing else imports an adapter."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+
+from jinja2 import FileSystemLoader
+
+from microintern.config import Backend, GoogleAuth, ProgramConfig
+from microintern.domain.letters import LetterRenderer, make_environment
+from microintern.steps.context import Ports, StepContext
+
+ENDPOINT_VARIABLE = "MICROINTERN_GOOGLE_ENDPOINT"
+LOCAL_APPLICATION_FORM = "applications"
+
+
+def google_endpoint(config: ProgramConfig, env: Mapping[str, str] = os.environ) -> str | None:
+    """The base URL every Google call goes to, if rerouted (environment wins over config)."""
+    return env.get(ENDPOINT_VARIABLE) or config.google.endpoint
+
+
+def local_ports(config: ProgramConfig) -> Ports:
+    """The embedded local backend in ``local.folder``."""
+    from microintern.adapters.local import (
+        CsvFormSource,
+        IcsCalendar,
+        LocalMeetRooms,
+        LocalOutbox,
+        LocalWorkbook,
+    )
+
+    folder = config.resolve(config.local.folder)
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    domain = config.sender.address.rsplit("@", 1)[-1]
+    return Ports(
+        roster=LocalWorkbook(folder / "program.xlsx"),
+        mailer=LocalOutbox(folder / "outbox", domain=domain),
+        forms=CsvFormSource(folder / "forms", time_zone=config.program.time_zone),
+        calendar=IcsCalendar(folder / "calendar"),
+        meet=LocalMeetRooms(folder / "meet"),
+    )
+
+
+def google_ports(config: ProgramConfig, env: Mapping[str, str] = os.environ) -> Ports:
+    """The Google Workspace backend."""
+    from microintern.adapters.google import auth, scopes
+    from microintern.adapters.google.calendar import GoogleCalendar
+    from microintern.adapters.google.forms import GoogleFormSource
+    from microintern.adapters.google.gmail import GmailMailer
+    from microintern.adapters.google.meet import GoogleMeetRooms
+    from microintern.adapters.google.sheets import GoogleSheetsRoster
+    from microintern.adapters.google.transport import GoogleTransport
+
+    google = config.google
+    if google.auth is GoogleAuth.SERVICE_ACCOUNT:
+        assert google.delegated_user is not None  # checked when the config was loaded
+        credentials = auth.service_account_credentials(
+            config.resolve(google.credentials_file), subject=google.delegated_user,
+            scopes=scopes.ALL)
+    else:
+        credentials = auth.user_credentials_from_token(
+            config.resolve(google.token_file), scopes=scopes.ALL)
+    transport = GoogleTransport(credentials, endpoint=google_endpoint(config, env),
+                                timeout=google.timeout_seconds)
+    assert google.spreadsheet_id is not None  # checked when the config was loaded
+    domain = config.sender.address.rsplit("@", 1)[-1]
+    return Ports(
+        roster=GoogleSheetsRoster(transport.sheets_http(), google.spreadsheet_id),
+        mailer=GmailMailer(transport.service("gmail", "v1"), domain=domain),
+        forms=GoogleFormSource(transport.service("forms", "v1")),
+        calendar=GoogleCalendar(transport.service("calendar", "v3")),
+        meet=GoogleMeetRooms(transport.service("meet", "v2")),
+    )
+
+
+def build_ports(config: ProgramConfig, env: Mapping[str, str] = os.environ) -> Ports:
+    """The adapters the config asks for."""
+    if config.backend is Backend.GOOGLE:
+        return google_ports(config, env)
+    return local_ports(config)
+
+
+def letter_renderer(config: ProgramConfig) -> LetterRenderer:
+    """Letters from the config's templates folder."""
+    loader = FileSystemLoader(str(config.resolve(config.templates_folder)))
+    return LetterRenderer(make_environment(loader),
+                          default_language=config.program.default_language)
+
+
+def application_form_id(config: ProgramConfig) -> str | None:
+    """The form the applications come from (None until one is set up on Google)."""
+    if config.backend is Backend.LOCAL:
+        return LOCAL_APPLICATION_FORM
+    return config.google.application_form_id
+
+
+def lock_path(config: ProgramConfig) -> Path:
+    """The run lock: beside the local data, or in the user's state folder for Google."""
+    if config.backend is Backend.LOCAL:
+        return config.resolve(config.local.folder) / ".microintern.lock"
+    state = Path(os.environ.get("XDG_STATE_HOME", "~/.local/state")).expanduser()
+    return state / "microintern" / f"{config.program.id}.lock"
+
+
+def step_context(config: ProgramConfig, now: datetime, *, ports: Ports | None = None,
+                 env: Mapping[str, str] = os.environ) -> StepContext:
+    """Everything a step needs, wired for ``config``."""
+    return StepContext(
+        config=config,
+        ports=ports or build_ports(config, env),
+        letters=letter_renderer(config),
+        now=now,
+        application_form_id=application_form_id(config),
+    )

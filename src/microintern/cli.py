@@ -1,0 +1,261 @@
+"""The command line: a thin Click layer over the steps.
+
+Each command maps microintern's errors to a one-paragraph message and an exit code:
+0 success (and "another run is active"), 1 a step or backend failed, 2 bad config or input.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from microintern import __version__
+from microintern.config import ProgramConfig, load_config
+from microintern.errors import MicrointernError, RunLocked
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+DEFAULT_CONFIG = "config/program.yaml"
+CONFIG_VARIABLE = "MICROINTERN_CONFIG"
+
+
+def _fail(message: str, code: int) -> None:
+    click.echo(f"microintern: {message}", err=True)
+    sys.exit(code)
+
+
+def handles_errors(fn: F) -> F:
+    """Turn microintern errors into a clean message and exit code, never a traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except RunLocked as exc:
+            click.echo(f"microintern: {exc}")
+            sys.exit(0)
+        except MicrointernError as exc:
+            _fail(str(exc), exc.exit_code)
+        except KeyboardInterrupt:
+            _fail("interrupted; rerun the same command to finish safely", 130)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def parse_now(value: str | None, config: ProgramConfig) -> datetime:
+    """``--now``: an ISO time (naive = program time zone), or the real current time."""
+    if not value:
+        return datetime.now(UTC).astimezone(config.zone)
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not an ISO date or time", param_hint="--now") from None
+    return parsed.replace(tzinfo=config.zone) if parsed.tzinfo is None else parsed
+
+
+class Obj:
+    """What the group passes to its commands."""
+
+    def __init__(self, config_path: Path) -> None:
+        self.config_path = config_path
+        self._config: ProgramConfig | None = None
+
+    @property
+    def config(self) -> ProgramConfig:
+        """The loaded, validated config."""
+        if self._config is None:
+            self._config = load_config(self.config_path)
+        return self._config
+
+
+now_option = click.option("--now", metavar="ISO",
+                          help="Act as if it were this time (naive = program time zone).")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", "config_path", type=click.Path(path_type=Path),
+              default=lambda: os.environ.get(CONFIG_VARIABLE, DEFAULT_CONFIG),
+              show_default=f"${CONFIG_VARIABLE} or {DEFAULT_CONFIG}",
+              help="The program config file.")
+@click.option("-v", "--verbose", count=True, help="More detail on stderr (-vv for debug).")
+@click.version_option(__version__, prog_name="microintern")
+@click.pass_context
+def cli(ctx: click.Context, config_path: Path, verbose: int) -> None:
+    """Run a district's micro-internship program on Google Workspace (or locally)."""
+    level = logging.WARNING - 10 * min(verbose, 2)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    ctx.obj = Obj(config_path)
+
+
+@cli.command("check-config")
+@click.pass_obj
+@handles_errors
+def check_config(obj: Obj) -> None:
+    """Validate the config file and summarise the program."""
+    config = obj.config
+    meetings = sum(len(s.meeting_starts()) for s in config.sessions)
+    click.echo(f"{obj.config_path}: OK")
+    click.echo(f"  {config.program.name} ({config.program.time_zone}), backend {config.backend}")
+    click.echo(f"  {len(config.partners)} partners, {len(config.sessions)} sessions, "
+               f"{meetings} meetings, {len(config.application.questions)} questions")
+    click.echo(f"  first meeting {config.first_meeting():%Y-%m-%d %H:%M}")
+
+
+@cli.command()
+@click.pass_obj
+@handles_errors
+def init(obj: Obj) -> None:
+    """Create or upgrade the program spreadsheet's tabs and headers (data is never touched)."""
+    from microintern.bootstrap import build_ports
+    from microintern.steps.setup import initialise
+
+    config = obj.config
+    tabs = initialise(config, build_ports(config).roster)
+    click.echo(f"program sheet ready: {', '.join(tabs)}")
+
+
+@cli.command()
+@now_option
+@click.option("--all", "show_all", is_flag=True, help="Show every session's steps, not only open ones.")
+@click.pass_obj
+@handles_errors
+def status(obj: Obj, now: str | None, show_all: bool) -> None:
+    """Show every step of the timeline: window, state, last run and counts."""
+    from microintern.bootstrap import step_context
+    from microintern.steps.runner import status as timeline_status
+    from microintern.steps.runner import timeline_rows
+
+    config = obj.config
+    ctx = step_context(config, parse_now(now, config))
+    statuses = timeline_status(ctx)
+    rows = timeline_rows(ctx, statuses)
+    click.echo(f"{config.program.name} — {ctx.now:%Y-%m-%d %H:%M %Z}")
+    click.echo(f"{'step':<34} {'opens':<16} {'closes':<16} {'state':<20} {'last run':<19} result")
+    for row in rows:
+        click.echo(f"{row['Key']!s:<34} {row['Opens']!s:<16} {row['Closes']!s:<16} "
+                   f"{row['State']!s:<20} {row['Last run'] or '-'!s:<19} {row['Result'] or ''}")
+    ctx.ports.roster.upsert("Timeline", "Key", rows)
+
+
+@cli.command("run-due")
+@now_option
+@click.pass_obj
+@handles_errors
+def run_due_command(obj: Obj, now: str | None) -> None:
+    """Run every due step once (safe to rerun; one run at a time). For cron."""
+    report = _run_due(obj.config, now)
+    click.echo(report.summary())
+    if not report.ok:
+        sys.exit(1)
+
+
+def _run_due(config: ProgramConfig, now: str | None) -> Any:
+    from microintern.bootstrap import lock_path, step_context
+    from microintern.steps.runner import locked, run_due
+
+    def action() -> Any:
+        return run_due(step_context(config, parse_now(now, config)))
+
+    return locked(lock_path(config), action)
+
+
+@cli.command("run")
+@click.argument("step")
+@now_option
+@click.pass_obj
+@handles_errors
+def run_one(obj: Obj, step: str, now: str | None) -> None:
+    """Run one step now, whatever its window (e.g. `microintern run applications`)."""
+    from microintern.bootstrap import lock_path, step_context
+    from microintern.domain.timeline import StepName
+    from microintern.steps.runner import AUTOMATED, RunReport, locked, occurrences
+
+    config = obj.config
+    try:
+        name = StepName(step)
+    except ValueError:
+        raise click.BadParameter(f"choose one of: {', '.join(s.value for s in AUTOMATED)}",
+                                 param_hint="STEP") from None
+    if name not in AUTOMATED:
+        raise click.BadParameter(f"{step} is not automated yet; "
+                                 f"automated: {', '.join(s.value for s in AUTOMATED)}")
+
+    def action() -> RunReport:
+        ctx = step_context(config, parse_now(now, config))
+        report = RunReport(ran=[], failed=[], now=ctx.now)
+        for occurrence in occurrences(ctx):
+            if occurrence.step.name is name:
+                report.ran.append((occurrence, AUTOMATED[name](ctx, occurrence)))
+        return report
+
+    click.echo(locked(lock_path(config), action).summary())
+
+
+@cli.command()
+@click.pass_obj
+@handles_errors
+def scheduler(obj: Obj) -> None:
+    """Run due steps now and then every day at schedule.run_at (program time), until stopped."""
+    from microintern.scheduler import serve
+
+    config = obj.config
+
+    def job() -> None:
+        try:
+            report = _run_due(config, None)
+        except RunLocked as exc:
+            click.echo(f"microintern: {exc}")
+            return
+        click.echo(report.summary())
+
+    click.echo(f"microintern scheduler: daily at {config.schedule.run_at:%H:%M} "
+               f"{config.program.time_zone}; Ctrl-C to stop")
+    serve(job, run_at=config.schedule.run_at, time_zone=config.program.time_zone)
+
+
+@cli.command()
+@click.pass_obj
+@handles_errors
+def login(obj: Obj) -> None:
+    """Sign in with the installed-app OAuth flow and save the token (mode 0600)."""
+    from microintern.adapters.google import auth, scopes
+
+    config = obj.config
+    saved = auth.login(config.resolve(config.google.credentials_file),
+                       config.resolve(config.google.token_file), scopes=scopes.ALL)
+    click.echo(f"signed in; token saved to {saved}")
+
+
+@cli.command("scopes")
+def scopes_command() -> None:
+    """List the Google OAuth scopes microintern needs, and why."""
+    from microintern.adapters.google.scopes import SCOPES
+
+    for scope, why in SCOPES.items():
+        click.echo(f"{scope}\n    {why}")
+
+
+@cli.command()
+@click.option("--out", type=click.Path(path_type=Path), default=Path("demo-output"),
+              show_default=True, help="Folder for everything the demo makes (wiped first).")
+@click.option("--seed", type=int, default=2027, show_default=True, help="Sample data seed.")
+@click.option("--applicants", type=int, default=48, show_default=True)
+@handles_errors
+def demo(out: Path, seed: int, applicants: int) -> None:
+    """Run the whole program timeline on the local backend with sample data, in simulated time."""
+    from microintern.demo import run_demo
+
+    run_demo(out, seed=seed, applicants=applicants, echo=click.echo)
+
+
+def main() -> None:
+    """Entry point of the ``microintern`` command."""
+    cli(prog_name="microintern")

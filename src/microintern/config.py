@@ -1,0 +1,482 @@
+"""The program config: one YAML file, typed and validated up front.
+
+Every problem in a file is reported at once, each with its key path, what was expected and what
+was found, so a coordinator fixes a file in one pass. Relative paths in the file are resolved
+against the folder the file lives in.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from email_validator import EmailNotValidError, validate_email
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from microintern.errors import ConfigError, ConfigProblem
+
+LANGUAGES = {"en": "English", "es": "Español"}
+
+
+def _email(value: str) -> str:
+    try:
+        return validate_email(value, check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise ValueError(f"an email address ({exc})") from exc
+
+
+def _zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError("an IANA time zone such as America/Los_Angeles") from exc
+    return value
+
+
+def _slug(value: str) -> str:
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]{1,40}", value):
+        raise ValueError("a short id of lowercase letters, digits and dashes (2-41 characters)")
+    return value
+
+
+def _local_time(value: datetime) -> datetime:
+    if value.tzinfo is not None:
+        raise ValueError("a local wall time without a UTC offset (it is read in program.time_zone)")
+    return value
+
+
+Email = Annotated[str, AfterValidator(_email)]
+Zone = Annotated[str, AfterValidator(_zone)]
+Slug = Annotated[str, AfterValidator(_slug)]
+LocalDateTime = Annotated[datetime, AfterValidator(_local_time)]
+Language = Literal["en", "es"]
+
+
+class _Model(BaseModel):
+    # A typo in a key is a problem to report, not a setting to ignore.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Person(_Model):
+    """Someone the program writes to: a coordinator, a teacher, a partner contact."""
+
+    name: str = Field(min_length=1)
+    email: Email
+
+
+class ProgramInfo(_Model):
+    """Who runs the program and where."""
+
+    id: Slug
+    name: str = Field(min_length=1)
+    district: str = Field(min_length=1)
+    time_zone: Zone
+    student_email_domain: str | None = None
+    languages: list[Language] = Field(default_factory=lambda: ["en"], min_length=1)
+    default_language: Language = "en"
+
+    @model_validator(mode="after")
+    def _default_language_offered(self) -> ProgramInfo:
+        if self.default_language not in self.languages:
+            raise ValueError(f"default_language {self.default_language!r} is not in languages")
+        return self
+
+
+class Sender(_Model):
+    """The address letters come from: the delegated user or one of its verified send-as aliases."""
+
+    address: Email
+    name: str = Field(min_length=1)
+    reply_to: Email | None = None
+
+
+class Backend(StrEnum):
+    """Where the program's data and mail live."""
+
+    LOCAL = "local"
+    GOOGLE = "google"
+
+
+class LocalSettings(_Model):
+    """The embedded local backend: a folder with a workbook, an outbox, calendars and CSVs."""
+
+    folder: Path = Path("../demo-output/local")
+
+
+class GoogleAuth(StrEnum):
+    """How microintern signs in to Google."""
+
+    SERVICE_ACCOUNT = "service_account"
+    OAUTH = "oauth"
+
+
+class GoogleSettings(_Model):
+    """Google Workspace ids and sign-in."""
+
+    auth: GoogleAuth = GoogleAuth.SERVICE_ACCOUNT
+    credentials_file: Path = Path("../credentials.json")
+    delegated_user: Email | None = None
+    token_file: Path = Path("~/.config/microintern/token.json")
+    endpoint: str | None = None
+    spreadsheet_id: str | None = None
+    application_form_id: str | None = None
+    calendar_id: str = "primary"
+    timeout_seconds: float = Field(default=60.0, gt=0, le=600)
+
+    @field_validator("endpoint")
+    @classmethod
+    def _endpoint_is_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"https?://[^\s/]+(:\d+)?/?", value):
+            raise ValueError("a base URL such as http://127.0.0.1:8080")
+        return value.rstrip("/") if value else value
+
+
+class ScheduleSettings(_Model):
+    """When unattended runs happen."""
+
+    run_at: time = time(6, 30)
+    catch_up: bool = True
+
+
+class MailSettings(_Model):
+    """Sending pace and who gets copied."""
+
+    per_minute: int = Field(default=60, ge=1, le=600)
+    daily_cap: int = Field(default=2000, ge=1, le=10000)
+    guardian_cc: bool = False
+
+
+class Partner(_Model):
+    """An industry partner organisation and its contact."""
+
+    id: Slug
+    organization: str = Field(min_length=1)
+    contact: Person
+    industry: str = Field(min_length=1)
+    website: str | None = None
+
+
+class Bounds(_Model):
+    """Group size bounds for a cohort."""
+
+    min: int = Field(default=4, ge=1)
+    max: int = Field(default=6, ge=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Bounds:
+        if self.min > self.max:
+            raise ValueError(f"min ({self.min}) must not exceed max ({self.max})")
+        return self
+
+
+class Weekly(_Model):
+    """A series of meetings: ``count`` meetings every ``every_days`` days from ``first``."""
+
+    first: LocalDateTime
+    count: int = Field(ge=1, le=52)
+    every_days: int = Field(default=7, ge=1, le=31)
+
+
+class Session(_Model):
+    """One micro-internship: a partner, a teacher, a group and its meeting times."""
+
+    id: Slug
+    title: str = Field(min_length=1)
+    partner: str
+    teacher: Person
+    industry: str | None = None
+    duration_minutes: int = Field(default=90, ge=15, le=480)
+    group_size: Bounds = Bounds()
+    meetings: list[LocalDateTime] = Field(default_factory=list)
+    weekly: Weekly | None = None
+    hours_target: float | None = Field(default=None, gt=0)
+    paid: bool = False
+
+    @model_validator(mode="after")
+    def _has_meetings(self) -> Session:
+        if not self.meetings and self.weekly is None:
+            raise ValueError("a session needs `meetings` (a list of local times) or `weekly`")
+        if self.meetings and self.weekly is not None:
+            raise ValueError("give either `meetings` or `weekly`, not both")
+        return self
+
+    def meeting_starts(self) -> list[datetime]:
+        """Every meeting's local start, in order (naive wall times in the program's zone)."""
+        if self.weekly is None:
+            return sorted(self.meetings)
+        step = timedelta(days=self.weekly.every_days)
+        # Wall-clock arithmetic on naive times: 16:00 stays 16:00 across a DST change.
+        return [self.weekly.first + i * step for i in range(self.weekly.count)]
+
+
+class QuestionKind(StrEnum):
+    """Kinds of application question, matching Google Forms item types."""
+
+    SHORT_TEXT = "short_text"
+    PARAGRAPH = "paragraph"
+    EMAIL = "email"
+    CHOICE = "choice"
+    CHECKBOXES = "checkboxes"
+    NUMBER = "number"
+
+
+class Question(_Model):
+    """One question of the student application form."""
+
+    key: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
+    title: str = Field(min_length=1)
+    kind: QuestionKind = QuestionKind.SHORT_TEXT
+    required: bool = False
+    options: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _options_match_kind(self) -> Question:
+        needs = self.kind in (QuestionKind.CHOICE, QuestionKind.CHECKBOXES)
+        if needs and not self.options:
+            raise ValueError(f"a {self.kind.value} question needs options")
+        if not needs and self.options:
+            raise ValueError(f"a {self.kind.value} question takes no options")
+        return self
+
+
+# The answers every step relies on; the application must ask for them.
+REQUIRED_QUESTION_KEYS = ("first_name", "last_name", "student_email")
+
+
+class Application(_Model):
+    """The student application: its questions and rules."""
+
+    form_title: str = Field(min_length=1)
+    deadline: LocalDateTime
+    eligible_grades: list[int] = Field(default_factory=lambda: [9, 10, 11, 12], min_length=1)
+    min_essay_words: int = Field(default=25, ge=0)
+    questions: list[Question] = Field(min_length=1)
+
+
+class Criterion(_Model):
+    """One weighted rubric criterion."""
+
+    key: str
+    label: str
+    weight: float = Field(ge=0, le=100)
+
+
+class Rubric(_Model):
+    """How applications are scored: weighted, explainable criteria."""
+
+    criteria: list[Criterion] = Field(min_length=1)
+
+
+class BadgeSettings(_Model):
+    """The badge students earn."""
+
+    name: str
+    description: str
+    criteria: str
+    min_attendance: float = Field(default=0.75, gt=0, le=1)
+
+
+class VideoSettings(_Model):
+    """How Meet spaces are set up."""
+
+    recording: Literal["never", "if_every_release_allows"] = "if_every_release_allows"
+    attendance_report: bool = True
+    moderation: bool = True
+
+
+class ProgramConfig(_Model):
+    """The whole program config file."""
+
+    program: ProgramInfo
+    coordinator: Person
+    sender: Sender
+    backend: Backend = Backend.LOCAL
+    local: LocalSettings = LocalSettings()
+    google: GoogleSettings = GoogleSettings()
+    schedule: ScheduleSettings = ScheduleSettings()
+    mail: MailSettings = MailSettings()
+    templates_folder: Path = Path("../templates")
+    partners: list[Partner] = Field(default_factory=list)
+    sessions: list[Session] = Field(min_length=1)
+    application: Application
+    rubric: Rubric
+    badge: BadgeSettings
+    video: VideoSettings = VideoSettings()
+
+    # Set by load_config: the folder relative paths are resolved against.
+    base_dir: Path = Path()
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The program's time zone."""
+        return ZoneInfo(self.program.time_zone)
+
+    def resolve(self, path: Path) -> Path:
+        """Resolve a path from the file against the config file's folder (and expand ``~``)."""
+        path = path.expanduser()
+        return path if path.is_absolute() else (self.base_dir / path).resolve()
+
+    def session(self, session_id: str) -> Session:
+        """The session with this id."""
+        for session in self.sessions:
+            if session.id == session_id:
+                return session
+        raise KeyError(session_id)
+
+    def first_meeting(self) -> datetime:
+        """The earliest meeting of the program (local wall time): the program's ``T``."""
+        return min(s.meeting_starts()[0] for s in self.sessions)
+
+
+def _describe(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _key_path(loc: Iterable[int | str]) -> str:
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif not part.startswith(("function-", "tagged-union")):
+            path += f".{part}" if path else str(part)
+    return path or "(top level)"
+
+
+_EXPECTATIONS = {
+    "missing": ("this key", "nothing"),
+    "extra_forbidden": ("no such key (check the spelling)", None),
+}
+
+
+def _problem(error: Any) -> ConfigProblem:
+    path = _key_path(error["loc"])
+    kind = error["type"]
+    found = "nothing" if kind == "missing" else _describe(error.get("input"))
+    if kind in _EXPECTATIONS:
+        expected, fixed_found = _EXPECTATIONS[kind]
+        return ConfigProblem(path, expected, fixed_found or found)
+    message = error["msg"]
+    for prefix in ("Value error, ", "Input should be ", "Assertion failed, "):
+        message = message.removeprefix(prefix)
+    return ConfigProblem(path, message, found)
+
+
+def _cross_checks(config: ProgramConfig) -> list[ConfigProblem]:
+    problems: list[ConfigProblem] = []
+
+    def unique(items: list[Any], attr: str, where: str) -> None:
+        seen: set[str] = set()
+        for i, item in enumerate(items):
+            value = getattr(item, attr)
+            if value in seen:
+                problems.append(ConfigProblem(f"{where}[{i}].{attr}", "a unique value", repr(value)))
+            seen.add(value)
+
+    unique(config.partners, "id", "partners")
+    unique(config.sessions, "id", "sessions")
+    unique(config.application.questions, "key", "application.questions")
+    unique(config.application.questions, "title", "application.questions")
+    unique(config.rubric.criteria, "key", "rubric.criteria")
+
+    partner_ids = {p.id for p in config.partners}
+    for i, session in enumerate(config.sessions):
+        if session.partner not in partner_ids:
+            problems.append(
+                ConfigProblem(
+                    f"sessions[{i}].partner",
+                    f"one of the partner ids {sorted(partner_ids)}",
+                    repr(session.partner),
+                )
+            )
+    keys = {q.key for q in config.application.questions}
+    for key in REQUIRED_QUESTION_KEYS:
+        if key not in keys:
+            problems.append(
+                ConfigProblem("application.questions", f"a question with key {key!r}", "none")
+            )
+    if config.backend is Backend.GOOGLE:
+        google = config.google
+        if google.spreadsheet_id is None:
+            problems.append(
+                ConfigProblem("google.spreadsheet_id", "the program spreadsheet's id", "nothing")
+            )
+        if google.auth is GoogleAuth.SERVICE_ACCOUNT and google.delegated_user is None:
+            problems.append(
+                ConfigProblem(
+                    "google.delegated_user",
+                    "the Workspace user the service account acts as (domain-wide delegation)",
+                    "nothing",
+                )
+            )
+    templates = config.resolve(config.templates_folder)
+    if not templates.is_dir():
+        problems.append(ConfigProblem("templates_folder", "an existing folder", str(templates)))
+    if config.application.deadline >= config.first_meeting():
+        problems.append(
+            ConfigProblem(
+                "application.deadline",
+                "a time before the first meeting",
+                config.application.deadline.isoformat(sep=" "),
+            )
+        )
+    return problems
+
+
+def parse_config(data: Any, *, source: str = "config", base_dir: Path | None = None) -> ProgramConfig:
+    """Validate already-parsed YAML data; raise :class:`ConfigError` listing every problem."""
+    if not isinstance(data, dict):
+        raise ConfigError(source, [ConfigProblem("(top level)", "a mapping of keys", _describe(data))])
+    try:
+        config = ProgramConfig.model_validate({**data, "base_dir": base_dir or Path()})
+    except ValidationError as exc:
+        raise ConfigError(source, [_problem(e) for e in exc.errors()]) from None
+    problems = _cross_checks(config)
+    if problems:
+        raise ConfigError(source, problems)
+    return config
+
+
+def load_config(path: Path) -> ProgramConfig:
+    """Read and validate a program config file."""
+    source = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(source, [ConfigProblem("(file)", "an existing file", "no such file")]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(source, [ConfigProblem("(file)", "a readable UTF-8 file", str(exc))]) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"
+        reason = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(source, [ConfigProblem(where, "valid YAML", reason)]) from None
+    if isinstance(data, dict) and "base_dir" in data:
+        raise ConfigError(source, [ConfigProblem("base_dir", "no such key", "base_dir")])
+    return parse_config(data, source=source, base_dir=path.resolve().parent)
+
+
+def localize(config: ProgramConfig, wall: datetime) -> datetime:
+    """Attach the program's zone to a naive local wall time (DST-correct via zoneinfo)."""
+    return wall.replace(tzinfo=config.zone)
+
+
+def today_in(config: ProgramConfig, now: datetime) -> date:
+    """The program-local calendar date at the instant ``now`` (an aware datetime)."""
+    return now.astimezone(config.zone).date()

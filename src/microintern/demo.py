@@ -1,0 +1,112 @@
+"""`make demo`: the whole program timeline on the local backend, in simulated time.
+
+The demo writes its own config (the example program, pointed at the demo folder), feeds sample
+applications into the local form CSV as their submission times pass, and runs exactly what cron
+would run, once a simulated day, from eight weeks before the first session to a week after the
+last one.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import yaml
+
+from microintern.bootstrap import LOCAL_APPLICATION_FORM, lock_path, step_context
+from microintern.config import ProgramConfig, load_config
+from microintern.domain import program_sheet as sheet
+from microintern.sample_data import SampleApplication, applications
+from microintern.steps.runner import RunReport, locked, run_due
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE_CONFIG = ROOT / "config" / "program.example.yaml"
+MARKER = ".microintern-demo"
+
+
+def _fresh_folder(out: Path) -> None:
+    if out.exists():
+        if not (out / MARKER).exists() and any(out.iterdir()):
+            raise SystemExit(f"{out} exists and was not made by the demo; choose another --out")
+        shutil.rmtree(out)
+    out.mkdir(parents=True, mode=0o700)
+    (out / MARKER).write_text("made by `microintern demo`; safe to delete\n", encoding="utf-8")
+
+
+def demo_config(out: Path) -> ProgramConfig:
+    """The example program, with its local data in ``out`` and the repo's templates."""
+    data = yaml.safe_load(EXAMPLE_CONFIG.read_text(encoding="utf-8"))
+    data["backend"] = "local"
+    data["local"] = {"folder": str(out / "local")}
+    data["templates_folder"] = str(ROOT / "templates")
+    path = out / "program.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return load_config(path)
+
+
+def write_responses(folder: Path, config: ProgramConfig, arrived: list[SampleApplication]) -> None:
+    """Write the responses so far as a linked-sheet CSV export (replaced atomically)."""
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    titles = [q.title for q in config.application.questions]
+    target = folder / f"{LOCAL_APPLICATION_FORM}.csv"
+    tmp = target.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["Timestamp", "Email Address", *titles])
+        for app in arrived:
+            stamp = app.submitted_at.astimezone(config.zone).strftime("%m/%d/%Y %H:%M:%S")
+            writer.writerow([stamp, app.email, *(app.answers.get(t, "") for t in titles)])
+    os.replace(tmp, target)
+
+
+def run_demo(out: Path, *, seed: int, applicants: int, echo: Callable[[str], None]) -> None:
+    """Simulate the program day by day and print what happened and where to look."""
+    out = out.resolve()
+    _fresh_folder(out)
+    config = demo_config(out)
+    local = config.resolve(config.local.folder)
+    sample = applications(config, count=applicants, seed=seed)
+    zone = config.zone
+    first = config.first_meeting().date() - timedelta(weeks=8)
+    last = max(s.meeting_starts()[0] for s in config.sessions).date() + timedelta(days=7)
+    echo(f"microintern demo: {config.program.name}")
+    echo(f"simulating {first} to {last} on the local backend ({applicants} sample applicants)")
+    day = first
+    reports: list[RunReport] = []
+    while day <= last:
+        now = datetime.combine(day, config.schedule.run_at, tzinfo=zone)
+        write_responses(local / "forms", config, [a for a in sample if a.submitted_at <= now])
+
+        def action(now: datetime = now) -> RunReport:
+            return run_due(step_context(config, now))
+
+        report = locked(lock_path(config), action)
+        reports.append(report)
+        if report.ran or report.failed:
+            echo("  " + report.summary())
+        day += timedelta(days=1)
+    _summarise(config, local, reports, echo)
+
+
+def _summarise(config: ProgramConfig, local: Path, reports: list[RunReport],
+               echo: Callable[[str], None]) -> None:
+    ports = step_context(config, reports[-1].now).ports
+    tabs = ports.roster.read_tabs([sheet.APPLICATIONS, sheet.OUTBOX])
+    sent = [r for r in tabs[sheet.OUTBOX] if str(r.get("State", "")).startswith("sent")]
+    held = [r for r in tabs[sheet.OUTBOX] if r.get("State") == "held"]
+    failed = sum(len(r.failed) for r in reports)
+    echo("")
+    echo(f"done: {len(tabs[sheet.APPLICATIONS])} applications imported, {len(sent)} letters sent, "
+         f"{len(held)} held for a bad address, {failed} failed steps")
+    echo("where to look:")
+    echo(f"  {local / 'program.xlsx'}   the program workbook (Applications, Outbox, Timeline tabs)")
+    echo(f"  {local / 'outbox' / 'sent'}   every letter as an .eml file")
+    echo(f"  {local / 'forms' / 'applications.csv'}   the application responses")
+    echo(f"  {local.parent / 'program.yaml'}   the config the demo ran with")
+    if failed:
+        raise SystemExit(1)

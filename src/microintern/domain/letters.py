@@ -1,0 +1,94 @@
+"""Letters: a subject, a plain-text body and an HTML body rendered from Jinja2 templates.
+
+Templates live in ``templates/email/<letter>.<lang>.{subject,txt,html}.j2``. Rendering uses a
+sandboxed environment with strict undefined (a missing field is an error, never a blank), and
+HTML autoescaping (an applicant's ``<script>`` arrives as text). The template loader is given by
+the caller, so this module does no I/O of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from jinja2 import BaseLoader, StrictUndefined, TemplateError, TemplateNotFound, UndefinedError
+from jinja2.sandbox import SandboxedEnvironment
+
+from microintern.errors import TemplateError as LetterError
+
+PARTS = ("subject", "txt", "html")
+
+
+@dataclass(frozen=True)
+class Letter:
+    """A rendered letter, ready to be addressed."""
+
+    name: str
+    language: str
+    subject: str
+    text: str
+    html: str
+
+
+def make_environment(loader: BaseLoader) -> SandboxedEnvironment:
+    """A sandboxed, strict Jinja2 environment; HTML templates autoescape."""
+    return SandboxedEnvironment(
+        loader=loader,
+        undefined=StrictUndefined,
+        autoescape=lambda name: bool(name) and name.endswith(".html.j2"),
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def choose_language(wanted: str | None, offered: Sequence[str], default: str) -> str:
+    """The language to write in: the recipient's if offered, else the program default."""
+    return wanted if wanted in offered else default
+
+
+class LetterRenderer:
+    """Renders named letters in a language, falling back to the default language."""
+
+    def __init__(self, env: SandboxedEnvironment, *, default_language: str) -> None:
+        self._env = env
+        self._default = default_language
+
+    def template_name(self, letter: str, language: str, part: str) -> str:
+        """The template file that holds one part of a letter in a language."""
+        return f"email/{letter}.{language}.{part}.j2"
+
+    def _resolve_language(self, letter: str, language: str) -> str:
+        for candidate in (language, self._default):
+            try:
+                self._env.get_template(self.template_name(letter, candidate, "subject"))
+            except TemplateNotFound:
+                continue
+            return candidate
+        raise LetterError(
+            f"template {self.template_name(letter, self._default, 'subject')} does not exist"
+        )
+
+    def render(
+        self, letter: str, language: str, context: Mapping[str, Any], *, row: str
+    ) -> Letter:
+        """Render all parts of ``letter``; ``row`` names the recipient's row in any error."""
+        language = self._resolve_language(letter, language)
+        parts: dict[str, str] = {}
+        for part in PARTS:
+            name = self.template_name(letter, language, part)
+            try:
+                parts[part] = self._env.get_template(name).render(context)
+            except UndefinedError as exc:
+                raise LetterError(f"{name}, row {row}: missing field ({exc.message})") from None
+            except TemplateNotFound:
+                raise LetterError(f"{name} does not exist (needed for row {row})") from None
+            except TemplateError as exc:
+                raise LetterError(f"{name}, row {row}: {exc}") from None
+        # A subject is one line: a line break from any field could not be a header anyway.
+        subject = " ".join(parts["subject"].split())
+        if not subject:
+            raise LetterError(f"{self.template_name(letter, language, 'subject')}, row {row}: "
+                              "the subject rendered empty")
+        return Letter(letter, language, subject, parts["txt"], parts["html"])

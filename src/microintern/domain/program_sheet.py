@@ -1,0 +1,62 @@
+"""The program spreadsheet's tabs and columns: the coordinator's user interface.
+
+Tool-owned columns are written by microintern only; coordinator columns are never written by
+it. Rows are found by each tab's id column, never by position.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+APPLICATIONS = "Applications"
+PARTNERS = "Partners"
+SESSIONS = "Sessions"
+PARTICIPANTS = "Participants"
+OUTBOX = "Outbox"
+TIMELINE = "Timeline"
+DASHBOARD = "Dashboard"
+
+APPLICANT_ID = "Applicant ID"
+RESPONSE_ID = "Response ID"
+SUBMITTED = "Submitted"
+LANGUAGE = "Language"
+DECISION = "Decision"
+NOTES = "Notes"
+
+OUTBOX_KEY = "Key"
+OUTBOX_COLUMNS = (
+    OUTBOX_KEY, "Step", "Recipient ID", "To", "Language", "State", "Draft ID", "Message ID",
+    "Updated", "Note",
+)
+TIMELINE_KEY = "Key"
+TIMELINE_COLUMNS = (
+    TIMELINE_KEY, "Step", "Session", "Opens", "Closes", "State", "Last run", "Runs", "Result",
+)
+PARTNER_COLUMNS = ("Partner ID", "Organization", "Contact", "Email", "Industry", "Status")
+SESSION_COLUMNS = ("Session ID", "Title", "Partner ID", "Teacher", "Meetings", "Status")
+PARTICIPANT_COLUMNS = ("Participant ID", "Applicant ID", "Session ID", "Status")
+DASHBOARD_COLUMNS = ("Figure", "Value")
+
+COORDINATOR_APPLICATION_COLUMNS = (DECISION, NOTES)
+
+
+def application_columns(question_titles: Sequence[str]) -> tuple[str, ...]:
+    """The Applications tab's headers: ids, the questions, then the coordinator's columns."""
+    return (
+        APPLICANT_ID, RESPONSE_ID, SUBMITTED, LANGUAGE,
+        *question_titles,
+        *COORDINATOR_APPLICATION_COLUMNS,
+    )
+
+
+def layout(question_titles: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    """Every tab with its headers, in the order the coordinator sees them."""
+    return {
+        APPLICATIONS: application_columns(question_titles),
+        PARTNERS: PARTNER_COLUMNS,
+        SESSIONS: SESSION_COLUMNS,
+        PARTICIPANTS: PARTICIPANT_COLUMNS,
+        OUTBOX: OUTBOX_COLUMNS,
+        TIMELINE: TIMELINE_COLUMNS,
+        DASHBOARD: DASHBOARD_COLUMNS,
+    }

@@ -1,0 +1,187 @@
+"""The coordinator's timeline: every step of the toolkit, keyed to a session date ``T``.
+
+A step has a window of program-local days around ``T``. While the window is open the step
+may run once a day (every step is idempotent, so a daily rerun only picks up what is new);
+after the window closes a step that never ran is overdue. All arithmetic is done on local
+wall-clock dates and only then given the program's zone, so a window that crosses a DST
+change still opens at the configured local hour.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+PROGRAM = "program"
+"""The scope id of steps that run once for the whole program rather than per session."""
+
+
+class Scope(StrEnum):
+    """Whether a step runs once per program or once per session."""
+
+    PROGRAM = "program"
+    SESSION = "session"
+
+
+class StepName(StrEnum):
+    """The steps of the toolkit's timeline, in order."""
+
+    PARTNER_OUTREACH = "partner_outreach"
+    PARTNER_MEETING = "partner_meeting"
+    APPLICATION_FORM = "application_form"
+    APPLICATIONS = "applications"
+    RECRUITMENT = "recruitment"
+    SCREENING = "screening"
+    DECISIONS = "decisions"
+    REGISTRATION = "registration"
+    RELEASE_FORMS = "release_forms"
+    SESSION_SUPPORT = "session_support"
+    SESSIONS = "sessions"
+    REMINDERS = "reminders"
+    RUN_SHEET = "run_sheet"
+    ATTENDANCE = "attendance"
+    FEEDBACK = "feedback"
+    BADGES = "badges"
+    APPRECIATION = "appreciation"
+
+
+@dataclass(frozen=True)
+class StepSpec:
+    """A step of the timeline: what it is and its window in days relative to ``T``."""
+
+    name: StepName
+    label: str
+    scope: Scope
+    opens_day: int
+    closes_day: int
+
+
+W = 7  # days in a week, to keep the table below close to the toolkit's wording
+
+STEPS: tuple[StepSpec, ...] = (
+    StepSpec(StepName.PARTNER_OUTREACH, "Partner outreach", Scope.SESSION, -8 * W, -7 * W - 1),
+    StepSpec(StepName.PARTNER_MEETING, "Partner meeting", Scope.SESSION, -7 * W, -6 * W - 1),
+    StepSpec(StepName.APPLICATION_FORM, "Application form", Scope.PROGRAM, -7 * W, -6 * W - 1),
+    StepSpec(StepName.APPLICATIONS, "Applications received", Scope.PROGRAM, -7 * W, -4 * W - 1),
+    StepSpec(StepName.RECRUITMENT, "Student recruitment", Scope.PROGRAM, -6 * W, -5 * W - 1),
+    StepSpec(StepName.SCREENING, "Application screening", Scope.PROGRAM, -6 * W, -4 * W - 1),
+    StepSpec(StepName.DECISIONS, "Acceptance and denial letters", Scope.PROGRAM, -4 * W, -3 * W - 1),
+    StepSpec(StepName.REGISTRATION, "Registration links", Scope.SESSION, -4 * W, -2 * W - 1),
+    StepSpec(StepName.RELEASE_FORMS, "Release forms", Scope.SESSION, -3 * W, -1 * W - 1),
+    StepSpec(StepName.SESSION_SUPPORT, "Partner session support", Scope.SESSION, -3 * W, -2 * W - 1),
+    StepSpec(StepName.SESSIONS, "Calendar and Meet", Scope.SESSION, -3 * W, -1),
+    StepSpec(StepName.REMINDERS, "Session reminder", Scope.SESSION, -1, -1),
+    StepSpec(StepName.RUN_SHEET, "Day-of run sheet", Scope.SESSION, 0, 0),
+    StepSpec(StepName.ATTENDANCE, "Attendance", Scope.SESSION, 1, 29),
+    StepSpec(StepName.FEEDBACK, "Feedback request", Scope.SESSION, 2, 4),
+    StepSpec(StepName.BADGES, "Badges", Scope.SESSION, 3, 5),
+    StepSpec(StepName.APPRECIATION, "Partner thank-you", Scope.SESSION, 5, 7),
+)
+
+
+class StepState(StrEnum):
+    """Where a step stands at a given moment."""
+
+    UPCOMING = "upcoming"
+    DUE = "due"
+    DONE = "done"
+    OVERDUE = "overdue"
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """One step for one scope (the program or a session), with its window as aware instants."""
+
+    step: StepSpec
+    scope_id: str
+    anchor: date
+    opens: datetime
+    closes: datetime
+
+    @property
+    def key(self) -> str:
+        """The stable key of this occurrence in the Timeline tab."""
+        return f"{self.step.name.value}:{self.scope_id}"
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """What the Timeline tab remembers of an occurrence's runs."""
+
+    last_run: datetime | None = None
+    runs: int = 0
+    ok: bool = True
+    result: str = ""
+
+
+def _at_local(day: date, clock: time, zone: ZoneInfo) -> datetime:
+    # A wall time that falls in a spring-forward gap resolves with the pre-change offset,
+    # which zoneinfo does by default (fold=0); the instant is then normalised to the zone.
+    return datetime.combine(day, clock, tzinfo=zone).astimezone(zone)
+
+
+def plan(
+    session_anchors: Mapping[str, date],
+    *,
+    zone: ZoneInfo,
+    opens_at: time,
+    steps: tuple[StepSpec, ...] = STEPS,
+) -> list[Occurrence]:
+    """Every step occurrence of a program, ordered by opening time then timeline order.
+
+    ``session_anchors`` maps each session id to its first meeting's local date (``T``); the
+    program-wide steps are anchored to the earliest of them. A window opens at ``opens_at``
+    local time on its first day and closes at the end of its last day.
+    """
+    if not session_anchors:
+        return []
+    program_anchor = min(session_anchors.values())
+    order = {spec.name: i for i, spec in enumerate(steps)}
+    occurrences: list[Occurrence] = []
+    for spec in steps:
+        if spec.scope is Scope.PROGRAM:
+            scopes: Mapping[str, date] = {PROGRAM: program_anchor}
+        else:
+            scopes = session_anchors
+        for scope_id, anchor in scopes.items():
+            first = anchor + timedelta(days=spec.opens_day)
+            last = anchor + timedelta(days=spec.closes_day)
+            occurrences.append(
+                Occurrence(
+                    step=spec,
+                    scope_id=scope_id,
+                    anchor=anchor,
+                    opens=_at_local(first, opens_at, zone),
+                    closes=_at_local(last + timedelta(days=1), time(0), zone),
+                )
+            )
+    occurrences.sort(key=lambda o: (o.opens, order[o.step.name], o.scope_id))
+    return occurrences
+
+
+def state_of(occurrence: Occurrence, record: RunRecord | None, now: datetime) -> StepState:
+    """The state of an occurrence at ``now`` given what the Timeline tab remembers."""
+    zone = occurrence.opens.tzinfo
+    ran_ok = record is not None and record.ok and record.last_run is not None
+    # Compare instants in UTC: Python compares datetimes sharing a tzinfo by wall time,
+    # which is an hour off around a DST change.
+    instant = now.astimezone(UTC)
+    if instant < occurrence.opens.astimezone(UTC):
+        return StepState.UPCOMING
+    if instant < occurrence.closes.astimezone(UTC):
+        assert zone is not None
+        if ran_ok and record is not None and record.last_run is not None:
+            if record.last_run.astimezone(zone).date() == now.astimezone(zone).date():
+                return StepState.DONE
+        return StepState.DUE
+    if ran_ok:
+        return StepState.DONE
+    return StepState.OVERDUE
+
+
+def should_run(state: StepState, *, catch_up: bool) -> bool:
+    """Whether a run at this moment should execute an occurrence in ``state``."""
+    return state is StepState.DUE or (catch_up and state is StepState.OVERDUE)

@@ -1,0 +1,92 @@
+"""The small protocols through which steps reach the outside world.
+
+Steps see only these; the bootstrap picks an adapter (Google or local) for each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from microintern.domain.records import (
+    CalendarEvent,
+    FormResponse,
+    MeetSettings,
+    MeetSpace,
+    OutgoingMessage,
+    Record,
+)
+
+
+@dataclass(frozen=True)
+class UpsertResult:
+    """How many rows an upsert updated in place and how many it added."""
+
+    updated: int
+    appended: int
+
+
+class Roster(Protocol):
+    """The program spreadsheet: tabs of records with a header row."""
+
+    def ensure_tabs(self, layout: Mapping[str, Sequence[str]]) -> None:
+        """Create missing tabs and append missing headers; never touch existing data."""
+        ...
+
+    def read_tabs(self, tabs: Sequence[str]) -> dict[str, list[Record]]:
+        """Read whole tabs (unformatted values) in one backend call; absent tabs read empty."""
+        ...
+
+    def upsert(self, tab: str, key_column: str, rows: Sequence[Record]) -> UpsertResult:
+        """Write ``rows`` found by ``key_column``: only the columns each row names are written.
+
+        Existing rows are located by key at write time (never by position) and updated cell by
+        cell; unknown keys are added at the bottom. Values are stored as given (RAW): text that
+        looks like a formula stays text.
+        """
+        ...
+
+
+class DraftGone(Exception):
+    """The draft no longer exists: it was already sent (or deleted by a person)."""
+
+
+class Mailer(Protocol):
+    """Outgoing mail in two phases so that a crash never causes a second delivery."""
+
+    def create_draft(self, message: OutgoingMessage) -> str:
+        """Store the message as a draft and return the draft id. Nothing is delivered."""
+        ...
+
+    def send_draft(self, draft_id: str) -> str:
+        """Deliver a stored draft and return the sent message id.
+
+        Raises :class:`DraftGone` when the draft no longer exists, which means it was sent.
+        """
+        ...
+
+
+class FormSource(Protocol):
+    """Submitted responses of a form (Google Forms or a CSV export)."""
+
+    def fetch_responses(self, form_id: str, since: datetime | None = None) -> list[FormResponse]:
+        """Return responses submitted at or after ``since`` (all when None), oldest first."""
+        ...
+
+
+class Calendar(Protocol):
+    """Session events on the program calendar."""
+
+    def upsert_event(self, calendar_id: str, event: CalendarEvent) -> str:
+        """Create or update the event with ``event.event_id``; return a link to it."""
+        ...
+
+
+class MeetRooms(Protocol):
+    """Meet spaces for sessions."""
+
+    def create_space(self, settings: MeetSettings) -> MeetSpace:
+        """Create a space with the given access, moderation, recording and co-hosts."""
+        ...

@@ -1,0 +1,120 @@
+"""Applications received: import new form responses and thank each new applicant once."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from microintern.config import ProgramConfig
+from microintern.domain import program_sheet as sheet
+from microintern.domain.applicants import (
+    QuestionColumn,
+    answers_by_key,
+    application_record,
+    parse_submitted,
+)
+from microintern.domain.outbox import message_key
+from microintern.domain.records import Record
+from microintern.domain.timeline import StepName
+from microintern.errors import ConfigError, ConfigProblem
+from microintern.steps.context import StepContext, StepResult
+from microintern.steps.mailing import Addressed, deliver
+
+LETTER = "application_received"
+
+
+def question_columns(config: ProgramConfig) -> list[QuestionColumn]:
+    """The application questions as (key, column title) pairs."""
+    return [QuestionColumn(q.key, q.title) for q in config.application.questions]
+
+
+def program_context(config: ProgramConfig) -> dict[str, Any]:
+    """Fields every letter may use about the program and its coordinator."""
+    decisions = config.first_meeting() - timedelta(weeks=4)
+    return {
+        "program": {
+            "name": config.program.name,
+            "district": config.program.district,
+            "deadline": config.application.deadline.strftime("%B %-d, %Y"),
+            "decisions_by": decisions.strftime("%B %-d, %Y"),
+        },
+        "coordinator": {"name": config.coordinator.name, "email": config.coordinator.email},
+    }
+
+
+def _since(rows: list[Record], ctx: StepContext) -> datetime | None:
+    times = [parse_submitted(r.get(sheet.SUBMITTED), ctx.config.zone) for r in rows]
+    known = [t for t in times if t is not None]
+    # One second back: the tab keeps whole seconds; duplicates are dropped by response id.
+    return max(known) - timedelta(seconds=1) if known else None
+
+
+def import_responses(ctx: StepContext, applications: list[Record], result: StepResult) -> list[Record]:
+    """Add responses not yet in the Applications tab; return the new rows."""
+    config = ctx.config
+    form_id = ctx.application_form_id
+    if not form_id:
+        raise ConfigError("config", [ConfigProblem(
+            "google.application_form_id", "the id of the student application form", "nothing")])
+    known = {str(r.get(sheet.RESPONSE_ID)) for r in applications if r.get(sheet.RESPONSE_ID)}
+    responses = ctx.ports.forms.fetch_responses(form_id, _since(applications, ctx))
+    questions = question_columns(config)
+    new_rows: list[Record] = []
+    for response in responses:
+        if response.response_id in known:
+            continue
+        known.add(response.response_id)
+        new_rows.append(
+            application_record(
+                response,
+                form_id=form_id,
+                questions=questions,
+                zone=config.zone,
+                default_language=config.program.default_language,
+            )
+        )
+    if new_rows:
+        ctx.ports.roster.upsert(sheet.APPLICATIONS, sheet.APPLICANT_ID, new_rows)
+    result.add("imported", len(new_rows))
+    return new_rows
+
+
+def acknowledgements(ctx: StepContext, applications: list[Record]) -> list[Addressed]:
+    """One "application received" letter per applicant, addressed to the student."""
+    config = ctx.config
+    questions = question_columns(config)
+    shared = program_context(config)
+    items: list[Addressed] = []
+    for row in applications:
+        applicant = str(row.get(sheet.APPLICANT_ID) or "")
+        if not applicant:
+            continue
+        answers = answers_by_key(row, questions)
+        language = str(row.get(sheet.LANGUAGE) or config.program.default_language)
+        context = {
+            **shared,
+            "applicant": {**answers, "id": applicant, "submitted": row.get(sheet.SUBMITTED)},
+        }
+        items.append(
+            Addressed(
+                key=message_key(config.program.id, LETTER, applicant),
+                step=StepName.APPLICATIONS.value,
+                recipient_id=applicant,
+                to=answers.get("student_email", "").strip(),
+                letter=LETTER,
+                language=language,
+                context=context,
+            )
+        )
+    return items
+
+
+def receive_applications(ctx: StepContext) -> StepResult:
+    """Import new responses and send each applicant one acknowledgement, exactly once."""
+    result = StepResult()
+    tabs = ctx.ports.roster.read_tabs([sheet.APPLICATIONS, sheet.OUTBOX])
+    applications = tabs[sheet.APPLICATIONS]
+    applications = applications + import_responses(ctx, applications, result)
+    outbox = {str(r[sheet.OUTBOX_KEY]): r for r in tabs[sheet.OUTBOX] if r.get(sheet.OUTBOX_KEY)}
+    deliver(ctx, acknowledgements(ctx, applications), outbox, result)
+    return result

@@ -1,0 +1,51 @@
+"""What every step is handed: the config, the ports, the letter renderer and the time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from microintern.config import ProgramConfig
+from microintern.domain.letters import LetterRenderer
+from microintern.ports import Calendar, FormSource, Mailer, MeetRooms, Roster
+
+
+@dataclass(frozen=True)
+class Ports:
+    """The adapters a run talks to, chosen once by the bootstrap."""
+
+    roster: Roster
+    mailer: Mailer
+    forms: FormSource
+    calendar: Calendar
+    meet: MeetRooms
+
+
+@dataclass(frozen=True)
+class StepContext:
+    """Everything a step needs; ``now`` is an aware datetime (simulated in the demo)."""
+
+    config: ProgramConfig
+    ports: Ports
+    letters: LetterRenderer
+    now: datetime
+    application_form_id: str | None
+
+
+@dataclass
+class StepResult:
+    """What a step did, as counts for the summary line and the Timeline tab."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+    def add(self, name: str, n: int = 1) -> None:
+        """Add ``n`` to the count called ``name``."""
+        self.counts[name] = self.counts.get(name, 0) + n
+
+    def summary(self) -> str:
+        """``imported 3, sent 3`` style text, counts in insertion order; held problems last."""
+        parts = [f"{name} {n}" for name, n in self.counts.items()]
+        if self.problems:
+            parts.append(f"{len(self.problems)} problem(s)")
+        return ", ".join(parts) or "nothing to do"

@@ -1,0 +1,197 @@
+"""Run what is due: every open step once a day, safe to rerun, one run at a time.
+
+What is due is derived from the Timeline tab (persisted state), never from the process's
+memory, so cron, the built-in scheduler and a rerun after a crash all agree.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+from microintern.domain import program_sheet as sheet
+from microintern.domain.records import Record
+from microintern.domain.timeline import (
+    Occurrence,
+    RunRecord,
+    StepName,
+    StepState,
+    plan,
+    should_run,
+    state_of,
+)
+from microintern.errors import MicrointernError, RunLocked
+from microintern.steps.applications import receive_applications
+from microintern.steps.context import StepContext, StepResult
+from microintern.steps.setup import initialise
+
+log = logging.getLogger(__name__)
+
+StepFn = Callable[[StepContext, Occurrence], StepResult]
+
+STAMP = "%Y-%m-%d %H:%M:%S"
+
+
+def _applications(ctx: StepContext, occurrence: Occurrence) -> StepResult:
+    return receive_applications(ctx)
+
+
+AUTOMATED: dict[StepName, StepFn] = {
+    StepName.APPLICATIONS: _applications,
+}
+"""Steps microintern carries out; the others are shown on the timeline for the coordinator."""
+
+
+@dataclass(frozen=True)
+class StepStatus:
+    """One line of the status view."""
+
+    occurrence: Occurrence
+    state: StepState
+    record: RunRecord | None
+    automated: bool
+
+
+@dataclass
+class RunReport:
+    """What one run-due did."""
+
+    ran: list[tuple[Occurrence, StepResult]]
+    failed: list[tuple[Occurrence, str]]
+    now: datetime
+
+    @property
+    def ok(self) -> bool:
+        """True when no step failed."""
+        return not self.failed
+
+    def summary(self) -> str:
+        """One line for cron's mail: what ran, what failed."""
+        stamp = self.now.strftime("%Y-%m-%d %H:%M %Z")
+        parts = [f"{o.key} ({r.summary()})" for o, r in self.ran]
+        text = f"run-due {stamp}: " + ("; ".join(parts) if parts else "nothing due")
+        if self.failed:
+            text += "; FAILED: " + "; ".join(f"{o.key}: {why}" for o, why in self.failed)
+        return text
+
+
+def occurrences(ctx: StepContext) -> list[Occurrence]:
+    """The program's timeline from its config."""
+    config = ctx.config
+    anchors = {s.id: s.meeting_starts()[0].date() for s in config.sessions}
+    return plan(anchors, zone=config.zone, opens_at=config.schedule.run_at)
+
+
+def _records(rows: list[Record], ctx: StepContext) -> dict[str, RunRecord]:
+    records: dict[str, RunRecord] = {}
+    for row in rows:
+        key = row.get(sheet.TIMELINE_KEY)
+        if not key:
+            continue
+        last = row.get("Last run")
+        last_run = None
+        if isinstance(last, str) and last:
+            try:
+                last_run = datetime.strptime(last, STAMP).replace(tzinfo=ctx.config.zone)
+            except ValueError:
+                last_run = None
+        runs = row.get("Runs")
+        result = str(row.get("Result") or "")
+        records[str(key)] = RunRecord(
+            last_run=last_run,
+            runs=int(runs) if isinstance(runs, int | float) else 0,
+            ok=not result.startswith("failed"),
+            result=result,
+        )
+    return records
+
+
+def status(ctx: StepContext) -> list[StepStatus]:
+    """Every step occurrence with its state at ``ctx.now``."""
+    rows = ctx.ports.roster.read_tabs([sheet.TIMELINE])[sheet.TIMELINE]
+    return _statuses(ctx, _records(rows, ctx))
+
+
+def _statuses(ctx: StepContext, records: Mapping[str, RunRecord]) -> list[StepStatus]:
+    return [
+        StepStatus(o, state_of(o, records.get(o.key), ctx.now), records.get(o.key),
+                   o.step.name in AUTOMATED)
+        for o in occurrences(ctx)
+    ]
+
+
+def timeline_rows(ctx: StepContext, statuses: list[StepStatus]) -> list[Record]:
+    """The Timeline tab's rows for these statuses."""
+    zone = ctx.config.zone
+    rows: list[Record] = []
+    for s in statuses:
+        o, record = s.occurrence, s.record
+        state = s.state.value if s.automated else f"{s.state.value} (by hand)"
+        rows.append({
+            sheet.TIMELINE_KEY: o.key,
+            "Step": o.step.label,
+            "Session": o.scope_id,
+            "Opens": o.opens.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+            "Closes": o.closes.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+            "State": state,
+            "Last run": record.last_run.astimezone(zone).strftime(STAMP)
+            if record and record.last_run else "",
+            "Runs": record.runs if record else 0,
+            "Result": record.result if record else "",
+        })
+    return rows
+
+
+def run_due(ctx: StepContext, *, steps: Mapping[StepName, StepFn] | None = None) -> RunReport:
+    """Run every due occurrence once and record the outcome in the Timeline tab.
+
+    A failing step is recorded and the run goes on with the next one.
+    """
+    steps = AUTOMATED if steps is None else steps
+    roster = ctx.ports.roster
+    initialise(ctx.config, roster)
+    records = _records(roster.read_tabs([sheet.TIMELINE])[sheet.TIMELINE], ctx)
+    report = RunReport(ran=[], failed=[], now=ctx.now)
+    catch_up = ctx.config.schedule.catch_up
+    for s in _statuses(ctx, records):
+        step = steps.get(s.occurrence.step.name)
+        if step is None or not should_run(s.state, catch_up=catch_up):
+            continue
+        previous = records.get(s.occurrence.key) or RunRecord()
+        try:
+            result = step(ctx, s.occurrence)
+        except MicrointernError as exc:
+            why = str(exc).splitlines()[0]
+            report.failed.append((s.occurrence, why))
+            records[s.occurrence.key] = RunRecord(ctx.now, previous.runs + 1, False, f"failed: {why}")
+            log.error("step %s failed: %s", s.occurrence.key, why)
+            continue
+        except Exception as exc:
+            why = f"{type(exc).__name__}: {exc}".splitlines()[0]
+            report.failed.append((s.occurrence, why))
+            records[s.occurrence.key] = RunRecord(ctx.now, previous.runs + 1, False, f"failed: {why}")
+            log.exception("step %s failed unexpectedly", s.occurrence.key)
+            continue
+        report.ran.append((s.occurrence, result))
+        records[s.occurrence.key] = RunRecord(ctx.now, previous.runs + 1, True, result.summary())
+    roster.upsert(sheet.TIMELINE, sheet.TIMELINE_KEY, timeline_rows(ctx, _statuses(ctx, records)))
+    return report
+
+
+def locked(lock_file: Path, action: Callable[[], RunReport]) -> RunReport:
+    """Run ``action`` holding the run lock; raise :class:`RunLocked` if another run holds it.
+
+    The lock is an OS file lock, so a run killed with SIGKILL releases it with its process.
+    """
+    lock_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    lock = FileLock(str(lock_file), timeout=0, mode=0o600)
+    try:
+        with lock:
+            return action()
+    except Timeout:
+        raise RunLocked(f"another microintern run holds {lock_file}; this one did nothing") from None
