@@ -1,0 +1,97 @@
+"""Placeholder Meet spaces for the local backend (the :class:`~microintern.ports.MeetRooms` port).
+
+Without Google there is no real meeting room. This adapter hands out well-formed, unique
+``abc-defg-hij`` codes so that letters, run sheets and calendar files show a link in the right
+place, and says plainly in ``notes`` that the room must be set up by hand.
+"""
+
+from __future__ import annotations
+
+import json
+import string
+from pathlib import Path
+
+from filelock import FileLock
+
+from microintern.adapters.local._files import FILE_MODE, atomic_write_bytes, ensure_private_dir
+from microintern.domain.records import MeetSettings, MeetSpace
+from microintern.errors import BackendError
+
+STATE_FILE = "meet-rooms.json"
+MEET_BASE = "https://meet.google.com/"
+
+_LETTERS = string.ascii_lowercase
+_CODE_SPACE = 26**10
+# Multiplying by a number coprime with 26**10 is a bijection on [0, 26**10): consecutive counters
+# give unrelated-looking, never-repeating codes (deterministic, not secret: a local placeholder).
+_SCRAMBLE = 7_595_153_337_701
+_OFFSET = 61_917_364_224_007
+
+
+def meeting_code(counter: int) -> str:
+    """The ``abc-defg-hij`` code of the ``counter``-th space (unique for 26**10 spaces)."""
+    value = (counter * _SCRAMBLE + _OFFSET) % _CODE_SPACE
+    letters = []
+    for _ in range(10):
+        value, digit = divmod(value, 26)
+        letters.append(_LETTERS[digit])
+    code = "".join(letters)
+    return f"{code[:3]}-{code[3:7]}-{code[7:]}"
+
+
+class LocalMeetRooms:
+    """A :class:`~microintern.ports.MeetRooms` that issues placeholder codes.
+
+    The counter lives in ``<folder>/meet-rooms.json`` so codes never repeat across runs; a file
+    lock keeps two processes from taking the same number.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = Path(folder)
+        self.state_path = self.folder / STATE_FILE
+
+    def create_space(self, settings: MeetSettings) -> MeetSpace:
+        """Take the next code and describe what the coordinator must set up by hand."""
+        ensure_private_dir(self.folder)
+        with FileLock(str(self.state_path) + ".lock", mode=FILE_MODE):
+            counter = self._read_counter()
+            atomic_write_bytes(self.state_path, json.dumps({"counter": counter + 1}).encode())
+        code = meeting_code(counter)
+        return MeetSpace(
+            name=f"spaces/{code}",
+            meeting_uri=f"{MEET_BASE}{code}",
+            meeting_code=code,
+            notes=_notes(settings),
+        )
+
+    def _read_counter(self) -> int:
+        """The number of spaces issued so far (0 before the first)."""
+        try:
+            state = json.loads(self.state_path.read_text(encoding="utf-8"))
+            counter = state["counter"]
+        except FileNotFoundError:
+            return 0
+        except (ValueError, KeyError, TypeError) as exc:
+            raise BackendError(
+                f"{self.state_path} is damaged ({type(exc).__name__}); fix or remove it"
+            ) from exc
+        if not isinstance(counter, int) or counter < 0:
+            raise BackendError(f"{self.state_path}: counter must be a non-negative integer")
+        return counter
+
+
+def _notes(settings: MeetSettings) -> tuple[str, ...]:
+    """Plain-language notes on what the local backend could not do for this space."""
+    notes = ["local backend: placeholder link, create the real Meet room by hand"]
+    if settings.restricted:
+        notes.append("set access to restricted (only invited people join without knocking)")
+    if settings.moderation:
+        notes.append("turn on host management")
+    if settings.auto_recording:
+        notes.append("auto-recording was requested: start recording by hand")
+    if settings.attendance_report:
+        notes.append("turn on attendance tracking, or take attendance by hand")
+    if settings.cohosts:
+        # Counts only: notes may be copied into the sheet or logs, addresses may not.
+        notes.append(f"add {len(settings.cohosts)} co-host(s) from the Sessions tab")
+    return tuple(notes)
