@@ -130,19 +130,21 @@ def init(obj: Obj) -> None:
 def status(obj: Obj, now: str | None, show_all: bool) -> None:
     """Show every step of the timeline: window, state, last run and counts."""
     from microintern.bootstrap import step_context
+    from microintern.domain.program_sheet import TIMELINE
     from microintern.steps.runner import status as timeline_status
-    from microintern.steps.runner import timeline_rows
+    from microintern.steps.runner import timeline_rows, write_timeline
 
     config = obj.config
     ctx = step_context(config, parse_now(now, config))
-    statuses = timeline_status(ctx)
+    timeline_before = ctx.ports.roster.read_tabs([TIMELINE])[TIMELINE]
+    statuses = timeline_status(ctx, timeline_before)
     rows = timeline_rows(ctx, statuses)
     click.echo(f"{config.program.name} — {ctx.now:%Y-%m-%d %H:%M %Z}")
     click.echo(f"{'step':<34} {'opens':<16} {'closes':<16} {'state':<20} {'last run':<19} result")
     for row in rows:
         click.echo(f"{row['Key']!s:<34} {row['Opens']!s:<16} {row['Closes']!s:<16} "
                    f"{row['State']!s:<20} {row['Last run'] or '-'!s:<19} {row['Result'] or ''}")
-    ctx.ports.roster.upsert("Timeline", "Key", rows)
+    write_timeline(ctx, timeline_before, statuses)
 
 
 @cli.command("run-due")

@@ -17,9 +17,10 @@ from pathlib import Path
 
 import yaml
 
-from microintern.bootstrap import LOCAL_APPLICATION_FORM, lock_path, step_context
+from microintern.bootstrap import LOCAL_APPLICATION_FORM, build_ports, lock_path, step_context
 from microintern.config import ProgramConfig, load_config
 from microintern.domain import program_sheet as sheet
+from microintern.ports import Roster
 from microintern.sample_data import SampleApplication, applications
 from microintern.steps.runner import RunReport, locked, run_due
 
@@ -76,6 +77,7 @@ def run_demo(out: Path, *, seed: int, applicants: int, echo: Callable[[str], Non
     last = max(s.meeting_starts()[0] for s in config.sessions).date() + timedelta(days=7)
     echo(f"microintern demo: {config.program.name}")
     echo(f"simulating {first} to {last} on the local backend ({applicants} sample applicants)")
+    ports = build_ports(config)  # one set for the whole simulation, as one cron host has
     day = first
     reports: list[RunReport] = []
     while day <= last:
@@ -83,20 +85,19 @@ def run_demo(out: Path, *, seed: int, applicants: int, echo: Callable[[str], Non
         write_responses(local / "forms", config, [a for a in sample if a.submitted_at <= now])
 
         def action(now: datetime = now) -> RunReport:
-            return run_due(step_context(config, now))
+            return run_due(step_context(config, now, ports=ports))
 
         report = locked(lock_path(config), action)
         reports.append(report)
         if report.ran or report.failed:
             echo("  " + report.summary())
         day += timedelta(days=1)
-    _summarise(config, local, reports, echo)
+    _summarise(config, local, ports.roster, reports, echo)
 
 
-def _summarise(config: ProgramConfig, local: Path, reports: list[RunReport],
+def _summarise(config: ProgramConfig, local: Path, roster: Roster, reports: list[RunReport],
                echo: Callable[[str], None]) -> None:
-    ports = step_context(config, reports[-1].now).ports
-    tabs = ports.roster.read_tabs([sheet.APPLICATIONS, sheet.OUTBOX])
+    tabs = roster.read_tabs([sheet.APPLICATIONS, sheet.OUTBOX])
     sent = [r for r in tabs[sheet.OUTBOX] if str(r.get("State", "")).startswith("sent")]
     held = [r for r in tabs[sheet.OUTBOX] if r.get("State") == "held"]
     failed = sum(len(r.failed) for r in reports)

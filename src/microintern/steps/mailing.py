@@ -84,8 +84,9 @@ def deliver(
         if state == MessageState.DRAFTED and row and row.get("Draft ID"):
             resume.append((item, str(row["Draft ID"])))
         elif not _valid_address(item.to):
-            result.problems.append(f"{item.recipient_id}: the recipient address is not valid")
+            # Reported once, when first held; the Outbox row keeps showing it.
             if state != MessageState.HELD:
+                result.problems.append(f"{item.recipient_id}: the recipient address is not valid")
                 held.append(_row(ctx, item, MessageState.HELD, Note="address is not valid"))
         else:
             fresh.append(item)

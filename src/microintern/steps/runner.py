@@ -111,10 +111,9 @@ def _records(rows: list[Record], ctx: StepContext) -> dict[str, RunRecord]:
     return records
 
 
-def status(ctx: StepContext) -> list[StepStatus]:
-    """Every step occurrence with its state at ``ctx.now``."""
-    rows = ctx.ports.roster.read_tabs([sheet.TIMELINE])[sheet.TIMELINE]
-    return _statuses(ctx, _records(rows, ctx))
+def status(ctx: StepContext, timeline: list[Record]) -> list[StepStatus]:
+    """Every step occurrence with its state at ``ctx.now``, given the Timeline tab's rows."""
+    return _statuses(ctx, _records(timeline, ctx))
 
 
 def _statuses(ctx: StepContext, records: Mapping[str, RunRecord]) -> list[StepStatus]:
@@ -155,7 +154,8 @@ def run_due(ctx: StepContext, *, steps: Mapping[StepName, StepFn] | None = None)
     steps = AUTOMATED if steps is None else steps
     roster = ctx.ports.roster
     initialise(ctx.config, roster)
-    records = _records(roster.read_tabs([sheet.TIMELINE])[sheet.TIMELINE], ctx)
+    before = roster.read_tabs([sheet.TIMELINE])[sheet.TIMELINE]
+    records = _records(before, ctx)
     report = RunReport(ran=[], failed=[], now=ctx.now)
     catch_up = ctx.config.schedule.catch_up
     for s in _statuses(ctx, records):
@@ -179,8 +179,25 @@ def run_due(ctx: StepContext, *, steps: Mapping[StepName, StepFn] | None = None)
             continue
         report.ran.append((s.occurrence, result))
         records[s.occurrence.key] = RunRecord(ctx.now, previous.runs + 1, True, result.summary())
-    roster.upsert(sheet.TIMELINE, sheet.TIMELINE_KEY, timeline_rows(ctx, _statuses(ctx, records)))
+    write_timeline(ctx, before, _statuses(ctx, records))
     return report
+
+
+def write_timeline(ctx: StepContext, before: list[Record], statuses: list[StepStatus]) -> None:
+    """Write the Timeline rows whose text changed since ``before`` (one upsert, or none)."""
+    known = {str(r.get(sheet.TIMELINE_KEY)): r for r in before}
+    changed = [
+        row for row in timeline_rows(ctx, statuses)
+        if any(_same(known.get(str(row[sheet.TIMELINE_KEY]), {}).get(k), v) is False
+               for k, v in row.items())
+    ]
+    if changed:
+        ctx.ports.roster.upsert(sheet.TIMELINE, sheet.TIMELINE_KEY, changed)
+
+
+def _same(old: object, new: object) -> bool:
+    # Blank cells read back as None; numbers may come back as floats.
+    return (old if old is not None else "") == (new if new is not None else "")
 
 
 def locked(lock_file: Path, action: Callable[[], RunReport]) -> RunReport:
