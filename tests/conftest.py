@@ -7,23 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
+from programs import write_config
 
 from microintern.config import ProgramConfig, load_config
-
-ROOT = Path(__file__).resolve().parents[1]
-EXAMPLE = ROOT / "config" / "program.example.yaml"
-
-
-def write_config(folder: Path, **overrides: Any) -> Path:
-    """The example program with its data in ``folder`` (top-level keys overridden)."""
-    data = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
-    data["local"] = {"folder": str(folder / "local")}
-    data["templates_folder"] = str(ROOT / "templates")
-    data.update(overrides)
-    path = folder / "program.yaml"
-    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    return path
 
 
 @pytest.fixture
@@ -40,3 +26,13 @@ def make_config(tmp_path: Path) -> Callable[..., ProgramConfig]:
         return load_config(write_config(tmp_path, **overrides))
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def private_state(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test gets its own state folder (run lock), never the user's real one."""
+    state = tmp_path_factory.mktemp("state")
+    monkeypatch.setenv("XDG_STATE_HOME", str(state))
+    monkeypatch.delenv("MICROINTERN_GOOGLE_ENDPOINT", raising=False)
+    monkeypatch.delenv("MICROINTERN_CONFIG", raising=False)
+    return state

@@ -46,6 +46,12 @@ def handles_errors(fn: F) -> F:
             _fail(str(exc), exc.exit_code)
         except KeyboardInterrupt:
             _fail("interrupted; rerun the same command to finish safely", 130)
+        except click.ClickException:
+            raise
+        except Exception as exc:
+            # A bug or an error nobody mapped yet: a clear line here, the details with -v.
+            logging.getLogger("microintern").debug("unexpected error", exc_info=True)
+            _fail(f"unexpected error: {type(exc).__name__}: {exc} (rerun with -vv for details)", 1)
 
     return wrapper  # type: ignore[return-value]
 

@@ -14,9 +14,10 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import gspread
+from google.auth.exceptions import GoogleAuthError
 from gspread.exceptions import APIError
 
-from microintern.adapters.google.transport import Retry, to_backend_error
+from microintern.adapters.google.transport import Retry, auth_error, to_backend_error
 from microintern.domain.records import Cell, Record
 from microintern.errors import BackendError
 from microintern.ports import UpsertResult
@@ -92,6 +93,8 @@ class GoogleSheetsRoster:
                 response = exc.response
                 raise to_backend_error(response.status_code, response.content, what,
                                        response.headers.get("Retry-After")) from None
+            except GoogleAuthError as exc:
+                raise auth_error(exc, what) from None
             except OSError as exc:
                 raise BackendError(f"{what}: {exc}", retryable=True) from None
 

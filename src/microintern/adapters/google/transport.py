@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 import gspread
 import httplib2
 from google.auth.credentials import Credentials
+from google.auth.exceptions import GoogleAuthError
 from google.auth.transport.requests import AuthorizedSession
 from google_auth_httplib2 import AuthorizedHttp
 from googleapiclient.discovery import build
@@ -66,6 +67,15 @@ def to_backend_error(status: int, content: bytes | str | None, what: str,
         code=status,
         retryable=retryable,
         retry_after=float(retry_after) if retry_after and retry_after.isdigit() else None,
+    )
+
+
+def auth_error(exc: GoogleAuthError, what: str) -> BackendError:
+    """A sign-in refused by Google, with where to look; never retried."""
+    return BackendError(
+        f"{what}: Google refused the sign-in ({exc}). Check the credentials file and, for a "
+        "service account, its domain-wide delegation and scopes (docs/setup-google.md).",
+        code=401,
     )
 
 
@@ -116,6 +126,8 @@ def execute(request: Any, what: str, *, retry: Retry | None) -> Any:
         except HttpError as exc:
             raise to_backend_error(exc.resp.status, exc.content, what,
                                    exc.resp.get("retry-after")) from None
+        except GoogleAuthError as exc:
+            raise auth_error(exc, what) from None
         except (OSError, httplib2.HttpLib2Error) as exc:
             raise BackendError(f"{what}: {type(exc).__name__}: {exc}", retryable=True) from None
 

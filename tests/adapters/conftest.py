@@ -1,0 +1,69 @@
+"""The fake Workspace for adapter tests, and a program config that points at it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from fakeworkspace import FakeWorkspace, write_service_account_file
+from programs import write_config
+
+from microintern.config import ProgramConfig, load_config
+
+SPREADSHEET_ID = "1MesaValleyProgramSheet000000000000000000000"
+FORM_ID = "1MesaValleyApplicationForm00000000000000000"
+PROGRAM_USER = "internships@mesavalley.example"
+
+
+@pytest.fixture(scope="session")
+def fake_server() -> Iterator[FakeWorkspace]:
+    """One fake Workspace on loopback for the whole session (state reset per test)."""
+    with FakeWorkspace() as fake:
+        yield fake
+
+
+@pytest.fixture
+def fake(fake_server: FakeWorkspace) -> Iterator[FakeWorkspace]:
+    """The shared fake, emptied; every test ends with no request rejected by discovery."""
+    fake_server.reset()
+    yield fake_server
+    assert fake_server.rejections == [], fake_server.rejections
+
+
+@dataclass
+class GoogleProgram:
+    """A Google-backed program config whose spreadsheet and form exist in the fake."""
+
+    config_file: Path
+    config: ProgramConfig
+    question_ids: dict[str, str]
+
+    def add_response(self, fake: FakeWorkspace, response_id: str, when: datetime,
+                     answers: dict[str, str]) -> None:
+        """Submit answers keyed by question title, as a student would."""
+        fake.forms.add_response(FORM_ID, response_id, when,
+                                {self.question_ids[t]: v for t, v in answers.items() if v})
+
+
+@pytest.fixture
+def google_program(tmp_path: Path, fake: FakeWorkspace) -> GoogleProgram:
+    """The example program on the Google backend, routed to the fake by ``google.endpoint``."""
+    key = write_service_account_file(tmp_path / "credentials.json", fake)
+    fake.sheets.create(SPREADSHEET_ID, "Mesa Valley program", {"Sheet1": []})
+    path = write_config(tmp_path, backend="google", google={
+        "auth": "service_account",
+        "credentials_file": str(key),
+        "delegated_user": PROGRAM_USER,
+        "spreadsheet_id": SPREADSHEET_ID,
+        "application_form_id": FORM_ID,
+        "endpoint": fake.url,
+        "timeout_seconds": 5,
+    })
+    config = load_config(path)
+    question_ids = {q.title: f"{i:08x}" for i, q in enumerate(config.application.questions, 1)}
+    fake.forms.create(FORM_ID, config.application.form_title,
+                      [(qid, title) for title, qid in question_ids.items()])
+    return GoogleProgram(path, config, question_ids)
