@@ -25,3 +25,6 @@ test: lint
 
 clean:
 	rm -rf $(VENV) demo-output .pytest_cache .ruff_cache
+
+benchmark: $(STAMP)
+	$(BIN)/python scripts/benchmark.py --applications 100 1000

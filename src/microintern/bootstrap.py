@@ -27,6 +27,7 @@ def local_ports(config: ProgramConfig) -> Ports:
     from microintern.adapters.local import (
         CsvFormSource,
         IcsCalendar,
+        LocalFolders,
         LocalMeetRooms,
         LocalOutbox,
         LocalWorkbook,
@@ -41,6 +42,7 @@ def local_ports(config: ProgramConfig) -> Ports:
         forms=CsvFormSource(folder / "forms", time_zone=config.program.time_zone),
         calendar=IcsCalendar(folder / "calendar"),
         meet=LocalMeetRooms(folder / "meet"),
+        folders=LocalFolders(folder / "drive"),
     )
 
 
@@ -48,6 +50,7 @@ def google_ports(config: ProgramConfig, env: Mapping[str, str] = os.environ) -> 
     """The Google Workspace backend."""
     from microintern.adapters.google import auth, scopes
     from microintern.adapters.google.calendar import GoogleCalendar
+    from microintern.adapters.google.drive import GoogleDriveFolders
     from microintern.adapters.google.forms import GoogleFormSource
     from microintern.adapters.google.gmail import GmailMailer
     from microintern.adapters.google.meet import GoogleMeetRooms
@@ -73,6 +76,7 @@ def google_ports(config: ProgramConfig, env: Mapping[str, str] = os.environ) -> 
         forms=GoogleFormSource(transport.service("forms", "v1")),
         calendar=GoogleCalendar(transport.service("calendar", "v3")),
         meet=GoogleMeetRooms(transport.service("meet", "v2")),
+        folders=GoogleDriveFolders(transport.service("drive", "v3")),
     )
 
 

@@ -90,3 +90,19 @@ class MeetRooms(Protocol):
     def create_space(self, settings: MeetSettings) -> MeetSpace:
         """Create a space with the given access, moderation, recording and co-hosts."""
         ...
+
+
+class SharedFolders(Protocol):
+    """Folders of program files (flyers, submissions) shared with named people only."""
+
+    def ensure_folder(self, name: str, parent_id: str | None = None) -> str:
+        """The id of the folder ``name`` in ``parent_id``, created if missing (idempotent)."""
+        ...
+
+    def share(self, folder_id: str, email: str, role: str = "reader") -> None:
+        """Give ``email`` access (``reader``, ``commenter`` or ``writer``), without notifying."""
+        ...
+
+    def shared_with(self, folder_id: str) -> dict[str, str]:
+        """Who has access to the folder: address → role."""
+        ...

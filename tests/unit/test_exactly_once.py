@@ -6,6 +6,7 @@ import email
 import email.policy
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from microintern.config import ProgramConfig
 from microintern.domain import program_sheet as sheet
 from microintern.domain.records import OutgoingMessage
 from microintern.steps.applications import program_context
-from microintern.steps.context import Ports, StepContext, StepResult
+from microintern.steps.context import StepContext, StepResult
 from microintern.steps.mailing import Addressed, deliver
 
 
@@ -64,8 +65,7 @@ def _items(config: ProgramConfig, n: int) -> list[Addressed]:
 
 def _run(config: ProgramConfig, mailer: LocalOutbox, items: list[Addressed]) -> StepResult:
     base = local_ports(config)
-    ports = Ports(roster=base.roster, mailer=mailer, forms=base.forms, calendar=base.calendar,
-                  meet=base.meet)
+    ports = replace(base, mailer=mailer)
     ctx = StepContext(config=config, ports=ports, letters=letter_renderer(config),
                       now=datetime(2027, 2, 1, 14, 30, tzinfo=UTC), application_form_id="applications")
     outbox = {str(r[sheet.OUTBOX_KEY]): r

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from microintern.config import ProgramConfig
 from microintern.domain.letters import LetterRenderer
-from microintern.ports import Calendar, FormSource, Mailer, MeetRooms, Roster
+from microintern.ports import Calendar, FormSource, Mailer, MeetRooms, Roster, SharedFolders
 
 
 @dataclass(frozen=True)
@@ -19,6 +19,7 @@ class Ports:
     forms: FormSource
     calendar: Calendar
     meet: MeetRooms
+    folders: SharedFolders
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,12 @@ writes is private to its owner (files 0600, folders 0700) and replaced atomicall
 """
 
 from microintern.adapters.local.calendar import IcsCalendar
+from microintern.adapters.local.folders import LocalFolders
 from microintern.adapters.local.forms import CsvFormSource
 from microintern.adapters.local.meet import LocalMeetRooms
 from microintern.adapters.local.outbox import LocalOutbox
 from microintern.adapters.local.workbook import LocalWorkbook
 
-__all__ = ["CsvFormSource", "IcsCalendar", "LocalMeetRooms", "LocalOutbox", "LocalWorkbook"]
+__all__ = [
+    "CsvFormSource", "IcsCalendar", "LocalFolders", "LocalMeetRooms", "LocalOutbox", "LocalWorkbook",
+]

@@ -1,0 +1,96 @@
+"""Benchmark the applications step: API calls and time, on both backends.
+
+Run with ``make benchmark`` (or ``.venv/bin/python scripts/benchmark.py --applications 1000``).
+The Google path runs against the fake Workspace on loopback, through the real client
+libraries, so the call counts are the ones Google would see; times include the fake's own work.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from collections import Counter
+from datetime import UTC
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "src")]
+
+from click.testing import CliRunner  # noqa: E402
+from fakeworkspace import FakeWorkspace, write_service_account_file  # noqa: E402
+from programs import write_config  # noqa: E402
+
+from microintern.cli import cli  # noqa: E402
+from microintern.config import load_config  # noqa: E402
+from microintern.demo import write_responses  # noqa: E402
+from microintern.sample_data import applications  # noqa: E402
+
+NOW = "2027-02-01T06:30"
+SHEET = "1BenchmarkProgramSheet00000000000000000000000"
+FORM = "1BenchmarkApplicationForm000000000000000000"
+USER = "internships@mesavalley.example"
+
+
+def _run(config_file: Path) -> tuple[float, float, str]:
+    # thread_time: only this thread, so the fake serving on its own threads is not counted.
+    wall, cpu = time.perf_counter(), time.thread_time()
+    result = CliRunner().invoke(cli, ["--config", str(config_file), "run-due", "--now", NOW])
+    if result.exit_code != 0:
+        raise SystemExit(result.output)
+    return time.perf_counter() - wall, time.thread_time() - cpu, result.output.strip()
+
+
+def google(count: int, folder: Path) -> dict[str, object]:
+    """Import and acknowledge ``count`` applications on the Google backend (fake Workspace)."""
+    with FakeWorkspace() as fake:
+        key = write_service_account_file(folder / "credentials.json", fake)
+        fake.sheets.create(SHEET, "benchmark", {"Sheet1": []})
+        config_file = write_config(folder, backend="google", google={
+            "credentials_file": str(key), "delegated_user": USER, "spreadsheet_id": SHEET,
+            "application_form_id": FORM, "endpoint": fake.url})
+        config = load_config(config_file)
+        ids = {q.title: f"{i:08x}" for i, q in enumerate(config.application.questions, 1)}
+        fake.forms.create(FORM, "benchmark", [(q, t) for t, q in ids.items()])
+        for n, app in enumerate(applications(config, count=count, seed=3)):
+            fake.forms.add_response(FORM, f"r{n}", app.submitted_at.astimezone(UTC),
+                                    {ids[t]: v for t, v in app.answers.items() if v})
+        wall, cpu, summary = _run(config_file)
+        services = Counter(c.method_id.split(".")[0] for c in fake.calls)
+        sent = len(fake.gmail.sent())
+        assert not fake.rejections, fake.rejections
+    return {"wall": wall, "cpu": cpu, "summary": summary, "calls": dict(services), "sent": sent}
+
+
+def local(count: int, folder: Path) -> dict[str, object]:
+    """The same on the local backend (xlsx workbook, .eml outbox)."""
+    config_file = write_config(folder)
+    config = load_config(config_file)
+    write_responses(config.resolve(config.local.folder) / "forms", config,
+                    applications(config, count=count, seed=3))
+    wall, cpu, summary = _run(config_file)
+    sent = len(list((config.resolve(config.local.folder) / "outbox" / "sent").glob("*.eml")))
+    return {"wall": wall, "cpu": cpu, "summary": summary, "sent": sent}
+
+
+def main() -> None:
+    """Print a Markdown table of the measurements."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--applications", type=int, nargs="+", default=[100, 1000])
+    args = parser.parse_args()
+    print("| backend | applications | letters | wall s | CPU s | CPU ms/letter | API calls |")
+    print("|---|---|---|---|---|---|---|")
+    for count in args.applications:
+        for name, fn in (("google (fake)", google), ("local", local)):
+            with tempfile.TemporaryDirectory() as tmp:
+                r = fn(count, Path(tmp))
+            calls = r.get("calls", {})
+            shown = ", ".join(f"{k} {v}" for k, v in sorted(calls.items())) if calls else "-"
+            per = 1000 * float(r["cpu"]) / max(1, int(r["sent"]))  # type: ignore[arg-type]
+            print(f"| {name} | {count} | {r['sent']} | {r['wall']:.2f} | {r['cpu']:.2f} | "
+                  f"{per:.1f} | {shown} |")
+
+
+if __name__ == "__main__":
+    main()
