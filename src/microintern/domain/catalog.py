@@ -1,0 +1,325 @@
+"""The catalog of letters: who each one is for, its languages, and the context it needs.
+
+A letter is rendered from ``templates/email/<name>.<lang>.{subject,txt,html}.j2`` with a context
+whose top-level keys are exactly the letter's ``needs`` (strict rendering makes any other key an
+error, never a blank). :func:`sample_context` builds a realistic, fictional context for each
+letter, used by ``microintern send-test`` so a coordinator can proofread every letter, and by the
+template tests.
+
+Student and family letters never carry a student's email address or another student's name: the
+only roster of names goes to the teacher and the partner (the run sheet).
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from typing import Any, Literal
+
+Audience = Literal["student", "family", "partner", "staff"]
+
+BILINGUAL: tuple[str, ...] = ("en", "es")
+ENGLISH: tuple[str, ...] = ("en",)
+
+
+@dataclass(frozen=True)
+class LetterSpec:
+    """One letter: its audience, languages, the context keys it needs and a line for humans.
+
+    ``links`` names the entries of the ``links`` context key the letter uses (empty when the
+    letter does not need ``links``).
+    """
+
+    name: str
+    audience: Audience
+    languages: tuple[str, ...]
+    needs: tuple[str, ...]
+    description: str
+    links: tuple[str, ...] = ()
+
+
+_STUDENT = ("program", "coordinator", "applicant")
+_SPECS = (
+    # Partners and school staff: English only.
+    LetterSpec("partner_outreach", "partner", ENGLISH, ("program", "coordinator", "partner"),
+               "Invites an organization to host a micro-internship (flyer attached), asks for a short call."),
+    LetterSpec("partner_followup", "partner", ENGLISH, ("program", "coordinator", "partner"),
+               "A gentle follow-up to a partner who has not replied to the invitation."),
+    LetterSpec("partner_meeting", "partner", ENGLISH,
+               ("program", "coordinator", "partner", "meeting", "links"),
+               "Invites a confirmed partner to the planning meeting; industry form to fill in before.",
+               links=("industry_form",)),
+    LetterSpec("partner_session_guide", "partner", ENGLISH,
+               ("program", "coordinator", "partner", "session"),
+               "How to build the session: introduction, exercise, Q&A, assignment; tips for teens online."),
+    LetterSpec("session_details_partner", "partner", ENGLISH,
+               ("program", "coordinator", "partner", "session"),
+               "Session dates, times, Meet link, co-host role, teacher, group size, recording, tech check."),
+    LetterSpec("run_sheet", "staff", ENGLISH,
+               ("program", "coordinator", "partner", "session", "roster"),
+               "Day-of run sheet for the teacher and the partner, with the roster of first names."),
+    LetterSpec("partner_thanks", "partner", ENGLISH,
+               ("program", "coordinator", "partner", "session", "stats", "testimonials"),
+               "Thanks the partner after the session, with attendance, rating and shared testimonials."),
+    LetterSpec("recruitment", "staff", ENGLISH, ("program", "coordinator"),
+               "Asks counselors and teachers to share the attached flyer and the application link."),
+    # Students and families: English and Spanish.
+    LetterSpec("application_received", "student", BILINGUAL, _STUDENT,
+               "Confirms a student's application arrived and says what happens next."),
+    LetterSpec("acceptance", "student", BILINGUAL, _STUDENT,
+               "Tells a student they were selected and what comes next."),
+    LetterSpec("denial", "student", BILINGUAL, _STUDENT,
+               "Tells a student, kindly, they were not selected this time; encourages applying again."),
+    LetterSpec("waitlist", "student", BILINGUAL, (*_STUDENT, "outcome"),
+               "Tells a student they are on the waitlist (with their place when known)."),
+    LetterSpec("registration", "student", BILINGUAL, (*_STUDENT, "links", "due"),
+               "Sends a selected student the registration link and its due date.",
+               links=("registration",)),
+    LetterSpec("release_form", "family", BILINGUAL, (*_STUDENT, "guardian", "links", "due"),
+               "Asks the parent or guardian for the release and consent form (recording, media separate).",
+               links=("release_form",)),
+    LetterSpec("release_form_reminder", "family", BILINGUAL,
+               (*_STUDENT, "guardian", "links", "reminder"),
+               "Reminds the parent or guardian that the release form is still missing.",
+               links=("release_form",)),
+    LetterSpec("session_details_student", "student", BILINGUAL, (*_STUDENT, "session"),
+               "Session dates, times, Meet link, what to prepare, etiquette and camera guidance."),
+    LetterSpec("session_reminder", "student", BILINGUAL, (*_STUDENT, "session"),
+               "Reminds a student of their session the day before."),
+    LetterSpec("feedback_request", "student", BILINGUAL, (*_STUDENT, "session", "links"),
+               "Asks for feedback after the session; a testimonial is optional and needs permission.",
+               links=("feedback",)),
+    LetterSpec("badge_notice", "student", BILINGUAL, (*_STUDENT, "session", "badge", "links"),
+               "Tells a student they earned a badge, what it recognizes and how to see and claim it.",
+               links=("badge",)),
+)
+
+LETTERS: dict[str, LetterSpec] = {spec.name: spec for spec in _SPECS}
+"""Every letter the program sends, by name."""
+
+
+# --- Sample values. All fictional: example.org addresses, invented people and organizations. ---
+
+_COORDINATOR = {"name": "Dana Whitfield", "email": "dana.whitfield@mesavalley.example.org"}
+
+_PROGRAM = {
+    "en": {
+        "id": "mv-2027-spring",
+        "name": "Mesa Valley Micro-Internships",
+        "district": "Mesa Valley Unified School District",
+        "deadline": "Friday, February 12, 2027",
+        "decisions_by": "Tuesday, February 16, 2027",
+        "application_url": "https://forms.example.org/mesa-valley/apply",
+    },
+    "es": {
+        "id": "mv-2027-spring",
+        "name": "Micropasantías de Mesa Valley",
+        "district": "Distrito Escolar Unificado de Mesa Valley",
+        "deadline": "12 de febrero de 2027",
+        "decisions_by": "16 de febrero de 2027",
+        "application_url": "https://forms.example.org/mesa-valley/apply",
+    },
+}
+
+_APPLICANT = {
+    "en": {"id": "A-7K2M9QXD", "first_name": "Maya", "last_name": "Okafor"},
+    "es": {"id": "A-3HR8WZLT", "first_name": "Sofía", "last_name": "Ramírez"},
+}
+
+_GUARDIAN = {"en": {"name": "Grace Okafor"}, "es": {"name": "Lucía Ramírez"}}
+
+_PARTNER = {"organization": "Desert Bloom Engineering", "contact_name": "Marcus Chen",
+            "industry": "civil engineering"}
+_MULTI_WEEK_PARTNER = {"organization": "Sonoran Data Cooperative", "contact_name": "Priya Raman",
+                       "industry": "data analytics"}
+
+_SINGLE_SESSION = {
+    "en": {
+        "id": "S-DBE-0316",
+        "title": "From Blueprint to Build: A Day in Civil Engineering",
+        "partner_organization": "Desert Bloom Engineering",
+        "teacher_name": "Rosa Delgado",
+        "duration_minutes": 90,
+        "multi_week": False,
+        "hours_target": "",
+        "meetings": [{"date": "Tuesday, March 16, 2027", "start": "3:30 PM", "end": "5:00 PM"}],
+        "time_zone": "Pacific Time",
+        "meet_url": "https://meet.example.org/dbe-qmrt-wkx",
+        "recording": True,
+        "recording_reason": "Every family in this group allowed recording. The recording stays with "
+                            "the program and is shared only with this group and the partner.",
+        "group_size": "4-6",
+    },
+    "es": {
+        "id": "S-DBE-0316",
+        "title": "Del plano a la obra: un día en la ingeniería civil",
+        "partner_organization": "Desert Bloom Engineering",
+        "teacher_name": "Rosa Delgado",
+        "duration_minutes": 90,
+        "multi_week": False,
+        "hours_target": "",
+        "meetings": [{"date": "martes 16 de marzo de 2027", "start": "3:30 p. m.", "end": "5:00 p. m."}],
+        "time_zone": "hora del Pacífico",
+        "meet_url": "https://meet.example.org/dbe-qmrt-wkx",
+        "recording": True,
+        "recording_reason": "Todas las familias del grupo autorizaron la grabación. La grabación "
+                            "queda en el programa y solo se comparte con este grupo y la empresa.",
+        "group_size": "4-6",
+    },
+}
+
+# Six weeks, Tuesdays and Thursdays, 2.5 hours each: 12 meetings, 30 hours.
+_MULTI_WEEK_DATES = {
+    "en": ["Tuesday, April 6, 2027", "Thursday, April 8, 2027", "Tuesday, April 13, 2027",
+           "Thursday, April 15, 2027", "Tuesday, April 20, 2027", "Thursday, April 22, 2027",
+           "Tuesday, April 27, 2027", "Thursday, April 29, 2027", "Tuesday, May 4, 2027",
+           "Thursday, May 6, 2027", "Tuesday, May 11, 2027", "Thursday, May 13, 2027"],
+    "es": ["martes 6 de abril de 2027", "jueves 8 de abril de 2027", "martes 13 de abril de 2027",
+           "jueves 15 de abril de 2027", "martes 20 de abril de 2027", "jueves 22 de abril de 2027",
+           "martes 27 de abril de 2027", "jueves 29 de abril de 2027", "martes 4 de mayo de 2027",
+           "jueves 6 de mayo de 2027", "martes 11 de mayo de 2027", "jueves 13 de mayo de 2027"],
+}
+_MULTI_WEEK_TIMES = {"en": ("3:30 PM", "6:00 PM"), "es": ("3:30 p. m.", "6:00 p. m.")}
+
+_MULTI_WEEK_SESSION = {
+    "en": {
+        "id": "S-SDC-0406",
+        "title": "Math at Work: Data for Local Businesses",
+        "partner_organization": "Sonoran Data Cooperative",
+        "teacher_name": "James Whitehorse",
+        "duration_minutes": 150,
+        "multi_week": True,
+        "hours_target": "30",
+        "time_zone": "Pacific Time",
+        "meet_url": "https://meet.example.org/sdc-hvnp-zta",
+        "recording": False,
+        "recording_reason": "Not every family in this group allowed recording, so no meeting is recorded.",
+        "group_size": "4-6",
+    },
+    "es": {
+        "id": "S-SDC-0406",
+        "title": "Las matemáticas en el trabajo: datos para negocios locales",
+        "partner_organization": "Sonoran Data Cooperative",
+        "teacher_name": "James Whitehorse",
+        "duration_minutes": 150,
+        "multi_week": True,
+        "hours_target": "30",
+        "time_zone": "hora del Pacífico",
+        "meet_url": "https://meet.example.org/sdc-hvnp-zta",
+        "recording": False,
+        "recording_reason": "No todas las familias del grupo autorizaron la grabación, así que no se "
+                            "graba ninguna reunión.",
+        "group_size": "4-6",
+    },
+}
+
+_LINKS = {
+    "registration": "https://forms.example.org/mesa-valley/register?applicant=A-7K2M9QXD",
+    "release_form": "https://forms.example.org/mesa-valley/release?applicant=A-7K2M9QXD",
+    "feedback": "https://forms.example.org/mesa-valley/feedback?session=S-DBE-0316",
+    "industry_form": "https://forms.example.org/mesa-valley/industry-partner",
+    "badge": "https://badges.example.org/public/assertions/Qx7rT2vLm9",
+}
+
+_MEETING = {"date": "Tuesday, January 26, 2027", "start": "10:00 AM", "end": "10:30 AM",
+            "meet_url": "https://meet.example.org/plan-dbe-tue"}
+
+_DUE = {"registration": {"en": "Tuesday, February 23, 2027", "es": "martes 23 de febrero de 2027"},
+        "release_form": {"en": "Tuesday, March 2, 2027", "es": "martes 2 de marzo de 2027"}}
+
+_REMINDER = {"en": {"number": 2, "due": "Tuesday, March 2, 2027"},
+             "es": {"number": 2, "due": "martes 2 de marzo de 2027"}}
+
+_ROSTER = [
+    {"first_name": "Maya", "last_initial": "O", "school": "Mesa Valley High School"},
+    {"first_name": "Sofía", "last_initial": "R", "school": "Mesa Valley High School"},
+    {"first_name": "Jordan", "last_initial": "T", "school": "Canyon Ridge High School"},
+    {"first_name": "Ahmed", "last_initial": "K", "school": "Canyon Ridge High School"},
+    {"first_name": "Lily", "last_initial": "N", "school": "Desert Vista Academy"},
+]
+
+_STATS = {"invited": 6, "attended": 5, "average_rating": "4.8"}
+
+_TESTIMONIALS = [
+    {"text": "I didn't know engineers spent so much time talking to people. Marcus showed us a real "
+             "site plan and let us find the problems ourselves.", "first_name": "Jordan"},
+    {"text": "The exercise was hard but fun, and now I want to take the drafting class next year.",
+     "first_name": "Lily"},
+]
+
+_BADGE = {
+    "en": {
+        "name": "Micro-Internship: Civil Engineering",
+        "description": "Recognizes a student who took part in a virtual micro-internship with a "
+                       "civil engineering team and practiced reading a real site plan.",
+        "criteria": "Attended at least 75 of the 90 minutes and completed the independent assignment.",
+    },
+    "es": {
+        "name": "Micropasantía: ingeniería civil",
+        "description": "Reconoce a quien participó en una micropasantía virtual con un equipo de "
+                       "ingeniería civil y practicó la lectura de un plano de obra real.",
+        "criteria": "Asistió al menos 75 de los 90 minutos y completó la tarea individual.",
+    },
+}
+
+# The letters whose sample uses the six-week program; every other one uses a single meeting.
+_MULTI_WEEK_SAMPLES = frozenset({"session_details_student", "session_details_partner"})
+
+
+def _session(name: str, language: str) -> dict[str, Any]:
+    if name not in _MULTI_WEEK_SAMPLES:
+        return copy.deepcopy(_SINGLE_SESSION[language])
+    start, end = _MULTI_WEEK_TIMES[language]
+    meetings = [{"date": date, "start": start, "end": end} for date in _MULTI_WEEK_DATES[language]]
+    return {**copy.deepcopy(_MULTI_WEEK_SESSION[language]), "meetings": meetings}
+
+
+def _value(key: str, spec: LetterSpec, language: str) -> Any:
+    """The sample value of one top-level context key for one letter."""
+    if key == "program":
+        return dict(_PROGRAM[language])
+    if key == "coordinator":
+        return dict(_COORDINATOR)
+    if key == "applicant":
+        return dict(_APPLICANT[language])
+    if key == "guardian":
+        return dict(_GUARDIAN[language])
+    if key == "partner":
+        return dict(_MULTI_WEEK_PARTNER if spec.name in _MULTI_WEEK_SAMPLES else _PARTNER)
+    if key == "session":
+        return _session(spec.name, language)
+    if key == "links":
+        applicant_id = _APPLICANT[language]["id"]
+        return {link: _LINKS[link].replace(_APPLICANT["en"]["id"], applicant_id) for link in spec.links}
+    if key == "meeting":
+        return dict(_MEETING)
+    if key == "reminder":
+        return dict(_REMINDER[language])
+    if key == "due":
+        return _DUE[spec.name][language]
+    if key == "roster":
+        return copy.deepcopy(_ROSTER)
+    if key == "stats":
+        return dict(_STATS)
+    if key == "testimonials":
+        return copy.deepcopy(_TESTIMONIALS)
+    if key == "badge":
+        return dict(_BADGE[language])
+    if key == "outcome":
+        return {"waitlist_position": 3}
+    raise ValueError(f"letter {spec.name!r} needs {key!r}, which has no sample value")
+
+
+def sample_context(name: str, language: str) -> dict[str, Any]:
+    """A realistic, fictional context for letter ``name`` in ``language``.
+
+    The result holds exactly the keys the letter needs (and, under ``links``, exactly its links);
+    it is a fresh copy, safe to modify. Spanish samples use Spanish dates, times and titles.
+    Raises ``ValueError`` for an unknown letter or a language the letter is not written in.
+    """
+    spec = LETTERS.get(name)
+    if spec is None:
+        raise ValueError(f"unknown letter {name!r}; known: {sorted(LETTERS)}")
+    if language not in spec.languages:
+        raise ValueError(f"letter {name!r} is written in {list(spec.languages)}, not {language!r}")
+    return {key: _value(key, spec, language) for key in spec.needs}
