@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 
@@ -12,6 +12,7 @@ from jinja2 import FileSystemLoader
 from microintern.config import Backend, GoogleAuth, ProgramConfig
 from microintern.domain.letters import LetterRenderer, make_environment
 from microintern.steps.context import Ports, StepContext
+from microintern.steps.pacing import Pacer
 
 ENDPOINT_VARIABLE = "MICROINTERN_GOOGLE_ENDPOINT"
 LOCAL_APPLICATION_FORM = "applications"
@@ -110,12 +111,17 @@ def lock_path(config: ProgramConfig) -> Path:
 
 
 def step_context(config: ProgramConfig, now: datetime, *, ports: Ports | None = None,
-                 env: Mapping[str, str] = os.environ) -> StepContext:
+                 env: Mapping[str, str] = os.environ,
+                 progress: Callable[[int, int], None] | None = None) -> StepContext:
     """Everything a step needs, wired for ``config``."""
+    google = config.backend is Backend.GOOGLE
     return StepContext(
         config=config,
         ports=ports or build_ports(config, env),
         letters=letter_renderer(config),
         now=now,
         application_form_id=application_form_id(config),
+        # Gmail has a per-user quota to respect; the local outbox has none.
+        pacer=Pacer(config.mail.per_minute if google else None),
+        progress=progress,
     )

@@ -175,6 +175,67 @@ def _run_due(config: ProgramConfig, now: str | None) -> Any:
     return locked(lock_path(config), action)
 
 
+def _progress_bar() -> tuple[Callable[[int, int], None] | None, Callable[[], None]]:
+    """A progress bar with ETA on a terminal; nothing under cron (one summary line only)."""
+    if not sys.stdout.isatty():
+        return None, lambda: None
+    bar: Any = None
+
+    def update(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = click.progressbar(length=total, label="sending", show_eta=True, show_pos=True)
+            bar.__enter__()
+        bar.update(done - bar.pos)
+
+    def close() -> None:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+
+    return update, close
+
+
+def _run_step(obj: Obj, step: str, now: str | None, dry_run: Path | None = None) -> None:
+    from dataclasses import replace
+
+    from microintern.adapters.preview import DryRunRoster, PreviewMailer
+    from microintern.bootstrap import build_ports, lock_path, step_context
+    from microintern.domain.timeline import StepName
+    from microintern.steps.runner import AUTOMATED, RunReport, locked, occurrences
+
+    config = obj.config
+    names = ", ".join(s.value for s in AUTOMATED)
+    try:
+        name = StepName(step)
+    except ValueError:
+        raise click.BadParameter(f"choose one of: {names}", param_hint="STEP") from None
+    if name not in AUTOMATED:
+        raise click.BadParameter(f"{step} is not automated yet; automated: {names}",
+                                 param_hint="STEP")
+    progress, close = _progress_bar()
+
+    def action() -> RunReport:
+        ports = build_ports(config)
+        if dry_run is not None:
+            domain = config.sender.address.rsplit("@", 1)[-1]
+            ports = replace(ports, roster=DryRunRoster(ports.roster),
+                            mailer=PreviewMailer(dry_run, domain=domain))
+        ctx = step_context(config, parse_now(now, config), ports=ports, progress=progress)
+        report = RunReport(ran=[], failed=[], now=ctx.now)
+        try:
+            for occurrence in occurrences(ctx):
+                if occurrence.step.name is name:
+                    report.ran.append((occurrence, AUTOMATED[name](ctx, occurrence)))
+        finally:
+            close()
+        return report
+
+    report = locked(lock_path(config), action)
+    click.echo(report.summary())
+    if dry_run is not None:
+        click.echo(f"dry run: nothing was sent or saved; open {dry_run / 'index.html'}")
+
+
 @cli.command("run")
 @click.argument("step")
 @now_option
@@ -182,29 +243,35 @@ def _run_due(config: ProgramConfig, now: str | None) -> Any:
 @handles_errors
 def run_one(obj: Obj, step: str, now: str | None) -> None:
     """Run one step now, whatever its window (e.g. `microintern run applications`)."""
-    from microintern.bootstrap import lock_path, step_context
-    from microintern.domain.timeline import StepName
-    from microintern.steps.runner import AUTOMATED, RunReport, locked, occurrences
+    _run_step(obj, step, now)
+
+
+@cli.command("send")
+@click.argument("step")
+@now_option
+@click.option("--dry-run", "dry_run", type=click.Path(path_type=Path), metavar="DIR",
+              help="Write every message of the batch to DIR (.eml + index.html); send and save nothing.")
+@click.pass_obj
+@handles_errors
+def send(obj: Obj, step: str, now: str | None, dry_run: Path | None) -> None:
+    """Send the letters of one step now (exactly once per recipient), or preview them."""
+    _run_step(obj, step, now, dry_run)
+
+
+@cli.command("send-test")
+@click.option("--to", "to", required=True, metavar="ADDRESS", help="Where the samples go.")
+@click.option("--letter", "letters", multiple=True, help="Only these letters (repeatable).")
+@click.pass_obj
+@handles_errors
+def send_test(obj: Obj, to: str, letters: tuple[str, ...]) -> None:
+    """Send one sample of every letter, in every language, to ADDRESS (subjects start [TEST])."""
+    from microintern.bootstrap import build_ports, letter_renderer
+    from microintern.steps.samples import send_samples
 
     config = obj.config
-    try:
-        name = StepName(step)
-    except ValueError:
-        raise click.BadParameter(f"choose one of: {', '.join(s.value for s in AUTOMATED)}",
-                                 param_hint="STEP") from None
-    if name not in AUTOMATED:
-        raise click.BadParameter(f"{step} is not automated yet; "
-                                 f"automated: {', '.join(s.value for s in AUTOMATED)}")
-
-    def action() -> RunReport:
-        ctx = step_context(config, parse_now(now, config))
-        report = RunReport(ran=[], failed=[], now=ctx.now)
-        for occurrence in occurrences(ctx):
-            if occurrence.step.name is name:
-                report.ran.append((occurrence, AUTOMATED[name](ctx, occurrence)))
-        return report
-
-    click.echo(locked(lock_path(config), action).summary())
+    sent = send_samples(config, build_ports(config).mailer, letter_renderer(config), to,
+                        only=letters, now=parse_now(None, config))
+    click.echo(f"sent {len(sent)} sample letter(s) to {to}")
 
 
 @cli.command()

@@ -155,7 +155,8 @@ class ScheduleSettings(_Model):
 class MailSettings(_Model):
     """Sending pace and who gets copied."""
 
-    per_minute: int = Field(default=60, ge=1, le=600)
+    # None: no local pacing (a relay or raised quota paces for us; 429s are still honoured).
+    per_minute: int | None = Field(default=60, ge=1, le=600)
     daily_cap: int = Field(default=2000, ge=1, le=10000)
     guardian_cc: bool = False
 
@@ -265,6 +266,8 @@ class Application(_Model):
     eligible_grades: list[int] = Field(default_factory=lambda: [9, 10, 11, 12], min_length=1)
     min_essay_words: int = Field(default=25, ge=0)
     questions: list[Question] = Field(min_length=1)
+    # How many applicants screening proposes to waitlist; None means as many as there are seats.
+    waitlist_size: int | None = Field(default=None, ge=0)
 
 
 class Criterion(_Model):
@@ -273,6 +276,9 @@ class Criterion(_Model):
     key: str
     label: str
     weight: float = Field(ge=0, le=100)
+    # Optional "answer in list" criterion (e.g. equity points): question key -> answers that earn
+    # points. Each listed question earns an equal share of the weight; the key is then free.
+    answers: dict[str, list[str]] | None = None
 
 
 class Rubric(_Model):

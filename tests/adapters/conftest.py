@@ -61,7 +61,7 @@ def google_program(tmp_path: Path, fake: FakeWorkspace) -> GoogleProgram:
         "application_form_id": FORM_ID,
         "endpoint": fake.url,
         "timeout_seconds": 5,
-    })
+    }, mail={"per_minute": None})  # the fake has no quota unless a test sets one
     config = load_config(path)
     question_ids = {q.title: f"{i:08x}" for i, q in enumerate(config.application.questions, 1)}
     fake.forms.create(FORM_ID, config.application.form_title,

@@ -12,12 +12,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import css_inline
 from jinja2 import BaseLoader, StrictUndefined, TemplateError, TemplateNotFound, UndefinedError
 from jinja2.sandbox import SandboxedEnvironment
 
 from microintern.errors import TemplateError as LetterError
 
 PARTS = ("subject", "txt", "html")
+
+# Mail clients drop <style> blocks; styles go into style attributes. Never fetch a stylesheet.
+_INLINER = css_inline.CSSInliner(load_remote_stylesheets=False, keep_style_tags=False)
 
 
 @dataclass(frozen=True)
@@ -91,4 +95,4 @@ class LetterRenderer:
         if not subject:
             raise LetterError(f"{self.template_name(letter, language, 'subject')}, row {row}: "
                               "the subject rendered empty")
-        return Letter(letter, language, subject, parts["txt"], parts["html"])
+        return Letter(letter, language, subject, parts["txt"], _INLINER.inline(parts["html"]))

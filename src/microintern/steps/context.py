@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from microintern.config import ProgramConfig
 from microintern.domain.letters import LetterRenderer
 from microintern.ports import Calendar, FormSource, Mailer, MeetRooms, Roster, SharedFolders
+from microintern.steps.pacing import Pacer
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,13 @@ class StepContext:
     letters: LetterRenderer
     now: datetime
     application_form_id: str | None
+    pacer: Pacer = field(default_factory=lambda: Pacer(None))
+    progress: Callable[[int, int], None] | None = None
+
+    @property
+    def sender(self) -> str:
+        """The From of every letter: the program's name and address."""
+        return f"{self.config.sender.name} <{self.config.sender.address}>"
 
 
 @dataclass

@@ -1,6 +1,16 @@
-"""The mail engine every step sends through: pre-flight rendering, then the outbox protocol.
+"""The mail engine every step sends through: pre-flight rendering, pacing, the outbox protocol.
 
-See :mod:`microintern.domain.outbox` for why this sequence delivers each key exactly once.
+See :mod:`microintern.domain.outbox` for why draft → record → send delivers each key exactly
+once. On top of it this module:
+
+- renders every letter of a batch before the first draft exists (a template error stops the
+  batch and nothing is sent);
+- paces sends at the configured per-user rate and stops at the daily cap, leaving the rest
+  for the next run;
+- waits out rate limits (429, rate-limit 403) honouring ``Retry-After`` and resends the same
+  draft, which is safe because a refused send did not happen;
+- never resends when the outcome is unknown (a 5xx, a dropped connection): the message stays
+  ``drafted`` and the next run reconciles it (a gone draft means it was sent).
 """
 
 from __future__ import annotations
@@ -14,11 +24,14 @@ from email_validator import EmailNotValidError, validate_email
 from microintern.domain import program_sheet as sheet
 from microintern.domain.letters import Letter
 from microintern.domain.outbox import DELIVERED, MessageState
-from microintern.domain.records import OutgoingMessage, Record
+from microintern.domain.records import Attachment, OutgoingMessage, Record
+from microintern.errors import BackendError, DeliveryUnknown, MicrointernError
 from microintern.ports import DraftGone
 from microintern.steps.context import StepContext, StepResult
 
 CHUNK = 25  # messages drafted and recorded per Outbox write: bounds Sheets writes per send
+RATE_LIMIT_TRIES = 6
+STAMP = "%Y-%m-%d %H:%M:%S"
 
 
 @dataclass(frozen=True)
@@ -33,10 +46,11 @@ class Addressed:
     language: str
     context: Mapping[str, Any]
     cc: tuple[str, ...] = field(default=())
+    attachments: tuple[Attachment, ...] = field(default=())
 
 
 def _stamp(ctx: StepContext) -> str:
-    return ctx.now.astimezone(ctx.config.zone).strftime("%Y-%m-%d %H:%M:%S")
+    return ctx.now.astimezone(ctx.config.zone).strftime(STAMP)
 
 
 def _row(ctx: StepContext, item: Addressed, state: MessageState, **extra: str) -> Record:
@@ -61,6 +75,14 @@ def _valid_address(address: str) -> bool:
     return True
 
 
+def sent_today(ctx: StepContext, outbox: Mapping[str, Record]) -> int:
+    """Messages the Outbox records as delivered on the program-local day of ``ctx.now``."""
+    today = ctx.now.astimezone(ctx.config.zone).strftime("%Y-%m-%d")
+    return sum(1 for row in outbox.values()
+               if str(row.get("State") or "") in DELIVERED
+               and str(row.get("Updated") or "").startswith(today))
+
+
 def deliver(
     ctx: StepContext,
     items: Sequence[Addressed],
@@ -69,10 +91,9 @@ def deliver(
 ) -> None:
     """Send every item whose key is not yet delivered, exactly once per key.
 
-    ``outbox`` is the Outbox tab read by the caller, keyed by message key. Letters are all
-    rendered before anything is stored; a template error raises and nothing is sent.
+    ``outbox`` is the Outbox tab read by the caller, keyed by message key.
     """
-    roster, mailer = ctx.ports.roster, ctx.ports.mailer
+    roster = ctx.ports.roster
     resume: list[tuple[Addressed, str]] = []
     fresh: list[Addressed] = []
     held: list[Record] = []
@@ -83,7 +104,7 @@ def deliver(
             continue
         if state == MessageState.DRAFTED and row and row.get("Draft ID"):
             resume.append((item, str(row["Draft ID"])))
-        elif not _valid_address(item.to):
+        elif not _valid_address(item.to) or not all(_valid_address(c) for c in item.cc):
             # Reported once, when first held; the Outbox row keeps showing it.
             if state != MessageState.HELD:
                 result.problems.append(f"{item.recipient_id}: the recipient address is not valid")
@@ -99,47 +120,109 @@ def deliver(
         roster.upsert(sheet.OUTBOX, sheet.OUTBOX_KEY, held)
         result.add("held", len(held))
 
-    _send_recorded(ctx, resume, result)
-    sender = ctx.config.sender
+    budget = max(0, ctx.config.mail.daily_cap - sent_today(ctx, outbox))
+    deferred = max(0, len(resume) + len(fresh) - budget)
+    if deferred:
+        # Resumed drafts first: they may already be out and only need confirming.
+        resume = resume[:budget]
+        fresh, letters = fresh[:budget - len(resume)], letters[:budget - len(resume)]
+        result.add("deferred to the next run (daily cap)", deferred)
+
+    sender = ctx.sender
+    total = len(resume) + len(fresh)
+    sending = _Sending(ctx, result, total)
+    sending.send_recorded(resume)
     for start in range(0, len(fresh), CHUNK):
+        if sending.stopped:
+            break
         chunk = list(zip(fresh[start:start + CHUNK], letters[start:start + CHUNK], strict=True))
         drafted: list[tuple[Addressed, str]] = []
         for item, letter in chunk:
             message = OutgoingMessage(
                 key=item.key,
-                sender=f"{sender.name} <{sender.address}>",
+                sender=sender,
                 to=item.to,
                 subject=letter.subject,
                 text=letter.text,
                 html=letter.html,
-                reply_to=sender.reply_to or ctx.config.coordinator.email,
+                reply_to=ctx.config.sender.reply_to or ctx.config.coordinator.email,
                 cc=item.cc,
+                attachments=item.attachments,
             )
-            drafted.append((item, mailer.create_draft(message)))
+            drafted.append((item, ctx.ports.mailer.create_draft(message)))
         roster.upsert(
             sheet.OUTBOX,
             sheet.OUTBOX_KEY,
             [_row(ctx, item, MessageState.DRAFTED, **{"Draft ID": d}) for item, d in drafted],
         )
-        _send_recorded(ctx, drafted, result)
+        sending.send_recorded(drafted)
+    if sending.unconfirmed:
+        raise MicrointernError(
+            f"{sending.unconfirmed} message(s) may or may not have gone out (the server did "
+            "not confirm); they stay drafted and the next run confirms them without resending"
+        )
 
 
-def _send_recorded(
-    ctx: StepContext, drafted: Sequence[tuple[Addressed, str]], result: StepResult
-) -> None:
-    rows: list[Record] = []
-    try:
-        for item, draft_id in drafted:
+class _Sending:
+    """One batch's sends: pacing, rate-limit waits, records, progress."""
+
+    def __init__(self, ctx: StepContext, result: StepResult, total: int) -> None:
+        self.ctx, self.result, self.total = ctx, result, total
+        self.done = 0
+        self.unconfirmed = 0
+        self.stopped = False
+
+    def send_recorded(self, drafted: Sequence[tuple[Addressed, str]]) -> None:
+        """Send drafts whose ids are recorded; record what happened in one Outbox write."""
+        rows: list[Record] = []
+        try:
+            for item, draft_id in drafted:
+                if self.stopped:
+                    break
+                row = self._send_one(item, draft_id)
+                if row is not None:
+                    rows.append(row)
+                self.done += 1
+                if self.ctx.progress is not None:
+                    self.ctx.progress(self.done, self.total)
+        finally:
+            # Record what went out even when a later send fails; unrecorded sends are
+            # reconciled on the rerun because their drafts are gone.
+            if rows:
+                self.ctx.ports.roster.upsert(sheet.OUTBOX, sheet.OUTBOX_KEY, rows)
+
+    def _send_one(self, item: Addressed, draft_id: str) -> Record | None:
+        pacer = self.ctx.pacer
+        for attempt in range(RATE_LIMIT_TRIES):
+            pacer.wait()
             try:
-                message_id = ctx.ports.mailer.send_draft(draft_id)
+                message_id = self.ctx.ports.mailer.send_draft(draft_id)
             except DraftGone:
-                rows.append(_row(ctx, item, MessageState.RECONCILED))
-                result.add("confirmed")
+                self.result.add("confirmed")
+                return _row(self.ctx, item, MessageState.RECONCILED)
+            except DeliveryUnknown:
+                self.unconfirmed += 1
+                self.result.add("unconfirmed")
+                return None
+            except BackendError as exc:
+                if not exc.retryable or attempt == RATE_LIMIT_TRIES - 1:
+                    if exc.code == 403 and "daily" in str(exc).lower():
+                        # Gmail's daily sending limit: stop for today, the rest stays drafted.
+                        self.stopped = True
+                        self.result.add("deferred to the next run (Gmail daily limit)")
+                        return None
+                    raise
+                # A refused send did not happen: wait as asked, then send the same draft.
+                pacer.hold(exc.retry_after if exc.retry_after is not None else 2.0 ** attempt)
+                self.result.add("rate-limit waits")
                 continue
-            rows.append(_row(ctx, item, MessageState.SENT, **{"Message ID": message_id}))
-            result.add("sent")
-    finally:
-        # Record what went out even when a later send fails; unrecorded sends are
-        # reconciled on the rerun because their drafts are gone.
-        if rows:
-            ctx.ports.roster.upsert(sheet.OUTBOX, sheet.OUTBOX_KEY, rows)
+            self.result.add("sent")
+            return _row(self.ctx, item, MessageState.SENT, **{"Message ID": message_id})
+        return None
+
+
+def guardian_copy(ctx: StepContext, guardian_email: str | None) -> tuple[str, ...]:
+    """The guardian's address as a Cc, only when the program copies guardians."""
+    if ctx.config.mail.guardian_cc and guardian_email and _valid_address(guardian_email):
+        return (guardian_email,)
+    return ()
