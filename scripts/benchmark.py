@@ -1,4 +1,4 @@
-"""Benchmark the applications step: API calls and time, on both backends.
+"""Benchmark the applications step (API calls and time, on both backends) and mail pacing.
 
 Run with ``make benchmark`` (or ``.venv/bin/python scripts/benchmark.py --applications 1000``).
 The Google path runs against the fake Workspace on loopback, through the real client
@@ -12,6 +12,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from dataclasses import replace
 from datetime import UTC
 from pathlib import Path
 
@@ -20,12 +21,17 @@ sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "src")]
 
 from click.testing import CliRunner  # noqa: E402
 from fakeworkspace import FakeWorkspace, write_service_account_file  # noqa: E402
+from fakeworkspace.virtual_clock import VirtualClock  # noqa: E402
 from programs import write_config  # noqa: E402
 
-from microintern.cli import cli  # noqa: E402
+from microintern.bootstrap import step_context  # noqa: E402
+from microintern.cli import cli, parse_now  # noqa: E402
 from microintern.config import load_config  # noqa: E402
 from microintern.demo import write_responses  # noqa: E402
 from microintern.sample_data import applications  # noqa: E402
+from microintern.steps.applications import receive_applications  # noqa: E402
+from microintern.steps.pacing import Pacer  # noqa: E402
+from microintern.steps.setup import initialise  # noqa: E402
 
 NOW = "2027-02-01T06:30"
 SHEET = "1BenchmarkProgramSheet00000000000000000000000"
@@ -36,7 +42,7 @@ USER = "internships@mesavalley.example"
 def _run(config_file: Path) -> tuple[float, float, str]:
     # thread_time: only this thread, so the fake serving on its own threads is not counted.
     wall, cpu = time.perf_counter(), time.thread_time()
-    result = CliRunner().invoke(cli, ["--config", str(config_file), "run-due", "--now", NOW])
+    result = CliRunner().invoke(cli, ["--config", str(config_file), "run", "applications", "--now", NOW])
     if result.exit_code != 0:
         raise SystemExit(result.output)
     return time.perf_counter() - wall, time.thread_time() - cpu, result.output.strip()
@@ -49,7 +55,8 @@ def google(count: int, folder: Path) -> dict[str, object]:
         fake.sheets.create(SHEET, "benchmark", {"Sheet1": []})
         config_file = write_config(folder, backend="google", google={
             "credentials_file": str(key), "delegated_user": USER, "spreadsheet_id": SHEET,
-            "application_form_id": FORM, "endpoint": fake.url})
+            "application_form_id": FORM, "endpoint": fake.url},
+            mail={"per_minute": None})  # throughput here; pacing is measured on its own below
         config = load_config(config_file)
         ids = {q.title: f"{i:08x}" for i, q in enumerate(config.application.questions, 1)}
         fake.forms.create(FORM, "benchmark", [(q, t) for t, q in ids.items()])
@@ -74,10 +81,45 @@ def local(count: int, folder: Path) -> dict[str, object]:
     return {"wall": wall, "cpu": cpu, "summary": summary, "sent": sent}
 
 
+def pacing(count: int, per_minute: int, folder: Path) -> dict[str, float]:
+    """``count`` letters with the fake enforcing ``per_minute`` sends, in virtual time."""
+    with FakeWorkspace() as fake:
+        clock = VirtualClock()
+        fake.clock = clock.now
+        fake.quotas.set("gmail.users.drafts.send", per_minute)
+        key = write_service_account_file(folder / "credentials.json", fake)
+        fake.sheets.create(SHEET, "benchmark", {"Sheet1": []})
+        config_file = write_config(folder, backend="google", google={
+            "credentials_file": str(key), "delegated_user": USER, "spreadsheet_id": SHEET,
+            "application_form_id": FORM, "endpoint": fake.url}, mail={"per_minute": per_minute})
+        config = load_config(config_file)
+        ids = {q.title: f"{i:08x}" for i, q in enumerate(config.application.questions, 1)}
+        fake.forms.create(FORM, "benchmark", [(q, t) for t, q in ids.items()])
+        sample = [a for a in applications(config, count=count * 2, seed=9) if "@" in a.email][:count]
+        for n, app in enumerate(sample):
+            fake.forms.add_response(FORM, f"r{n}", app.submitted_at.astimezone(UTC),
+                                    {ids[t]: v for t, v in app.answers.items() if v})
+        sends: list[float] = []
+        fake.hooks.before("gmail.users.drafts.send", lambda _: sends.append(clock.now()))
+        ctx = step_context(config, parse_now(NOW, config))
+        ctx = replace(ctx, pacer=Pacer(per_minute, clock=clock.now, sleep=clock.sleep))
+        initialise(config, ctx.ports.roster)
+        wall = time.perf_counter()
+        receive_applications(ctx)
+        wall = time.perf_counter() - wall
+        refused = sum(1 for c in fake.calls_to("gmail.users.drafts.send") if c.status == 429)
+        span = sends[-1] - sends[0]
+        rate = (len(sends) - 1) / span * 60
+        return {"sent": len(fake.gmail.sent()), "refused": refused, "minutes": span / 60,
+                "rate": rate, "share": rate / per_minute, "wall": wall}
+
+
 def main() -> None:
     """Print a Markdown table of the measurements."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--applications", type=int, nargs="+", default=[100, 1000])
+    parser.add_argument("--letters", type=int, default=300, help="letters in the pacing run")
+    parser.add_argument("--per-minute", type=int, nargs="+", default=[60], help="quotas to pace to")
     args = parser.parse_args()
     print("| backend | applications | letters | wall s | CPU s | CPU ms/letter | API calls |")
     print("|---|---|---|---|---|---|---|")
@@ -90,6 +132,14 @@ def main() -> None:
             per = 1000 * float(r["cpu"]) / max(1, int(r["sent"]))  # type: ignore[arg-type]
             print(f"| {name} | {count} | {r['sent']} | {r['wall']:.2f} | {r['cpu']:.2f} | "
                   f"{per:.1f} | {shown} |")
+    print()
+    print("| letters | quota /min | sent | refused (429) | virtual min | sends/min | of quota | wall s |")
+    print("|---|---|---|---|---|---|---|---|")
+    for per_minute in args.per_minute:
+        with tempfile.TemporaryDirectory() as tmp:
+            p = pacing(args.letters, per_minute, Path(tmp))
+        print(f"| {args.letters} | {per_minute} | {p['sent']:.0f} | {p['refused']:.0f} | "
+              f"{p['minutes']:.2f} | {p['rate']:.2f} | {100 * p['share']:.1f}% | {p['wall']:.1f} |")
 
 
 if __name__ == "__main__":

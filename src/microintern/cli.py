@@ -202,6 +202,7 @@ def _run_step(obj: Obj, step: str, now: str | None, dry_run: Path | None = None)
     from microintern.bootstrap import build_ports, lock_path, step_context
     from microintern.domain.timeline import StepName
     from microintern.steps.runner import AUTOMATED, RunReport, locked, occurrences
+    from microintern.steps.setup import initialise
 
     config = obj.config
     names = ", ".join(s.value for s in AUTOMATED)
@@ -221,6 +222,7 @@ def _run_step(obj: Obj, step: str, now: str | None, dry_run: Path | None = None)
             ports = replace(ports, roster=DryRunRoster(ports.roster),
                             mailer=PreviewMailer(dry_run, domain=domain))
         ctx = step_context(config, parse_now(now, config), ports=ports, progress=progress)
+        initialise(config, ports.roster)  # tabs and headers the step relies on (a dry run: none)
         report = RunReport(ran=[], failed=[], now=ctx.now)
         try:
             for occurrence in occurrences(ctx):

@@ -262,6 +262,8 @@ class Application(_Model):
     """The student application: its questions and rules."""
 
     form_title: str = Field(min_length=1)
+    # The form's public link, for the flyer and letters. Unset: the Google form's own link.
+    url: Annotated[str, Field(pattern=r"^https?://\S+$")] | None = None
     deadline: LocalDateTime
     eligible_grades: list[int] = Field(default_factory=lambda: [9, 10, 11, 12], min_length=1)
     min_essay_words: int = Field(default=25, ge=0)
@@ -285,6 +287,12 @@ class Rubric(_Model):
     """How applications are scored: weighted, explainable criteria."""
 
     criteria: list[Criterion] = Field(min_length=1)
+
+
+class Recruitment(_Model):
+    """Who receives the student flyer to share: counselors and teachers, one letter each."""
+
+    recipients: list[Person] = Field(default_factory=list)
 
 
 class BadgeSettings(_Model):
@@ -319,6 +327,7 @@ class ProgramConfig(_Model):
     partners: list[Partner] = Field(default_factory=list)
     sessions: list[Session] = Field(min_length=1)
     application: Application
+    recruitment: Recruitment = Recruitment()
     rubric: Rubric
     badge: BadgeSettings
     video: VideoSettings = VideoSettings()

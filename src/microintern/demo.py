@@ -17,12 +17,23 @@ from pathlib import Path
 
 import yaml
 
-from microintern.bootstrap import LOCAL_APPLICATION_FORM, build_ports, lock_path, step_context
+from microintern.adapters.local._files import atomic_write_bytes
+from microintern.adapters.preview import PreviewMailer
+from microintern.bootstrap import (
+    LOCAL_APPLICATION_FORM,
+    build_ports,
+    letter_renderer,
+    lock_path,
+    step_context,
+)
 from microintern.config import ProgramConfig, load_config
 from microintern.domain import program_sheet as sheet
+from microintern.flyer import flyer_context, render_flyer
 from microintern.ports import Roster
 from microintern.sample_data import SampleApplication, applications
+from microintern.steps.letter_context import application_url
 from microintern.steps.runner import RunReport, locked, run_due
+from microintern.steps.samples import send_samples
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_CONFIG = ROOT / "config" / "program.example.yaml"
@@ -80,9 +91,13 @@ def run_demo(out: Path, *, seed: int, applicants: int, echo: Callable[[str], Non
     ports = build_ports(config)  # one set for the whole simulation, as one cron host has
     day = first
     reports: list[RunReport] = []
+    decisions_day = config.first_meeting().date() - timedelta(weeks=4)
     while day <= last:
         now = datetime.combine(day, config.schedule.run_at, tzinfo=zone)
         write_responses(local / "forms", config, [a for a in sample if a.submitted_at <= now])
+        if day == decisions_day:
+            decided = coordinator_decides(config, ports.roster)
+            echo(f"  (the coordinator reviews the sheet and decides: {decided})")
 
         def action(now: datetime = now) -> RunReport:
             return run_due(step_context(config, now, ports=ports))
@@ -92,11 +107,48 @@ def run_demo(out: Path, *, seed: int, applicants: int, echo: Callable[[str], Non
         if report.ran or report.failed:
             echo("  " + report.summary())
         day += timedelta(days=1)
-    _summarise(config, local, ports.roster, reports, echo)
+    previews = write_previews(config, out, now=datetime.combine(last, config.schedule.run_at, tzinfo=zone))
+    _summarise(config, local, ports.roster, reports, echo, previews)
+
+
+def coordinator_decides(config: ProgramConfig, roster: Roster) -> str:
+    """Play the coordinator: take screening's proposal where there is one, else first come.
+
+    Only rows with an empty Decision are filled, as a person would; returns a summary.
+    """
+    rows = roster.read_tabs([sheet.APPLICATIONS])[sheet.APPLICATIONS]
+    capacity = sum(s.group_size.max for s in config.sessions)
+    undecided = sorted((r for r in rows if not r.get(sheet.DECISION) and r.get(sheet.APPLICANT_ID)),
+                       key=lambda r: str(r.get(sheet.SUBMITTED) or ""))
+    updates: list[dict[str, str]] = []
+    for n, row in enumerate(undecided):
+        proposed = str(row.get(sheet.PROPOSED_DECISION) or "")
+        if proposed not in ("Accept", "Waitlist", "Deny"):
+            proposed = "Accept" if n < capacity else "Waitlist" if n < capacity + 5 else "Deny"
+        updates.append({sheet.APPLICANT_ID: str(row[sheet.APPLICANT_ID]), sheet.DECISION: proposed})
+    roster.upsert(sheet.APPLICATIONS, sheet.APPLICANT_ID, list(updates))
+    counts = {d: sum(1 for u in updates if u[sheet.DECISION] == d) for d in ("Accept", "Waitlist", "Deny")}
+    return ", ".join(f"{n} {d}" for d, n in counts.items())
+
+
+def write_previews(config: ProgramConfig, out: Path, *, now: datetime) -> Path:
+    """Every letter of the timeline (one sample each, every language) and both flyers."""
+    previews = out / "letters"
+    mailer = PreviewMailer(previews, domain=config.sender.address.rsplit("@", 1)[-1])
+    send_samples(config, mailer, letter_renderer(config), config.coordinator.email, now=now)
+    flyers = out / "flyers"
+    flyers.mkdir(mode=0o700, exist_ok=True)
+    env = letter_renderer(config).environment
+    context = flyer_context(config, application_url(config, None))
+    for kind in ("student", "partner"):
+        flyer = render_flyer(kind, context, env, created_at=now)
+        atomic_write_bytes(flyers / f"{flyer.filename_stem}.html", flyer.html.encode())
+        atomic_write_bytes(flyers / f"{flyer.filename_stem}.pdf", flyer.pdf)
+    return previews
 
 
 def _summarise(config: ProgramConfig, local: Path, roster: Roster, reports: list[RunReport],
-               echo: Callable[[str], None]) -> None:
+               echo: Callable[[str], None], previews: Path) -> None:
     tabs = roster.read_tabs([sheet.APPLICATIONS, sheet.OUTBOX])
     sent = [r for r in tabs[sheet.OUTBOX] if str(r.get("State", "")).startswith("sent")]
     held = [r for r in tabs[sheet.OUTBOX] if r.get("State") == "held"]
@@ -107,6 +159,8 @@ def _summarise(config: ProgramConfig, local: Path, roster: Roster, reports: list
     echo("where to look:")
     echo(f"  {local / 'program.xlsx'}   the program workbook (Applications, Outbox, Timeline tabs)")
     echo(f"  {local / 'outbox' / 'sent'}   every letter as an .eml file")
+    echo(f"  {previews / 'index.html'}   one sample of every letter of the timeline, in each language")
+    echo(f"  {previews.parent / 'flyers'}   the student and partner flyers (HTML and PDF)")
     echo(f"  {local / 'forms' / 'applications.csv'}   the application responses")
     echo(f"  {local.parent / 'program.yaml'}   the config the demo ran with")
     if failed:

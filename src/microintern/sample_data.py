@@ -1,7 +1,8 @@
 """Seeded, realistic sample applications for the demo and the tests (no real student data).
 
 Names cover accents, apostrophes, hyphens and non-Latin scripts; a few applications carry the
-mistakes real ones do (a mistyped address), so the demo shows how they are handled.
+mistakes real ones do (a mistyped address, markup and a line break typed into a name), so the
+demo shows how they are handled.
 """
 
 from __future__ import annotations
@@ -82,6 +83,10 @@ def applications(config: ProgramConfig, *, count: int, seed: int) -> list[Sample
                 "guardian_email": f"family.{_ascii(last)[:10] or 'home'}{n}@mail.example.org",
                 "teacher_recommendation": rng.choice(("Ms. Holloway", "Mr. Carrillo", "", "")),
             })
+        if n % 29 == 7:
+            # Someone always types markup or a line break into a name; it must stay harmless.
+            answers[titles["first_name"].title] = f"{first}<script>alert('hi')</script>"
+            answers[titles["last_name"].title] = f"{last}\r\nBcc: everyone@elsewhere.example"
         moment = opens + timedelta(seconds=rng.random() * span)
         made.append(SampleApplication(moment.replace(tzinfo=zone), email, answers))
     made.sort(key=lambda a: a.submitted_at)

@@ -8,6 +8,7 @@ from datetime import UTC
 import pytest
 from adapters.conftest import PROGRAM_USER, GoogleProgram
 from fakeworkspace import FakeWorkspace
+from fakeworkspace.virtual_clock import VirtualClock
 
 from microintern.bootstrap import step_context
 from microintern.cli import parse_now
@@ -16,19 +17,6 @@ from microintern.sample_data import applications
 from microintern.steps.applications import receive_applications
 from microintern.steps.pacing import Pacer
 from microintern.steps.setup import initialise
-
-
-class VirtualClock:
-    """Seconds that pass only when someone sleeps: the pacer and the fake share it."""
-
-    def __init__(self) -> None:
-        self.t = 1000.0
-
-    def now(self) -> float:
-        return self.t
-
-    def sleep(self, seconds: float) -> None:
-        self.t += max(0.0, seconds)
 
 
 def test_pacer_spaces_sends_and_never_overfills_a_window() -> None:

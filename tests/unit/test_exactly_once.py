@@ -17,8 +17,8 @@ from microintern.bootstrap import letter_renderer, local_ports
 from microintern.config import ProgramConfig
 from microintern.domain import program_sheet as sheet
 from microintern.domain.records import OutgoingMessage
-from microintern.steps.applications import program_context
 from microintern.steps.context import StepContext, StepResult
+from microintern.steps.letter_context import program_context
 from microintern.steps.mailing import Addressed, deliver
 
 
@@ -57,7 +57,7 @@ def _items(config: ProgramConfig, n: int) -> list[Addressed]:
             step="applications", recipient_id=f"A-{i:04d}", to=f"student{i}@students.mesavalley.example",
             letter="application_received", language="es" if i % 3 == 0 else "en",
             context={**program_context(config), "applicant": {
-                "first_name": f"Estudiante {i}", "id": f"A-{i:04d}", "submitted": "2027-02-01"}},
+                "first_name": f"Estudiante {i}", "last_name": "P", "id": f"A-{i:04d}"}},
         )
         for i in range(n)
     ]

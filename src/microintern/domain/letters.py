@@ -59,6 +59,11 @@ class LetterRenderer:
         self._env = env
         self._default = default_language
 
+    @property
+    def environment(self) -> SandboxedEnvironment:
+        """The sandboxed environment letters render in (flyers share it)."""
+        return self._env
+
     def template_name(self, letter: str, language: str, part: str) -> str:
         """The template file that holds one part of a letter in a language."""
         return f"email/{letter}.{language}.{part}.j2"

@@ -22,6 +22,8 @@ SUBMITTED = "Submitted"
 LANGUAGE = "Language"
 DECISION = "Decision"
 NOTES = "Notes"
+SCORE = "Score"
+PROPOSED_DECISION = "Proposed decision"
 
 OUTBOX_KEY = "Key"
 OUTBOX_COLUMNS = (
@@ -32,7 +34,10 @@ TIMELINE_KEY = "Key"
 TIMELINE_COLUMNS = (
     TIMELINE_KEY, "Step", "Session", "Opens", "Closes", "State", "Last run", "Runs", "Result",
 )
-PARTNER_COLUMNS = ("Partner ID", "Organization", "Contact", "Email", "Industry", "Status")
+PARTNER_ID = "Partner ID"
+PARTNER_STATUS = "Status"
+PARTNER_COLUMNS = (PARTNER_ID, "Organization", "Contact", "Email", "Industry", PARTNER_STATUS,
+                   "Contacted")
 SESSION_COLUMNS = ("Session ID", "Title", "Partner ID", "Teacher", "Meetings", "Status")
 PARTICIPANT_COLUMNS = ("Participant ID", "Applicant ID", "Session ID", "Status")
 DASHBOARD_COLUMNS = ("Figure", "Value")

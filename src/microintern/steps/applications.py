@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 from microintern.config import ProgramConfig
 from microintern.domain import program_sheet as sheet
@@ -18,6 +17,7 @@ from microintern.domain.records import Record
 from microintern.domain.timeline import StepName
 from microintern.errors import ConfigError, ConfigProblem
 from microintern.steps.context import StepContext, StepResult
+from microintern.steps.letter_context import applicant_context, program_context
 from microintern.steps.mailing import Addressed, deliver
 
 LETTER = "application_received"
@@ -26,20 +26,6 @@ LETTER = "application_received"
 def question_columns(config: ProgramConfig) -> list[QuestionColumn]:
     """The application questions as (key, column title) pairs."""
     return [QuestionColumn(q.key, q.title) for q in config.application.questions]
-
-
-def program_context(config: ProgramConfig) -> dict[str, Any]:
-    """Fields every letter may use about the program and its coordinator."""
-    decisions = config.first_meeting() - timedelta(weeks=4)
-    return {
-        "program": {
-            "name": config.program.name,
-            "district": config.program.district,
-            "deadline": config.application.deadline.strftime("%B %-d, %Y"),
-            "decisions_by": decisions.strftime("%B %-d, %Y"),
-        },
-        "coordinator": {"name": config.coordinator.name, "email": config.coordinator.email},
-    }
 
 
 def _since(rows: list[Record], ctx: StepContext) -> datetime | None:
@@ -91,10 +77,7 @@ def acknowledgements(ctx: StepContext, applications: list[Record]) -> list[Addre
             continue
         answers = answers_by_key(row, questions)
         language = str(row.get(sheet.LANGUAGE) or config.program.default_language)
-        context = {
-            **shared,
-            "applicant": {**answers, "id": applicant, "submitted": row.get(sheet.SUBMITTED)},
-        }
+        context = {**shared, "applicant": applicant_context(row, questions)}
         items.append(
             Addressed(
                 key=message_key(config.program.id, LETTER, applicant),

@@ -28,6 +28,8 @@ from microintern.domain.timeline import (
 from microintern.errors import MicrointernError, RunLocked
 from microintern.steps.applications import receive_applications
 from microintern.steps.context import StepContext, StepResult
+from microintern.steps.decisions import send_decisions
+from microintern.steps.outreach import invite_partner, recruit
 from microintern.steps.setup import initialise
 
 log = logging.getLogger(__name__)
@@ -41,8 +43,19 @@ def _applications(ctx: StepContext, occurrence: Occurrence) -> StepResult:
     return receive_applications(ctx)
 
 
+def _decisions(ctx: StepContext, occurrence: Occurrence) -> StepResult:
+    return send_decisions(ctx)
+
+
+def _recruitment(ctx: StepContext, occurrence: Occurrence) -> StepResult:
+    return recruit(ctx)
+
+
 AUTOMATED: dict[StepName, StepFn] = {
+    StepName.PARTNER_OUTREACH: invite_partner,
     StepName.APPLICATIONS: _applications,
+    StepName.RECRUITMENT: _recruitment,
+    StepName.DECISIONS: _decisions,
 }
 """Steps microintern carries out; the others are shown on the timeline for the coordinator."""
 

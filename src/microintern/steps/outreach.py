@@ -1,0 +1,116 @@
+"""Reaching out: the partner invitation (T-8w) and the student recruitment flyer (T-6w).
+
+Both letters carry a flyer rendered from the templates, as a PDF attachment. The partner
+invitation goes once per partner, only while the Partners tab shows them as a prospect; once it
+is out, the partner's row moves to ``contacted``. Rows the coordinator edited are left alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+
+from microintern.config import Person, ProgramConfig
+from microintern.domain import program_sheet as sheet
+from microintern.domain.outbox import DELIVERED, message_key
+from microintern.domain.records import Attachment, Record
+from microintern.domain.timeline import Occurrence, StepName
+from microintern.flyer import FlyerKind, flyer_context, render_flyer
+from microintern.steps.context import StepContext, StepResult
+from microintern.steps.letter_context import (
+    application_url,
+    local_day,
+    partner_context,
+    partner_of,
+    program_context,
+)
+from microintern.steps.mailing import Addressed, deliver
+
+PROSPECT = "prospect"
+CONTACTED = "contacted"
+
+
+def _outbox(rows: list[Record]) -> dict[str, Record]:
+    return {str(r[sheet.OUTBOX_KEY]): r for r in rows if r.get(sheet.OUTBOX_KEY)}
+
+
+def flyer_attachment(ctx: StepContext, kind: FlyerKind) -> Attachment:
+    """The program's ``kind`` flyer ("student" or "partner") as a PDF attachment."""
+    url = application_url(ctx.config, ctx.application_form_id)
+    flyer = render_flyer(kind, flyer_context(ctx.config, url), ctx.letters.environment,
+                         created_at=ctx.now)
+    return Attachment(f"{flyer.filename_stem}.pdf", "application/pdf", flyer.pdf)
+
+
+def partner_rows(config: ProgramConfig, present: Mapping[str, Record]) -> list[Record]:
+    """Rows for configured partners missing from the Partners tab, as prospects."""
+    return [
+        {sheet.PARTNER_ID: p.id, "Organization": p.organization, "Contact": p.contact.name,
+         "Email": p.contact.email, "Industry": p.industry, sheet.PARTNER_STATUS: PROSPECT}
+        for p in config.partners if p.id not in present
+    ]
+
+
+def invite_partner(ctx: StepContext, occurrence: Occurrence) -> StepResult:
+    """Send the session's partner the invitation with the partner flyer, once per partner."""
+    config = ctx.config
+    result = StepResult()
+    roster = ctx.ports.roster
+    tabs = roster.read_tabs([sheet.PARTNERS, sheet.OUTBOX])
+    partners = {str(r[sheet.PARTNER_ID]): r for r in tabs[sheet.PARTNERS] if r.get(sheet.PARTNER_ID)}
+    missing = partner_rows(config, partners)
+    if missing:
+        roster.upsert(sheet.PARTNERS, sheet.PARTNER_ID, missing)
+        partners.update({str(r[sheet.PARTNER_ID]): r for r in missing})
+    partner = partner_of(config, config.session(occurrence.scope_id))
+    status = str(partners[partner.id].get(sheet.PARTNER_STATUS) or "").strip().casefold()
+    if status not in ("", PROSPECT):
+        # Contacted already, or the coordinator moved the partner on (or off) by hand.
+        if status != CONTACTED:
+            result.add(f"partner is {status[:30]}, not invited")
+        return result
+    key = message_key(config.program.id, StepName.PARTNER_OUTREACH.value, partner.id)
+    item = Addressed(
+        key=key, step=StepName.PARTNER_OUTREACH.value, recipient_id=partner.id,
+        to=partner.contact.email, letter="partner_outreach", language="en",
+        context={**program_context(config, application_url(config, ctx.application_form_id)),
+                 "partner": partner_context(partner)},
+        attachments=(flyer_attachment(ctx, "partner"),),
+    )
+    outbox = _outbox(tabs[sheet.OUTBOX])
+    deliver(ctx, [item], outbox, result)
+    after = _outbox(roster.read_tabs([sheet.OUTBOX])[sheet.OUTBOX])
+    if str(after.get(key, {}).get("State") or "") in DELIVERED:
+        roster.upsert(sheet.PARTNERS, sheet.PARTNER_ID, [{
+            sheet.PARTNER_ID: partner.id, sheet.PARTNER_STATUS: CONTACTED,
+            "Contacted": local_day(ctx.now, config)}])
+    return result
+
+
+def _person_id(person: Person) -> str:
+    # Recipients are staff, keyed by a digest of their address so keys never carry one.
+    return "S-" + hashlib.sha256(person.email.casefold().encode()).hexdigest()[:10]
+
+
+def recruit(ctx: StepContext) -> StepResult:
+    """Send each recruitment recipient (counselors, teachers) the student flyer, once each."""
+    config = ctx.config
+    result = StepResult()
+    if not config.recruitment.recipients:
+        result.problems.append("recruitment.recipients is empty: nobody to send the flyer to")
+        return result
+    url = application_url(config, ctx.application_form_id)
+    shared = program_context(config, url)
+    flyer = flyer_attachment(ctx, "student")
+    items = [
+        Addressed(
+            key=message_key(config.program.id, StepName.RECRUITMENT.value, _person_id(person)),
+            step=StepName.RECRUITMENT.value, recipient_id=_person_id(person), to=person.email,
+            letter="recruitment", language="en",
+            context=shared, attachments=(flyer,),
+        )
+        for person in config.recruitment.recipients
+    ]
+    outbox = _outbox(ctx.ports.roster.read_tabs([sheet.OUTBOX])[sheet.OUTBOX])
+    deliver(ctx, items, outbox, result)
+    return result
