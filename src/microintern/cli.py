@@ -169,28 +169,37 @@ def _run_due(config: ProgramConfig, now: str | None) -> Any:
     from microintern.bootstrap import lock_path, step_context
     from microintern.steps.runner import locked, run_due
 
+    progress, close = _progress_bar()
+
     def action() -> Any:
-        return run_due(step_context(config, parse_now(now, config)))
+        try:
+            return run_due(step_context(config, parse_now(now, config), progress=progress))
+        finally:
+            close()
 
     return locked(lock_path(config), action)
 
 
 def _progress_bar() -> tuple[Callable[[int, int], None] | None, Callable[[], None]]:
-    """A progress bar with ETA on a terminal; nothing under cron (one summary line only)."""
+    """A progress bar with ETA per batch on a terminal; nothing under cron (one summary line)."""
     if not sys.stdout.isatty():
         return None, lambda: None
     bar: Any = None
 
+    def close() -> None:
+        nonlocal bar
+        if bar is not None:
+            bar.__exit__(None, None, None)
+            bar = None
+
     def update(done: int, total: int) -> None:
         nonlocal bar
+        if bar is not None and (bar.length != total or done < bar.pos):
+            close()  # a new batch (the next step's letters) starts its own bar
         if bar is None:
             bar = click.progressbar(length=total, label="sending", show_eta=True, show_pos=True)
             bar.__enter__()
         bar.update(done - bar.pos)
-
-    def close() -> None:
-        if bar is not None:
-            bar.__exit__(None, None, None)
 
     return update, close
 

@@ -257,3 +257,42 @@ def test_send_test_refuses_a_bad_address(config_file: Path, address: str) -> Non
     assert result.exit_code != 0
     assert "--to" in result.output
     assert sent(config_file) == []
+
+
+def _run_in_terminal(args: list[str], timeout: float = 60) -> str:
+    """Run the CLI with stdout on a pseudo-terminal, as a coordinator at a shell would."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    controller, terminal = pty.openpty()
+    process = subprocess.Popen([sys.executable, "-m", "microintern", *args], stdout=terminal,
+                               stderr=subprocess.STDOUT, close_fds=True)
+    os.close(terminal)
+    chunks: list[bytes] = []
+    while True:
+        try:
+            chunk = os.read(controller, 4096)
+        except OSError:  # the terminal closed: the process is done
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    process.wait(timeout=timeout)
+    os.close(controller)
+    return b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_a_terminal_gets_a_progress_bar_and_cron_one_line(config_file: Path) -> None:
+    rows = imported(config_file, 8)
+    ids = [str(r[sheet.APPLICANT_ID]) for r in rows if "@" in str(r["School email address"])][:4]
+    decide(config_file, dict.fromkeys(ids, "Deny"))
+    shown = _run_in_terminal(["--config", str(config_file), "send", "decisions", "--now", DECISIONS])
+    assert "sending" in shown and "4/4" in shown, shown
+    assert "decisions:program (sent 4)" in shown
+
+    decide(config_file, {ids[0]: "Accept"})
+    quiet = invoke(config_file, "send", "decisions", "--now", DECISIONS)  # not a terminal
+    assert quiet.output.strip().splitlines() == [quiet.output.strip()]
+    assert "sending" not in quiet.output
