@@ -21,9 +21,21 @@ RESPONSE_ID = "Response ID"
 SUBMITTED = "Submitted"
 LANGUAGE = "Language"
 DECISION = "Decision"
+COHORT_OVERRIDE = "Cohort override"
 NOTES = "Notes"
+
+# Screening's columns: tool-owned, rewritten on every screening run.
 SCORE = "Score"
+SCORE_BREAKDOWN = "Score breakdown"
+FLAGS = "Flags"
+FLAG_REASONS = "Flag reasons"
 PROPOSED_DECISION = "Proposed decision"
+PROPOSAL_REASON = "Proposal reason"
+ROW_CHECK = "Row check"
+"""The applicant id again, written with every screening write: a row whose two ids differ got
+another applicant's cells (the coordinator sorted between read and write) and is rewritten."""
+SCREENING_COLUMNS = (SCORE, SCORE_BREAKDOWN, FLAGS, FLAG_REASONS, PROPOSED_DECISION,
+                     PROPOSAL_REASON, ROW_CHECK)
 
 OUTBOX_KEY = "Key"
 OUTBOX_COLUMNS = (
@@ -42,14 +54,15 @@ SESSION_COLUMNS = ("Session ID", "Title", "Partner ID", "Teacher", "Meetings", "
 PARTICIPANT_COLUMNS = ("Participant ID", "Applicant ID", "Session ID", "Status")
 DASHBOARD_COLUMNS = ("Figure", "Value")
 
-COORDINATOR_APPLICATION_COLUMNS = (DECISION, NOTES)
+COORDINATOR_APPLICATION_COLUMNS = (DECISION, COHORT_OVERRIDE, NOTES)
 
 
 def application_columns(question_titles: Sequence[str]) -> tuple[str, ...]:
-    """The Applications tab's headers: ids, the questions, then the coordinator's columns."""
+    """The Applications tab's headers: ids, the questions, screening, then the coordinator's."""
     return (
         APPLICANT_ID, RESPONSE_ID, SUBMITTED, LANGUAGE,
         *question_titles,
+        *SCREENING_COLUMNS,
         *COORDINATOR_APPLICATION_COLUMNS,
     )
 
