@@ -204,7 +204,8 @@ def _progress_bar() -> tuple[Callable[[int, int], None] | None, Callable[[], Non
     return update, close
 
 
-def _run_step(obj: Obj, step: str, now: str | None, dry_run: Path | None = None) -> None:
+def _run_step(obj: Obj, step: str, now: str | None, dry_run: Path | None = None, *,
+              prepare: bool = True) -> None:
     from dataclasses import replace
 
     from microintern.adapters.preview import DryRunRoster, PreviewMailer
@@ -231,7 +232,8 @@ def _run_step(obj: Obj, step: str, now: str | None, dry_run: Path | None = None)
             ports = replace(ports, roster=DryRunRoster(ports.roster),
                             mailer=PreviewMailer(dry_run, domain=domain))
         ctx = step_context(config, parse_now(now, config), ports=ports, progress=progress)
-        initialise(config, ports.roster)  # tabs and headers the step relies on (a dry run: none)
+        if prepare:
+            initialise(config, ports.roster)  # tabs and headers the step relies on (dry run: none)
         report = RunReport(ran=[], failed=[], now=ctx.now)
         try:
             for occurrence in occurrences(ctx):
@@ -255,6 +257,34 @@ def _run_step(obj: Obj, step: str, now: str | None, dry_run: Path | None = None)
 def run_one(obj: Obj, step: str, now: str | None) -> None:
     """Run one step now, whatever its window (e.g. `microintern run applications`)."""
     _run_step(obj, step, now)
+
+
+@cli.command()
+@now_option
+@click.pass_obj
+@handles_errors
+def screen(obj: Obj, now: str | None) -> None:
+    """Import new applications, then score, flag and propose a decision for each (run `init` once first)."""
+    _run_step(obj, "screening", now, prepare=False)
+
+
+@cli.command()
+@now_option
+@click.pass_obj
+@handles_errors
+def equity(obj: Obj, now: str | None) -> None:
+    """Print the equity report (selection rates per group, four-fifths rule) and write the Equity tab."""
+    from microintern.bootstrap import step_context
+    from microintern.domain.equity import equity_table
+    from microintern.steps.equity import equity_report, write_equity_tab
+
+    config = obj.config
+    if not config.equity.fields:
+        raise click.UsageError("no equity.fields in the config: list the questions to report on")
+    ctx = step_context(config, parse_now(now, config))
+    report, basis = equity_report(ctx)
+    click.echo(equity_table(report))
+    click.echo(f"\naccepted = {basis}; {write_equity_tab(ctx, report, basis)} rows in the Equity tab")
 
 
 @cli.command("send")

@@ -295,6 +295,15 @@ class Recruitment(_Model):
     recipients: list[Person] = Field(default_factory=list)
 
 
+class EquitySettings(_Model):
+    """The equity report: which optional answers to break selection down by."""
+
+    fields: list[str] = Field(default_factory=list)          # question keys, e.g. school, gender
+    enrollment: dict[str, dict[str, int]] = Field(default_factory=dict)  # key -> group -> enrolled
+    threshold: float = Field(default=0.8, gt=0, le=1)        # the four-fifths rule
+    min_group_size: int = Field(default=5, ge=1)
+
+
 class BadgeSettings(_Model):
     """The badge students earn."""
 
@@ -328,6 +337,7 @@ class ProgramConfig(_Model):
     sessions: list[Session] = Field(min_length=1)
     application: Application
     recruitment: Recruitment = Recruitment()
+    equity: EquitySettings = EquitySettings()
     rubric: Rubric
     badge: BadgeSettings
     video: VideoSettings = VideoSettings()
@@ -424,6 +434,14 @@ def _cross_checks(config: ProgramConfig) -> list[ConfigProblem]:
             problems.append(
                 ConfigProblem("application.questions", f"a question with key {key!r}", "none")
             )
+    for i, key in enumerate(config.equity.fields):
+        if key not in keys:
+            problems.append(ConfigProblem(f"equity.fields[{i}]", "the key of an application question",
+                                          repr(key)))
+    for key in config.equity.enrollment:
+        if key not in config.equity.fields:
+            problems.append(ConfigProblem(f"equity.enrollment.{key}", "a key listed in equity.fields",
+                                          repr(key)))
     if config.backend is Backend.GOOGLE:
         google = config.google
         if google.spreadsheet_id is None:

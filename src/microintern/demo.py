@@ -114,7 +114,9 @@ def run_demo(out: Path, *, seed: int, applicants: int, echo: Callable[[str], Non
 def coordinator_decides(config: ProgramConfig, roster: Roster) -> str:
     """Play the coordinator: take screening's proposal where there is one, else first come.
 
-    Only rows with an empty Decision are filled, as a person would; returns a summary.
+    Only rows with an empty Decision are filled, as a person would: a superseded duplicate gets
+    no decision (its newer application does), and one screening sent for review is waitlisted.
+    Returns a summary.
     """
     rows = roster.read_tabs([sheet.APPLICATIONS])[sheet.APPLICATIONS]
     capacity = sum(s.group_size.max for s in config.sessions)
@@ -123,7 +125,11 @@ def coordinator_decides(config: ProgramConfig, roster: Roster) -> str:
     updates: list[dict[str, str]] = []
     for n, row in enumerate(undecided):
         proposed = str(row.get(sheet.PROPOSED_DECISION) or "")
-        if proposed not in ("Accept", "Waitlist", "Deny"):
+        if proposed == "Duplicate":
+            continue
+        if proposed == "Review":
+            proposed = "Waitlist"
+        elif proposed not in ("Accept", "Waitlist", "Deny"):
             proposed = "Accept" if n < capacity else "Waitlist" if n < capacity + 5 else "Deny"
         updates.append({sheet.APPLICANT_ID: str(row[sheet.APPLICANT_ID]), sheet.DECISION: proposed})
     roster.upsert(sheet.APPLICATIONS, sheet.APPLICANT_ID, list(updates))

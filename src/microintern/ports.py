@@ -48,6 +48,14 @@ class Roster(Protocol):
         """
         ...
 
+    def clear_unkeyed(self, tab: str, key_column: str, columns: Sequence[str]) -> int:
+        """Blank ``columns`` on rows whose ``key_column`` is empty; return how many rows.
+
+        Tool cells never belong on a row without an id: one found there landed on a row the
+        coordinator inserted between a read and a write, and is taken back.
+        """
+        ...
+
 
 class DraftGone(Exception):
     """The draft no longer exists: it was already sent (or deleted by a person)."""

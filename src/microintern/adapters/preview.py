@@ -89,6 +89,10 @@ class DryRunRoster:
     def ensure_tabs(self, layout: Mapping[str, Sequence[str]]) -> None:
         """Nothing is created in a dry run."""
 
+    def clear_unkeyed(self, tab: str, key_column: str, columns: Sequence[str]) -> int:
+        """Nothing is cleared in a dry run."""
+        return 0
+
     def read_tabs(self, tabs: Sequence[str]) -> dict[str, list[Record]]:
         """The real tabs with this run's unsaved writes laid over them."""
         result = self._real.read_tabs(tabs)

@@ -31,11 +31,7 @@ FLAGS = "Flags"
 FLAG_REASONS = "Flag reasons"
 PROPOSED_DECISION = "Proposed decision"
 PROPOSAL_REASON = "Proposal reason"
-ROW_CHECK = "Row check"
-"""The applicant id again, written with every screening write: a row whose two ids differ got
-another applicant's cells (the coordinator sorted between read and write) and is rewritten."""
-SCREENING_COLUMNS = (SCORE, SCORE_BREAKDOWN, FLAGS, FLAG_REASONS, PROPOSED_DECISION,
-                     PROPOSAL_REASON, ROW_CHECK)
+SCREENING_COLUMNS = (SCORE, SCORE_BREAKDOWN, FLAGS, FLAG_REASONS, PROPOSED_DECISION, PROPOSAL_REASON)
 
 OUTBOX_KEY = "Key"
 OUTBOX_COLUMNS = (
@@ -53,6 +49,12 @@ PARTNER_COLUMNS = (PARTNER_ID, "Organization", "Contact", "Email", "Industry", P
 SESSION_COLUMNS = ("Session ID", "Title", "Partner ID", "Teacher", "Meetings", "Status")
 PARTICIPANT_COLUMNS = ("Participant ID", "Applicant ID", "Session ID", "Status")
 DASHBOARD_COLUMNS = ("Figure", "Value")
+EQUITY = "Equity"
+EQUITY_KEY = "Key"
+EQUITY_TAB_COLUMNS = (
+    EQUITY_KEY, "Question", "Group", "Applicants", "Accepted", "Selection rate", "Ratio to highest",
+    "Below four fifths", "Share of applicants", "Enrolled", "Share of enrollment", "Note", "Counted",
+)
 
 COORDINATOR_APPLICATION_COLUMNS = (DECISION, COHORT_OVERRIDE, NOTES)
 
@@ -77,4 +79,5 @@ def layout(question_titles: Sequence[str]) -> dict[str, tuple[str, ...]]:
         OUTBOX: OUTBOX_COLUMNS,
         TIMELINE: TIMELINE_COLUMNS,
         DASHBOARD: DASHBOARD_COLUMNS,
+        EQUITY: EQUITY_TAB_COLUMNS,
     }

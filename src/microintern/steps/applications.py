@@ -37,6 +37,15 @@ def _since(rows: list[Record], ctx: StepContext) -> datetime | None:
 
 def import_responses(ctx: StepContext, applications: list[Record], result: StepResult) -> list[Record]:
     """Add responses not yet in the Applications tab; return the new rows."""
+    new_rows = new_responses(ctx, applications)
+    if new_rows:
+        ctx.ports.roster.upsert(sheet.APPLICATIONS, sheet.APPLICANT_ID, new_rows)
+    result.add("imported", len(new_rows))
+    return new_rows
+
+
+def new_responses(ctx: StepContext, applications: list[Record]) -> list[Record]:
+    """Applications rows for responses not yet in the tab (nothing is written)."""
     config = ctx.config
     form_id = ctx.application_form_id
     if not form_id:
@@ -59,9 +68,6 @@ def import_responses(ctx: StepContext, applications: list[Record], result: StepR
                 default_language=config.program.default_language,
             )
         )
-    if new_rows:
-        ctx.ports.roster.upsert(sheet.APPLICATIONS, sheet.APPLICANT_ID, new_rows)
-    result.add("imported", len(new_rows))
     return new_rows
 
 

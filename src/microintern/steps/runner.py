@@ -30,6 +30,7 @@ from microintern.steps.applications import receive_applications
 from microintern.steps.context import StepContext, StepResult
 from microintern.steps.decisions import send_decisions
 from microintern.steps.outreach import invite_partner, recruit
+from microintern.steps.screening import screen_applications
 from microintern.steps.setup import initialise
 
 log = logging.getLogger(__name__)
@@ -51,10 +52,15 @@ def _recruitment(ctx: StepContext, occurrence: Occurrence) -> StepResult:
     return recruit(ctx)
 
 
+def _screening(ctx: StepContext, occurrence: Occurrence) -> StepResult:
+    return screen_applications(ctx)
+
+
 AUTOMATED: dict[StepName, StepFn] = {
     StepName.PARTNER_OUTREACH: invite_partner,
     StepName.APPLICATIONS: _applications,
     StepName.RECRUITMENT: _recruitment,
+    StepName.SCREENING: _screening,
     StepName.DECISIONS: _decisions,
 }
 """Steps microintern carries out; the others are shown on the timeline for the coordinator."""

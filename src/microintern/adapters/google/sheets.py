@@ -195,10 +195,13 @@ class GoogleSheetsRoster:
                 self._id, {"requests": requests}))
 
     def upsert(self, tab: str, key_column: str, rows: Sequence[Record]) -> UpsertResult:
-        """Update rows found by ``key_column`` cell by cell; add unknown keys at the bottom.
+        """Update rows found by ``key_column`` cell by cell; append unknown keys as new rows.
 
         The tab is re-read just before writing so rows the coordinator sorted or inserted
-        since the last read are found where they are now.
+        since the last read are found where they are now. Known rows get one
+        ``values.batchUpdate`` of the given cells only; new rows go in one ``values.append``
+        (``INSERT_ROWS``: after the table, growing the grid as needed, never over data).
+        At most three calls, whatever the number of rows.
         """
         if not rows:
             return UpsertResult(0, 0)
@@ -216,29 +219,67 @@ class GoogleSheetsRoster:
         for number, existing in enumerate(values[1:], start=2):
             if key_index < len(existing) and existing[key_index] not in ("", None):
                 where.setdefault(str(existing[key_index]), number)
-        last = len(values)
         data: list[dict[str, Any]] = []
         old_width = len(values[0]) if values else 0
         if len(header) > old_width:
             data.append({"range": f"{quote(tab)}!{column_letter(old_width)}1",
                          "values": [header[old_width:]]})
-        updated = appended = 0
+        fresh: dict[str, list[Cell]] = {}
+        updated = 0
         for row in rows:
             key = str(row[key_column])
             cells = {position[name]: _cell(value) for name, value in row.items()}
             if key in where:
-                number = where[key]
                 updated += 1
+                number = where[key]
+                # Never the key cell of a known row: if the coordinator moved rows since the
+                # read, rewriting it would give another applicant's row this id.
+                cells.pop(key_index, None)
+                for run in _runs(list(cells)):
+                    a1 = (f"{quote(tab)}!{column_letter(run[0])}{number}:"
+                          f"{column_letter(run[-1])}{number}")
+                    data.append({"range": a1, "values": [[cells[c] for c in run]]})
             else:
-                last += 1
-                number = where[key] = last
-                appended += 1
-            for run in _runs(list(cells)):
-                a1 = f"{quote(tab)}!{column_letter(run[0])}{number}:{column_letter(run[-1])}{number}"
-                data.append({"range": a1, "values": [[cells[c] for c in run]]})
-        self._grow(tab, rows=last, columns=len(header))
+                line = fresh.setdefault(key, [""] * len(header))
+                for column, value in cells.items():
+                    line[column] = value
+        if len(header) > old_width:
+            self._grow(tab, columns=len(header))
         self._write(data)
-        return UpsertResult(updated, appended)
+        if fresh:
+            body = {"values": list(fresh.values())}
+            params = {"valueInputOption": "RAW", "insertDataOption": "INSERT_ROWS"}
+            self._call("values.append", lambda: self._http.values_append(
+                self._id, f"{quote(tab)}!A1", params=params, body=body))
+        return UpsertResult(updated, len(fresh))
+
+    def clear_unkeyed(self, tab: str, key_column: str, columns: Sequence[str]) -> int:
+        """Blank ``columns`` on id-less rows (one read, and one write only if needed)."""
+        data, rows = _blank_tool_cells(self._batch_get([quote(tab)])[0], tab, key_column, columns)
+        self._write(data)
+        return rows
+
+
+def _blank_tool_cells(values: list[list[Any]], tab: str, key_column: str,
+                      columns: Sequence[str]) -> tuple[list[dict[str, Any]], int]:
+    """Clearing writes for ``columns`` on id-less rows that hold something in them, and rows."""
+    if not values:
+        return [], 0
+    header = [str(h) for h in values[0]]
+    if key_column not in header:
+        return [], 0
+    key_index = header.index(key_column)
+    targets = [header.index(c) for c in columns if c in header]
+    data: list[dict[str, Any]] = []
+    rows = 0
+    for number, row in enumerate(values[1:], start=2):
+        if key_index < len(row) and row[key_index] not in ("", None):
+            continue
+        filled = [col for col in targets if col < len(row) and row[col] not in ("", None)]
+        rows += bool(filled)
+        data += [{"range": f"{quote(tab)}!{column_letter(col)}{number}", "values": [[""]]}
+                 for col in filled]
+    return data, rows
 
 
 def _cell(value: Cell) -> Cell:

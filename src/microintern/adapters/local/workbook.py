@@ -180,6 +180,30 @@ class LocalWorkbook:
         self._save(book)
         return UpsertResult(updated=updated, appended=appended)
 
+    def clear_unkeyed(self, tab: str, key_column: str, columns: Sequence[str]) -> int:
+        """Blank ``columns`` on rows whose key cell is empty; return how many rows."""
+        book = self._editable()
+        if tab not in book.sheetnames:
+            return 0
+        sheet = book[tab]
+        headers = _headers(sheet)
+        key_index = headers.get(_clean_header(key_column))
+        targets = [headers[h] for h in map(_clean_header, columns) if h in headers]
+        if key_index is None or not targets:
+            return 0
+        cleared = 0
+        for number in range(2, sheet.max_row + 1):
+            if _key_text(sheet.cell(number, key_index).value) is not None:
+                continue
+            cells = [sheet.cell(number, col) for col in targets]
+            if any(c.value not in (None, "") for c in cells):
+                for c in cells:
+                    c.value = None
+                cleared += 1
+        if cleared:
+            self._save(book)
+        return cleared
+
     # -- file handling -------------------------------------------------------------------------
 
     def _load(self, *, read_only: bool = False, data_only: bool = False) -> Workbook:

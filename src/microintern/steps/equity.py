@@ -1,0 +1,60 @@
+"""The equity report: applicants and acceptances per group, from the Applications tab."""
+
+from __future__ import annotations
+
+from microintern.config import QuestionKind
+from microintern.domain import program_sheet as sheet
+from microintern.domain.applicants import answers_by_key
+from microintern.domain.decisions import Decision, UnknownDecision, parse_decision
+from microintern.domain.equity import (
+    DemographicField,
+    EquityReport,
+    Outcome,
+    equity_rows,
+    selection_equity,
+)
+from microintern.domain.records import Record
+from microintern.steps.applications import question_columns
+from microintern.steps.context import StepContext
+
+DECIDED = "the coordinator's decisions"
+PROPOSED = "screening's proposals (no decision is made yet)"
+
+
+def _accepted(row: Record, column: str) -> bool:
+    try:
+        return parse_decision(row.get(column)) is Decision.ACCEPT
+    except UnknownDecision:
+        return False
+
+
+def equity_report(ctx: StepContext) -> tuple[EquityReport, str]:
+    """The report over ``equity.fields``, and which decisions it counts as accepted.
+
+    Once any Decision is made the coordinator's decisions count; before that, the proposals.
+    """
+    config = ctx.config
+    rows = [r for r in ctx.ports.roster.read_tabs([sheet.APPLICATIONS])[sheet.APPLICATIONS]
+            if r.get(sheet.APPLICANT_ID)]
+    decided = any(r.get(sheet.DECISION) not in (None, "") for r in rows)
+    column, basis = (sheet.DECISION, DECIDED) if decided else (sheet.PROPOSED_DECISION, PROPOSED)
+    questions = question_columns(config)
+    outcomes = [Outcome(answers_by_key(r, questions), _accepted(r, column)) for r in rows]
+    by_key = {q.key: q for q in config.application.questions}
+    fields = [
+        DemographicField(key, by_key[key].title, tuple(by_key[key].options),
+                         by_key[key].kind is QuestionKind.CHECKBOXES, config.equity.enrollment.get(key))
+        for key in config.equity.fields
+    ]
+    report = selection_equity(outcomes, fields, threshold=config.equity.threshold,
+                              min_group_size=config.equity.min_group_size)
+    return report, basis
+
+
+def write_equity_tab(ctx: StepContext, report: EquityReport, basis: str) -> int:
+    """Write the report to the Equity tab (one row per question and group); return the rows."""
+    rows = [{sheet.EQUITY_KEY: f"{r['Question']} / {r['Group']}", **r, "Counted": basis}
+            for r in equity_rows(report)]
+    if rows:
+        ctx.ports.roster.upsert(sheet.EQUITY, sheet.EQUITY_KEY, rows)
+    return len(rows)

@@ -1,0 +1,102 @@
+"""Screening: import new applications, score, flag and propose, and write it all back.
+
+The coordinator's columns are never written. Tool cells are written to the row that holds the
+applicant's id at write time; because a coordinator may sort or insert rows between that
+lookup and the write, the tab is read back and any row whose tool cells are not its own is
+rewritten. A normal run makes at most five Sheets calls whatever the number of applications:
+read, upsert (read, cell writes, append) and the check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from microintern.domain import program_sheet as sheet
+from microintern.domain.records import Cell, Record
+from microintern.domain.screening import Screening, screen, screening_cells
+from microintern.steps.applications import new_responses
+from microintern.steps.context import StepContext, StepResult
+
+REPAIR_ROUNDS = 3
+
+
+def _same(a: Cell, b: Cell) -> bool:
+    if a in (None, "") and b in (None, ""):
+        return True
+    if isinstance(a, int | float) and isinstance(b, int | float) and not isinstance(a, bool):
+        return abs(float(a) - float(b)) < 1e-9
+    return str(a) == str(b)
+
+
+def _changed(current: Mapping[str, Cell], wanted: Mapping[str, Cell]) -> dict[str, Cell]:
+    return {name: value for name, value in wanted.items() if not _same(current.get(name), value)}
+
+
+def screening_writes(rows: list[Record], new_rows: list[Record], screening: Screening) -> list[Record]:
+    """The cells to write: whole new rows, and only the tool cells that changed on known rows."""
+    cells = screening_cells(screening)
+    writes: list[Record] = []
+    for row in new_rows:
+        applicant = str(row[sheet.APPLICANT_ID])
+        writes.append({**row, **cells.get(applicant, {})})
+    for row in rows:
+        applicant = str(row.get(sheet.APPLICANT_ID) or "")
+        if applicant not in cells:
+            continue
+        changed = _changed(row, cells[applicant])
+        if changed:
+            writes.append({sheet.APPLICANT_ID: applicant, **changed})
+    return writes
+
+
+def misplaced(rows: list[Record], screening: Screening) -> list[Record]:
+    """Rewrites for rows whose tool cells are not their own (a sort raced a write)."""
+    cells = screening_cells(screening)
+    repairs: list[Record] = []
+    for row in rows:
+        applicant = str(row.get(sheet.APPLICANT_ID) or "")
+        if applicant in cells and _changed(row, cells[applicant]):
+            repairs.append({sheet.APPLICANT_ID: applicant, **cells[applicant]})
+    return repairs
+
+
+def screen_applications(ctx: StepContext) -> StepResult:
+    """Import new responses, then score, flag and propose for every applicant."""
+    result = StepResult()
+    roster = ctx.ports.roster
+    rows = roster.read_tabs([sheet.APPLICATIONS])[sheet.APPLICATIONS]
+    new_rows = new_responses(ctx, rows)
+    result.add("imported", len(new_rows))
+    screening = screen(rows + new_rows, ctx.config, now=ctx.now)
+    writes = screening_writes(rows, new_rows, screening)
+    if writes:
+        roster.upsert(sheet.APPLICATIONS, sheet.APPLICANT_ID, writes)
+        for _ in range(REPAIR_ROUNDS):
+            current = roster.read_tabs([sheet.APPLICATIONS])[sheet.APPLICATIONS]
+            repairs = misplaced(current, screening)
+            stray = any(not r.get(sheet.APPLICANT_ID) and any(r.get(c) not in (None, "")
+                        for c in sheet.SCREENING_COLUMNS) for r in current)
+            if not repairs and not stray:
+                break
+            if repairs:
+                result.add("rows rewritten after a concurrent edit", len(repairs))
+                roster.upsert(sheet.APPLICATIONS, sheet.APPLICANT_ID, repairs)
+            if stray:
+                cleared = roster.clear_unkeyed(sheet.APPLICATIONS, sheet.APPLICANT_ID,
+                                               sheet.SCREENING_COLUMNS)
+                result.add("stray cells cleared from rows without an id", cleared)
+        else:
+            result.problems.append("the Applications tab kept changing during screening; run it again")
+    counts = screening.counts()
+    result.add("screened", len(screening.applications))
+    for decision, n in counts.items():
+        if n:
+            result.add(f"proposed {decision.value}", n)
+    flagged = sum(1 for a in screening.applications if a.flags)
+    if flagged:
+        result.add("flagged", flagged)
+    for skipped in screening.skipped:
+        # Rows are counted among the tab's non-blank rows; the id (if any) names the row.
+        result.problems.append(f"Applications, non-blank row {skipped.row + 1}: {skipped.reason} "
+                               "(not screened)")
+    return result

@@ -1,0 +1,158 @@
+"""Screening on the Google backend, over real HTTP against the fake Workspace.
+
+Counts Sheets calls, proves formulas stay text, screens the hostile corpus, and races the
+coordinator (sort, insert, Decision edits) between the tool's read and its write.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC
+from typing import Any
+
+from adapters.conftest import SPREADSHEET_ID, GoogleProgram
+from click.testing import CliRunner, Result
+from fakeworkspace import FakeWorkspace
+from fakeworkspace.sheets_model import Cell
+from hostile_corpus import hostile_applications
+
+from microintern.cli import cli
+from microintern.config import load_config
+from microintern.domain import program_sheet as sheet
+from microintern.domain.screening import screen
+from microintern.sample_data import applications
+
+NOW = "2027-02-16T06:00"
+
+
+def invoke(program: GoogleProgram, *args: str) -> Result:
+    return CliRunner().invoke(cli, ["--config", str(program.config_file), *args], catch_exceptions=False)
+
+
+def submit(program: GoogleProgram, fake: FakeWorkspace, count: int, seed: int = 4) -> None:
+    for n, app in enumerate(applications(program.config, count=count, seed=seed)):
+        program.add_response(fake, f"s{seed}-{n:05d}", app.submitted_at.astimezone(UTC), app.answers)
+
+
+def tab(fake: FakeWorkspace) -> list[dict[str, Any]]:
+    values = fake.sheets.values(SPREADSHEET_ID, sheet.APPLICATIONS)
+    header = [str(h) for h in values[0]]
+    return [dict(zip(header, [*row, *[""] * (len(header) - len(row))], strict=True))
+            for row in values[1:] if any(v not in ("", None) for v in row)]
+
+
+def by_id(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {str(r[sheet.APPLICANT_ID]): r for r in rows if r.get(sheet.APPLICANT_ID)}
+
+
+def test_screen_imports_and_writes_back_in_at_most_five_sheets_calls(
+        fake: FakeWorkspace, google_program: GoogleProgram) -> None:
+    assert invoke(google_program, "init").exit_code == 0
+    submit(google_program, fake, 400)
+    fake.reset_calls()
+    result = invoke(google_program, "screen", "--now", NOW)
+    assert result.exit_code == 0, result.output
+    assert "imported 400" in result.output and "screened 400" in result.output
+    assert fake.count("sheets.") <= 5, [c.method_id for c in fake.calls if c.method_id.startswith("sheets.")]
+    assert fake.count("gmail.") == 0  # screening never sends: only the Decision column does
+    rows = tab(fake)
+    assert len(rows) == 400
+    assert all(isinstance(r[sheet.SCORE], int | float) for r in rows)
+    assert all(r[sheet.SCORE_BREAKDOWN].startswith("interest ") for r in rows)
+    assert {r[sheet.PROPOSED_DECISION] for r in rows} <= {"Accept", "Waitlist", "Deny", "Review", "Duplicate"}
+
+    # A rerun with nothing new writes nothing: one read, no write.
+    fake.reset_calls()
+    again = invoke(google_program, "screen", "--now", NOW)
+    assert again.exit_code == 0 and "imported 0" in again.output
+    assert fake.count("sheets.spreadsheets.values.batchUpdate") == 0
+    assert fake.count("sheets.spreadsheets.values.append") == 0
+
+
+def test_formulas_are_stored_as_text_and_flagged(fake: FakeWorkspace, google_program: GoogleProgram) -> None:
+    assert invoke(google_program, "init").exit_code == 0
+    submit(google_program, fake, 3)
+    hostile = '=HYPERLINK("http://evil.example","click")'
+    google_program.add_response(fake, "formula-1", applications(google_program.config, count=1, seed=8)[0]
+                                .submitted_at.astimezone(UTC), {
+        "First name": hostile, "Last name": "+cmd|' /C calc'!A0", "Student ID number": "@SUM(1+1)",
+        "School email address": "x@students.mesavalley.example"})
+    assert invoke(google_program, "screen", "--now", NOW).exit_code == 0
+    grid = fake.sheets.sheet(SPREADSHEET_ID, sheet.APPLICATIONS)
+    assert not any(c is not None and c.is_formula for row in grid.rows for c in row)
+    row = next(r for r in tab(fake) if r["First name"] == hostile)
+    assert "FORMULA" in row[sheet.FLAGS].split("; ")
+
+
+def test_hostile_corpus_in_the_sheet_gets_its_flags(
+        fake: FakeWorkspace, google_program: GoogleProgram) -> None:
+    assert invoke(google_program, "init").exit_code == 0
+    corpus = hostile_applications(google_program.config)
+    header = [str(h) for h in fake.sheets.values(SPREADSHEET_ID, sheet.APPLICATIONS)[0]]
+    for record, _ in corpus:
+        header += [k for k in record if k not in header]  # extra columns a coordinator added
+    lines: list[list[Any]] = [header]
+    for n, (record, _) in enumerate(corpus):
+        lines.append(["" if record.get(h) is None else record.get(h) for h in header])
+        if n % 10 == 3:
+            lines.append([""] * len(header))  # a blank row left in the middle
+    fake.sheets.write(SPREADSHEET_ID, f"'{sheet.APPLICATIONS}'!A1", lines)
+    result = invoke(google_program, "screen", "--now", NOW)
+    assert result.exit_code == 0, result.output
+    found = by_id(tab(fake))
+    checked = 0
+    for record, expected in corpus:
+        applicant = record.get(sheet.APPLICANT_ID)
+        if not applicant or not str(applicant).strip():
+            continue  # a row without an id is reported, never screened
+        flags = found[str(applicant)][sheet.FLAGS]
+        assert set(filter(None, str(flags).split("; "))) == expected, (applicant, flags)
+        checked += 1
+    assert checked >= 40
+    grid = fake.sheets.sheet(SPREADSHEET_ID, sheet.APPLICATIONS)
+    assert not any(c is not None and c.is_formula for row in grid.rows for c in row)
+
+
+def test_coordinator_sorting_and_editing_mid_run_loses_nothing(
+        fake: FakeWorkspace, google_program: GoogleProgram) -> None:
+    assert invoke(google_program, "init").exit_code == 0
+    submit(google_program, fake, 30, seed=12)
+    assert invoke(google_program, "run", "applications", "--now", "2027-02-01T06:30").exit_code == 0
+    before = tab(fake)
+    config = load_config(google_program.config_file)
+    from datetime import datetime
+    expected = {a.applicant_id: a for a in screen(before, config, now=datetime(2027, 2, 16, 6, tzinfo=UTC))
+                .applications}
+    chosen = sorted(expected)[:5]
+    edits = {chosen[0]: "Accept", chosen[1]: "Deny", chosen[2]: "Waitlist", chosen[3]: "Accept"}
+
+    def coordinator(fake: FakeWorkspace) -> None:
+        grid = fake.sheets.sheet(SPREADSHEET_ID, sheet.APPLICATIONS)
+        header = [c.value if c else "" for c in grid.rows[0]]
+        key, decision, notes = (header.index(sheet.APPLICANT_ID), header.index(sheet.DECISION),
+                                header.index(sheet.NOTES))
+        data = [row for row in grid.rows[1:] if any(c is not None for c in row)]
+        data.sort(key=lambda row: str(row[key].value if row[key] else ""), reverse=True)  # sort Z-A
+        grid.rows[1:] = data
+        grid.insert_rows(4, 3)  # three rows inserted near the top...
+        grid.set_cell(5, notes, Cell("call the counselor about the Tuesday group"))  # ...one used
+        for r, row in enumerate(grid.rows):
+            if r and row and key < len(row) and row[key] is not None and row[key].value in edits:
+                grid.set_cell(r, decision, Cell(edits[row[key].value]))
+
+    fake.hooks.before("sheets.spreadsheets.values.batchUpdate", coordinator, times=1)
+    result = invoke(google_program, "screen", "--now", NOW)
+    assert result.exit_code == 0, result.output
+    assert "rows rewritten after a concurrent edit" in result.output  # the race happened
+    after = tab(fake)
+    rows = by_id(after)
+    assert set(rows) == set(expected)
+    for applicant, screened in expected.items():
+        row = rows[applicant]
+        assert row[sheet.SCORE] == screened.score, applicant
+        assert row[sheet.SCORE_BREAKDOWN] == screened.breakdown, applicant
+        assert row[sheet.FLAGS] == "; ".join(f.code.value for f in screened.flags), applicant
+        assert row["First name"] == by_id(before)[applicant]["First name"]  # answers untouched
+    for applicant, decision in edits.items():
+        assert rows[applicant][sheet.DECISION] == decision  # every coordinator edit kept
+    noted = [r for r in after if r.get(sheet.NOTES) == "call the counselor about the Tuesday group"]
+    assert len(noted) == 1 and not noted[0].get(sheet.APPLICANT_ID) and not noted[0].get(sheet.SCORE)
