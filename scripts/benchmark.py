@@ -114,10 +114,42 @@ def pacing(count: int, per_minute: int, folder: Path) -> dict[str, float]:
                 "rate": rate, "share": rate / per_minute, "wall": wall}
 
 
+def screening(count: int, folder: Path) -> dict[str, object]:
+    """Import and screen ``count`` applications on the Google backend (after `init`)."""
+    with FakeWorkspace() as fake:
+        key = write_service_account_file(folder / "credentials.json", fake)
+        fake.sheets.create(SHEET, "benchmark", {"Sheet1": []})
+        config_file = write_config(folder, backend="google", google={
+            "credentials_file": str(key), "delegated_user": USER, "spreadsheet_id": SHEET,
+            "application_form_id": FORM, "endpoint": fake.url, "timeout_seconds": 120})
+        config = load_config(config_file)
+        ids = {q.title: f"{i:08x}" for i, q in enumerate(config.application.questions, 1)}
+        fake.forms.create(FORM, "benchmark", [(q, t) for t, q in ids.items()])
+        for n, app in enumerate(applications(config, count=count, seed=3)):
+            fake.forms.add_response(FORM, f"r{n}", app.submitted_at.astimezone(UTC),
+                                    {ids[t]: v for t, v in app.answers.items() if v})
+        runner = CliRunner()
+        if runner.invoke(cli, ["--config", str(config_file), "init"]).exit_code != 0:
+            raise SystemExit("init failed")
+        fake.reset_calls()
+        wall, cpu = time.perf_counter(), time.thread_time()
+        result = runner.invoke(cli, ["--config", str(config_file), "screen", "--now", "2027-02-16T06:00"])
+        wall, cpu = time.perf_counter() - wall, time.thread_time() - cpu
+        if result.exit_code != 0:
+            raise SystemExit(result.output)
+        services = Counter(c.method_id.removeprefix("sheets.spreadsheets.") if c.method_id.startswith(
+            "sheets.") else c.method_id.split(".")[0] for c in fake.calls)
+        sheets_calls = sum(1 for c in fake.calls if c.method_id.startswith("sheets."))
+        rows = len(fake.sheets.values(SHEET, "Applications")) - 1
+        assert not fake.rejections, fake.rejections
+    return {"wall": wall, "cpu": cpu, "sheets": sheets_calls, "rows": rows, "calls": dict(services)}
+
+
 def main() -> None:
     """Print a Markdown table of the measurements."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--applications", type=int, nargs="+", default=[100, 1000])
+    parser.add_argument("--screening", type=int, nargs="+", default=[10000], help="applications to screen")
     parser.add_argument("--letters", type=int, default=300, help="letters in the pacing run")
     parser.add_argument("--per-minute", type=int, nargs="+", default=[60], help="quotas to pace to")
     args = parser.parse_args()
@@ -132,6 +164,14 @@ def main() -> None:
             per = 1000 * float(r["cpu"]) / max(1, int(r["sent"]))  # type: ignore[arg-type]
             print(f"| {name} | {count} | {r['sent']} | {r['wall']:.2f} | {r['cpu']:.2f} | "
                   f"{per:.1f} | {shown} |")
+    print()
+    print("| applications screened | rows written | Sheets calls | calls by method | wall s | CPU s |")
+    print("|---|---|---|---|---|---|")
+    for count in args.screening:
+        with tempfile.TemporaryDirectory() as tmp:
+            r = screening(count, Path(tmp))
+        shown = ", ".join(f"{k} {v}" for k, v in sorted(r["calls"].items()))  # type: ignore[union-attr]
+        print(f"| {count} | {r['rows']} | {r['sheets']} | {shown} | {r['wall']:.1f} | {r['cpu']:.2f} |")
     print()
     print("| letters | quota /min | sent | refused (429) | virtual min | sends/min | of quota | wall s |")
     print("|---|---|---|---|---|---|---|---|")
