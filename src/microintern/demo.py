@@ -33,6 +33,7 @@ from microintern.ports import Roster
 from microintern.sample_data import SampleApplication, applications
 from microintern.steps.letter_context import application_url
 from microintern.steps.runner import RunReport, locked, run_due
+from microintern.steps.equity import equity_report, write_equity_tab
 from microintern.steps.samples import send_samples
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -107,7 +108,14 @@ def run_demo(out: Path, *, seed: int, applicants: int, echo: Callable[[str], Non
         if report.ran or report.failed:
             echo("  " + report.summary())
         day += timedelta(days=1)
-    previews = write_previews(config, out, now=datetime.combine(last, config.schedule.run_at, tzinfo=zone))
+    end = datetime.combine(last, config.schedule.run_at, tzinfo=zone)
+    report, basis = equity_report(step_context(config, end, ports=ports))
+    write_equity_tab(step_context(config, end, ports=ports), report, basis)
+    flagged = [f"{f.label}: {', '.join(f.flagged)}" for f in report.fields if f.flagged]
+    echo(f"  equity report ({basis}): {report.accepted} accepted of {report.applicants}; "
+         + (f"below four fifths: {'; '.join(flagged)}" if flagged else "no group below four fifths")
+         + " (Equity tab)")
+    previews = write_previews(config, out, now=end)
     _summarise(config, local, ports.roster, reports, echo, previews)
 
 
@@ -163,7 +171,8 @@ def _summarise(config: ProgramConfig, local: Path, roster: Roster, reports: list
     echo(f"done: {len(tabs[sheet.APPLICATIONS])} applications imported, {len(sent)} letters sent, "
          f"{len(held)} held for a bad address, {failed} failed steps")
     echo("where to look:")
-    echo(f"  {local / 'program.xlsx'}   the program workbook (Applications, Outbox, Timeline tabs)")
+    echo(f"  {local / 'program.xlsx'}   the program workbook: Applications (scores, flags, proposals, "
+         "decisions), Partners, Outbox, Timeline, Equity")
     echo(f"  {local / 'outbox' / 'sent'}   every letter as an .eml file")
     echo(f"  {previews / 'index.html'}   one sample of every letter of the timeline, in each language")
     echo(f"  {previews.parent / 'flyers'}   the student and partner flyers (HTML and PDF)")
