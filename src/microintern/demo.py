@@ -31,9 +31,9 @@ from microintern.domain import program_sheet as sheet
 from microintern.flyer import flyer_context, render_flyer
 from microintern.ports import Roster
 from microintern.sample_data import SampleApplication, applications
+from microintern.steps.equity import equity_report, write_equity_tab
 from microintern.steps.letter_context import application_url
 from microintern.steps.runner import RunReport, locked, run_due
-from microintern.steps.equity import equity_report, write_equity_tab
 from microintern.steps.samples import send_samples
 
 ROOT = Path(__file__).resolve().parents[2]
