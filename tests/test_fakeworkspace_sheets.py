@@ -409,6 +409,24 @@ def test_developer_metadata(ws: Harness, spreadsheets: Any) -> None:
     assert got["developerMetadata"][0]["metadataValue"] == "3"
 
 
+def test_delete_developer_metadata_by_lookup(spreadsheets: Any) -> None:
+    def create(key: str) -> int:
+        reply = _batch(spreadsheets, {"createDeveloperMetadata": {"developerMetadata": {
+            "metadataKey": key, "metadataValue": "x", "location": {"spreadsheet": True},
+            "visibility": "DOCUMENT"}}})["replies"][0]
+        return int(reply["createDeveloperMetadata"]["developerMetadata"]["metadataId"])
+
+    first, _ = create("microintern.a"), create("microintern.b")
+    reply = _batch(spreadsheets, {"deleteDeveloperMetadata": {"dataFilter": {
+        "developerMetadataLookup": {"metadataId": first}}}})["replies"][0]
+    assert [m["metadataId"] for m in reply["deleteDeveloperMetadata"]["deletedDeveloperMetadata"]] == [first]
+    got = spreadsheets.get(spreadsheetId="S1").execute()
+    assert [m["metadataKey"] for m in got["developerMetadata"]] == ["microintern.b"]
+    _batch(spreadsheets, {"deleteDeveloperMetadata": {"dataFilter": {
+        "developerMetadataLookup": {"metadataKey": "microintern.b"}}}})
+    assert "developerMetadata" not in spreadsheets.get(spreadsheetId="S1").execute()
+
+
 # --- gspread -----------------------------------------------------------------------------------
 
 

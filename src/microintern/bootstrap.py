@@ -6,6 +6,7 @@ import os
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from jinja2 import FileSystemLoader
 
@@ -40,7 +41,8 @@ def local_ports(config: ProgramConfig) -> Ports:
     return Ports(
         roster=LocalWorkbook(folder / "program.xlsx"),
         mailer=LocalOutbox(folder / "outbox", domain=domain),
-        forms=CsvFormSource(folder / "forms", time_zone=config.program.time_zone),
+        forms=CsvFormSource(folder / "forms", time_zone=config.program.time_zone,
+                            renamed=renamed_columns(config)),
         calendar=IcsCalendar(folder / "calendar"),
         meet=LocalMeetRooms(folder / "meet"),
         folders=LocalFolders(folder / "drive"),
@@ -74,11 +76,27 @@ def google_ports(config: ProgramConfig, env: Mapping[str, str] = os.environ) -> 
     return Ports(
         roster=GoogleSheetsRoster(transport.sheets_http(), google.spreadsheet_id),
         mailer=GmailMailer(transport.service("gmail", "v1"), domain=domain),
-        forms=GoogleFormSource(transport.service("forms", "v1")),
+        forms=application_source(config, transport, GoogleFormSource),
         calendar=GoogleCalendar(transport.service("calendar", "v3")),
         meet=GoogleMeetRooms(transport.service("meet", "v2")),
         folders=GoogleDriveFolders(transport.service("drive", "v3")),
     )
+
+
+def application_source(config: ProgramConfig, transport: Any, forms_api: Any) -> Any:
+    """The Forms API, or the linked responses sheet of a form made by hand."""
+    linked = config.application.responses_sheet
+    if linked is None:
+        return forms_api(transport.service("forms", "v1"))
+    from microintern.adapters.google.linked_sheet import LinkedSheetResponses
+
+    return LinkedSheetResponses(transport.sheets_http(), linked.spreadsheet_id, linked.tab,
+                                time_zone=config.program.time_zone, renamed=renamed_columns(config))
+
+
+def renamed_columns(config: ProgramConfig) -> dict[str, str]:
+    """Response-sheet column titles that differ from the questions' (config ``column``)."""
+    return {q.column: q.title for q in config.application.questions if q.column}
 
 
 def build_ports(config: ProgramConfig, env: Mapping[str, str] = os.environ) -> Ports:
@@ -99,6 +117,10 @@ def application_form_id(config: ProgramConfig) -> str | None:
     """The form the applications come from (None until one is set up on Google)."""
     if config.backend is Backend.LOCAL:
         return LOCAL_APPLICATION_FORM
+    linked = config.application.responses_sheet
+    if linked is not None and config.google.application_form_id is None:
+        # Applicant ids derive from this and the row: stable for the life of the sheet.
+        return f"linked-sheet:{linked.spreadsheet_id}:{linked.tab}"
     return config.google.application_form_id
 
 

@@ -119,13 +119,15 @@ def check_config(obj: Obj) -> None:
 @click.pass_obj
 @handles_errors
 def init(obj: Obj) -> None:
-    """Create or upgrade the program spreadsheet's tabs and headers (data is never touched)."""
+    """Create or upgrade the program sheet: tabs, headers, dropdowns, highlights (data untouched)."""
     from microintern.bootstrap import build_ports
-    from microintern.steps.setup import initialise
+    from microintern.steps.setup import format_sheet, initialise
 
     config = obj.config
-    tabs = initialise(config, build_ports(config).roster)
-    click.echo(f"program sheet ready: {', '.join(tabs)}")
+    roster = build_ports(config).roster
+    tabs = initialise(config, roster)
+    format_sheet(config, roster)  # dropdowns, highlights, warnings, frozen panes: init only, not run-due
+    click.echo(f"program sheet ready: {', '.join(tabs)} (dropdowns, highlights and warnings applied)")
 
 
 @cli.command()
@@ -257,6 +259,36 @@ def _run_step(obj: Obj, step: str, now: str | None, dry_run: Path | None = None,
 def run_one(obj: Obj, step: str, now: str | None) -> None:
     """Run one step now, whatever its window (e.g. `microintern run applications`)."""
     _run_step(obj, step, now)
+
+
+@cli.command("form")
+@click.pass_obj
+@handles_errors
+def form(obj: Obj) -> None:
+    """Create or update the student application form from the config, and publish it (safe to rerun)."""
+    from microintern.bootstrap import lock_path, step_context
+    from microintern.config import Backend
+    from microintern.steps.application_form import ensure_application_form
+    from microintern.steps.runner import RunReport, locked
+
+    config = obj.config
+    done: list[Any] = []
+
+    def action() -> RunReport:
+        ctx = step_context(config, parse_now(None, config))
+        done.append(ensure_application_form(ctx))
+        return RunReport(ran=[], failed=[], now=ctx.now)
+
+    locked(lock_path(config), action)
+    state, result = done[0]
+    click.echo(f"application form {state.form_id}: {result.summary()}")
+    click.echo(f"  link for students: {state.responder_uri}")
+    if config.backend is Backend.LOCAL:
+        click.echo("  the local backend has no web form; it is described in "
+                   f"{config.resolve(config.local.folder) / 'forms' / f'{state.form_id}.form.json'}")
+    elif config.google.application_form_id is None:
+        click.echo("  remembered in the Settings tab of the program spreadsheet; to be sure, add to "
+                   f"the config:\n    google:\n      application_form_id: {state.form_id}")
 
 
 @cli.command()

@@ -243,6 +243,8 @@ class Question(_Model):
     kind: QuestionKind = QuestionKind.SHORT_TEXT
     required: bool = False
     options: list[str] = Field(default_factory=list)
+    # The column's title in a linked responses sheet, when it differs from `title`.
+    column: str | None = None
 
     @model_validator(mode="after")
     def _options_match_kind(self) -> Question:
@@ -258,12 +260,21 @@ class Question(_Model):
 REQUIRED_QUESTION_KEYS = ("first_name", "last_name", "student_email")
 
 
+class ResponsesSheet(_Model):
+    """A hand-made form's linked responses sheet, read instead of the Forms API."""
+
+    spreadsheet_id: str = Field(min_length=10)
+    tab: str = "Form Responses 1"
+
+
 class Application(_Model):
     """The student application: its questions and rules."""
 
     form_title: str = Field(min_length=1)
     # The form's public link, for the flyer and letters. Unset: the Google form's own link.
     url: Annotated[str, Field(pattern=r"^https?://\S+$")] | None = None
+    # Google backend only: read responses from the form's linked sheet (forms made by hand).
+    responses_sheet: ResponsesSheet | None = None
     deadline: LocalDateTime
     eligible_grades: list[int] = Field(default_factory=lambda: [9, 10, 11, 12], min_length=1)
     min_essay_words: int = Field(default=25, ge=0)

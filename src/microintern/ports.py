@@ -5,11 +5,12 @@ Steps see only these; the bootstrap picks an adapter (Google or local) for each.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from microintern.domain.forms import FormSpec, FormState
 from microintern.domain.records import (
     CalendarEvent,
     FormResponse,
@@ -18,6 +19,7 @@ from microintern.domain.records import (
     OutgoingMessage,
     Record,
 )
+from microintern.domain.sheet_rules import SheetRules
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,14 @@ class Roster(Protocol):
         """
         ...
 
+    def apply_rules(self, rules: SheetRules) -> None:
+        """Dropdowns, highlights, warnings and frozen panes; idempotent.
+
+        Columns are found by header in row 1 at the time of the call; a rerun adds nothing
+        twice and moves rules to columns the coordinator moved. Data is never touched.
+        """
+        ...
+
 
 class DraftGone(Exception):
     """The draft no longer exists: it was already sent (or deleted by a person)."""
@@ -77,10 +87,22 @@ class Mailer(Protocol):
 
 
 class FormSource(Protocol):
-    """Submitted responses of a form (Google Forms or a CSV export)."""
+    """A form: built from a spec, and its submitted responses (Google Forms or a CSV export)."""
 
     def fetch_responses(self, form_id: str, since: datetime | None = None) -> list[FormResponse]:
         """Return responses submitted at or after ``since`` (all when None), oldest first."""
+        ...
+
+    def sync_form(self, form_id: str | None, spec: FormSpec, *,
+                  on_created: Callable[[str, str], None] | None = None) -> FormState:
+        """Make the form match ``spec`` and publish it; create it first when ``form_id`` is None.
+
+        Existing questions keep their ids (they are updated and moved in place); questions no
+        longer in the spec are deleted; new ones get the spec's question ids. A form that already
+        matches is not written to. ``on_created(form_id, responder_uri)`` is called as soon as a
+        new form exists, before its questions are added, so the caller can remember it even if
+        the rest of the sync fails.
+        """
         ...
 
 

@@ -309,6 +309,31 @@ def create_developer_metadata(spreadsheet: Spreadsheet, req: dict[str, Any]) -> 
     return {"createDeveloperMetadata": {"developerMetadata": metadata}}
 
 
+def delete_developer_metadata(spreadsheet: Spreadsheet, req: dict[str, Any]) -> Reply:
+    """``deleteDeveloperMetadata`` by a ``developerMetadataLookup`` (id, key, value, type, visibility)."""
+    data_filter = req.get("dataFilter") or {}
+    lookup = data_filter.get("developerMetadataLookup")
+    if not lookup or len(data_filter) != 1:
+        raise bad_request("fake workspace: deleteDeveloperMetadata supports developerMetadataLookup only")
+    if set(lookup) - {"metadataId", "metadataKey", "metadataValue", "locationType", "visibility"}:
+        raise bad_request(f"fake workspace: unsupported developerMetadataLookup fields {sorted(lookup)}")
+
+    def matches(metadata: dict[str, Any]) -> bool:
+        return (
+            ("metadataId" not in lookup or int(lookup["metadataId"]) == int(metadata["metadataId"]))
+            and all(metadata.get(k) == lookup[k] for k in ("metadataKey", "metadataValue", "visibility")
+                    if k in lookup)
+            and ("locationType" not in lookup
+                 or metadata.get("location", {}).get("locationType") == lookup["locationType"])
+        )
+
+    deleted: list[dict[str, Any]] = []
+    for holder in (spreadsheet, *spreadsheet.sheets):
+        deleted += [m for m in holder.developer_metadata if matches(m)]
+        holder.developer_metadata = [m for m in holder.developer_metadata if not matches(m)]
+    return {"deleteDeveloperMetadata": {"deletedDeveloperMetadata": deleted}}
+
+
 def set_basic_filter(spreadsheet: Spreadsheet, req: dict[str, Any]) -> Reply:
     """``setBasicFilter``."""
     basic = copy.deepcopy(req.get("filter") or {})
@@ -338,6 +363,7 @@ APPLIERS: dict[str, Applier] = {
     "deleteDimension": delete_dimension,
     "sortRange": sort_range,
     "createDeveloperMetadata": create_developer_metadata,
+    "deleteDeveloperMetadata": delete_developer_metadata,
     "setBasicFilter": set_basic_filter,
     "clearBasicFilter": clear_basic_filter,
 }

@@ -18,6 +18,7 @@ from pathlib import Path
 from microintern.adapters.local._files import atomic_write_bytes, ensure_private_dir
 from microintern.domain.mime import build_mime, message_key_id
 from microintern.domain.records import OutgoingMessage, Record
+from microintern.domain.sheet_rules import SheetRules
 from microintern.ports import Roster, UpsertResult
 
 
@@ -92,6 +93,9 @@ class DryRunRoster:
     def clear_unkeyed(self, tab: str, key_column: str, columns: Sequence[str]) -> int:
         """Nothing is cleared in a dry run."""
         return 0
+
+    def apply_rules(self, rules: SheetRules) -> None:
+        """Nothing is formatted in a dry run: the real sheet keeps its dropdowns and highlights."""
 
     def read_tabs(self, tabs: Sequence[str]) -> dict[str, list[Record]]:
         """The real tabs with this run's unsaved writes laid over them."""

@@ -81,3 +81,10 @@ def layout(question_titles: Sequence[str]) -> dict[str, tuple[str, ...]]:
         DASHBOARD: DASHBOARD_COLUMNS,
         EQUITY: EQUITY_TAB_COLUMNS,
     }
+
+
+# Values the tool must remember between runs (e.g. the id of a form it created): key → value.
+SETTINGS = "Settings"
+SETTING = "Setting"
+SETTING_VALUE = "Value"
+SETTINGS_COLUMNS = (SETTING, SETTING_VALUE)

@@ -16,6 +16,7 @@ from microintern.domain.outbox import message_key
 from microintern.domain.records import Record
 from microintern.domain.timeline import StepName
 from microintern.errors import ConfigError, ConfigProblem
+from microintern.steps.application_form import remembered_form_id
 from microintern.steps.context import StepContext, StepResult
 from microintern.steps.letter_context import applicant_context, program_context
 from microintern.steps.mailing import Addressed, deliver
@@ -47,10 +48,12 @@ def import_responses(ctx: StepContext, applications: list[Record], result: StepR
 def new_responses(ctx: StepContext, applications: list[Record]) -> list[Record]:
     """Applications rows for responses not yet in the tab (nothing is written)."""
     config = ctx.config
-    form_id = ctx.application_form_id
+    # The config's id, else the one `microintern form` remembered in the Settings tab.
+    form_id = ctx.application_form_id or remembered_form_id(ctx.ports.roster)
     if not form_id:
         raise ConfigError("config", [ConfigProblem(
-            "google.application_form_id", "the id of the student application form", "nothing")])
+            "google.application_form_id",
+            "the id of the student application form (or run `microintern form` to create it)", "nothing")])
     known = {str(r.get(sheet.RESPONSE_ID)) for r in applications if r.get(sheet.RESPONSE_ID)}
     responses = ctx.ports.forms.fetch_responses(form_id, _since(applications, ctx))
     questions = question_columns(config)

@@ -16,6 +16,7 @@ from microintern.domain.outbox import DELIVERED, message_key
 from microintern.domain.records import Attachment, Record
 from microintern.domain.timeline import Occurrence, StepName
 from microintern.flyer import FlyerKind, flyer_context, render_flyer
+from microintern.steps.application_form import FORM_LINK_SETTING, read_settings
 from microintern.steps.context import StepContext, StepResult
 from microintern.steps.letter_context import (
     application_url,
@@ -34,9 +35,17 @@ def _outbox(rows: list[Record]) -> dict[str, Record]:
     return {str(r[sheet.OUTBOX_KEY]): r for r in rows if r.get(sheet.OUTBOX_KEY)}
 
 
+def form_link(ctx: StepContext) -> str:
+    """The application link: the config's, the created form's (Settings tab), or the form id's."""
+    if ctx.config.application.url:
+        return ctx.config.application.url
+    remembered = read_settings(ctx.ports.roster).get(FORM_LINK_SETTING)
+    return remembered or application_url(ctx.config, ctx.application_form_id)
+
+
 def flyer_attachment(ctx: StepContext, kind: FlyerKind) -> Attachment:
     """The program's ``kind`` flyer ("student" or "partner") as a PDF attachment."""
-    url = application_url(ctx.config, ctx.application_form_id)
+    url = form_link(ctx)
     flyer = render_flyer(kind, flyer_context(ctx.config, url), ctx.letters.environment,
                          created_at=ctx.now)
     return Attachment(f"{flyer.filename_stem}.pdf", "application/pdf", flyer.pdf)
@@ -73,7 +82,7 @@ def invite_partner(ctx: StepContext, occurrence: Occurrence) -> StepResult:
     item = Addressed(
         key=key, step=StepName.PARTNER_OUTREACH.value, recipient_id=partner.id,
         to=partner.contact.email, letter="partner_outreach", language="en",
-        context={**program_context(config, application_url(config, ctx.application_form_id)),
+        context={**program_context(config, form_link(ctx)),
                  "partner": partner_context(partner)},
         attachments=(flyer_attachment(ctx, "partner"),),
     )
@@ -99,8 +108,7 @@ def recruit(ctx: StepContext) -> StepResult:
     if not config.recruitment.recipients:
         result.problems.append("recruitment.recipients is empty: nobody to send the flyer to")
         return result
-    url = application_url(config, ctx.application_form_id)
-    shared = program_context(config, url)
+    shared = program_context(config, form_link(ctx))
     flyer = flyer_attachment(ctx, "student")
     items = [
         Addressed(

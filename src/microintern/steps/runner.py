@@ -26,6 +26,7 @@ from microintern.domain.timeline import (
     state_of,
 )
 from microintern.errors import MicrointernError, RunLocked
+from microintern.steps.application_form import sync_application_form
 from microintern.steps.applications import receive_applications
 from microintern.steps.context import StepContext, StepResult
 from microintern.steps.decisions import send_decisions
@@ -56,8 +57,16 @@ def _screening(ctx: StepContext, occurrence: Occurrence) -> StepResult:
     return screen_applications(ctx)
 
 
+def _application_form(ctx: StepContext, occurrence: Occurrence) -> StepResult:
+    # A hand-made form read through its linked sheet is the district's: leave it alone.
+    if ctx.config.application.responses_sheet is not None:
+        return StepResult(counts={"skipped (form made by hand)": 1})
+    return sync_application_form(ctx)
+
+
 AUTOMATED: dict[StepName, StepFn] = {
     StepName.PARTNER_OUTREACH: invite_partner,
+    StepName.APPLICATION_FORM: _application_form,
     StepName.APPLICATIONS: _applications,
     StepName.RECRUITMENT: _recruitment,
     StepName.SCREENING: _screening,

@@ -1,9 +1,10 @@
-"""Setting up the program spreadsheet: tabs and headers the steps rely on."""
+"""Setting up the program spreadsheet: tabs and headers the steps rely on, and its guides."""
 
 from __future__ import annotations
 
 from microintern.config import ProgramConfig
 from microintern.domain import program_sheet as sheet
+from microintern.domain.sheet_rules import sheet_rules
 from microintern.ports import Roster
 
 
@@ -12,3 +13,12 @@ def initialise(config: ProgramConfig, roster: Roster) -> list[str]:
     layout = sheet.layout([q.title for q in config.application.questions])
     roster.ensure_tabs(layout)
     return list(layout)
+
+
+def format_sheet(config: ProgramConfig, roster: Roster) -> None:
+    """Add the dropdowns, highlights, warnings on tool columns and frozen panes (after initialise).
+
+    Idempotent, but it reads the sheet's formatting each time: ``microintern init`` runs it, the
+    scheduled runs (which call :func:`initialise` before every step) do not.
+    """
+    roster.apply_rules(sheet_rules(config))

@@ -17,8 +17,10 @@ import gspread
 from google.auth.exceptions import GoogleAuthError
 from gspread.exceptions import APIError
 
+from microintern.adapters.google.sheet_format import GET_FIELDS, format_requests, read_existing
 from microintern.adapters.google.transport import Retry, auth_error, to_backend_error
 from microintern.domain.records import Cell, Record
+from microintern.domain.sheet_rules import SheetRules
 from microintern.errors import BackendError
 from microintern.ports import UpsertResult
 
@@ -258,6 +260,30 @@ class GoogleSheetsRoster:
         data, rows = _blank_tool_cells(self._batch_get([quote(tab)])[0], tab, key_column, columns)
         self._write(data)
         return rows
+
+    def apply_rules(self, rules: SheetRules) -> None:
+        """Dropdowns, highlights, warning-only protections and frozen panes; idempotent.
+
+        One ``spreadsheets.get`` (sheet properties, conditional formats, protected ranges and
+        microintern's dropdown record), one ``values.batchGet`` of the header rows, then one
+        ``spreadsheets.batchUpdate`` with every missing or moved rule, skipped when there is
+        none. Columns are found by their header in row 1 now: a column the coordinator moved is
+        re-found on the next ``init``. See :mod:`microintern.adapters.google.sheet_format`.
+        """
+        meta = self._call("spreadsheets.get", lambda: self._http.fetch_sheet_metadata(
+            self._id, params={"includeGridData": "false", "fields": GET_FIELDS}))
+        sheet_ids, existing = read_existing(meta)
+        self._grid = {title: {"sheetId": sheet_id, "rows": existing.sheets[sheet_id].rows,
+                              "columns": existing.sheets[sheet_id].columns}
+                      for title, sheet_id in sheet_ids.items()}
+        tabs = [t.tab for t in rules.tabs if t.tab in sheet_ids]
+        rows = self._batch_get([f"{quote(tab)}!1:1" for tab in tabs]) if tabs else []
+        headers = {tab: [str(h) for h in (values[0] if values else [])]
+                   for tab, values in zip(tabs, rows, strict=True)}
+        requests = format_requests(rules, headers, sheet_ids, existing)
+        if requests:
+            self._call("spreadsheets.batchUpdate", lambda: self._http.batch_update(
+                self._id, {"requests": requests}))
 
 
 def _blank_tool_cells(values: list[list[Any]], tab: str, key_column: str,

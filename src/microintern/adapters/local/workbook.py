@@ -25,7 +25,15 @@ from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from microintern.adapters.local._files import atomic_write
+from microintern.adapters.local.workbook_format import (
+    dropdowns,
+    freeze,
+    header_columns,
+    header_notes,
+    highlights,
+)
 from microintern.domain.records import Cell, Record
+from microintern.domain.sheet_rules import SheetRules
 from microintern.errors import BackendError, RowError
 from microintern.ports import UpsertResult
 
@@ -203,6 +211,36 @@ class LocalWorkbook:
         if cleared:
             self._save(book)
         return cleared
+
+    def apply_rules(self, rules: SheetRules) -> None:
+        """Dropdowns, highlights, notes on tool-owned headers and frozen panes; idempotent.
+
+        Columns are found by header in row 1 now (a column the coordinator moved is re-found on
+        the next ``init``); our earlier validations, highlights and notes are recognised and
+        replaced, never stacked. Excel has no warning-only protection, so a tool-owned column
+        gets a comment on its header instead (see :mod:`.workbook_format`). The file is
+        rewritten atomically, and only when something changed; tabs that do not exist yet
+        are skipped.
+        """
+        if not self.path.exists():
+            return
+        try:
+            book = self._editable()
+            changed = False
+            for tab in rules.tabs:
+                if tab.tab not in book.sheetnames:
+                    continue
+                sheet = book[tab.tab]
+                columns = header_columns(sheet)
+                changed |= freeze(sheet, tab, columns)
+                changed |= dropdowns(book, sheet, tab, columns)
+                changed |= highlights(sheet, tab, columns)
+                changed |= header_notes(sheet, tab, columns)
+            if changed:
+                self._save(book)
+        except BaseException:
+            self._book = self._signature = None  # unsaved edits must not linger in the cache
+            raise
 
     # -- file handling -------------------------------------------------------------------------
 
