@@ -26,9 +26,9 @@ from programs import write_config  # noqa: E402
 
 from microintern.bootstrap import step_context  # noqa: E402
 from microintern.cli import cli, parse_now  # noqa: E402
-from microintern.config import load_config  # noqa: E402
+from microintern.config import ProgramConfig, load_config  # noqa: E402
 from microintern.demo import write_responses  # noqa: E402
-from microintern.sample_data import applications  # noqa: E402
+from microintern.sample_data import SampleApplication, applications  # noqa: E402
 from microintern.steps.applications import receive_applications  # noqa: E402
 from microintern.steps.pacing import Pacer  # noqa: E402
 from microintern.steps.setup import initialise  # noqa: E402
@@ -48,21 +48,32 @@ def _run(config_file: Path) -> tuple[float, float, str]:
     return time.perf_counter() - wall, time.thread_time() - cpu, result.output.strip()
 
 
+def _google_program(fake: FakeWorkspace, folder: Path, *, mail: dict[str, object],
+                    timeout: float = 60) -> tuple[Path, ProgramConfig, dict[str, str]]:
+    """A Google-backend program routed to ``fake``, with an empty form; returns file, config, ids."""
+    key = write_service_account_file(folder / "credentials.json", fake)
+    fake.sheets.create(SHEET, "benchmark", {"Sheet1": []})
+    config_file = write_config(folder, backend="google", google={
+        "credentials_file": str(key), "delegated_user": USER, "spreadsheet_id": SHEET,
+        "application_form_id": FORM, "endpoint": fake.url, "timeout_seconds": timeout}, mail=mail)
+    config = load_config(config_file)
+    ids = {q.title: f"{i:08x}" for i, q in enumerate(config.application.questions, 1)}
+    fake.forms.create(FORM, "benchmark", [(q, t) for t, q in ids.items()])
+    return config_file, config, ids
+
+
+def _submit(fake: FakeWorkspace, ids: dict[str, str], sample: list[SampleApplication]) -> None:
+    for n, app in enumerate(sample):
+        fake.forms.add_response(FORM, f"r{n}", app.submitted_at.astimezone(UTC),
+                                {ids[t]: v for t, v in app.answers.items() if v})
+
+
 def google(count: int, folder: Path) -> dict[str, object]:
     """Import and acknowledge ``count`` applications on the Google backend (fake Workspace)."""
     with FakeWorkspace() as fake:
-        key = write_service_account_file(folder / "credentials.json", fake)
-        fake.sheets.create(SHEET, "benchmark", {"Sheet1": []})
-        config_file = write_config(folder, backend="google", google={
-            "credentials_file": str(key), "delegated_user": USER, "spreadsheet_id": SHEET,
-            "application_form_id": FORM, "endpoint": fake.url},
-            mail={"per_minute": None})  # throughput here; pacing is measured on its own below
-        config = load_config(config_file)
-        ids = {q.title: f"{i:08x}" for i, q in enumerate(config.application.questions, 1)}
-        fake.forms.create(FORM, "benchmark", [(q, t) for t, q in ids.items()])
-        for n, app in enumerate(applications(config, count=count, seed=3)):
-            fake.forms.add_response(FORM, f"r{n}", app.submitted_at.astimezone(UTC),
-                                    {ids[t]: v for t, v in app.answers.items() if v})
+        # Unpaced: throughput here; pacing is measured on its own below.
+        config_file, config, ids = _google_program(fake, folder, mail={"per_minute": None})
+        _submit(fake, ids, applications(config, count=count, seed=3))
         wall, cpu, summary = _run(config_file)
         services = Counter(c.method_id.split(".")[0] for c in fake.calls)
         sent = len(fake.gmail.sent())
@@ -87,18 +98,9 @@ def pacing(count: int, per_minute: int, folder: Path) -> dict[str, float]:
         clock = VirtualClock()
         fake.clock = clock.now
         fake.quotas.set("gmail.users.drafts.send", per_minute)
-        key = write_service_account_file(folder / "credentials.json", fake)
-        fake.sheets.create(SHEET, "benchmark", {"Sheet1": []})
-        config_file = write_config(folder, backend="google", google={
-            "credentials_file": str(key), "delegated_user": USER, "spreadsheet_id": SHEET,
-            "application_form_id": FORM, "endpoint": fake.url}, mail={"per_minute": per_minute})
-        config = load_config(config_file)
-        ids = {q.title: f"{i:08x}" for i, q in enumerate(config.application.questions, 1)}
-        fake.forms.create(FORM, "benchmark", [(q, t) for t, q in ids.items()])
-        sample = [a for a in applications(config, count=count * 2, seed=9) if "@" in a.email][:count]
-        for n, app in enumerate(sample):
-            fake.forms.add_response(FORM, f"r{n}", app.submitted_at.astimezone(UTC),
-                                    {ids[t]: v for t, v in app.answers.items() if v})
+        _, config, ids = _google_program(fake, folder, mail={"per_minute": per_minute})
+        deliverable = [a for a in applications(config, count=count * 2, seed=9) if "@" in a.email]
+        _submit(fake, ids, deliverable[:count])
         sends: list[float] = []
         fake.hooks.before("gmail.users.drafts.send", lambda _: sends.append(clock.now()))
         ctx = step_context(config, parse_now(NOW, config))
@@ -117,17 +119,8 @@ def pacing(count: int, per_minute: int, folder: Path) -> dict[str, float]:
 def screening(count: int, folder: Path) -> dict[str, object]:
     """Import and screen ``count`` applications on the Google backend (after `init`)."""
     with FakeWorkspace() as fake:
-        key = write_service_account_file(folder / "credentials.json", fake)
-        fake.sheets.create(SHEET, "benchmark", {"Sheet1": []})
-        config_file = write_config(folder, backend="google", google={
-            "credentials_file": str(key), "delegated_user": USER, "spreadsheet_id": SHEET,
-            "application_form_id": FORM, "endpoint": fake.url, "timeout_seconds": 120})
-        config = load_config(config_file)
-        ids = {q.title: f"{i:08x}" for i, q in enumerate(config.application.questions, 1)}
-        fake.forms.create(FORM, "benchmark", [(q, t) for t, q in ids.items()])
-        for n, app in enumerate(applications(config, count=count, seed=3)):
-            fake.forms.add_response(FORM, f"r{n}", app.submitted_at.astimezone(UTC),
-                                    {ids[t]: v for t, v in app.answers.items() if v})
+        config_file, config, ids = _google_program(fake, folder, mail={}, timeout=120)
+        _submit(fake, ids, applications(config, count=count, seed=3))
         runner = CliRunner()
         if runner.invoke(cli, ["--config", str(config_file), "init"]).exit_code != 0:
             raise SystemExit("init failed")
