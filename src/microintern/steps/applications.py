@@ -19,7 +19,7 @@ from microintern.errors import ConfigError, ConfigProblem
 from microintern.steps.application_form import remembered_form_id
 from microintern.steps.context import StepContext, StepResult
 from microintern.steps.letter_context import applicant_context, program_context
-from microintern.steps.mailing import Addressed, deliver
+from microintern.steps.mailing import Addressed, deliver, outbox_by_key
 
 LETTER = "application_received"
 
@@ -107,6 +107,6 @@ def receive_applications(ctx: StepContext) -> StepResult:
     tabs = ctx.ports.roster.read_tabs([sheet.APPLICATIONS, sheet.OUTBOX])
     applications = tabs[sheet.APPLICATIONS]
     applications = applications + import_responses(ctx, applications, result)
-    outbox = {str(r[sheet.OUTBOX_KEY]): r for r in tabs[sheet.OUTBOX] if r.get(sheet.OUTBOX_KEY)}
+    outbox = outbox_by_key(tabs[sheet.OUTBOX])
     deliver(ctx, acknowledgements(ctx, applications), outbox, result)
     return result

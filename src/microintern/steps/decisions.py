@@ -23,7 +23,7 @@ from microintern.domain.timeline import StepName
 from microintern.steps.applications import question_columns
 from microintern.steps.context import StepContext, StepResult
 from microintern.steps.letter_context import applicant_context, program_context
-from microintern.steps.mailing import Addressed, deliver, guardian_copy
+from microintern.steps.mailing import Addressed, deliver, guardian_copy, outbox_by_key
 
 
 def _score(row: Record) -> float | None:
@@ -83,7 +83,7 @@ def send_decisions(ctx: StepContext) -> StepResult:
     """Send each decided applicant their letter, exactly once per letter."""
     result = StepResult()
     tabs = ctx.ports.roster.read_tabs([sheet.APPLICATIONS, sheet.OUTBOX])
-    outbox = {str(r[sheet.OUTBOX_KEY]): r for r in tabs[sheet.OUTBOX] if r.get(sheet.OUTBOX_KEY)}
+    outbox = outbox_by_key(tabs[sheet.OUTBOX])
     items = decision_letters(ctx, tabs[sheet.APPLICATIONS], result)
     deliver(ctx, items, outbox, result)
     return result

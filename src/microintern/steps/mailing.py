@@ -83,17 +83,24 @@ def sent_today(ctx: StepContext, outbox: Mapping[str, Record]) -> int:
                and str(row.get("Updated") or "").startswith(today))
 
 
+def outbox_by_key(rows: Sequence[Record]) -> dict[str, Record]:
+    """The Outbox tab's rows keyed by message key (rows without a key are ignored)."""
+    return {str(r[sheet.OUTBOX_KEY]): r for r in rows if r.get(sheet.OUTBOX_KEY)}
+
+
 def deliver(
     ctx: StepContext,
     items: Sequence[Addressed],
     outbox: Mapping[str, Record],
     result: StepResult,
-) -> None:
+) -> set[str]:
     """Send every item whose key is not yet delivered, exactly once per key.
 
-    ``outbox`` is the Outbox tab read by the caller, keyed by message key.
+    ``outbox`` is the Outbox tab read by the caller, keyed by message key. Returns the keys of
+    ``items`` known delivered when the call ends (before it, or confirmed by it).
     """
     roster = ctx.ports.roster
+    delivered: set[str] = set()
     resume: list[tuple[Addressed, str]] = []
     fresh: list[Addressed] = []
     held: list[Record] = []
@@ -101,6 +108,7 @@ def deliver(
         row = outbox.get(item.key)
         state = str(row.get("State") or "") if row else ""
         if state in DELIVERED:
+            delivered.add(item.key)
             continue
         if state == MessageState.DRAFTED and row and row.get("Draft ID"):
             resume.append((item, str(row["Draft ID"])))
@@ -130,7 +138,7 @@ def deliver(
 
     sender = ctx.sender
     total = len(resume) + len(fresh)
-    sending = _Sending(ctx, result, total)
+    sending = _Sending(ctx, result, total, delivered)
     sending.send_recorded(resume)
     for start in range(0, len(fresh), CHUNK):
         if sending.stopped:
@@ -161,13 +169,15 @@ def deliver(
             f"{sending.unconfirmed} message(s) may or may not have gone out (the server did "
             "not confirm); they stay drafted and the next run confirms them without resending"
         )
+    return delivered
 
 
 class _Sending:
     """One batch's sends: pacing, rate-limit waits, records, progress."""
 
-    def __init__(self, ctx: StepContext, result: StepResult, total: int) -> None:
+    def __init__(self, ctx: StepContext, result: StepResult, total: int, delivered: set[str]) -> None:
         self.ctx, self.result, self.total = ctx, result, total
+        self.delivered = delivered  # keys recorded as sent, added to as sends are confirmed
         self.done = 0
         self.unconfirmed = 0
         self.stopped = False
@@ -182,6 +192,8 @@ class _Sending:
                 row = self._send_one(item, draft_id)
                 if row is not None:
                     rows.append(row)
+                    if row["State"] in DELIVERED:
+                        self.delivered.add(item.key)
                 self.done += 1
                 if self.ctx.progress is not None:
                     self.ctx.progress(self.done, self.total)

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 
 from microintern.config import Person, ProgramConfig
 from microintern.domain import program_sheet as sheet
-from microintern.domain.outbox import DELIVERED, message_key
+from microintern.domain.outbox import message_key
 from microintern.domain.records import Attachment, Record
 from microintern.domain.timeline import Occurrence, StepName
 from microintern.flyer import FlyerKind, flyer_context, render_flyer
@@ -25,14 +25,10 @@ from microintern.steps.letter_context import (
     partner_of,
     program_context,
 )
-from microintern.steps.mailing import Addressed, deliver
+from microintern.steps.mailing import Addressed, deliver, outbox_by_key
 
 PROSPECT = "prospect"
 CONTACTED = "contacted"
-
-
-def _outbox(rows: list[Record]) -> dict[str, Record]:
-    return {str(r[sheet.OUTBOX_KEY]): r for r in rows if r.get(sheet.OUTBOX_KEY)}
 
 
 def form_link(ctx: StepContext) -> str:
@@ -43,9 +39,8 @@ def form_link(ctx: StepContext) -> str:
     return remembered or application_url(ctx.config, ctx.application_form_id)
 
 
-def flyer_attachment(ctx: StepContext, kind: FlyerKind) -> Attachment:
-    """The program's ``kind`` flyer ("student" or "partner") as a PDF attachment."""
-    url = form_link(ctx)
+def flyer_attachment(ctx: StepContext, kind: FlyerKind, url: str) -> Attachment:
+    """The program's ``kind`` flyer ("student" or "partner"), linking to ``url``, as a PDF."""
     flyer = render_flyer(kind, flyer_context(ctx.config, url), ctx.letters.environment,
                          created_at=ctx.now)
     return Attachment(f"{flyer.filename_stem}.pdf", "application/pdf", flyer.pdf)
@@ -79,17 +74,14 @@ def invite_partner(ctx: StepContext, occurrence: Occurrence) -> StepResult:
             result.add(f"partner is {status[:30]}, not invited")
         return result
     key = message_key(config.program.id, StepName.PARTNER_OUTREACH.value, partner.id)
+    url = form_link(ctx)
     item = Addressed(
         key=key, step=StepName.PARTNER_OUTREACH.value, recipient_id=partner.id,
         to=partner.contact.email, letter="partner_outreach", language="en",
-        context={**program_context(config, form_link(ctx)),
-                 "partner": partner_context(partner)},
-        attachments=(flyer_attachment(ctx, "partner"),),
+        context={**program_context(config, url), "partner": partner_context(partner)},
+        attachments=(flyer_attachment(ctx, "partner", url),),
     )
-    outbox = _outbox(tabs[sheet.OUTBOX])
-    deliver(ctx, [item], outbox, result)
-    after = _outbox(roster.read_tabs([sheet.OUTBOX])[sheet.OUTBOX])
-    if str(after.get(key, {}).get("State") or "") in DELIVERED:
+    if key in deliver(ctx, [item], outbox_by_key(tabs[sheet.OUTBOX]), result):
         roster.upsert(sheet.PARTNERS, sheet.PARTNER_ID, [{
             sheet.PARTNER_ID: partner.id, sheet.PARTNER_STATUS: CONTACTED,
             "Contacted": local_day(ctx.now, config)}])
@@ -108,8 +100,9 @@ def recruit(ctx: StepContext) -> StepResult:
     if not config.recruitment.recipients:
         result.problems.append("recruitment.recipients is empty: nobody to send the flyer to")
         return result
-    shared = program_context(config, form_link(ctx))
-    flyer = flyer_attachment(ctx, "student")
+    url = form_link(ctx)
+    shared = program_context(config, url)
+    flyer = flyer_attachment(ctx, "student", url)
     items = [
         Addressed(
             key=message_key(config.program.id, StepName.RECRUITMENT.value, _person_id(person)),
@@ -119,6 +112,5 @@ def recruit(ctx: StepContext) -> StepResult:
         )
         for person in config.recruitment.recipients
     ]
-    outbox = _outbox(ctx.ports.roster.read_tabs([sheet.OUTBOX])[sheet.OUTBOX])
-    deliver(ctx, items, outbox, result)
+    deliver(ctx, items, outbox_by_key(ctx.ports.roster.read_tabs([sheet.OUTBOX])[sheet.OUTBOX]), result)
     return result

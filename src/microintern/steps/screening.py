@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 from microintern.domain import program_sheet as sheet
 from microintern.domain.records import Cell, Record
-from microintern.domain.screening import Screening, screen, screening_cells
+from microintern.domain.screening import screen, screening_cells
 from microintern.steps.applications import new_responses
 from microintern.steps.context import StepContext, StepResult
 
@@ -32,9 +32,12 @@ def _changed(current: Mapping[str, Cell], wanted: Mapping[str, Cell]) -> dict[st
     return {name: value for name, value in wanted.items() if not _same(current.get(name), value)}
 
 
-def screening_writes(rows: list[Record], new_rows: list[Record], screening: Screening) -> list[Record]:
-    """The cells to write: whole new rows, and only the tool cells that changed on known rows."""
-    cells = screening_cells(screening)
+def screening_writes(rows: list[Record], new_rows: list[Record],
+                     cells: Mapping[str, Record]) -> list[Record]:
+    """The cells to write: whole new rows, and only the tool cells that changed on known rows.
+
+    ``cells`` is :func:`~microintern.domain.screening.screening_cells` of the screening.
+    """
     writes: list[Record] = []
     for row in new_rows:
         applicant = str(row[sheet.APPLICANT_ID])
@@ -49,9 +52,8 @@ def screening_writes(rows: list[Record], new_rows: list[Record], screening: Scre
     return writes
 
 
-def misplaced(rows: list[Record], screening: Screening) -> list[Record]:
+def misplaced(rows: list[Record], cells: Mapping[str, Record]) -> list[Record]:
     """Rewrites for rows whose tool cells are not their own (a sort raced a write)."""
-    cells = screening_cells(screening)
     repairs: list[Record] = []
     for row in rows:
         applicant = str(row.get(sheet.APPLICANT_ID) or "")
@@ -68,12 +70,13 @@ def screen_applications(ctx: StepContext) -> StepResult:
     new_rows = new_responses(ctx, rows)
     result.add("imported", len(new_rows))
     screening = screen(rows + new_rows, ctx.config, now=ctx.now)
-    writes = screening_writes(rows, new_rows, screening)
+    cells = screening_cells(screening)
+    writes = screening_writes(rows, new_rows, cells)
     if writes:
         roster.upsert(sheet.APPLICATIONS, sheet.APPLICANT_ID, writes)
         for _ in range(REPAIR_ROUNDS):
             current = roster.read_tabs([sheet.APPLICATIONS])[sheet.APPLICATIONS]
-            repairs = misplaced(current, screening)
+            repairs = misplaced(current, cells)
             stray = any(not r.get(sheet.APPLICANT_ID) and any(r.get(c) not in (None, "")
                         for c in sheet.SCREENING_COLUMNS) for r in current)
             if not repairs and not stray:
