@@ -27,10 +27,10 @@ import segno
 from fpdf import FPDF
 from fpdf.errors import FPDFException
 from fpdf.fonts import FontFace, TextStyle
-from jinja2 import Environment, TemplateNotFound, UndefinedError
-from jinja2 import TemplateError as JinjaTemplateError
+from jinja2 import Environment
 
 from microintern.config import ProgramConfig, Session
+from microintern.domain.letters import render_template
 from microintern.errors import TemplateError
 
 FlyerKind = Literal["student", "partner"]
@@ -291,14 +291,7 @@ def render_flyer(
         title = str(context["program"]["name"])
     except (KeyError, TypeError) as exc:
         raise TemplateError(f"{name}: missing field {exc}") from None
-    try:
-        html = env.get_template(name).render({**context, "qr_src": qr_data_uri(link)})
-    except UndefinedError as exc:
-        raise TemplateError(f"{name}: missing field ({exc.message})") from None
-    except TemplateNotFound:
-        raise TemplateError(f"{name} does not exist") from None
-    except JinjaTemplateError as exc:
-        raise TemplateError(f"{name}: {exc}") from None
+    html = render_template(env, name, {**context, "qr_src": qr_data_uri(link)})
     try:
         pdf = html_to_pdf(html, title=f"{title}: {kind} flyer", paper=paper, created_at=created_at)
     except (FPDFException, NotImplementedError) as exc:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import css_inline
-from jinja2 import BaseLoader, StrictUndefined, TemplateError, TemplateNotFound, UndefinedError
+from jinja2 import BaseLoader, Environment, StrictUndefined, TemplateError, TemplateNotFound, UndefinedError
 from jinja2.sandbox import SandboxedEnvironment
 
 from microintern.errors import TemplateError as LetterError
@@ -45,6 +45,21 @@ def make_environment(loader: BaseLoader) -> SandboxedEnvironment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+
+
+def render_template(env: Environment, name: str, context: Mapping[str, Any], *,
+                    row: str | None = None) -> str:
+    """Render template ``name``; any Jinja error becomes a TemplateError naming it (and ``row``)."""
+    where = f"{name}, row {row}" if row is not None else name
+    try:
+        return env.get_template(name).render(context)
+    except UndefinedError as exc:
+        raise LetterError(f"{where}: missing field ({exc.message})") from None
+    except TemplateNotFound:
+        needed = f" (needed for row {row})" if row is not None else ""
+        raise LetterError(f"{name} does not exist{needed}") from None
+    except TemplateError as exc:
+        raise LetterError(f"{where}: {exc}") from None
 
 
 def choose_language(wanted: str | None, offered: Sequence[str], default: str) -> str:
@@ -87,14 +102,7 @@ class LetterRenderer:
         parts: dict[str, str] = {}
         for part in PARTS:
             name = self.template_name(letter, language, part)
-            try:
-                parts[part] = self._env.get_template(name).render(context)
-            except UndefinedError as exc:
-                raise LetterError(f"{name}, row {row}: missing field ({exc.message})") from None
-            except TemplateNotFound:
-                raise LetterError(f"{name} does not exist (needed for row {row})") from None
-            except TemplateError as exc:
-                raise LetterError(f"{name}, row {row}: {exc}") from None
+            parts[part] = render_template(self._env, name, context, row=row)
         # A subject is one line: a line break from any field could not be a header anyway.
         subject = " ".join(parts["subject"].split())
         if not subject:
