@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from fakeworkspace.testing import Harness
 from programs import write_config
 
 from microintern.config import ProgramConfig, load_config
@@ -36,3 +37,10 @@ def private_state(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
     monkeypatch.delenv("MICROINTERN_GOOGLE_ENDPOINT", raising=False)
     monkeypatch.delenv("MICROINTERN_CONFIG", raising=False)
     return state
+
+
+@pytest.fixture(scope="module")
+def ws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harness]:
+    """A running fake Workspace with a service-account key and real clients, per test module."""
+    with Harness.start(tmp_path_factory.mktemp("fake")) as harness:
+        yield harness

@@ -10,7 +10,6 @@ import base64
 import json
 import threading
 import time
-from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -29,12 +28,6 @@ from googleapiclient.errors import HttpError
 SHEETS = "https://www.googleapis.com/auth/spreadsheets"
 GMAIL_SEND = "https://www.googleapis.com/auth/gmail.send"
 GMAIL_READONLY = "https://www.googleapis.com/auth/gmail.readonly"
-
-
-@pytest.fixture(scope="module")
-def ws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harness]:
-    with Harness.start(tmp_path_factory.mktemp("fake")) as harness:
-        yield harness
 
 
 @pytest.fixture(autouse=True)

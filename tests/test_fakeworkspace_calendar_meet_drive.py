@@ -3,19 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from fakeworkspace.testing import SUBJECT, Harness
 from googleapiclient.errors import HttpError
-
-
-@pytest.fixture(scope="module")
-def ws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harness]:
-    with Harness.start(tmp_path_factory.mktemp("fake")) as harness:
-        yield harness
 
 
 @pytest.fixture(autouse=True)

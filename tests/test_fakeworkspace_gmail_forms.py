@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
@@ -15,12 +14,6 @@ from googleapiclient.errors import HttpError
 
 METADATA = "https://www.googleapis.com/auth/gmail.metadata"
 COMPOSE = "https://www.googleapis.com/auth/gmail.compose"
-
-
-@pytest.fixture(scope="module")
-def ws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harness]:
-    with Harness.start(tmp_path_factory.mktemp("fake")) as harness:
-        yield harness
 
 
 @pytest.fixture(autouse=True)

@@ -4,19 +4,12 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import gspread
 import pytest
 from fakeworkspace.testing import Harness
 from googleapiclient.errors import HttpError
-
-
-@pytest.fixture(scope="module")
-def ws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harness]:
-    with Harness.start(tmp_path_factory.mktemp("fake")) as harness:
-        yield harness
 
 
 @pytest.fixture(autouse=True)

@@ -230,14 +230,7 @@ def events_patch(ctx: RequestContext) -> dict[str, Any]:
     patch = {k: v for k, v in ctx.json().items() if k not in _SERVER_FIELDS}
     draft = copy.deepcopy(event)
     _merge(draft, patch)
-    _check_times(draft)
-    if "conferenceData" in patch:
-        _conference(ctx, draft, calendar_id)
-    draft["sequence"] = int(event.get("sequence", 0)) + 1
-    event.clear()
-    event.update(draft)
-    _notify(ctx, calendar_id, event["id"])
-    return _finish(event)
+    return _replace(ctx, calendar_id, event, draft, conference="conferenceData" in patch)
 
 
 def events_update(ctx: RequestContext) -> dict[str, Any]:
@@ -247,8 +240,14 @@ def events_update(ctx: RequestContext) -> dict[str, Any]:
     draft = {k: v for k, v in copy.deepcopy(ctx.json()).items() if k not in _SERVER_FIELDS}
     draft.update({k: event[k] for k in _SERVER_FIELDS if k in event})
     draft.setdefault("status", "confirmed")
+    return _replace(ctx, calendar_id, event, draft, conference="conferenceData" in draft)
+
+
+def _replace(ctx: RequestContext, calendar_id: str, event: dict[str, Any], draft: dict[str, Any], *,
+             conference: bool) -> dict[str, Any]:
+    """Check ``draft``, store it in place of ``event`` with the next sequence, and notify."""
     _check_times(draft)
-    if "conferenceData" in draft:
+    if conference:
         _conference(ctx, draft, calendar_id)
     draft["sequence"] = int(event.get("sequence", 0)) + 1
     event.clear()

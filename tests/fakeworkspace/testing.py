@@ -1,11 +1,6 @@
 """A test harness: one running fake, one service-account key, cached real clients.
 
-Typical module fixture::
-
-    @pytest.fixture(scope="module")
-    def ws(tmp_path_factory):
-        with Harness.start(tmp_path_factory.mktemp("fake")) as harness:
-            yield harness
+``tests/conftest.py`` provides it as the module fixture ``ws``; a module resets it per test::
 
     @pytest.fixture(autouse=True)
     def _fresh(ws):
