@@ -109,8 +109,9 @@ def run_demo(out: Path, *, seed: int, applicants: int, echo: Callable[[str], Non
             echo("  " + report.summary())
         day += timedelta(days=1)
     end = datetime.combine(last, config.schedule.run_at, tzinfo=zone)
-    report, basis = equity_report(step_context(config, end, ports=ports))
-    write_equity_tab(step_context(config, end, ports=ports), report, basis)
+    closing = step_context(config, end, ports=ports)
+    report, basis = equity_report(closing)
+    write_equity_tab(closing, report, basis)
     flagged = [f"{f.label}: {', '.join(f.flagged)}" for f in report.fields if f.flagged]
     echo(f"  equity report ({basis}): {report.accepted} accepted of {report.applicants}; "
          + (f"below four fifths: {'; '.join(flagged)}" if flagged else "no group below four fifths")
@@ -149,10 +150,11 @@ def write_previews(config: ProgramConfig, out: Path, *, now: datetime) -> Path:
     """Every letter of the timeline (one sample each, every language) and both flyers."""
     previews = out / "letters"
     mailer = PreviewMailer(previews, domain=config.sender.address.rsplit("@", 1)[-1])
-    send_samples(config, mailer, letter_renderer(config), config.coordinator.email, now=now)
+    letters = letter_renderer(config)
+    send_samples(config, mailer, letters, config.coordinator.email, now=now)
     flyers = out / "flyers"
     flyers.mkdir(mode=0o700, exist_ok=True)
-    env = letter_renderer(config).environment
+    env = letters.environment
     context = flyer_context(config, application_url(config, None))
     for kind in ("student", "partner"):
         flyer = render_flyer(kind, context, env, created_at=now)
