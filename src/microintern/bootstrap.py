@@ -43,6 +43,7 @@ def local_ports(config: ProgramConfig) -> Ports:
         mailer=LocalOutbox(folder / "outbox", domain=domain),
         forms=CsvFormSource(folder / "forms", time_zone=config.program.time_zone,
                             renamed=renamed_columns(config)),
+        program_forms=CsvFormSource(folder / "forms", time_zone=config.program.time_zone),
         calendar=IcsCalendar(folder / "calendar"),
         meet=LocalMeetRooms(folder / "meet"),
         folders=LocalFolders(folder / "drive"),
@@ -73,10 +74,12 @@ def google_ports(config: ProgramConfig, env: Mapping[str, str] = os.environ) -> 
                                 timeout=google.timeout_seconds)
     assert google.spreadsheet_id is not None  # checked when the config was loaded
     domain = config.sender.address.rsplit("@", 1)[-1]
+    forms_api = GoogleFormSource(transport.service("forms", "v1"))
     return Ports(
         roster=GoogleSheetsRoster(transport.sheets_http(), google.spreadsheet_id),
         mailer=GmailMailer(transport.service("gmail", "v1"), domain=domain),
-        forms=application_source(config, transport, GoogleFormSource),
+        forms=application_source(config, transport, forms_api),
+        program_forms=forms_api,
         calendar=GoogleCalendar(transport.service("calendar", "v3")),
         meet=GoogleMeetRooms(transport.service("meet", "v2")),
         folders=GoogleDriveFolders(transport.service("drive", "v3")),
@@ -84,10 +87,10 @@ def google_ports(config: ProgramConfig, env: Mapping[str, str] = os.environ) -> 
 
 
 def application_source(config: ProgramConfig, transport: Any, forms_api: Any) -> Any:
-    """The Forms API, or the linked responses sheet of a form made by hand."""
+    """The Forms API (``forms_api``), or the linked responses sheet of a form made by hand."""
     linked = config.application.responses_sheet
     if linked is None:
-        return forms_api(transport.service("forms", "v1"))
+        return forms_api
     from microintern.adapters.google.linked_sheet import LinkedSheetResponses
 
     return LinkedSheetResponses(transport.sheets_http(), linked.spreadsheet_id, linked.tab,

@@ -332,6 +332,35 @@ class VideoSettings(_Model):
     moderation: bool = True
 
 
+class PartnerPipeline(_Model):
+    """How partners are followed up, met and asked about their session."""
+
+    # A partner who has not answered the invitation gets one follow-up after this many days.
+    followup_after_days: int = Field(default=7, ge=1, le=60)
+    # The planning meeting (the coordinator fills in its time in the Partners tab).
+    meeting_minutes: int = Field(default=30, ge=10, le=240)
+    industry_form_title: str | None = None
+
+
+class RegistrationSettings(_Model):
+    """The registration form students confirm their place with."""
+
+    form_title: str | None = None
+    # Registration is due this many days before the session's first meeting.
+    due_days_before: int = Field(default=21, ge=1, le=120)
+    reminder_every_days: int = Field(default=4, ge=1, le=30)
+    max_reminders: int = Field(default=2, ge=0, le=10)
+
+
+class ReleaseFormSettings(_Model):
+    """The guardian release and consent form, one per family language."""
+
+    form_titles: dict[Language, str] = Field(default_factory=dict)
+    due_days_before: int = Field(default=14, ge=1, le=120)
+    reminder_every_days: int = Field(default=3, ge=1, le=30)
+    max_reminders: int = Field(default=3, ge=0, le=10)
+
+
 class ProgramConfig(_Model):
     """The whole program config file."""
 
@@ -352,6 +381,9 @@ class ProgramConfig(_Model):
     rubric: Rubric
     badge: BadgeSettings
     video: VideoSettings = VideoSettings()
+    partner_pipeline: PartnerPipeline = PartnerPipeline()
+    registration: RegistrationSettings = RegistrationSettings()
+    release_form: ReleaseFormSettings = ReleaseFormSettings()
 
     # Set by load_config: the folder relative paths are resolved against.
     base_dir: Path = Path()

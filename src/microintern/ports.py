@@ -121,6 +121,15 @@ class MeetRooms(Protocol):
         """Create a space with the given access, moderation, recording and co-hosts."""
         ...
 
+    def update_space(self, name: str, settings: MeetSettings) -> MeetSpace:
+        """Bring the existing space ``name`` in line with ``settings``.
+
+        The space's config is patched (one call) and co-hosts it lacks are added; co-hosts
+        already there are left alone. Raises :class:`~microintern.errors.BackendError` with
+        code 404 when the space no longer exists.
+        """
+        ...
+
 
 class SharedFolders(Protocol):
     """Folders of program files (flyers, submissions) shared with named people only."""

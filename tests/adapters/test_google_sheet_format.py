@@ -124,9 +124,14 @@ def test_init_adds_dropdowns_highlights_warnings_and_frozen_panes(
         (protected,) = tab(fake, whole).protected_ranges
         assert protected["range"] == {"sheetId": tab(fake, whole).sheet_id}
     partners = header(fake, sheet.PARTNERS)
-    assert protected_columns(fake, sheet.PARTNERS) == {partners.index("Partner ID"),
-                                                       partners.index("Contacted")}
-    assert protected_columns(fake, sheet.SESSIONS) == set()
+    from microintern.domain.sheet_rules import sheet_rules
+    for name in (sheet.PARTNERS, sheet.SESSIONS, sheet.PARTICIPANTS):
+        headers = header(fake, name)
+        rules = next(t for t in sheet_rules(config).tabs if t.tab == name)
+        assert protected_columns(fake, name) == {headers.index(h) for h in rules.tool_owned}, name
+    assert partners.index(sheet.PARTNER_STATUS) not in protected_columns(fake, sheet.PARTNERS)
+    sessions = header(fake, sheet.SESSIONS)
+    assert sessions.index(sheet.SESSION_MEETINGS) not in protected_columns(fake, sheet.SESSIONS)
 
     for name in sheet.layout([q.title for q in config.application.questions]):
         assert tab(fake, name).frozen_rows == 1, name

@@ -94,9 +94,12 @@ def test_init_adds_dropdowns_highlights_notes_and_frozen_panes(
             assert cell.comment.author == NOTE_AUTHOR
     assert all(c.comment is not None for c in wb[sheet.OUTBOX][1])
     assert all(c.comment is not None for c in wb[sheet.TIMELINE][1])
-    noted = {c.value for c in wb[sheet.PARTNERS][1] if c.comment is not None}
-    assert noted == {"Partner ID", "Contacted"}
-    assert all(c.comment is None for c in wb[sheet.SESSIONS][1])
+    from microintern.domain.sheet_rules import sheet_rules
+    for name in (sheet.PARTNERS, sheet.SESSIONS, sheet.PARTICIPANTS):
+        noted = {c.value for c in wb[name][1] if c.comment is not None}
+        rules = next(t for t in sheet_rules(config).tabs if t.tab == name)
+        assert noted == set(rules.tool_owned), name
+    assert sheet.PARTNER_STATUS not in {c.value for c in wb[sheet.PARTNERS][1] if c.comment is not None}
 
     assert apps.freeze_panes == "B2"  # the header row and the Applicant ID column
     assert wb[sheet.PARTNERS].freeze_panes == "A2"

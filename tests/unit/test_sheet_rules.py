@@ -91,8 +91,17 @@ def test_tool_owned_columns(make_config: Callable[..., ProgramConfig]) -> None:
     outbox, timeline, partners = (rules.tab(t) for t in (sheet.OUTBOX, sheet.TIMELINE, sheet.PARTNERS))
     assert outbox is not None and outbox.whole_tab_tool_owned
     assert timeline is not None and timeline.whole_tab_tool_owned
-    assert partners is not None and set(partners.tool_owned) == {sheet.PARTNER_ID, "Contacted"}
-    assert sheet.PARTNER_STATUS not in partners.tool_owned
+    assert partners is not None
+    assert {sheet.PARTNER_ID, sheet.PARTNER_CONTACTED, *sheet.INDUSTRY_COLUMNS} <= set(partners.tool_owned)
+    # The coordinator's columns stay free: status, the meeting time they agreed, notes.
+    for header in (sheet.PARTNER_STATUS, sheet.PARTNER_MEETING_TIME, sheet.NOTES):
+        assert header not in partners.tool_owned
+    sessions, participants = rules.tab(sheet.SESSIONS), rules.tab(sheet.PARTICIPANTS)
+    assert sessions is not None and participants is not None
+    for header in (sheet.SESSION_MEETINGS, sheet.SESSION_STATUS, "Title", "Teacher"):
+        assert header not in sessions.tool_owned
+    assert sheet.SESSION_MEET_LINK in sessions.tool_owned
+    assert set(participants.tool_owned) == set(sheet.PARTICIPANT_COLUMNS) - {sheet.ATTENDANCE, sheet.NOTES}
     assert "overwritten" in PROTECTION_NOTE
 
 

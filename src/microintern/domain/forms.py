@@ -61,6 +61,9 @@ class FormSpec:
 
     title: str
     questions: tuple[FormQuestion, ...]
+    # A short name for the form ("applications", "registration", "release-es"): the local
+    # backend's file name for it and the Settings tab's label for its id.
+    name: str = "applications"
 
     def question_ids(self) -> dict[str, str]:
         """Question key → question id."""

@@ -44,10 +44,50 @@ TIMELINE_COLUMNS = (
 )
 PARTNER_ID = "Partner ID"
 PARTNER_STATUS = "Status"
+# The pipeline's states, in order; the tool moves a partner on when it acts, the coordinator
+# may set any of them by hand (and the tool then respects it).
+PARTNER_STATUSES = ("prospect", "contacted", "meeting scheduled", "industry form received",
+                    "confirmed", "session built", "thanked", "declined")
+PARTNER_CONTACTED = "Contacted"
+PARTNER_FOLLOWED_UP = "Followed up"
+PARTNER_MEETING_TIME = "Meeting time"          # coordinator: local "YYYY-MM-DD HH:MM"
+PARTNER_MEETING_LINK = "Meeting link"
+PARTNER_INDUSTRY_FORM = "Industry form"        # tool: when the answers arrived
+# The industry form's answers, read back into the partner's row.
+INDUSTRY_COLUMNS = ("Topic", "Skills to teach", "Available dates", "Group size",
+                    "Recording consent", "Co-presenters")
 PARTNER_COLUMNS = (PARTNER_ID, "Organization", "Contact", "Email", "Industry", PARTNER_STATUS,
-                   "Contacted")
-SESSION_COLUMNS = ("Session ID", "Title", "Partner ID", "Teacher", "Meetings", "Status")
-PARTICIPANT_COLUMNS = ("Participant ID", "Applicant ID", "Session ID", "Status")
+                   PARTNER_CONTACTED, PARTNER_FOLLOWED_UP, PARTNER_MEETING_TIME,
+                   PARTNER_MEETING_LINK, PARTNER_INDUSTRY_FORM, *INDUSTRY_COLUMNS, NOTES)
+
+SESSION_ID = "Session ID"
+SESSION_MEETINGS = "Meetings"       # coordinator may edit: local "YYYY-MM-DD HH:MM" joined by "; "
+SESSION_STATUS = "Status"           # coordinator: blank or "scheduled", or "cancelled"
+SESSION_STATUSES = ("scheduled", "cancelled")
+SESSION_PLACED = "Placed"
+SESSION_GROUP_CHECK = "Group check"
+SESSION_MEET_LINK = "Meet link"
+SESSION_MEET_SPACE = "Meet space"
+SESSION_RECORDING = "Recording"
+SESSION_CALENDAR = "Calendar"       # tool: fingerprints of the events as last written
+SESSION_BUILT = "Built"
+SESSION_COLUMNS = (SESSION_ID, "Title", PARTNER_ID, "Teacher", SESSION_MEETINGS, SESSION_STATUS,
+                   SESSION_PLACED, SESSION_GROUP_CHECK, SESSION_MEET_LINK, SESSION_MEET_SPACE,
+                   SESSION_RECORDING, SESSION_CALENDAR, SESSION_BUILT)
+
+# One row per accepted student: their cohort and what they have returned.
+PLACEMENT = "Placement"             # tool: placed / waitlisted / override
+PLACEMENT_REASON = "Placement reason"
+REGISTERED = "Registered"
+RELEASE_RETURNED = "Release returned"
+PARTICIPATION_ALLOWED = "Participation allowed"
+RECORDING_ALLOWED = "Recording allowed"
+MEDIA_ALLOWED = "Media allowed"
+MISSING = "Missing"
+ATTENDANCE = "Attendance"           # coordinator (issue: attendance fills it from Meet)
+PARTICIPANT_COLUMNS = (APPLICANT_ID, "First name", "Last name", SESSION_ID, PLACEMENT,
+                       PLACEMENT_REASON, REGISTERED, RELEASE_RETURNED, PARTICIPATION_ALLOWED,
+                       RECORDING_ALLOWED, MEDIA_ALLOWED, MISSING, ATTENDANCE, NOTES)
 DASHBOARD_COLUMNS = ("Figure", "Value")
 EQUITY = "Equity"
 EQUITY_KEY = "Key"

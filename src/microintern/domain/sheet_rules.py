@@ -19,10 +19,7 @@ from microintern.domain.screening import Proposed
 PROTECTION_NOTE = "microintern writes these; edits are overwritten"
 """What a warning-only protection (or, in a workbook, a header comment) says about tool columns."""
 
-PARTNER_STATUSES = (
-    "prospect", "contacted", "meeting scheduled", "industry form received", "confirmed",
-    "session built", "thanked", "declined",
-)
+PARTNER_STATUSES = sheet.PARTNER_STATUSES
 """Where a partner stands, in the order the program moves them along (the Status dropdown)."""
 
 
@@ -140,10 +137,38 @@ def _partners() -> TabRules:
         tab=sheet.PARTNERS,
         dropdowns=(
             Dropdown(sheet.PARTNER_STATUS, PARTNER_STATUSES,
-                     "Where this partner stands. microintern sets 'prospect' and 'contacted' "
-                     "itself; move the partner along from there."),
+                     "Where this partner stands. microintern moves a partner along when it "
+                     "acts (contacted, meeting scheduled, industry form received, session "
+                     "built, thanked); set 'confirmed' or 'declined' yourself."),
         ),
-        tool_owned=(sheet.PARTNER_ID, "Contacted"),
+        tool_owned=(sheet.PARTNER_ID, sheet.PARTNER_CONTACTED, sheet.PARTNER_FOLLOWED_UP,
+                    sheet.PARTNER_MEETING_LINK, sheet.PARTNER_INDUSTRY_FORM, *sheet.INDUSTRY_COLUMNS),
+    )
+
+
+def _sessions() -> TabRules:
+    return TabRules(
+        tab=sheet.SESSIONS,
+        dropdowns=(
+            Dropdown(sheet.SESSION_STATUS, sheet.SESSION_STATUSES,
+                     "Leave blank or 'scheduled'; choose 'cancelled' to call the session off "
+                     "(its calendar events are cancelled and the guests told)."),
+        ),
+        highlights=(Highlight(sheet.SESSION_GROUP_CHECK, Condition.NOT_BLANK, Colour.LIGHT_AMBER),),
+        tool_owned=(sheet.SESSION_ID, sheet.SESSION_PLACED, sheet.SESSION_GROUP_CHECK,
+                    sheet.SESSION_MEET_LINK, sheet.SESSION_MEET_SPACE, sheet.SESSION_RECORDING,
+                    sheet.SESSION_CALENDAR, sheet.SESSION_BUILT),
+        freeze_through=sheet.SESSION_ID,
+    )
+
+
+def _participants() -> TabRules:
+    coordinator = (sheet.ATTENDANCE, sheet.NOTES)
+    return TabRules(
+        tab=sheet.PARTICIPANTS,
+        highlights=(Highlight(sheet.MISSING, Condition.NOT_BLANK, Colour.LIGHT_YELLOW),),
+        tool_owned=tuple(h for h in sheet.PARTICIPANT_COLUMNS if h not in coordinator),
+        freeze_through=sheet.APPLICANT_ID,
     )
 
 
@@ -164,6 +189,8 @@ def sheet_rules(config: ProgramConfig) -> SheetRules:
     special = {
         sheet.APPLICATIONS: _applications(config),
         sheet.PARTNERS: _partners(),
+        sheet.SESSIONS: _sessions(),
+        sheet.PARTICIPANTS: _participants(),
         sheet.OUTBOX: _outbox(),
         sheet.TIMELINE: TabRules(tab=sheet.TIMELINE, whole_tab_tool_owned=True),
     }

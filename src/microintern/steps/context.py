@@ -18,10 +18,18 @@ class Ports:
 
     roster: Roster
     mailer: Mailer
-    forms: FormSource
+    forms: FormSource  # where applications come from (a form's linked sheet, on request)
     calendar: Calendar
     meet: MeetRooms
     folders: SharedFolders
+    # The program's other forms (industry, registration, release, feedback): always built and
+    # read by the tool itself, whatever the application source is.
+    program_forms: FormSource | None = None
+
+    @property
+    def surveys(self) -> FormSource:
+        """The source of the program's own forms (the application source when none is set)."""
+        return self.program_forms or self.forms
 
 
 @dataclass(frozen=True)

@@ -70,11 +70,11 @@ class CsvFormSource:
                   on_created: Callable[[str, str], None] | None = None) -> FormState:
         """Write ``<folder>/<form_id>.form.json`` (0600, atomically) describing ``spec``.
 
-        ``form_id`` None means ``applications``. The file is rewritten only when the spec
-        changed, so a rerun with the same config reports no change.
+        ``form_id`` None means the spec's name (``applications`` for the application form).
+        The file is rewritten only when the spec changed, so a rerun with the same config reports no change.
         """
         new_id = form_id is None
-        form_id = form_id or DEFAULT_FORM_ID
+        form_id = form_id or spec.name or DEFAULT_FORM_ID
         path = self.folder / f"{safe_component(form_id, 'form id')}.form.json"
         responder_uri = PLACEHOLDER_URI.format(form_id=form_id)
         document = {
