@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from microintern.config import ProgramConfig
 from microintern.domain import program_sheet as sheet
@@ -78,7 +79,7 @@ def acknowledgements(ctx: StepContext, applications: list[Record]) -> list[Addre
     """One "application received" letter per applicant, addressed to the student."""
     config = ctx.config
     questions = question_columns(config)
-    shared = program_context(config)
+    shared: dict[str, dict[str, Any]] = {}  # program context per letter language
     items: list[Addressed] = []
     for row in applications:
         applicant = str(row.get(sheet.APPLICANT_ID) or "")
@@ -86,7 +87,9 @@ def acknowledgements(ctx: StepContext, applications: list[Record]) -> list[Addre
             continue
         answers = answers_by_key(row, questions)
         language = str(row.get(sheet.LANGUAGE) or config.program.default_language)
-        context = {**shared, "applicant": applicant_context(row, questions)}
+        if language not in shared:
+            shared[language] = program_context(config, language=language)
+        context = {**shared[language], "applicant": applicant_context(row, questions)}
         items.append(
             Addressed(
                 key=message_key(config.program.id, LETTER, applicant),

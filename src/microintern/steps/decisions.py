@@ -7,6 +7,8 @@ acceptance too, and each letter goes out at most once.
 
 from __future__ import annotations
 
+from typing import Any
+
 from microintern.domain import program_sheet as sheet
 from microintern.domain.applicants import answers_by_key, parse_submitted
 from microintern.domain.decisions import (
@@ -40,7 +42,7 @@ def decision_letters(ctx: StepContext, applications: list[Record], result: StepR
     """One letter per decided applicant; undecided rows wait, unreadable ones are reported."""
     config = ctx.config
     questions = question_columns(config)
-    shared = program_context(config)
+    shared: dict[str, dict[str, Any]] = {}  # program context per letter language
     decided: list[tuple[Record, Decision]] = []
     for row in applications:
         applicant = str(row.get(sheet.APPLICANT_ID) or "")
@@ -63,7 +65,10 @@ def decision_letters(ctx: StepContext, applications: list[Record], result: StepR
         applicant = str(row[sheet.APPLICANT_ID])
         answers = answers_by_key(row, questions)
         letter = LETTER_OF[decision]
-        context = {**shared, "applicant": applicant_context(row, questions)}
+        language = str(row.get(sheet.LANGUAGE) or config.program.default_language)
+        if language not in shared:
+            shared[language] = program_context(config, language=language)
+        context = {**shared[language], "applicant": applicant_context(row, questions)}
         if decision is Decision.WAITLIST:
             context["outcome"] = {"waitlist_position": places.get(applicant)}
         items.append(Addressed(
@@ -72,7 +77,7 @@ def decision_letters(ctx: StepContext, applications: list[Record], result: StepR
             recipient_id=applicant,
             to=answers.get("student_email", "").strip(),
             letter=letter,
-            language=str(row.get(sheet.LANGUAGE) or config.program.default_language),
+            language=language,
             context=context,
             cc=guardian_copy(ctx, answers.get("guardian_email", "").strip()),
         ))

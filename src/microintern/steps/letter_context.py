@@ -7,8 +7,10 @@ field it needs but cannot have (an unset link, say) stops the batch in pre-fligh
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
+
+from babel.dates import format_date, format_time
 
 from microintern.config import Partner, ProgramConfig, Session
 from microintern.domain import program_sheet as sheet
@@ -19,6 +21,15 @@ from microintern.errors import ConfigError, ConfigProblem
 DATE = "%A, %B %-d, %Y"
 DAY = "%B %-d, %Y"
 TIME = "%-I:%M %p"
+
+# CLDR patterns per letter language: "Tuesday, March 16, 2027" / "martes 16 de marzo de 2027".
+_DATE_PATTERNS = {"en": "EEEE, MMMM d, y", "es": "EEEE d 'de' MMMM 'de' y"}
+_ZONE_NAMES_ES = {
+    "America/New_York": "hora del Este", "America/Chicago": "hora del Centro",
+    "America/Denver": "hora de la Montaña", "America/Phoenix": "hora de Arizona",
+    "America/Los_Angeles": "hora del Pacífico", "America/Anchorage": "hora de Alaska",
+    "Pacific/Honolulu": "hora de Hawái",
+}
 
 _ZONE_NAMES = {
     "America/New_York": "Eastern Time", "America/Chicago": "Central Time",
@@ -38,25 +49,43 @@ def application_url(config: ProgramConfig, form_id: str | None) -> str:
         "application.url", "the application form's public link (https://...)", "nothing")])
 
 
-def zone_label(config: ProgramConfig) -> str:
-    """A reader-friendly name of the program's time zone ("Pacific Time")."""
-    return _ZONE_NAMES.get(config.program.time_zone, config.program.time_zone)
+def zone_label(config: ProgramConfig, language: str = "en") -> str:
+    """A reader-friendly name of the program's time zone ("Pacific Time", "hora del Pacífico")."""
+    names = _ZONE_NAMES_ES if language == "es" else _ZONE_NAMES
+    return names.get(config.program.time_zone, config.program.time_zone)
 
 
-def program_context(config: ProgramConfig, url: str | None = None) -> dict[str, Any]:
-    """Fields every letter may use about the program and its coordinator."""
+def day_in(day: date, language: str = "en") -> str:
+    """A date as a letter in ``language`` prints it, weekday first (Babel's CLDR data)."""
+    return format_date(day, _DATE_PATTERNS.get(language, _DATE_PATTERNS["en"]), locale=language)
+
+
+def clock_in(moment: datetime, language: str = "en") -> str:
+    """A wall time as a letter in ``language`` prints it ("3:30 PM", "3:30 p. m.")."""
+    return format_time(moment.time(), "h:mm a", locale=language)
+
+
+def program_context(config: ProgramConfig, url: str | None = None, language: str = "en") -> dict[str, Any]:
+    """Fields every letter may use about the program and its coordinator, dates in ``language``."""
     decisions = config.first_meeting() - timedelta(weeks=4)
     return {
         "program": {
             "id": config.program.id,
             "name": config.program.name,
             "district": config.program.district,
-            "deadline": config.application.deadline.strftime(DAY),
-            "decisions_by": decisions.strftime(DAY),
+            "deadline": long_day(config.application.deadline.date(), language),
+            "decisions_by": long_day(decisions.date(), language),
             "application_url": url or config.application.url or "",
         },
         "coordinator": {"name": config.coordinator.name, "email": config.coordinator.email},
     }
+
+
+def long_day(day: date, language: str = "en") -> str:
+    """A date without its weekday ("February 12, 2027", "12 de febrero de 2027")."""
+    if language == "es":
+        return format_date(day, "d 'de' MMMM 'de' y", locale="es")
+    return day.strftime(DAY)
 
 
 def partner_context(partner: Partner) -> dict[str, Any]:
@@ -68,21 +97,29 @@ def partner_context(partner: Partner) -> dict[str, Any]:
     }
 
 
-def meeting_times(config: ProgramConfig, session: Session) -> list[dict[str, str]]:
-    """Each meeting of a session as preformatted local date, start and end."""
+def meeting_times(config: ProgramConfig, session: Session, *, language: str = "en",
+                  starts: Sequence[datetime] | None = None) -> list[dict[str, str]]:
+    """Each meeting of a session as preformatted local date, start and end.
+
+    ``starts`` are the meetings as the Sessions tab has them now (the config's when None);
+    aware times are shown in the program's zone.
+    """
     length = timedelta(minutes=session.duration_minutes)
+    local = [s.astimezone(config.zone) if s.tzinfo else s
+             for s in (session.meeting_starts() if starts is None else starts)]
     return [
-        {"date": start.strftime(DATE), "start": start.strftime(TIME),
-         "end": (start + length).strftime(TIME)}
-        for start in session.meeting_starts()
+        {"date": day_in(start.date(), language), "start": clock_in(start, language),
+         "end": clock_in(start + length, language)}
+        for start in local
     ]
 
 
 def session_context(config: ProgramConfig, session: Session, *, meet_url: str = "",
-                    recording: bool = False, recording_reason: str = "") -> dict[str, Any]:
+                    recording: bool = False, recording_reason: str = "", language: str = "en",
+                    starts: Sequence[datetime] | None = None) -> dict[str, Any]:
     """A session as letters see it (the Meet link and recording rule when known)."""
     partner = partner_of(config, session)
-    meetings = session.meeting_starts()
+    meetings = session.meeting_starts() if starts is None else list(starts)
     return {
         "id": session.id,
         "title": session.title,
@@ -91,8 +128,8 @@ def session_context(config: ProgramConfig, session: Session, *, meet_url: str = 
         "duration_minutes": session.duration_minutes,
         "multi_week": len(meetings) > 1,
         "hours_target": f"{session.hours_target:g}" if session.hours_target else "",
-        "meetings": meeting_times(config, session),
-        "time_zone": zone_label(config),
+        "meetings": meeting_times(config, session, language=language, starts=meetings),
+        "time_zone": zone_label(config, language),
         "meet_url": meet_url,
         "recording": recording,
         "recording_reason": recording_reason,

@@ -1,0 +1,137 @@
+"""Registration and release forms: what they ask, how answers are read, when to remind.
+
+Both forms carry the applicant id as their first question, filled in by the link each student
+or family receives, so a returned form is matched to its student by that id and never by a name
+someone typed. The release form is written in the family's language and asks for permission to
+take part, to record and to use media as three separate answers: a family may allow the first
+and refuse the others without losing the student's place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from microintern.config import ProgramConfig, QuestionKind
+from microintern.domain.forms import FormQuestion, FormSpec, question_id
+
+APPLICANT_KEY = "applicant_id"
+ATTENDING_KEY = "attending"
+RELEASE_LANGUAGES = ("en", "es")
+
+YES = "Yes"
+NO = "No"
+_YES_WORDS = {"yes", "sí", "si", "y"}
+_NO_WORDS = {"no", "n"}
+
+
+def _question(form: str, key: str, title: str, kind: QuestionKind = QuestionKind.SHORT_TEXT,
+              required: bool = False, options: tuple[str, ...] = ()) -> FormQuestion:
+    # Ids are derived from the form and the key so the registration's and release form's
+    # applicant-id questions never share an id (prefill links stay unambiguous).
+    return FormQuestion(key, question_id(f"{form}:{key}"), title, kind, required, options)
+
+
+ATTENDING_YES = "Yes, I will take part"
+ATTENDING_NO = "No, I can no longer take part"
+
+
+def registration_spec(config: ProgramConfig) -> FormSpec:
+    """The registration form students confirm their place with."""
+    title = config.registration.form_title or f"{config.program.name}: registration"
+    q = _question
+    return FormSpec(title, (
+        q("registration", APPLICANT_KEY, "Applicant ID (already filled in for you)", required=True),
+        q("registration", ATTENDING_KEY, "Will you take part in the session you were placed in?",
+          QuestionKind.CHOICE, True, (ATTENDING_YES, ATTENDING_NO)),
+        q("registration", "needs_device", "Do you need a laptop or internet access to join online?",
+          QuestionKind.CHOICE, True, (YES, NO)),
+        q("registration", "accessibility", "Is there anything we should arrange so you can take part "
+          "fully (captions, extra time, other)?", QuestionKind.PARAGRAPH),
+    ), name="registration")
+
+
+_RELEASE_TEXT = {
+    "en": {
+        "title": "{program}: release and consent form",
+        APPLICANT_KEY: "Applicant ID (already filled in for you)",
+        "guardian_name": "Your full name (parent or guardian)",
+        "relationship": "Your relationship to the student",
+        "participation": "I allow my student to take part in the micro-internship, online on Google Meet "
+                         "with a district teacher present.",
+        "recording": "The session may be recorded (it is recorded only if every family in the group agrees).",
+        "media": "The program may use photos, quotes or work of my student in program materials.",
+        "signature": "Type your full name as your signature",
+        "yes": YES, "no": NO,
+    },
+    "es": {
+        "title": "{program}: formulario de autorización y consentimiento",
+        APPLICANT_KEY: "Número de solicitud (ya aparece en el formulario)",
+        "guardian_name": "Su nombre completo (madre, padre o tutor)",
+        "relationship": "Su relación con el o la estudiante",
+        "participation": "Autorizo a mi estudiante a participar en la micropasantía, en línea por Google "
+                         "Meet y con un docente del distrito presente.",
+        "recording": "La sesión puede grabarse (solo se graba si todas las familias del grupo están "
+                     "de acuerdo).",
+        "media": "El programa puede usar fotos, citas o trabajos de mi estudiante en sus materiales.",
+        "signature": "Escriba su nombre completo como firma",
+        "yes": "Sí", "no": NO,
+    },
+}
+
+PERMISSION_KEYS = ("participation", "recording", "media")
+
+
+def release_spec(config: ProgramConfig, language: str) -> FormSpec:
+    """The release and consent form in ``language`` (``en`` or ``es``)."""
+    text = _RELEASE_TEXT[language]
+    form = f"release-{language}"
+    title = config.release_form.form_titles.get(language) or \
+        text["title"].format(program=config.program.name)
+    yes_no = (text["yes"], text["no"])
+    q = _question
+    return FormSpec(title, (
+        q(form, APPLICANT_KEY, text[APPLICANT_KEY], required=True),
+        q(form, "guardian_name", text["guardian_name"], required=True),
+        q(form, "relationship", text["relationship"]),
+        *(q(form, key, text[key], QuestionKind.CHOICE, True, yes_no) for key in PERMISSION_KEYS),
+        q(form, "signature", text["signature"], required=True),
+    ), name=form)
+
+
+def yes_no(answer: str) -> str:
+    """A permission answer as the sheet shows it: ``Yes``, ``No``, or blank when unclear."""
+    word = answer.strip().casefold().rstrip(".")
+    if word in _YES_WORDS:
+        return YES
+    if word in _NO_WORDS:
+        return NO
+    return ""
+
+
+@dataclass(frozen=True)
+class ReminderPlan:
+    """When reminders go: every ``every_days`` after the first letter, at most ``limit`` of them."""
+
+    every_days: int
+    limit: int
+
+    def due_number(self, first_sent: date, today: date, already_sent: int) -> int | None:
+        """The number of the reminder due today (1-based), or None.
+
+        Reminder ``n`` falls due ``n * every_days`` after the first letter; a run that missed a
+        day sends only the next one, never a burst.
+        """
+        if already_sent >= self.limit:
+            return None
+        number = already_sent + 1
+        if today >= first_sent + timedelta(days=number * self.every_days):
+            return number
+        return None
+
+
+def missing_items(registered: str, release_returned: str) -> str:
+    """What a participant still owes, for the Missing column ("" when nothing)."""
+    missing = [name for name, value in (("registration", registered), ("release form", release_returned))
+               if not value.strip()]
+    return ", ".join(missing)
