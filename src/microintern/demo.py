@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -63,17 +63,27 @@ def demo_config(out: Path) -> ProgramConfig:
 
 def write_responses(folder: Path, config: ProgramConfig, arrived: list[SampleApplication]) -> None:
     """Write the responses so far as a linked-sheet CSV export (replaced atomically)."""
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     titles = [q.title for q in config.application.questions]
-    target = folder / f"{LOCAL_APPLICATION_FORM}.csv"
+    write_form_csv(folder, LOCAL_APPLICATION_FORM, ["Email Address", *titles], [
+        (app.submitted_at.astimezone(config.zone), [app.email, *(app.answers.get(t, "") for t in titles)])
+        for app in arrived])
+
+
+def write_form_csv(folder: Path, form_name: str, titles: Sequence[str],
+                   rows: Sequence[tuple[datetime, Sequence[str]]]) -> None:
+    """Write a form's responses as Google's CSV export does (Timestamp first), atomically, 0600.
+
+    Timestamps are written as local wall times of the aware datetimes given.
+    """
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    target = folder / f"{form_name}.csv"
     tmp = target.with_suffix(".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["Timestamp", "Email Address", *titles])
-        for app in arrived:
-            stamp = app.submitted_at.astimezone(config.zone).strftime("%m/%d/%Y %H:%M:%S")
-            writer.writerow([stamp, app.email, *(app.answers.get(t, "") for t in titles)])
+        writer.writerow(["Timestamp", *titles])
+        for when, values in rows:
+            writer.writerow([when.strftime("%m/%d/%Y %H:%M:%S"), *values])
     os.replace(tmp, target)
 
 

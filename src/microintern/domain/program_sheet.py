@@ -76,7 +76,14 @@ SESSION_COLUMNS = (SESSION_ID, "Title", PARTNER_ID, "Teacher", SESSION_MEETINGS,
                    SESSION_RECORDING, SESSION_CALENDAR, SESSION_BUILT)
 
 # One row per accepted student: their cohort and what they have returned.
-PLACEMENT = "Placement"             # tool: placed / waitlisted / override
+PLACEMENT = "Placement"             # tool: one of the placements below
+PLACED = "placed"                   # by the cohort solver
+OVERRIDE = "override"               # by the coordinator's Cohort override
+WAITLISTED = "waitlisted"           # accepted, but no session could take them
+WITHDRAWN = "withdrawn"             # no longer accepted (the Decision changed)
+DECLINED = "declined"               # the student (registration) or family (release form) said no
+SEATED = (PLACED, OVERRIDE)
+"""Placements that hold a seat in a session."""
 PLACEMENT_REASON = "Placement reason"
 REGISTERED = "Registered"
 RELEASE_RETURNED = "Release returned"

@@ -36,10 +36,11 @@ class StepName(StrEnum):
     RECRUITMENT = "recruitment"
     SCREENING = "screening"
     DECISIONS = "decisions"
+    COHORTS = "cohorts"
     REGISTRATION = "registration"
     RELEASE_FORMS = "release_forms"
-    SESSION_SUPPORT = "session_support"
     SESSIONS = "sessions"
+    SESSION_SUPPORT = "session_support"
     REMINDERS = "reminders"
     RUN_SHEET = "run_sheet"
     ATTENDANCE = "attendance"
@@ -69,10 +70,11 @@ STEPS: tuple[StepSpec, ...] = (
     StepSpec(StepName.RECRUITMENT, "Student recruitment", Scope.PROGRAM, -6 * W, -5 * W - 1),
     StepSpec(StepName.SCREENING, "Application screening", Scope.PROGRAM, -6 * W, -4 * W - 1),
     StepSpec(StepName.DECISIONS, "Acceptance and denial letters", Scope.PROGRAM, -4 * W, -3 * W - 1),
+    StepSpec(StepName.COHORTS, "Cohorts", Scope.PROGRAM, -4 * W, -1),
     StepSpec(StepName.REGISTRATION, "Registration links", Scope.SESSION, -4 * W, -2 * W - 1),
     StepSpec(StepName.RELEASE_FORMS, "Release forms", Scope.SESSION, -3 * W, -1 * W - 1),
-    StepSpec(StepName.SESSION_SUPPORT, "Partner session support", Scope.SESSION, -3 * W, -2 * W - 1),
     StepSpec(StepName.SESSIONS, "Calendar and Meet", Scope.SESSION, -3 * W, -1),
+    StepSpec(StepName.SESSION_SUPPORT, "Partner session support", Scope.SESSION, -3 * W, -2 * W - 1),
     StepSpec(StepName.REMINDERS, "Session reminder", Scope.SESSION, -1, -1),
     StepSpec(StepName.RUN_SHEET, "Day-of run sheet", Scope.SESSION, 0, 0),
     StepSpec(StepName.ATTENDANCE, "Attendance", Scope.SESSION, 1, 29),

@@ -1,0 +1,257 @@
+"""Registration (T-4w) and release forms (T-3w): links out, returns in, reminders until returned.
+
+Each placed student gets a registration link with their applicant id filled in; each family
+gets the release and consent form in its language, also prefilled. Every run reads the returns
+back into the Participants tab (Registered, Release returned, the three permissions, Missing),
+so the coordinator sees who still owes what, and sends the next reminder to whoever is late:
+every ``reminder_every_days`` after the first letter, at most ``max_reminders`` times. Every
+letter has its own key, so a run repeated any number of times sends each one once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from microintern.config import ProgramConfig
+from microintern.domain import program_sheet as sheet
+from microintern.domain.applicants import answers_by_key
+from microintern.domain.forms import FormSpec
+from microintern.domain.outbox import DELIVERED, message_key
+from microintern.domain.participation import (
+    APPLICANT_KEY,
+    ATTENDING_KEY,
+    ATTENDING_NO,
+    NO,
+    RELEASE_LANGUAGES,
+    ReminderPlan,
+    missing_items,
+    registration_spec,
+    release_spec,
+    yes_no,
+)
+from microintern.domain.records import Cell, Record
+from microintern.domain.timeline import StepName
+from microintern.steps.applications import question_columns
+from microintern.steps.context import StepContext, StepResult
+from microintern.steps.letter_context import applicant_context, day_in, program_context
+from microintern.steps.mailing import Addressed, deliver, guardian_copy, outbox_by_key
+from microintern.steps.program_forms import Answers, ensure_form, latest_by, prefilled_link, read_answers
+
+SEATED, DECLINED = sheet.SEATED, sheet.DECLINED
+
+_STAMP = "%Y-%m-%d"
+
+
+def _text(value: Cell) -> str:
+    return "" if value is None else str(value).strip()
+
+
+@dataclass(frozen=True)
+class Seated:
+    """A placed student with what the letters need."""
+
+    applicant_id: str
+    session_id: str
+    language: str
+    student_email: str
+    guardian_email: str
+    guardian_name: str
+    applicant: Mapping[str, Any]
+    participant: Record
+
+
+def seated_students(config: ProgramConfig, tabs: Mapping[str, list[Record]],
+                    session_ids: Sequence[str] | None) -> list[Seated]:
+    """Students holding a seat in one of ``session_ids`` (all sessions when None)."""
+    questions = question_columns(config)
+    applications = {_text(r.get(sheet.APPLICANT_ID)): r for r in tabs[sheet.APPLICATIONS]}
+    found: list[Seated] = []
+    for row in tabs[sheet.PARTICIPANTS]:
+        applicant = _text(row.get(sheet.APPLICANT_ID))
+        session = _text(row.get(sheet.SESSION_ID))
+        if not applicant or _text(row.get(sheet.PLACEMENT)) not in SEATED:
+            continue
+        if session_ids is not None and session not in session_ids:
+            continue
+        application = applications.get(applicant)
+        if application is None:
+            continue
+        answers = answers_by_key(application, questions)
+        language = _text(application.get(sheet.LANGUAGE)) or config.program.default_language
+        found.append(Seated(
+            applicant, session, language if language in RELEASE_LANGUAGES else "en",
+            answers.get("student_email", "").strip(), answers.get("guardian_email", "").strip(),
+            answers.get("guardian_name", "").strip(), applicant_context(application, questions), row))
+    return found
+
+
+def _due(config: ProgramConfig, session_id: str, days_before: int) -> date:
+    return config.session(session_id).meeting_starts()[0].date() - timedelta(days=days_before)
+
+
+def _sent_on(outbox: Mapping[str, Record], key: str) -> date | None:
+    row = outbox.get(key)
+    if row is None or _text(row.get("State")) not in DELIVERED:
+        return None
+    try:
+        return datetime.strptime(_text(row.get("Updated"))[:10], _STAMP).date()
+    except ValueError:
+        return None
+
+
+def _reminders_sent(outbox: Mapping[str, Record], config: ProgramConfig, letter: str, applicant: str,
+                    session: str, limit: int) -> int:
+    return sum(1 for n in range(1, limit + 1)
+               if _sent_on(outbox, message_key(config.program.id, f"{letter}-{n}", applicant, session)))
+
+
+def _received(answers: Answers, config: ProgramConfig) -> str:
+    return answers.submitted_at.astimezone(config.zone).strftime(_STAMP)
+
+
+class _Letters:
+    """Builds a step's letters: the first one, then reminders as they fall due."""
+
+    def __init__(self, ctx: StepContext, outbox: Mapping[str, Record], plan: ReminderPlan) -> None:
+        self.ctx, self.outbox, self.plan = ctx, outbox, plan
+        self.today = ctx.now.astimezone(ctx.config.zone).date()
+        self.shared: dict[str, dict[str, Any]] = {}
+
+    def program(self, language: str) -> dict[str, Any]:
+        if language not in self.shared:
+            self.shared[language] = program_context(self.ctx.config, language=language)
+        return self.shared[language]
+
+    def next_letter(self, student: Seated, step: StepName, letter: str, reminder: str, to: str,
+                    context: dict[str, Any], due: date, cc: tuple[str, ...] = ()) -> Addressed | None:
+        """The first letter if not yet delivered, else the reminder due today, else None."""
+        config = self.ctx.config
+        first_key = message_key(config.program.id, letter, student.applicant_id, student.session_id)
+        first_sent = _sent_on(self.outbox, first_key)
+        base = {**self.program(student.language), "applicant": dict(student.applicant), **context}
+        if first_sent is None:
+            return Addressed(first_key, step.value, student.applicant_id, to, letter, student.language,
+                             {**base, "due": day_in(due, student.language)}, cc=cc)
+        sent = _reminders_sent(self.outbox, config, reminder, student.applicant_id, student.session_id,
+                               self.plan.limit)
+        number = self.plan.due_number(first_sent, self.today, sent)
+        if number is None:
+            return None
+        key = message_key(config.program.id, f"{reminder}-{number}", student.applicant_id,
+                          student.session_id)
+        return Addressed(key, step.value, student.applicant_id, to, reminder, student.language,
+                         {**base, "reminder": {"number": number, "due": day_in(due, student.language)}},
+                         cc=cc)
+
+
+def _changed(before: Record, after: Record) -> bool:
+    return any(_text(before.get(k)) != _text(v) for k, v in after.items())
+
+
+def _missing(row: Record, update: Record) -> str:
+    merged = {**row, **update}
+    return missing_items(_text(merged.get(sheet.REGISTERED)), _text(merged.get(sheet.RELEASE_RETURNED)))
+
+
+def register_students(ctx: StepContext, session_ids: Sequence[str] | None = None) -> StepResult:
+    """Send registration links, read registrations back, remind students who have not registered."""
+    config = ctx.config
+    result = StepResult()
+    tabs = ctx.ports.roster.read_tabs([sheet.APPLICATIONS, sheet.PARTICIPANTS, sheet.OUTBOX])
+    spec = registration_spec(config)
+    form = ensure_form(ctx, spec)
+    returns = latest_by(read_answers(ctx, spec, form.form_id), APPLICANT_KEY)
+    outbox = outbox_by_key(tabs[sheet.OUTBOX])
+    letters = _Letters(ctx, outbox, ReminderPlan(config.registration.reminder_every_days,
+                                                 config.registration.max_reminders))
+    items: list[Addressed] = []
+    updates: list[Record] = []
+    for student in seated_students(config, tabs, session_ids):
+        returned = returns.get(student.applicant_id)
+        update: Record = {sheet.APPLICANT_ID: student.applicant_id}
+        if returned is not None:
+            update[sheet.REGISTERED] = _received(returned, config)
+            if returned.by_key.get(ATTENDING_KEY, "").strip() == ATTENDING_NO:
+                update[sheet.PLACEMENT] = DECLINED
+                update[sheet.PLACEMENT_REASON] = "the student declined on the registration form"
+                result.add("declined")
+        else:
+            link = prefilled_link(form.responder_uri, spec, {APPLICANT_KEY: student.applicant_id})
+            item = letters.next_letter(
+                student, StepName.REGISTRATION, "registration", "registration_reminder",
+                student.student_email,
+                {"links": {"registration": link}},
+                _due(config, student.session_id, config.registration.due_days_before),
+                cc=guardian_copy(ctx, student.guardian_email))
+            if item is not None:
+                items.append(item)
+        update[sheet.MISSING] = _missing(student.participant, update)
+        if _changed(student.participant, update):
+            updates.append(update)
+    result.add("registered", sum(1 for s in seated_students(config, tabs, session_ids)
+                                 if s.applicant_id in returns))
+    deliver(ctx, items, outbox, result)
+    if updates:
+        ctx.ports.roster.upsert(sheet.PARTICIPANTS, sheet.APPLICANT_ID, updates)
+    return result
+
+
+def release_returns(ctx: StepContext, specs: Mapping[str, FormSpec],
+                    form_ids: Mapping[str, str]) -> dict[str, Answers]:
+    """The latest release form per applicant id, across every language's form."""
+    merged: list[Answers] = []
+    for language, spec in specs.items():
+        merged.extend(read_answers(ctx, spec, form_ids[language]))
+    merged.sort(key=lambda a: a.submitted_at)
+    return latest_by(merged, APPLICANT_KEY)
+
+
+def collect_release_forms(ctx: StepContext, session_ids: Sequence[str] | None = None) -> StepResult:
+    """Send release forms to families, read them back, remind families whose form is missing."""
+    config = ctx.config
+    result = StepResult()
+    tabs = ctx.ports.roster.read_tabs([sheet.APPLICATIONS, sheet.PARTICIPANTS, sheet.OUTBOX])
+    students = seated_students(config, tabs, session_ids)
+    languages = [lang for lang in RELEASE_LANGUAGES if lang in config.program.languages] or ["en"]
+    specs = {lang: release_spec(config, lang) for lang in languages}
+    forms = {lang: ensure_form(ctx, spec) for lang, spec in specs.items()}
+    returns = release_returns(ctx, specs, {lang: f.form_id for lang, f in forms.items()})
+    outbox = outbox_by_key(tabs[sheet.OUTBOX])
+    letters = _Letters(ctx, outbox, ReminderPlan(config.release_form.reminder_every_days,
+                                                 config.release_form.max_reminders))
+    items: list[Addressed] = []
+    updates: list[Record] = []
+    for student in students:
+        returned = returns.get(student.applicant_id)
+        update: Record = {sheet.APPLICANT_ID: student.applicant_id}
+        if returned is not None:
+            update[sheet.RELEASE_RETURNED] = _received(returned, config)
+            update[sheet.PARTICIPATION_ALLOWED] = yes_no(returned.by_key.get("participation", ""))
+            update[sheet.RECORDING_ALLOWED] = yes_no(returned.by_key.get("recording", ""))
+            update[sheet.MEDIA_ALLOWED] = yes_no(returned.by_key.get("media", ""))
+            result.add("returned")
+            if update[sheet.PARTICIPATION_ALLOWED] == NO:
+                update[sheet.PLACEMENT] = DECLINED
+                update[sheet.PLACEMENT_REASON] = "the release form does not allow participation"
+                result.add("participation not allowed")
+        else:
+            language = student.language if student.language in forms else languages[0]
+            link = prefilled_link(forms[language].responder_uri, specs[language],
+                                  {APPLICANT_KEY: student.applicant_id})
+            item = letters.next_letter(
+                student, StepName.RELEASE_FORMS, "release_form", "release_form_reminder",
+                student.guardian_email,
+                {"guardian": {"name": student.guardian_name}, "links": {"release_form": link}},
+                _due(config, student.session_id, config.release_form.due_days_before))
+            if item is not None:
+                items.append(item)
+        update[sheet.MISSING] = _missing(student.participant, update)
+        if _changed(student.participant, update):
+            updates.append(update)
+    deliver(ctx, items, outbox, result)
+    if updates:
+        ctx.ports.roster.upsert(sheet.PARTICIPANTS, sheet.APPLICANT_ID, updates)
+    return result
