@@ -22,6 +22,7 @@ from microintern.adapters.google.drive import GoogleDriveFolders
 from microintern.adapters.google.meet import GoogleMeetRooms
 from microintern.adapters.google.transport import GoogleTransport
 from microintern.domain.records import CalendarEvent, EventStatus, MeetSettings
+from microintern.domain.sessions import ATTENDANCE_UNAVAILABLE, RECORDING_UNAVAILABLE
 from microintern.errors import BackendError, ConfigError
 
 LA = ZoneInfo("America/Los_Angeles")
@@ -87,6 +88,79 @@ def test_meet_space_restricted_with_cohost(fake: FakeWorkspace, transport: Googl
     assert space.meeting_uri.startswith("https://meet.google.com/")
     assert fake.count("meet.spaces.members.create") == 1
     assert space.notes == ()
+
+
+def test_calendar_cancel_changes_only_the_status_and_tells_the_guests(
+        fake: FakeWorkspace, transport: GoogleTransport) -> None:
+    calendar = GoogleCalendar(transport.service("calendar", "v3"))
+    calendar.upsert_event("primary", session_event())
+    # The students were moved out of the cancelled session: they must still hear it is off.
+    calendar.upsert_event("primary", session_event(attendees=("m.ortega@soliscyber.example",),
+                                                   status=EventStatus.CANCELLED))
+    (event,) = fake.calendar.events(PROGRAM_USER)
+    assert event["status"] == "cancelled"
+    assert len(event["attendees"]) == 3
+    (patch,) = fake.calls_to("calendar.events.patch")
+    assert patch.body == {"status": "cancelled"}
+    assert fake.calendar.notifications[-1].send_updates == "all"
+    # Cancelling an event that was never written writes nothing.
+    assert calendar.upsert_event("primary", session_event(event_id="neverwritten1",
+                                                          status=EventStatus.CANCELLED)) == ""
+    assert len(fake.calendar.events(PROGRAM_USER)) == 1
+
+
+def recording_of(space: dict) -> str | None:
+    return space["config"].get("artifactConfig", {}).get("recordingConfig", {}).get(
+        "autoRecordingGeneration")
+
+
+def test_meet_update_space_patches_config_and_adds_only_missing_cohosts(
+        fake: FakeWorkspace, transport: GoogleTransport) -> None:
+    rooms = GoogleMeetRooms(transport.service("meet", "v2"))
+    space = rooms.create_space(MeetSettings(cohosts=("m.ortega@soliscyber.example",)))
+    fake.reset_calls()
+    updated = rooms.update_space(space.name, MeetSettings(
+        auto_recording=True, attendance_report=False,
+        cohosts=("M.Ortega@soliscyber.example", "luis.carrillo@mesavalley.example")))
+    assert (updated.name, updated.meeting_uri, updated.notes) == (space.name, space.meeting_uri, ())
+    stored = fake.meet.space(space.name)
+    assert recording_of(stored) == "ON"
+    assert stored["config"]["attendanceReportGenerationType"] == "DO_NOT_GENERATE"
+    assert stored["config"]["accessType"] == "RESTRICTED"
+    (patch,) = fake.calls_to("meet.spaces.patch")
+    assert set(patch.query["updateMask"][0].split(",")) == {
+        "config.accessType", "config.moderation",
+        "config.artifactConfig.recordingConfig.autoRecordingGeneration",
+        "config.attendanceReportGenerationType"}
+    assert fake.count("meet.spaces.members.create") == 1  # the teacher; the partner was there
+    members = fake.meet.members[space.name].values()
+    assert sorted((m["email"], m["role"]) for m in members) == [
+        ("luis.carrillo@mesavalley.example", "COHOST"), ("m.ortega@soliscyber.example", "COHOST")]
+
+
+def test_meet_update_of_a_gone_space_is_a_404(fake: FakeWorkspace, transport: GoogleTransport) -> None:
+    rooms = GoogleMeetRooms(transport.service("meet", "v2"))
+    with pytest.raises(BackendError) as caught:
+        rooms.update_space("spaces/gone0000", MeetSettings())
+    assert caught.value.code == 404
+
+
+def test_meet_features_the_edition_refuses_become_notes(
+        fake: FakeWorkspace, transport: GoogleTransport) -> None:
+    fake.meet.deny("artifactConfig.recordingConfig")
+    rooms = GoogleMeetRooms(transport.service("meet", "v2"))
+    wanted = rooms.create_space(MeetSettings(auto_recording=True))
+    assert wanted.notes == (RECORDING_UNAVAILABLE,)
+    assert recording_of(fake.meet.space(wanted.name)) is None
+    assert fake.meet.space(wanted.name)["config"]["accessType"] == "RESTRICTED"
+    # Recording not wanted: nothing to say, and the space is made all the same.
+    assert rooms.create_space(MeetSettings(auto_recording=False)).notes == ()
+    assert [c.status for c in fake.calls_to("meet.spaces.create")] == [403, 200, 403, 200]
+
+    fake.meet.deny("attendanceReportGenerationType")
+    updated = rooms.update_space(wanted.name, MeetSettings(auto_recording=True, moderation=False))
+    assert set(updated.notes) == {RECORDING_UNAVAILABLE, ATTENDANCE_UNAVAILABLE}
+    assert fake.meet.space(wanted.name)["config"]["moderation"] == "OFF"
 
 
 def test_drive_folder_is_found_not_duplicated_and_shared_only_as_asked(

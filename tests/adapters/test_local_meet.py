@@ -78,3 +78,29 @@ def test_damaged_state_is_a_backend_error(tmp_path: Path) -> None:
     (tmp_path / "meet-rooms.json").write_text('{"counter": -1}')
     with pytest.raises(BackendError, match="non-negative"):
         LocalMeetRooms(tmp_path).create_space(MeetSettings())
+
+
+def test_update_space_keeps_the_link_and_renews_the_notes(tmp_path: Path) -> None:
+    rooms = LocalMeetRooms(tmp_path / "meet")
+    space = rooms.create_space(MeetSettings())
+    updated = rooms.update_space(space.name, MeetSettings(auto_recording=True, cohosts=("a@x.example",)))
+    assert (updated.name, updated.meeting_uri, updated.meeting_code) == (
+        space.name, space.meeting_uri, space.meeting_code)
+    assert any("recording" in note for note in updated.notes)
+    assert not any("recording" in note for note in space.notes)
+    assert json.loads((tmp_path / "meet" / "meet-rooms.json").read_text()) == {"counter": 1}
+
+
+@pytest.mark.parametrize("name", ["spaces/not-a-code", f"spaces/{meeting_code(5)}", "abc-defg-hij"])
+def test_update_space_that_was_never_issued_is_a_404(tmp_path: Path, name: str) -> None:
+    rooms = LocalMeetRooms(tmp_path / "meet")
+    rooms.create_space(MeetSettings())
+    with pytest.raises(BackendError) as caught:
+        rooms.update_space(name, MeetSettings())
+    assert caught.value.code == 404
+
+
+def test_update_space_in_an_empty_folder_is_a_404(tmp_path: Path) -> None:
+    with pytest.raises(BackendError) as caught:
+        LocalMeetRooms(tmp_path / "absent").update_space(f"spaces/{meeting_code(0)}", MeetSettings())
+    assert caught.value.code == 404

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from microintern.adapters.google.transport import Retry, execute
-from microintern.domain.records import CalendarEvent
+from microintern.domain.records import CalendarEvent, EventStatus
 from microintern.errors import BackendError
 
 
@@ -50,7 +50,12 @@ class GoogleCalendar:
         self._retry = retry or Retry()
 
     def upsert_event(self, calendar_id: str, event: CalendarEvent) -> str:
-        """Insert the event, or patch it when its id exists; guests are notified of changes."""
+        """Insert the event, or patch it when its id exists; guests are notified of changes.
+
+        A cancelled event is cancelled in place (see :meth:`_cancel`).
+        """
+        if event.status is EventStatus.CANCELLED:
+            return self._cancel(calendar_id, event.event_id)
         body = event_to_api(event)
         try:
             created = execute(
@@ -66,4 +71,23 @@ class GoogleCalendar:
             self._events.patch(calendarId=calendar_id, eventId=event.event_id, body=patch,
                                conferenceDataVersion=1, sendUpdates="all"),
             "calendar events.patch", retry=self._retry)
+        return str(updated.get("htmlLink", ""))
+
+    def _cancel(self, calendar_id: str, event_id: str) -> str:
+        """Set only the status to cancelled, telling every guest; "" when there is no such event.
+
+        Patching the whole event would also replace its guest list with today's: students moved
+        out of a cancelled session would get a removal notice instead of the cancellation, and
+        nobody should be newly invited to an event that is off. Nothing is written for an event
+        that never existed.
+        """
+        try:
+            updated = execute(
+                self._events.patch(calendarId=calendar_id, eventId=event_id,
+                                   body={"status": EventStatus.CANCELLED.value}, sendUpdates="all"),
+                "calendar events.patch", retry=self._retry)
+        except BackendError as exc:
+            if exc.code in (404, 410):
+                return ""
+            raise
         return str(updated.get("htmlLink", ""))

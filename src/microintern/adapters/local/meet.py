@@ -8,6 +8,7 @@ place, and says plainly in ``notes`` that the room must be set up by hand.
 from __future__ import annotations
 
 import json
+import re
 import string
 from pathlib import Path
 
@@ -28,6 +29,10 @@ _SCRAMBLE = 7_595_153_337_701
 _OFFSET = 61_917_364_224_007
 
 
+_UNSCRAMBLE = pow(_SCRAMBLE, -1, _CODE_SPACE)
+_CODE = re.compile(r"[a-z]{3}-[a-z]{4}-[a-z]{3}")
+
+
 def meeting_code(counter: int) -> str:
     """The ``abc-defg-hij`` code of the ``counter``-th space (unique for 26**10 spaces)."""
     value = (counter * _SCRAMBLE + _OFFSET) % _CODE_SPACE
@@ -37,6 +42,16 @@ def meeting_code(counter: int) -> str:
         letters.append(_LETTERS[digit])
     code = "".join(letters)
     return f"{code[:3]}-{code[3:7]}-{code[7:]}"
+
+
+def code_counter(code: str) -> int | None:
+    """The counter :func:`meeting_code` made ``code`` from (None when it is not such a code)."""
+    if not _CODE.fullmatch(code):
+        return None
+    value = 0
+    for letter in reversed(code.replace("-", "")):
+        value = value * 26 + _LETTERS.index(letter)
+    return (value - _OFFSET) * _UNSCRAMBLE % _CODE_SPACE
 
 
 class LocalMeetRooms:
@@ -63,6 +78,20 @@ class LocalMeetRooms:
             meeting_code=code,
             notes=_notes(settings),
         )
+
+    def update_space(self, name: str, settings: MeetSettings) -> MeetSpace:
+        """The space ``name`` with notes for ``settings``; a 404 when it was never issued here.
+
+        There is nothing to patch locally: the notes say what to set up by hand, as at creation.
+        """
+        code = name.removeprefix("spaces/")
+        counter = code_counter(code)
+        # The counter file is replaced atomically, so reading it needs no lock.
+        issued = self._read_counter()
+        if counter is None or counter >= issued or name != f"spaces/{code}":
+            raise BackendError(f"local Meet: no space {name!r} was issued in {self.folder}", code=404)
+        return MeetSpace(name=name, meeting_uri=f"{MEET_BASE}{code}", meeting_code=code,
+                         notes=_notes(settings))
 
     def _read_counter(self) -> int:
         """The number of spaces issued so far (0 before the first)."""
