@@ -64,7 +64,7 @@ W = 7  # days in a week, to keep the table below close to the toolkit's wording
 
 STEPS: tuple[StepSpec, ...] = (
     StepSpec(StepName.PARTNER_OUTREACH, "Partner outreach", Scope.SESSION, -8 * W, -7 * W - 1),
-    StepSpec(StepName.PARTNER_MEETING, "Partner meeting", Scope.SESSION, -7 * W, -6 * W - 1),
+    StepSpec(StepName.PARTNER_MEETING, "Partner meeting", Scope.SESSION, -7 * W, -3 * W - 1),
     StepSpec(StepName.APPLICATION_FORM, "Application form", Scope.PROGRAM, -7 * W, -6 * W - 1),
     StepSpec(StepName.APPLICATIONS, "Applications received", Scope.PROGRAM, -7 * W, -4 * W - 1),
     StepSpec(StepName.RECRUITMENT, "Student recruitment", Scope.PROGRAM, -6 * W, -5 * W - 1),

@@ -1,0 +1,275 @@
+"""The partner pipeline's rules: where a partner stands, the industry form, the meeting cells.
+
+A partner moves prospect → contacted → meeting scheduled → industry form received → confirmed →
+session built → thanked, or is declined. The tool moves a partner on only when it acts, and
+only forward: the coordinator may set any status by hand, and a status the tool does not know
+(a note typed into the cell) or "declined" is theirs, never overwritten.
+
+The industry form is one form for every partner, built from the config; each partner's link
+prefills their partner id (and ticks their own sessions' dates), so an answer is matched to the
+partner by that id and never by a typed organization name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from datetime import date, datetime, timedelta
+
+from microintern.config import ProgramConfig, QuestionKind, Session
+from microintern.domain import program_sheet as sheet
+from microintern.domain.forms import FormQuestion, FormSpec, question_id
+from microintern.domain.records import CalendarEvent, Cell
+from microintern.errors import ConfigError, ConfigProblem, RowError
+
+PROSPECT = "prospect"
+CONTACTED = "contacted"
+MEETING_SCHEDULED = "meeting scheduled"
+INDUSTRY_FORM_RECEIVED = "industry form received"
+CONFIRMED = "confirmed"
+SESSION_BUILT = "session built"
+THANKED = "thanked"
+DECLINED = "declined"
+PIPELINE: tuple[str, ...] = (PROSPECT, CONTACTED, MEETING_SCHEDULED, INDUSTRY_FORM_RECEIVED, CONFIRMED,
+                             SESSION_BUILT, THANKED)
+"""The stages in order (the Status dropdown's, less "declined", which is a way out, not a stage)."""
+
+MEETING_STATUSES = frozenset({PROSPECT, CONTACTED, MEETING_SCHEDULED, INDUSTRY_FORM_RECEIVED, CONFIRMED})
+"""Statuses at which a filled-in Meeting time is acted on (invited, or the event moved).
+
+Past "meeting scheduled" on purpose: the letter asks for the industry form *before* the
+meeting, so a meeting rescheduled after the answers came must still move the event; and a
+partner the coordinator confirmed by phone still gets the planning meeting.
+"""
+
+
+def status_of(cell: Cell) -> str:
+    """The status a Status cell holds, spaced and cased as the pipeline spells it; blank is prospect."""
+    text = " ".join(str(cell if cell is not None else "").split()).casefold()
+    return text or PROSPECT
+
+
+def advance(current: Cell, to: str) -> str | None:
+    """``to`` when it is later in the pipeline than ``current``; None when the partner stays put.
+
+    Never backwards, never off "declined", and never off a status the pipeline does not know
+    (the coordinator typed it, so it is theirs). Raises ``ValueError`` when ``to`` is not a
+    stage: the tool never declines a partner.
+    """
+    if to not in PIPELINE:
+        raise ValueError(f"{to!r} is not a stage of the partner pipeline {PIPELINE}")
+    now = status_of(current)
+    if now not in PIPELINE:
+        return None
+    return to if PIPELINE.index(to) > PIPELINE.index(now) else None
+
+
+# --- cells the coordinator fills in ---------------------------------------------------------------
+
+_EXAMPLE_TIME = "2027-01-26 10:00"
+# How Sheets shows a date-time typed into a cell in a US-locale spreadsheet (read formatted).
+_US_TIMES = ("%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M")
+_DAYS = ("%B %d, %Y", "%b %d, %Y", "%m/%d/%Y")
+
+
+def _shown(value: Cell) -> str:
+    text = str(value)
+    return repr(text if len(text) <= 40 else text[:37] + "...")
+
+
+def parse_meeting_time(value: Cell, partner_id: str) -> datetime | None:
+    """The Meeting time cell as a naive local wall time (None when blank).
+
+    Takes "YYYY-MM-DD HH:MM" (seconds and a "T" are fine) and the "M/D/YYYY H:MM:SS" Sheets
+    shows for a date-time typed into a US-locale sheet. Anything else, a date without a time or
+    a time with a UTC offset raises :class:`RowError` naming the Partners tab, the partner and
+    the field.
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+
+    def bad(reason: str) -> RowError:
+        return RowError(sheet.PARTNERS, partner_id, sheet.PARTNER_MEETING_TIME,
+                        f"{reason}, found {_shown(value)}")
+
+    if not isinstance(value, str):
+        raise bad(f"expected a local date and time like {_EXAMPLE_TIME}")
+    text = " ".join(value.split())
+    parsed: datetime | None = None
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        for pattern in _US_TIMES:
+            try:
+                parsed = datetime.strptime(text, pattern)  # a wall time, zoned by the caller
+                break
+            except ValueError:
+                continue
+    if parsed is None:
+        raise bad(f"expected a local date and time like {_EXAMPLE_TIME}")
+    if ":" not in text:
+        # fromisoformat reads a bare date as midnight: a meeting at 00:00 is a missing time.
+        raise bad(f"expected a time as well as a date, like {_EXAMPLE_TIME}")
+    if parsed.tzinfo is not None:
+        raise bad("expected a local time without a UTC offset (it is read in the program's zone)")
+    return parsed
+
+
+def parse_day(value: Cell, partner_id: str, field: str) -> date | None:
+    """A date cell the tool wrote ("January 19, 2027") or a person typed (None when blank).
+
+    Also takes ISO dates and "M/D/YYYY"; raises :class:`RowError` naming the partner and field.
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    text = " ".join(str(value).split())
+    try:
+        return datetime.fromisoformat(text).date()
+    except ValueError:
+        pass
+    for pattern in _DAYS:
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    raise RowError(sheet.PARTNERS, partner_id, field,
+                   f"expected a date like January 19, 2027, found {_shown(value)}")
+
+
+def followup_due(status: Cell, contacted: date | None, followed_up: Cell, today: date,
+                 after_days: int) -> bool:
+    """Whether the follow-up is due: still contacted, silent long enough, not yet followed up."""
+    if status_of(status) != CONTACTED or contacted is None:
+        return False
+    if followed_up is not None and str(followed_up).strip():
+        return False
+    return today - contacted >= timedelta(days=after_days)
+
+
+# --- the planning meeting -------------------------------------------------------------------------
+
+
+def meeting_event_id(program_id: str, partner_id: str) -> str:
+    """The planning meeting's Calendar event id: hex (valid base32hex), the same on every run."""
+    return hashlib.sha256(f"{program_id}\n{sheet.PARTNERS}\n{partner_id}".encode()).hexdigest()[:32]
+
+
+def event_fingerprint(event: CalendarEvent) -> str:
+    """What the event was last written as: its local start (for people) and a digest of the rest.
+
+    Stored between runs, it tells a rerun (same fingerprint: no call) from a change the guests
+    must hear about (a new time, a new link, another contact).
+    """
+    payload = json.dumps([
+        event.event_id, event.summary, event.description, event.start.isoformat(),
+        event.end.isoformat(), event.time_zone, list(event.attendees), event.meet_uri or "",
+        event.status.value, list(event.reminder_minutes),
+    ], ensure_ascii=False)
+    digest = hashlib.sha256(payload.encode("utf-8")).hexdigest()[:12]
+    return f"{event.start:%Y-%m-%d %H:%M} {digest}"
+
+
+# --- the industry form ----------------------------------------------------------------------------
+
+OTHER_DATES = "Other dates (tell us below)"
+
+_QUESTIONS: tuple[tuple[str, str, str, QuestionKind, bool], ...] = (
+    # key, column written from it ("" when none), title, kind, required
+    ("partner_id", "", "Partner ID (filled in for you: please leave it as it is)",
+     QuestionKind.SHORT_TEXT, True),
+    ("organization", "", "Organization", QuestionKind.SHORT_TEXT, True),
+    ("topic", "Topic", "Session topic", QuestionKind.SHORT_TEXT, True),
+    ("skills", "Skills to teach", "Which skills would you like to teach?",
+     QuestionKind.PARAGRAPH, True),
+    ("available_dates", "Available dates", "Which session dates work for you?",
+     QuestionKind.CHECKBOXES, True),
+    ("other_dates", "", "Other dates and times that would work", QuestionKind.PARAGRAPH, False),
+    ("group_size", "Group size", "How many students would you like to host?",
+     QuestionKind.CHOICE, True),
+    ("recording_consent", "Recording consent",
+     "May the session be recorded for its students? (Only if every family agrees as well.)",
+     QuestionKind.CHOICE, True),
+    ("co_presenters", "Co-presenters", "Co-presenters: names and email addresses, one per line",
+     QuestionKind.PARAGRAPH, False),
+)
+INDUSTRY_KEYS = {key: column for key, column, *_ in _QUESTIONS if column}
+"""Question key → the Partners column its answer is written to."""
+
+
+def industry_form_title(config: ProgramConfig) -> str:
+    """The form's title: the configured one, or "<program name>: industry partner form"."""
+    return config.partner_pipeline.industry_form_title or f"{config.program.name}: industry partner form"
+
+
+def date_option(session: Session) -> str:
+    """A session's first meeting as a checkbox option, e.g. "Tuesday March 16 2027 at 3:30 PM".
+
+    Without commas on purpose: Forms hands checkbox answers back joined by ", ", and the
+    Partners cell must still tell the dates apart.
+    """
+    starts = session.meeting_starts()
+    text = starts[0].strftime("%A %B %-d %Y at %-I:%M %p")
+    return text + (f" (first of {len(starts)} meetings)" if len(starts) > 1 else "")
+
+
+def date_options(config: ProgramConfig) -> list[str]:
+    """Every session's first meeting, in time order, each once."""
+    ordered = sorted(config.sessions, key=lambda s: s.meeting_starts()[0])
+    return list(dict.fromkeys(date_option(s) for s in ordered))
+
+
+def partner_dates(config: ProgramConfig, partner_id: str) -> list[str]:
+    """The options of the sessions the config gives this partner (ticked in their link)."""
+    return list(dict.fromkeys(date_option(s) for s in sorted(
+        (s for s in config.sessions if s.partner == partner_id), key=lambda s: s.meeting_starts()[0])))
+
+
+def group_size_options(config: ProgramConfig) -> list[str]:
+    """Each group size the sessions allow, then the whole range ("4", "5", "6", "4-6")."""
+    low = min(s.group_size.min for s in config.sessions)
+    high = max(s.group_size.max for s in config.sessions)
+    sizes = [str(n) for n in range(low, high + 1)]
+    return sizes + ([f"{low}-{high}"] if high > low else [])
+
+
+def industry_form_spec(config: ProgramConfig) -> FormSpec:
+    """The industry form (spec name "industry"); raises :class:`ConfigError` for a title Forms refuses.
+
+    Question ids derive from the question keys, so they stay put when titles or options change.
+    Available dates are checkboxes of the sessions' dates plus :data:`OTHER_DATES`, with a
+    paragraph below for those: a partner picks in one click, and the answer is still compared
+    with the program's dates at a glance.
+    """
+    title = industry_form_title(config)
+    if "\n" in title or "\r" in title:
+        raise ConfigError("config", [ConfigProblem("partner_pipeline.industry_form_title",
+                                                   "one line of text", repr(title))])
+    options = {
+        "available_dates": (*date_options(config), OTHER_DATES),
+        "group_size": tuple(group_size_options(config)),
+        "recording_consent": ("Yes", "No"),
+    }
+    questions = tuple(
+        FormQuestion(key, question_id(key), text, kind, required, options.get(key, ()))
+        for key, _, text, kind, required in _QUESTIONS
+    )
+    return FormSpec(title, questions, name="industry")
+
+
+def industry_cells(answers: Mapping[str, str]) -> dict[str, str]:
+    """The Partners cells an industry form answer fills, values as given.
+
+    The other dates a partner wrote below the checkboxes join the ticked ones in one cell.
+    """
+    cells = {column: answers.get(key, "") for key, column in INDUSTRY_KEYS.items()}
+    dates = INDUSTRY_KEYS["available_dates"]
+    other = answers.get("other_dates", "").strip()
+    if other:
+        cells[dates] = "; ".join(part for part in (cells[dates], other) if part)
+    return cells
+
+
+def plain(value: Cell) -> str:
+    """A cell as the text it shows, for comparing with what the tool would write."""
+    return "" if value is None else str(value)
