@@ -21,6 +21,7 @@ from microintern.domain.partners import (
     advance,
     event_fingerprint,
     followup_due,
+    form_digest,
     industry_cells,
     industry_form_spec,
     meeting_event_id,
@@ -93,6 +94,8 @@ def test_industry_form_spec_has_stable_question_ids(make_config: MakeConfig) -> 
     assert other.title == "Host a micro-internship"
     assert other.question_ids() == ids
     assert other != spec
+    assert form_digest(industry_form_spec(make_config())) == form_digest(spec)
+    assert form_digest(other) != form_digest(spec)
 
 
 def test_industry_form_dates_are_checkboxes_without_commas(make_config: MakeConfig) -> None:
@@ -134,6 +137,7 @@ def test_industry_cells_keep_answers_as_given_and_join_other_dates() -> None:
         "Group size": "4-6", "Recording consent": "No", "Co-presenters": "",
     }
     assert industry_cells({})["Available dates"] == ""
+    assert industry_cells({"skills": "one\r\ntwo\rthree"})["Skills to teach"] == "one\ntwo\nthree"
 
 
 # --- cells the coordinator fills in -------------------------------------------------------------

@@ -257,14 +257,25 @@ def industry_form_spec(config: ProgramConfig) -> FormSpec:
     return FormSpec(title, questions, name="industry")
 
 
+def form_digest(spec: FormSpec) -> str:
+    """A short digest of everything a form shows, to tell when the config changed it."""
+    payload = json.dumps([spec.title, [[q.key, q.question_id, q.title, q.kind.value, q.required,
+                                        list(q.options)] for q in spec.questions]], ensure_ascii=False)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:12]
+
+
 def industry_cells(answers: Mapping[str, str]) -> dict[str, str]:
     """The Partners cells an industry form answer fills, values as given.
 
+    Only line ends are made LF, as every sheet stores them (so a rerun finds nothing changed).
     The other dates a partner wrote below the checkboxes join the ticked ones in one cell.
     """
-    cells = {column: answers.get(key, "") for key, column in INDUSTRY_KEYS.items()}
+    def given(key: str) -> str:
+        return answers.get(key, "").replace("\r\n", "\n").replace("\r", "\n")
+
+    cells = {column: given(key) for key, column in INDUSTRY_KEYS.items()}
     dates = INDUSTRY_KEYS["available_dates"]
-    other = answers.get("other_dates", "").strip()
+    other = given("other_dates").strip()
     if other:
         cells[dates] = "; ".join(part for part in (cells[dates], other) if part)
     return cells
