@@ -217,11 +217,11 @@ def test_event_ids_are_base32hex_stable_and_distinct() -> None:
 
 def test_description_has_link_and_join_rule() -> None:
     start = datetime(2027, 3, 16, 15, 30, tzinfo=LA)
-    text = event_description(organization="Solis Cyber Defense", number=2, count=6, start=start,
+    text = event_description(organization="Solis Cyber Defense", number=2, series=True, start=start,
                              meet_link="https://meet.google.com/abc-defg-hij",
                              coordinator="Dana Whitfield (dana@x.example)")
     assert "https://meet.google.com/abc-defg-hij" in text
-    assert "meeting 2 of 6" in text
+    assert "(meeting 2)." in text
     assert "opens the room at 3:15 PM (15 minutes" in text
     assert "partner joins at 3:20 PM (10 minutes" in text
     assert "admitted from 3:25 PM (5 minutes" in text

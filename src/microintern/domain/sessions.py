@@ -294,11 +294,14 @@ def _clock(moment: datetime) -> str:
     return moment.strftime("%-I:%M %p")
 
 
-def event_description(*, organization: str, number: int, count: int, start: datetime,
+def event_description(*, organization: str, number: int, series: bool, start: datetime,
                       meet_link: str, coordinator: str) -> str:
-    """The event's text: the Meet link and the join rule. Never a student's name."""
-    lines = [f"Micro-internship with {organization}"
-             + (f" (meeting {number} of {count})." if count > 1 else ".")]
+    """The event's text: the Meet link and the join rule. Never a student's name.
+
+    A meeting of a series says its number but not the total: dropping the last meeting would
+    otherwise rewrite (and re-announce to every guest) each meeting before it.
+    """
+    lines = [f"Micro-internship with {organization}" + (f" (meeting {number})." if series else ".")]
     if meet_link:
         lines.append(f"Join with Google Meet: {meet_link}")
     lines += [

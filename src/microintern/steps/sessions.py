@@ -1,0 +1,343 @@
+"""Sessions (T-3w): a Meet space and one Calendar event per meeting, for each session.
+
+Each session with a placed student gets a restricted Meet space (the partner and the teacher
+as co-hosts, recording only when every release allows it) and one event per meeting, with
+deterministic ids, guests hidden from each other. The Calendar column remembers what was
+written, so a rerun with nothing changed makes no Calendar or Meet call at all; a change in the
+sheet (a new time, a new student, a cancellation) rewrites exactly the events it touches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+from microintern.config import ProgramConfig, Session, localize
+from microintern.domain import program_sheet as sheet
+from microintern.domain.applicants import answers_by_key
+from microintern.domain.mime import normalize_addr_spec
+from microintern.domain.records import CalendarEvent, EventStatus, MeetSettings, MeetSpace, Record
+from microintern.domain.sessions import (
+    NOT_WRITTEN,
+    RECORDING_CONSENT,
+    RECORDING_UNAVAILABLE,
+    SESSION_BUILT,
+    LastBuild,
+    SessionPlan,
+    event_description,
+    event_id,
+    event_token,
+    is_live,
+    is_placed,
+    meet_settings,
+    moves_partner_on,
+    recording_decision,
+    session_plan,
+    session_rows,
+    settings_digest,
+    text,
+    token_start,
+)
+from microintern.errors import BackendError
+from microintern.steps.applications import question_columns
+from microintern.steps.context import StepContext, StepResult
+from microintern.steps.letter_context import partner_of
+from microintern.steps.outreach import partner_rows
+
+BUILT_FORMAT = "%Y-%m-%d %H:%M"
+TABS = (sheet.SESSIONS, sheet.PARTICIPANTS, sheet.PARTNERS, sheet.APPLICATIONS)
+_UNAVAILABLE_CELL = f"off: {RECORDING_UNAVAILABLE}"
+
+
+def _by_key(rows: Sequence[Record], key: str) -> dict[str, Record]:
+    """Rows by their id column; the first wins when the coordinator duplicated a row."""
+    found: dict[str, Record] = {}
+    for row in rows:
+        value = text(row.get(key))
+        if value:
+            found.setdefault(value, row)
+    return found
+
+
+def read_session_plans(ctx: StepContext, tabs: Mapping[str, Sequence[Record]]) -> dict[str, SessionPlan]:
+    """Every configured session's plan, by session id, from ``tabs[Sessions]``.
+
+    ``tabs`` is what :meth:`~microintern.ports.Roster.read_tabs` returned and must include the
+    Sessions tab. Rows (or seed cells) missing from the tab are filled in from the config with
+    one upsert. Raises :class:`~microintern.errors.RowError` naming the session and the field
+    when a Meetings or Status cell cannot be read.
+    """
+    rows = _by_key(tabs[sheet.SESSIONS], sheet.SESSION_ID)
+    seed = session_rows(ctx.config, rows)
+    if seed:
+        ctx.ports.roster.upsert(sheet.SESSIONS, sheet.SESSION_ID, seed)
+        for row in seed:
+            key = str(row[sheet.SESSION_ID])
+            rows[key] = {**rows.get(key, {}), **row}
+    return {s.id: session_plan(ctx.config, s, rows[s.id]) for s in ctx.config.sessions}
+
+
+def student_addresses(config: ProgramConfig, applications: Sequence[Record]) -> dict[str, str]:
+    """Each applicant's school address (``student_email``), by applicant id; unusable ones left out."""
+    questions = question_columns(config)
+    found: dict[str, str] = {}
+    for row in applications:
+        applicant = text(row.get(sheet.APPLICANT_ID))
+        address = answers_by_key(row, questions).get("student_email", "").strip()
+        if not applicant or not address:
+            continue
+        try:
+            found[applicant] = normalize_addr_spec(address, "student_email")
+        except ValueError:
+            continue
+    return found
+
+
+class _SessionBuild:
+    """One session's build: what it writes, and the sheet cells that record it."""
+
+    def __init__(self, ctx: StepContext, session: Session, plan: SessionPlan, row: Record,
+                 result: StepResult) -> None:
+        self.ctx = ctx
+        self.session = session
+        self.plan = plan
+        self.row = row
+        self.result = result
+        self.last = LastBuild.parse(row.get(sheet.SESSION_CALENDAR))
+        self.meet_digest = self.last.meet
+        self.tokens = list(self.last.events)
+        self.changes: Record = {}
+        self.calls = 0
+        self.complete = False
+
+    # --- the whole session ------------------------------------------------------------------
+
+    def run(self, placed: Sequence[Record], addresses: Mapping[str, str], partner_row: Record) -> None:
+        """Build (or cancel) the session; ``changes`` holds the cells to write, even on failure."""
+        config = self.ctx.config
+        if self.plan.cancelled:
+            for index, token in enumerate(self.tokens):
+                if is_live(token):
+                    self._cancel(index, self._attendees(placed, addresses))
+            self.result.add("cancelled sessions")
+            return
+        built_before = bool(self.plan.meet_space) or any(is_live(t) for t in self.tokens)
+        if not placed and not built_before:
+            self.result.add("waiting for students")
+            return
+        link = self._meet(placed, partner_row)
+        attendees = self._attendees(placed, addresses)
+        count = len(self.plan.starts)
+        for index, (start, end) in enumerate(self.plan.meetings()):
+            event = self._event(index, start, end, attendees, link, count > 1)
+            token = event_token(event, start.replace(tzinfo=None))
+            if self._token(index) == token:
+                continue
+            self.ctx.ports.calendar.upsert_event(config.google.calendar_id, event)
+            self._remember(index, token)
+            self.result.add("events written")
+        # Meetings taken off the list (fewer than before) are called off.
+        for index in range(count, len(self.tokens)):
+            if is_live(self.tokens[index]):
+                self._cancel(index, attendees)
+        self.complete = True
+
+    def finish(self) -> Record:
+        """The Sessions cells this build changed (the Built stamp when anything was written)."""
+        memo = LastBuild(self.meet_digest, tuple(self.tokens)).cell()
+        if memo != text(self.row.get(sheet.SESSION_CALENDAR)):
+            self.changes[sheet.SESSION_CALENDAR] = memo
+        if self.calls:
+            zone = self.ctx.config.zone
+            self.changes[sheet.SESSION_BUILT] = self.ctx.now.astimezone(zone).strftime(BUILT_FORMAT)
+        elif self.complete:
+            self.result.add("unchanged")
+        return self.changes
+
+    # --- Meet -------------------------------------------------------------------------------
+
+    def _meet(self, placed: Sequence[Record], partner_row: Record) -> str:
+        """Create or update the session's space as needed; return its link."""
+        config = self.ctx.config
+        partner = partner_of(config, self.session)
+        recording, note = recording_decision(config.video.recording, partner_row.get(RECORDING_CONSENT),
+                                             placed)
+        settings = meet_settings(config, (partner.contact.email, self.session.teacher.email), recording)
+        digest = settings_digest(settings)
+        link = self.plan.meet_link
+        space: MeetSpace | None = None
+        if not self.plan.meet_space:
+            space = self._create(settings)
+        elif digest != self.last.meet:
+            self.calls += 1
+            try:
+                space = self.ctx.ports.meet.update_space(self.plan.meet_space, settings)
+                self.result.add("spaces updated")
+            except BackendError as exc:
+                if exc.code != 404:
+                    raise
+                self.result.problems.append(
+                    f"{self.session.id}: its Meet space no longer exists; a new one was made and "
+                    "the calendar events now carry its link")
+                space = self._create(settings)
+        if space is not None:
+            link = space.meeting_uri
+            self.meet_digest = digest
+            self.result.problems.extend(f"{self.session.id}: {n}" for n in space.notes)
+            refused = RECORDING_UNAVAILABLE in space.notes
+        else:
+            # Nothing asked of Meet this run: a refusal recorded earlier still stands.
+            refused = text(self.row.get(sheet.SESSION_RECORDING)) == _UNAVAILABLE_CELL
+        cell = _UNAVAILABLE_CELL if recording and refused else note
+        if cell != text(self.row.get(sheet.SESSION_RECORDING)):
+            self.changes[sheet.SESSION_RECORDING] = cell
+        return link
+
+    def _create(self, settings: MeetSettings) -> MeetSpace:
+        """A new space, recorded in the Sessions tab at once."""
+        self.calls += 1
+        space = self.ctx.ports.meet.create_space(settings)
+        # spaces.create is not idempotent: the space is written down before anything else
+        # happens. A kill between the two costs one unused, restricted space that nobody was
+        # ever sent; the rerun makes another one and records that.
+        record = {sheet.SESSION_MEET_SPACE: space.name, sheet.SESSION_MEET_LINK: space.meeting_uri}
+        self.ctx.ports.roster.upsert(sheet.SESSIONS, sheet.SESSION_ID,
+                                     [{sheet.SESSION_ID: self.session.id, **record}])
+        self.row = {**self.row, **record}
+        self.result.add("spaces created")
+        return space
+
+    # --- Calendar ---------------------------------------------------------------------------
+
+    def _attendees(self, placed: Sequence[Record], addresses: Mapping[str, str]) -> tuple[str, ...]:
+        """Placed students (sorted: the coordinator may sort the tab), the partner, the teacher."""
+        config = self.ctx.config
+        students = []
+        unreachable = 0
+        for row in placed:
+            address = addresses.get(text(row.get(sheet.APPLICANT_ID)))
+            if address:
+                students.append(address)
+            else:
+                unreachable += 1
+        if unreachable:
+            self.result.problems.append(
+                f"{self.session.id}: {unreachable} placed student(s) have no usable school email "
+                "address in the Applications tab and are not invited")
+        guests: list[str] = []
+        seen: set[str] = set()
+        partner = partner_of(config, self.session)
+        for address in [*sorted(students, key=str.casefold), partner.contact.email,
+                        self.session.teacher.email]:
+            if address.casefold() not in seen:
+                seen.add(address.casefold())
+                guests.append(address)
+        return tuple(guests)
+
+    def _event(self, index: int, start: datetime, end: datetime, attendees: tuple[str, ...],
+               link: str, series: bool, status: EventStatus = EventStatus.CONFIRMED) -> CalendarEvent:
+        config = self.ctx.config
+        coordinator = f"{config.coordinator.name} ({config.coordinator.email})"
+        return CalendarEvent(
+            event_id=event_id(config.program.id, self.session.id, index + 1),
+            summary=self.plan.title,
+            description=event_description(
+                organization=partner_of(config, self.session).organization, number=index + 1,
+                series=series, start=start, meet_link=link, coordinator=coordinator),
+            start=start,
+            end=end,
+            time_zone=config.program.time_zone,
+            attendees=attendees,
+            meet_uri=link or None,
+            status=status,
+        )
+
+    def _cancel(self, index: int, attendees: tuple[str, ...]) -> None:
+        """Cancel the event of meeting ``index`` written earlier (its guests are told)."""
+        wall = token_start(self.tokens[index])
+        if wall is None:
+            return
+        start = localize(self.ctx.config, wall)
+        event = self._event(index, start, start + self.plan.duration, attendees, self.plan.meet_link,
+                            len(self.plan.starts) > 1 or index > 0, EventStatus.CANCELLED)
+        self.ctx.ports.calendar.upsert_event(self.ctx.config.google.calendar_id, event)
+        self._remember(index, event_token(event, wall))
+        self.result.add("events cancelled")
+
+    def _token(self, index: int) -> str:
+        return self.tokens[index] if index < len(self.tokens) else NOT_WRITTEN
+
+    def _remember(self, index: int, token: str) -> None:
+        self.calls += 1
+        self.tokens.extend([NOT_WRITTEN] * (index + 1 - len(self.tokens)))
+        self.tokens[index] = token
+
+
+def _wanted(config: ProgramConfig, session_ids: Sequence[str] | None, result: StepResult) -> list[Session]:
+    if session_ids is None:
+        return list(config.sessions)
+    known = {s.id for s in config.sessions}
+    for unknown in sorted(set(session_ids) - known):
+        result.problems.append(f"no session {unknown[:40]!r} in the config")
+    return [s for s in config.sessions if s.id in set(session_ids)]
+
+
+def build_sessions(ctx: StepContext, session_ids: Sequence[str] | None = None) -> StepResult:
+    """Build the Meet space and Calendar events of each session (all when ``session_ids`` is None).
+
+    Reads every tab it needs in one call; writes a created space to the Sessions tab at once,
+    everything else in one Sessions upsert at the end (and one Partners upsert when a partner
+    moves on to "session built"). A session that fails does not stop the others: what was done
+    is still recorded, then the step fails naming it.
+    """
+    config = ctx.config
+    result = StepResult()
+    roster = ctx.ports.roster
+    tabs = roster.read_tabs(list(TABS))
+    plans = read_session_plans(ctx, tabs)
+    rows = _by_key(tabs[sheet.SESSIONS], sheet.SESSION_ID)
+    partners = _by_key(tabs[sheet.PARTNERS], sheet.PARTNER_ID)
+    seats: dict[str, list[Record]] = {}
+    for row in tabs[sheet.PARTICIPANTS]:
+        if is_placed(row) and text(row.get(sheet.APPLICANT_ID)):
+            seats.setdefault(text(row.get(sheet.SESSION_ID)), []).append(row)
+    addresses = student_addresses(config, tabs[sheet.APPLICATIONS])
+
+    updates: list[Record] = []
+    built_partners: list[str] = []
+    failures: list[str] = []
+    for session in _wanted(config, session_ids, result):
+        build = _SessionBuild(ctx, session, plans[session.id], rows.get(session.id, {}), result)
+        try:
+            build.run(seats.get(session.id, []), addresses, partners.get(session.partner, {}))
+        except BackendError as exc:
+            failures.append(f"{session.id}: {exc}")
+        changes = build.finish()
+        if changes:
+            updates.append({sheet.SESSION_ID: session.id, **changes})
+        if build.complete and session.partner not in built_partners:
+            built_partners.append(session.partner)
+
+    if updates:
+        roster.upsert(sheet.SESSIONS, sheet.SESSION_ID, updates)
+    moves = _partner_moves(config, partners, built_partners)
+    if moves:
+        roster.upsert(sheet.PARTNERS, sheet.PARTNER_ID, moves)
+        result.add("partners moved to session built", len(moves))
+    if failures:
+        raise BackendError(f"sessions: {len(failures)} session(s) not fully built (what was done is "
+                           f"recorded; a rerun finishes them): " + "; ".join(failures))
+    return result
+
+
+def _partner_moves(config: ProgramConfig, partners: Mapping[str, Record],
+                   built: Sequence[str]) -> list[Record]:
+    """Partners rows moving on to "session built"; a later or hand-set status is kept."""
+    missing = {str(r[sheet.PARTNER_ID]): r for r in partner_rows(config, partners)}
+    moves: list[Record] = []
+    for partner_id in built:
+        if partner_id in missing:
+            moves.append({**missing[partner_id], sheet.PARTNER_STATUS: SESSION_BUILT})
+        elif moves_partner_on(partners[partner_id].get(sheet.PARTNER_STATUS)):
+            moves.append({sheet.PARTNER_ID: partner_id, sheet.PARTNER_STATUS: SESSION_BUILT})
+    return moves
