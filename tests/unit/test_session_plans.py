@@ -281,3 +281,11 @@ def test_calendar_column_round_trip() -> None:
     assert LastBuild(events=("a1b2c3d4e5f6@2027-01-01T10:00", NOT_WRITTEN)).cell() == \
         "a1b2c3d4e5f6@2027-01-01T10:00"
     assert LastBuild.parse(None) == LastBuild()
+
+
+def test_single_meeting_description_has_no_number_and_no_link_when_none() -> None:
+    start = datetime(2027, 3, 16, 15, 30, tzinfo=LA)
+    text = event_description(organization="Solis Cyber Defense", number=1, series=False, start=start,
+                             meet_link="", coordinator="Dana Whitfield (dana@x.example)")
+    assert text.startswith("Micro-internship with Solis Cyber Defense.\n")
+    assert "Join with Google Meet" not in text
