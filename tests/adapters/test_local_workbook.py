@@ -398,3 +398,24 @@ def test_kill_9_mid_write_never_leaves_a_torn_workbook(book: LocalWorkbook) -> N
         os.utime(leftover, (time.time() - 3600, time.time() - 3600))
     book.upsert("Applications", "Application ID", [{"Application ID": "a1"}])
     assert list(book.path.parent.glob(".program.xlsx.*.tmp")) == []
+
+
+def test_read_cache_follows_writes_by_this_and_other_instances(tmp_path: Path) -> None:
+    path = tmp_path / "program.xlsx"
+    mine, theirs = LocalWorkbook(path), LocalWorkbook(path)
+    mine.ensure_tabs({"A": ("Key", "Value"), "B": ("Key", "Value")})
+    mine.upsert("A", "Key", [{"Key": "1", "Value": "a"}])
+    mine.upsert("B", "Key", [{"Key": "1", "Value": "b"}])
+    assert mine.read_tabs(["A", "B"]) == {"A": [{"Key": "1", "Value": "a"}],
+                                          "B": [{"Key": "1", "Value": "b"}]}
+    # This instance's own write: the written tab is read afresh, the other from the cache.
+    mine.upsert("A", "Key", [{"Key": "1", "Value": "a2"}])
+    assert mine.read_tabs(["A", "B"]) == {"A": [{"Key": "1", "Value": "a2"}],
+                                          "B": [{"Key": "1", "Value": "b"}]}
+    # Another process (or the coordinator) replaced the file: everything is read again.
+    theirs.upsert("B", "Key", [{"Key": "1", "Value": "b2"}])
+    assert mine.read_tabs(["B"]) == {"B": [{"Key": "1", "Value": "b2"}]}
+    # Rows handed out are copies: changing them changes nothing cached.
+    rows = mine.read_tabs(["A"])["A"]
+    rows[0]["Value"] = "changed by the caller"
+    assert mine.read_tabs(["A"])["A"] == [{"Key": "1", "Value": "a2"}]

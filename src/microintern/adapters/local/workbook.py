@@ -62,6 +62,10 @@ class LocalWorkbook:
         # coordinator in Excel, another process) has replaced it.
         self._book: Workbook | None = None
         self._signature: tuple[int, int] | None = None
+        # Tabs as read_tabs last parsed them, valid while the file keeps this signature: a run
+        # reads the same tabs many times between writes, and parsing the file is the cost.
+        self._read: dict[str, list[Record]] = {}
+        self._read_signature: tuple[int, int] | None = None
 
     def _stat(self) -> tuple[int, int] | None:
         try:
@@ -111,8 +115,21 @@ class LocalWorkbook:
         Fully blank rows are skipped. Columns without a header are ignored.
         """
         result: dict[str, list[Record]] = {tab: [] for tab in tabs}
-        if not self.path.exists():
+        signature = self._stat()
+        if signature is None:
             return result
+        if signature != self._read_signature:
+            self._read, self._read_signature = {}, signature
+        missing = [tab for tab in dict.fromkeys(tabs) if tab not in self._read]
+        if missing:
+            self._read.update(self._parse_tabs(missing))
+        for tab in tabs:
+            result[tab] = [dict(record) for record in self._read[tab]]
+        return result
+
+    def _parse_tabs(self, tabs: Sequence[str]) -> dict[str, list[Record]]:
+        """Parse ``tabs`` from the file (absent tabs parse empty)."""
+        result: dict[str, list[Record]] = {tab: [] for tab in tabs}
         # data_only: a formula the coordinator typed reads as its value, as Sheets'
         # UNFORMATTED_VALUE does. read_only streams rows instead of building every cell object.
         book = self._load(read_only=True, data_only=True)
@@ -185,7 +202,7 @@ class LocalWorkbook:
                 if header not in headers:
                     headers[header] = _append_header(sheet, headers, column)
                 _write_cell(sheet, target, headers[header], value, where=(tab, column, key))
-        self._save(book)
+        self._save(book, changed=tab)
         return UpsertResult(updated=updated, appended=appended)
 
     def clear_unkeyed(self, tab: str, key_column: str, columns: Sequence[str]) -> int:
@@ -209,7 +226,7 @@ class LocalWorkbook:
                     c.value = None
                 cleared += 1
         if cleared:
-            self._save(book)
+            self._save(book, changed=tab)
         return cleared
 
     def apply_rules(self, rules: SheetRules) -> None:
@@ -256,14 +273,26 @@ class LocalWorkbook:
                 "restore it from a backup or move it away to start a new one"
             ) from exc
 
-    def _save(self, book: Workbook) -> None:
-        """Replace the file atomically with a 0600 copy of ``book``."""
+    def _save(self, book: Workbook, *, changed: str | None = None) -> None:
+        """Replace the file atomically with a 0600 copy of ``book``.
+
+        ``changed`` names the only tab this save changed (None: any may have): the other tabs'
+        parsed rows stay valid when they were parsed from the file ``book`` was loaded from.
+        """
+        keep = changed is not None and self._read_signature is not None and \
+            self._read_signature == self._signature
         try:
             atomic_write(self.path, book.save)
         except BaseException:
             self._book = self._signature = None  # the file may not hold what the cache holds
+            self._read, self._read_signature = {}, None
             raise
         self._book, self._signature = book, self._stat()
+        if keep:
+            self._read.pop(str(changed), None)
+            self._read_signature = self._signature
+        else:
+            self._read, self._read_signature = {}, None
 
     def _sheet(self, book: Workbook, tab: str) -> Worksheet:
         """Return the tab named ``tab``, creating it when missing (Excel's title rules apply)."""
