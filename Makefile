@@ -28,3 +28,4 @@ clean:
 
 benchmark: $(STAMP)
 	$(BIN)/python scripts/benchmark.py --applications 100 1000
+	$(BIN)/python scripts/benchmark_cohorts.py
