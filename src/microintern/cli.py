@@ -347,6 +347,103 @@ def send_test(obj: Obj, to: str, letters: tuple[str, ...]) -> None:
     click.echo(f"sent {len(sent)} sample letter(s) to {to}")
 
 
+def _locked_step(obj: Obj, now: str | None, step: Callable[[Any], Any]) -> tuple[Any, Any]:
+    """Run ``step(ctx)`` under the run lock (tabs prepared first); return (ctx, what it returned)."""
+    from microintern.bootstrap import build_ports, lock_path, step_context
+    from microintern.steps.runner import RunReport, locked
+    from microintern.steps.setup import initialise
+
+    config = obj.config
+    done: list[tuple[Any, Any]] = []
+
+    def action() -> RunReport:
+        ports = build_ports(config)
+        initialise(config, ports.roster)
+        ctx = step_context(config, parse_now(now, config), ports=ports)
+        done.append((ctx, step(ctx)))
+        return RunReport(ran=[], failed=[], now=ctx.now)
+
+    locked(lock_path(config), action)
+    return done[0]
+
+
+def _echo_result(result: Any) -> None:
+    click.echo(result.summary())
+    for problem in result.problems:
+        click.echo(f"  ! {problem}")
+
+
+@cli.command()
+@now_option
+@click.pass_obj
+@handles_errors
+def cohorts(obj: Obj, now: str | None) -> None:
+    """Place accepted students in sessions (optimal for their preferences) and check group sizes."""
+    from microintern.domain import program_sheet as sheet
+    from microintern.steps.cohorts import place_cohorts
+
+    ctx, result = _locked_step(obj, now, place_cohorts)
+    _echo_result(result)
+    rows = ctx.ports.roster.read_tabs([sheet.SESSIONS])[sheet.SESSIONS]
+    for session in obj.config.sessions:
+        row = next((r for r in rows if r.get(sheet.SESSION_ID) == session.id), {})
+        bounds = f"{session.group_size.min}-{session.group_size.max}"
+        check = row.get(sheet.SESSION_GROUP_CHECK) or "ok"
+        click.echo(f"  {session.id:<24} {row.get(sheet.SESSION_PLACED) or 0:>3} placed ({bounds})  {check}")
+    click.echo("each student's placement and its reason: Participants tab")
+
+
+@cli.command()
+@now_option
+@click.pass_obj
+@handles_errors
+def sessions(obj: Obj, now: str | None) -> None:
+    """Create or update each session's Meet space and Calendar events from the Sessions tab."""
+    from microintern.domain import program_sheet as sheet
+    from microintern.steps.sessions import build_sessions
+
+    ctx, result = _locked_step(obj, now, build_sessions)
+    _echo_result(result)
+    for row in ctx.ports.roster.read_tabs([sheet.SESSIONS])[sheet.SESSIONS]:
+        click.echo(f"  {row.get(sheet.SESSION_ID)}: {row.get(sheet.SESSION_MEET_LINK) or 'no Meet yet'}; "
+                   f"recording {row.get(sheet.SESSION_RECORDING) or '-'}")
+
+
+@cli.command()
+@now_option
+@click.pass_obj
+@handles_errors
+def partners(obj: Obj, now: str | None) -> None:
+    """Follow up partners, book planning meetings the coordinator set, read industry forms back."""
+    from microintern.domain import program_sheet as sheet
+    from microintern.steps.partners import partner_pipeline
+
+    ctx, result = _locked_step(obj, now, partner_pipeline)
+    _echo_result(result)
+    for row in ctx.ports.roster.read_tabs([sheet.PARTNERS])[sheet.PARTNERS]:
+        click.echo(f"  {row.get(sheet.PARTNER_ID)}: {row.get(sheet.PARTNER_STATUS) or '-'}")
+
+
+@cli.command()
+@now_option
+@click.pass_obj
+@handles_errors
+def returns(obj: Obj, now: str | None) -> None:
+    """Send due registration and release-form letters and reminders; list who still owes what."""
+    from microintern.domain import program_sheet as sheet
+    from microintern.steps.participation import collect_release_forms, register_students
+
+    ctx, registered = _locked_step(obj, now, register_students)
+    _echo_result(registered)
+    ctx, released = _locked_step(obj, now, collect_release_forms)
+    _echo_result(released)
+    owing = [r for r in ctx.ports.roster.read_tabs([sheet.PARTICIPANTS])[sheet.PARTICIPANTS]
+             if r.get(sheet.MISSING) and r.get(sheet.PLACEMENT) in sheet.SEATED]
+    click.echo(f"{len(owing)} placed student(s) still owe something:")
+    for row in owing:  # applicant ids only: this output may land in cron's mail
+        click.echo(f"  {row.get(sheet.APPLICANT_ID)} ({row.get(sheet.SESSION_ID)}): {row.get(sheet.MISSING)}")
+
+
 @cli.command()
 @click.pass_obj
 @handles_errors

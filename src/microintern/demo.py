@@ -8,10 +8,8 @@ last one.
 
 from __future__ import annotations
 
-import csv
-import os
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -27,6 +25,7 @@ from microintern.bootstrap import (
     step_context,
 )
 from microintern.config import ProgramConfig, load_config
+from microintern.demo_people import People, write_form_csv
 from microintern.domain import program_sheet as sheet
 from microintern.flyer import flyer_context, render_flyer
 from microintern.ports import Roster
@@ -69,24 +68,6 @@ def write_responses(folder: Path, config: ProgramConfig, arrived: list[SampleApp
         for app in arrived])
 
 
-def write_form_csv(folder: Path, form_name: str, titles: Sequence[str],
-                   rows: Sequence[tuple[datetime, Sequence[str]]]) -> None:
-    """Write a form's responses as Google's CSV export does (Timestamp first), atomically, 0600.
-
-    Timestamps are written as local wall times of the aware datetimes given.
-    """
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    target = folder / f"{form_name}.csv"
-    tmp = target.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["Timestamp", *titles])
-        for when, values in rows:
-            writer.writerow([when.strftime("%m/%d/%Y %H:%M:%S"), *values])
-    os.replace(tmp, target)
-
-
 def run_demo(out: Path, *, seed: int, applicants: int, echo: Callable[[str], None]) -> None:
     """Simulate the program day by day and print what happened and where to look."""
     out = out.resolve()
@@ -103,9 +84,12 @@ def run_demo(out: Path, *, seed: int, applicants: int, echo: Callable[[str], Non
     day = first
     reports: list[RunReport] = []
     decisions_day = config.first_meeting().date() - timedelta(weeks=4)
+    people = People(config, local / "forms")
     while day <= last:
         now = datetime.combine(day, config.schedule.run_at, tzinfo=zone)
         write_responses(local / "forms", config, [a for a in sample if a.submitted_at <= now])
+        for line in people.act(now, ports.roster):
+            echo("  " + line)
         if day == decisions_day:
             decided = coordinator_decides(config, ports.roster)
             echo(f"  (the coordinator reviews the sheet and decides: {decided})")
@@ -175,20 +159,32 @@ def write_previews(config: ProgramConfig, out: Path, *, now: datetime) -> Path:
 
 def _summarise(config: ProgramConfig, local: Path, roster: Roster, reports: list[RunReport],
                echo: Callable[[str], None], previews: Path) -> None:
-    tabs = roster.read_tabs([sheet.APPLICATIONS, sheet.OUTBOX])
+    tabs = roster.read_tabs([sheet.APPLICATIONS, sheet.OUTBOX, sheet.SESSIONS, sheet.PARTICIPANTS])
     sent = [r for r in tabs[sheet.OUTBOX] if str(r.get("State", "")).startswith("sent")]
     held = [r for r in tabs[sheet.OUTBOX] if r.get("State") == "held"]
     failed = sum(len(r.failed) for r in reports)
     echo("")
     echo(f"done: {len(tabs[sheet.APPLICATIONS])} applications imported, {len(sent)} letters sent, "
          f"{len(held)} held for a bad address, {failed} failed steps")
+    for row in tabs[sheet.SESSIONS]:
+        check = f", {row[sheet.SESSION_GROUP_CHECK]}" if row.get(sheet.SESSION_GROUP_CHECK) else ""
+        echo(f"  session {row.get(sheet.SESSION_ID)}: {row.get(sheet.SESSION_PLACED) or 0} placed{check}; "
+             f"Meet {row.get(sheet.SESSION_MEET_LINK) or '(none)'}; "
+             f"recording {row.get(sheet.SESSION_RECORDING)}")
+    owing = [r for r in tabs[sheet.PARTICIPANTS] if r.get(sheet.MISSING)
+             and r.get(sheet.PLACEMENT) in sheet.SEATED]
+    echo(f"  {len(owing)} placed students still owe a registration or release form "
+         "(Participants tab, Missing)")
     echo("where to look:")
     echo(f"  {local / 'program.xlsx'}   the program workbook: Applications (scores, flags, proposals, "
-         "decisions), Partners, Outbox, Timeline, Equity")
+         "decisions), Partners (pipeline, industry answers), Sessions (Meet, recording, calendar), "
+         "Participants (cohorts, returns), Outbox, Timeline, Equity")
     echo(f"  {local / 'outbox' / 'sent'}   every letter as an .eml file")
+    echo(f"  {local / 'calendar'}   every session meeting and partner meeting as an .ics event")
     echo(f"  {previews / 'index.html'}   one sample of every letter of the timeline, in each language")
     echo(f"  {previews.parent / 'flyers'}   the student and partner flyers (HTML and PDF)")
-    echo(f"  {local / 'forms' / 'applications.csv'}   the application responses")
+    echo(f"  {local / 'forms'}   the forms (.form.json) and their responses (.csv): application, "
+         "industry, registration, release")
     echo(f"  {local.parent / 'program.yaml'}   the config the demo ran with")
     if failed:
         raise SystemExit(1)

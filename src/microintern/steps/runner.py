@@ -28,10 +28,15 @@ from microintern.domain.timeline import (
 from microintern.errors import MicrointernError, RunLocked
 from microintern.steps.application_form import sync_application_form
 from microintern.steps.applications import receive_applications
+from microintern.steps.cohorts import place_cohorts
 from microintern.steps.context import StepContext, StepResult
 from microintern.steps.decisions import send_decisions
 from microintern.steps.outreach import invite_partner, recruit
+from microintern.steps.participation import collect_release_forms, register_students
+from microintern.steps.partners import partner_meeting
 from microintern.steps.screening import screen_applications
+from microintern.steps.session_letters import remind_students, send_run_sheets, support_sessions
+from microintern.steps.sessions import build_sessions
 from microintern.steps.setup import initialise
 
 log = logging.getLogger(__name__)
@@ -64,13 +69,35 @@ def _application_form(ctx: StepContext, occurrence: Occurrence) -> StepResult:
     return sync_application_form(ctx)
 
 
+def _for_session(step: Callable[[StepContext, list[str]], StepResult]) -> StepFn:
+    """A step that takes session ids, run for the occurrence's session."""
+
+    def run(ctx: StepContext, occurrence: Occurrence) -> StepResult:
+        return step(ctx, [occurrence.scope_id])
+
+    run.__doc__ = step.__doc__
+    return run
+
+
+def _cohorts(ctx: StepContext, occurrence: Occurrence) -> StepResult:
+    return place_cohorts(ctx)
+
+
 AUTOMATED: dict[StepName, StepFn] = {
     StepName.PARTNER_OUTREACH: invite_partner,
+    StepName.PARTNER_MEETING: partner_meeting,
     StepName.APPLICATION_FORM: _application_form,
     StepName.APPLICATIONS: _applications,
     StepName.RECRUITMENT: _recruitment,
     StepName.SCREENING: _screening,
     StepName.DECISIONS: _decisions,
+    StepName.COHORTS: _cohorts,
+    StepName.REGISTRATION: _for_session(register_students),
+    StepName.RELEASE_FORMS: _for_session(collect_release_forms),
+    StepName.SESSIONS: _for_session(build_sessions),
+    StepName.SESSION_SUPPORT: _for_session(support_sessions),
+    StepName.REMINDERS: _for_session(remind_students),
+    StepName.RUN_SHEET: _for_session(send_run_sheets),
 }
 """Steps microintern carries out; the others are shown on the timeline for the coordinator."""
 

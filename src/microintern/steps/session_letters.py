@@ -1,0 +1,155 @@
+"""The letters around a session: support for the partner, details, the reminder, the run sheet.
+
+- session support (T-3w): the session-building guide to the partner at once; session details to
+  the partner and to each placed student as soon as the session has its Meet link;
+- reminder (T-1d): each placed student, in their family's language;
+- run sheet (day of): the teacher and the partner, with the roster (first name, last initial,
+  school). It is the only letter that lists students, and it goes to staff only.
+
+Times, the Meet link and the recording rule come from the Sessions tab as the sessions step
+left it, so a meeting the coordinator moved is announced at its new time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from microintern.config import ProgramConfig, Session
+from microintern.domain import program_sheet as sheet
+from microintern.domain.applicants import answers_by_key
+from microintern.domain.outbox import message_key
+from microintern.domain.records import Record
+from microintern.domain.sessions import SessionPlan
+from microintern.domain.timeline import StepName
+from microintern.steps.applications import question_columns
+from microintern.steps.context import StepContext, StepResult
+from microintern.steps.letter_context import partner_context, partner_of, program_context, session_context
+from microintern.steps.mailing import Addressed, deliver, guardian_copy, outbox_by_key
+from microintern.steps.participation import Seated, seated_students
+from microintern.steps.sessions import read_session_plans
+
+_RECORDING = {
+    ("en", True): "Every family in this group allowed recording and the partner agreed. The recording "
+                  "stays with the program and is shared only with this group and the partner.",
+    ("en", False): "This session is not recorded.",
+    ("es", True): "Todas las familias del grupo autorizaron la grabación y la empresa estuvo de acuerdo. "
+                  "La grabación queda en el programa y solo se comparte con este grupo y la empresa.",
+    ("es", False): "Esta sesión no se graba.",
+}
+
+_TABS = (sheet.APPLICATIONS, sheet.PARTICIPANTS, sheet.SESSIONS, sheet.PARTNERS, sheet.OUTBOX)
+
+
+def _session_letter_context(config: ProgramConfig, session: Session, plan: SessionPlan,
+                            language: str) -> dict[str, Any]:
+    recording = plan.recording
+    return session_context(
+        config, session, meet_url=plan.meet_link, recording=recording,
+        recording_reason=_RECORDING[(language if language == "es" else "en", recording)],
+        language=language, starts=plan.starts)
+
+
+class _SessionMail:
+    """One step's view of the sessions: plans, seated students, the outbox."""
+
+    def __init__(self, ctx: StepContext, session_ids: Sequence[str] | None) -> None:
+        self.ctx = ctx
+        self.config = ctx.config
+        tabs = ctx.ports.roster.read_tabs(list(_TABS))
+        self.tabs = tabs
+        self.plans = read_session_plans(ctx, tabs)
+        self.outbox = outbox_by_key(tabs[sheet.OUTBOX])
+        wanted = [s.id for s in self.config.sessions] if session_ids is None else list(session_ids)
+        self.sessions = [self.config.session(i) for i in wanted
+                         if i in self.plans and not self.plans[i].cancelled]
+        students = seated_students(self.config, tabs, [s.id for s in self.sessions])
+        self.students: dict[str, list[Seated]] = {}
+        for student in students:
+            self.students.setdefault(student.session_id, []).append(student)
+
+    def key(self, letter: str, recipient: str, session: Session) -> str:
+        return message_key(self.config.program.id, letter, recipient, session.id)
+
+    def partner_letter(self, step: StepName, letter: str, session: Session,
+                       extra: Mapping[str, Any] | None = None) -> Addressed:
+        partner = partner_of(self.config, session)
+        context = {**program_context(self.config), "partner": partner_context(partner),
+                   "session": _session_letter_context(self.config, session, self.plans[session.id], "en"),
+                   **(extra or {})}
+        return Addressed(self.key(letter, partner.id, session), step.value, partner.id,
+                         partner.contact.email, letter, "en", context)
+
+    def student_letters(self, step: StepName, letter: str, session: Session) -> list[Addressed]:
+        items = []
+        for student in self.students.get(session.id, []):
+            context = {**program_context(self.config, language=student.language),
+                       "applicant": dict(student.applicant),
+                       "session": _session_letter_context(self.config, session, self.plans[session.id],
+                                                          student.language)}
+            items.append(Addressed(self.key(letter, student.applicant_id, session), step.value,
+                                   student.applicant_id, student.student_email, letter, student.language,
+                                   context, cc=guardian_copy(self.ctx, student.guardian_email)))
+        return items
+
+    def send(self, items: list[Addressed], result: StepResult) -> None:
+        deliver(self.ctx, items, self.outbox, result)
+
+
+def support_sessions(ctx: StepContext, session_ids: Sequence[str] | None = None) -> StepResult:
+    """The partner's session-building guide, then session details once the Meet link exists."""
+    result = StepResult()
+    mail = _SessionMail(ctx, session_ids)
+    items: list[Addressed] = []
+    for session in mail.sessions:
+        items.append(mail.partner_letter(StepName.SESSION_SUPPORT, "partner_session_guide", session))
+        if not mail.plans[session.id].meet_link:
+            result.add("details waiting for the Meet link")
+            continue
+        items.append(mail.partner_letter(StepName.SESSION_SUPPORT, "session_details_partner", session))
+        items.extend(mail.student_letters(StepName.SESSION_SUPPORT, "session_details_student", session))
+    mail.send(items, result)
+    return result
+
+
+def remind_students(ctx: StepContext, session_ids: Sequence[str] | None = None) -> StepResult:
+    """The day-before reminder to each placed student."""
+    result = StepResult()
+    mail = _SessionMail(ctx, session_ids)
+    items = [item for session in mail.sessions
+             for item in mail.student_letters(StepName.REMINDERS, "session_reminder", session)]
+    mail.send(items, result)
+    return result
+
+
+def roster_of(config: ProgramConfig, students: Sequence[Seated],
+              applications: Sequence[Record]) -> list[dict[str, str]]:
+    """The run sheet's roster: first name, last initial and school, sorted by first name."""
+    questions = question_columns(config)
+    rows = {str(r.get(sheet.APPLICANT_ID) or ""): r for r in applications}
+    roster = []
+    for student in students:
+        answers = answers_by_key(rows[student.applicant_id], questions)
+        last = answers.get("last_name", "").strip()
+        roster.append({"first_name": answers.get("first_name", "").strip(),
+                       "last_initial": last[:1].upper(), "school": answers.get("school", "").strip()})
+    return sorted(roster, key=lambda r: (r["first_name"].casefold(), r["last_initial"]))
+
+
+def send_run_sheets(ctx: StepContext, session_ids: Sequence[str] | None = None) -> StepResult:
+    """The day-of run sheet to the session's teacher and partner (never to students)."""
+    result = StepResult()
+    mail = _SessionMail(ctx, session_ids)
+    config = ctx.config
+    items: list[Addressed] = []
+    for session in mail.sessions:
+        roster = roster_of(config, mail.students.get(session.id, []), mail.tabs[sheet.APPLICATIONS])
+        partner = partner_of(config, session)
+        context = {**program_context(config), "partner": partner_context(partner), "roster": roster,
+                   "session": _session_letter_context(config, session, mail.plans[session.id], "en")}
+        for recipient_id, address in ((partner.id, partner.contact.email),
+                                      (f"teacher-{session.id}", session.teacher.email)):
+            items.append(Addressed(mail.key("run_sheet", recipient_id, session), StepName.RUN_SHEET.value,
+                                   recipient_id, address, "run_sheet", "en", context))
+    mail.send(items, result)
+    return result
