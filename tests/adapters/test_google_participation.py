@@ -1,0 +1,122 @@
+"""Registration and release forms against the fake Workspace: real Forms, prefilled links, returns."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qs, urlsplit
+from zoneinfo import ZoneInfo
+
+from adapters.conftest import PROGRAM_USER, SPREADSHEET_ID, GoogleProgram
+from fakeworkspace import FakeWorkspace
+
+from microintern.bootstrap import step_context
+from microintern.domain import program_sheet as sheet
+from microintern.domain.forms import FormSpec, prefill_entry
+from microintern.domain.participation import APPLICANT_KEY, registration_spec, release_spec
+from microintern.steps.context import StepContext
+from microintern.steps.participation import collect_release_forms, register_students
+from microintern.steps.program_forms import id_setting
+from microintern.steps.setup import initialise
+
+LA = ZoneInfo("America/Los_Angeles")
+OPENS = datetime(2027, 2, 23, 6, 30, tzinfo=LA)
+SESSION = "cyber-basics"
+STUDENTS = {
+    "A-0000001": ("Maya", "maya@students.mesavalley.example", "grace@family.example", "English"),
+    "A-0000002": ("Sofía", "sofia@students.mesavalley.example", "lucia@family.example", "Español"),
+}
+
+
+def context(program: GoogleProgram, now: datetime = OPENS) -> StepContext:
+    return step_context(program.config, now, env={})
+
+
+def seat_students(program: GoogleProgram) -> None:
+    roster = context(program).ports.roster
+    initialise(program.config, roster)
+    roster.upsert(sheet.APPLICATIONS, sheet.APPLICANT_ID, [
+        {sheet.APPLICANT_ID: applicant, sheet.LANGUAGE: "es" if language == "Español" else "en",
+         "First name": first, "Last name": "Test", "School email address": student,
+         "Parent or guardian email": guardian, "Parent or guardian name": "A parent",
+         sheet.DECISION: "Accept"}
+        for applicant, (first, student, guardian, language) in STUDENTS.items()])
+    roster.upsert(sheet.PARTICIPANTS, sheet.APPLICANT_ID, [
+        {sheet.APPLICANT_ID: applicant, sheet.SESSION_ID: SESSION, sheet.PLACEMENT: sheet.PLACED}
+        for applicant in STUDENTS])
+
+
+def settings(fake: FakeWorkspace) -> dict[str, str]:
+    return {row[0]: row[1] for row in fake.sheets.values(SPREADSHEET_ID, sheet.SETTINGS)[1:] if row}
+
+
+def participants(fake: FakeWorkspace) -> dict[str, dict[str, object]]:
+    rows = fake.sheets.values(SPREADSHEET_ID, sheet.PARTICIPANTS)
+    return {row[0]: dict(zip(rows[0], row, strict=False)) for row in rows[1:] if row}
+
+
+def sent(fake: FakeWorkspace) -> Counter[tuple[str, str]]:
+    found: Counter[tuple[str, str]] = Counter()
+    for message in fake.gmail.sent(PROGRAM_USER):
+        _, letter, recipient, _ = str(message.message["X-Microintern-Key"]).split("/")
+        found[(letter, recipient)] += 1
+    return found
+
+
+def link_in(fake: FakeWorkspace, letter: str, applicant: str) -> str:
+    (message,) = [m.message for m in fake.gmail.sent(PROGRAM_USER)
+                  if f"/{letter}/{applicant}/" in str(m.message["X-Microintern-Key"])]
+    text = message.get_body(("plain",)).get_content()
+    return next(w for w in text.split() if w.startswith("http") and "usp=pp_url" in w)
+
+
+def answer(fake: FakeWorkspace, spec: FormSpec, response_id: str, when: datetime,
+           values: dict[str, str]) -> None:
+    form_id = settings(fake)[id_setting(spec)]
+    ids = spec.question_ids()
+    fake.forms.add_response(form_id, response_id, when.astimezone(UTC),
+                            {ids[key]: value for key, value in values.items()})
+
+
+def test_forms_are_made_once_links_prefill_and_returns_land_in_participants(
+        fake: FakeWorkspace, google_program: GoogleProgram) -> None:
+    seat_students(google_program)
+    config = google_program.config
+    register_students(context(google_program), [SESSION])
+    collect_release_forms(context(google_program), [SESSION])
+    registration, release_en, release_es = (registration_spec(config), release_spec(config, "en"),
+                                            release_spec(config, "es"))
+    forms = settings(fake)
+    assert {id_setting(s) for s in (registration, release_en, release_es)} <= set(forms)
+    created = fake.count("forms.forms.create")
+    assert created == 3
+    # Each family's form is in its language; every link carries the applicant id.
+    for applicant, (_, _, _, language) in STUDENTS.items():
+        spec = release_es if language == "Español" else release_en
+        link = link_in(fake, "release_form", applicant)
+        assert link.startswith(fake.forms.get(forms[id_setting(spec)]).responder_uri)
+        entry = prefill_entry(spec.question_ids()[APPLICANT_KEY])
+        assert parse_qs(urlsplit(link).query)[entry] == [applicant]
+    assert sent(fake)[("registration", "A-0000001")] == 1
+    es_form = fake.forms.get(forms[id_setting(release_es)])
+    assert "autorización" in es_form.info["title"] and es_form.published
+    titles = [item["title"] for item in es_form.items]
+    assert "La sesión puede grabarse" in " ".join(titles)
+
+    when = OPENS + timedelta(days=1)
+    answer(fake, registration, "r1", when, {APPLICANT_KEY: "A-0000001", "attending": "Yes, I will take part",
+                                            "needs_device": "No"})
+    answer(fake, release_es, "e1", when, {APPLICANT_KEY: "A-0000002", "guardian_name": "Lucía",
+                                          "participation": "Sí", "recording": "No", "media": "Sí",
+                                          "signature": "Lucía R."})
+    later = OPENS + timedelta(days=1, hours=6)
+    register_students(context(google_program, later), [SESSION])
+    collect_release_forms(context(google_program, later), [SESSION])
+    rows = participants(fake)
+    assert rows["A-0000001"][sheet.REGISTERED] == when.strftime("%Y-%m-%d")
+    assert rows["A-0000002"][sheet.RECORDING_ALLOWED] == "No"
+    assert rows["A-0000002"][sheet.PARTICIPATION_ALLOWED] == "Yes"
+    assert rows["A-0000002"][sheet.MISSING] == "registration"
+    # Reruns made no second form and no second letter.
+    assert fake.count("forms.forms.create") == created
+    assert max(sent(fake).values()) == 1
