@@ -90,6 +90,23 @@ def test_meet_space_restricted_with_cohost(fake: FakeWorkspace, transport: Googl
     assert space.notes == ()
 
 
+def test_meet_create_waits_out_a_refusal_but_never_repeats_an_unknown_outcome(
+        fake: FakeWorkspace, transport: GoogleTransport) -> None:
+    from microintern.adapters.google.transport import Retry
+
+    waits: list[float] = []
+    rooms = GoogleMeetRooms(transport.service("meet", "v2"), retry=Retry(sleep=waits.append))
+    # Meet's 10 creates a minute: a 429 made nothing, so the same create is sent again.
+    fake.faults.add("meet.spaces.create", "429", times=2, retry_after=0)
+    rooms.create_space(MeetSettings())
+    assert len(fake.meet.spaces) == 1 and len(waits) == 2
+    # A 500 may have created the space: it is not repeated, the caller learns of it.
+    fake.faults.add("meet.spaces.create", "500", times=1)
+    with pytest.raises(BackendError):
+        rooms.create_space(MeetSettings())
+    assert fake.count("meet.spaces.create") == 4
+
+
 def test_calendar_cancel_changes_only_the_status_and_tells_the_guests(
         fake: FakeWorkspace, transport: GoogleTransport) -> None:
     calendar = GoogleCalendar(transport.service("calendar", "v3"))

@@ -70,16 +70,20 @@ class GoogleMeetRooms:
     def __init__(self, service: Any, *, retry: Retry | None = None) -> None:
         self._spaces = service.spaces()
         self._retry = retry or Retry()
+        self._refusals = Retry(self._retry.attempts, self._retry.sleep, refusals_only=True)
 
     def create_space(self, settings: MeetSettings) -> MeetSpace:
         """Create a space, then add each co-host; a feature the edition refuses becomes a note.
 
         https://developers.google.com/meet/api/reference/rest/v2/spaces/create
         """
-        # spaces.create is not idempotent (retry=None); the caller records the space before
-        # going on. A refused create made nothing, so trying again without the feature is safe.
+        # spaces.create is not idempotent: only refusals are retried (Meet allows 10 creates a
+        # minute per user, so a program with many sessions waits rather than failing); the
+        # caller records the space before going on. A refused create made nothing, so trying
+        # again without the feature is safe too.
         space, notes = self._configure(settings, lambda config: execute(
-            self._spaces.create(body={"config": config}), "meet spaces.create", retry=None))
+            self._spaces.create(body={"config": config}), "meet spaces.create",
+            retry=self._refusals))
         for email in settings.cohosts:
             self._add_cohost(space["name"], email, notes)
         return MeetSpace(name=space["name"], meeting_uri=space["meetingUri"],

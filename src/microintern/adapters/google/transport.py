@@ -90,12 +90,24 @@ def _should_retry(exc: BaseException) -> bool:
     return isinstance(exc, BackendError) and exc.retryable
 
 
-class Retry:
-    """The retry policy for idempotent calls; ``sleep`` is injectable for tests."""
+def _refused(exc: BaseException) -> bool:
+    # 429 and a rate-limit 403 are refusals: the server did nothing, so repeating even a call
+    # that is not idempotent cannot do it twice. A 5xx or a dropped connection might have.
+    return isinstance(exc, BackendError) and exc.retryable and exc.code in (403, 429)
 
-    def __init__(self, attempts: int = 5, sleep: Callable[[float], None] | None = None) -> None:
+
+class Retry:
+    """The retry policy for idempotent calls; ``sleep`` is injectable for tests.
+
+    ``refusals_only`` retries only rate-limit refusals (429, rate-limit 403), which is safe for
+    calls that must never run twice, such as Meet's ``spaces.create``.
+    """
+
+    def __init__(self, attempts: int = 5, sleep: Callable[[float], None] | None = None, *,
+                 refusals_only: bool = False) -> None:
         self.attempts = attempts
         self.sleep = sleep
+        self.refusals_only = refusals_only
 
     def run(self, fn: Callable[[], T]) -> T:
         """Call ``fn`` until it succeeds or fails for good."""
@@ -103,7 +115,7 @@ class Retry:
         if self.sleep is not None:
             kwargs["sleep"] = self.sleep
         retrying = Retrying(
-            retry=retry_if_exception(_should_retry),
+            retry=retry_if_exception(_refused if self.refusals_only else _should_retry),
             wait=_wait,
             stop=stop_after_attempt(self.attempts),
             reraise=True,
