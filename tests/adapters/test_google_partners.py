@@ -182,6 +182,25 @@ def test_meeting_invite_once_then_a_new_time_patches_the_same_event(
     assert settings(fake)[meeting_setting("solis-cyber")].startswith("2027-02-03 11:30 ")
 
 
+def test_a_partner_who_declines_after_booking_has_the_meeting_cancelled_once(
+        fake: FakeWorkspace, google_program: GoogleProgram) -> None:
+    seed(google_program, [contacted("solis-cyber", **{sheet.PARTNER_MEETING_TIME: "2027-02-02 10:00"})])
+    pipeline(google_program)
+    context(google_program).ports.roster.upsert(sheet.PARTNERS, sheet.PARTNER_ID, [
+        {sheet.PARTNER_ID: "solis-cyber", sheet.PARTNER_STATUS: "declined"}])
+    result = pipeline(google_program)
+    assert result.counts.get("meetings cancelled (partner declined)") == 1
+    (event,) = fake.calendar.events(PROGRAM_USER)
+    assert event["status"] == "cancelled"
+    assert sorted(a["email"] for a in event["attendees"]) == sorted([SOLIS, COORDINATOR])
+    assert settings(fake)[meeting_setting("solis-cyber")].startswith("cancelled 2027-02-02 10:00")
+    fake.reset_calls()
+    again = pipeline(google_program)
+    assert "meetings cancelled (partner declined)" not in again.counts
+    assert fake.count("calendar.") == 0
+    assert partners(fake)["solis-cyber"][sheet.PARTNER_STATUS] == "declined"
+
+
 def test_sheets_calls_do_not_grow_with_the_partners_invited(
         fake: FakeWorkspace, google_program: GoogleProgram) -> None:
     ids = [p.id for p in google_program.config.partners]

@@ -20,7 +20,7 @@ tabs ``microintern init`` makes, as every scheduled step does.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -50,7 +50,7 @@ from microintern.domain.partners import (
     plain,
     status_of,
 )
-from microintern.domain.records import CalendarEvent, MeetSettings, Record
+from microintern.domain.records import CalendarEvent, EventStatus, MeetSettings, Record
 from microintern.domain.timeline import Occurrence, StepName
 from microintern.errors import BackendError, RowError
 from microintern.steps.application_form import write_settings
@@ -73,6 +73,8 @@ from microintern.steps.program_forms import (
     prefilled_link,
     read_answers,
 )
+
+CANCELLED = "cancelled"  # prefixes a partner meeting's setting once its event is cancelled
 
 FOLLOWUP = "partner_followup"              # the letter, and its step in the Outbox
 MEETING = StepName.PARTNER_MEETING.value   # the step, and its letter
@@ -172,6 +174,7 @@ class _Run:
         self._open_rooms(meetings)
         meetings = [m for m in meetings if m.link]
         self._schedule(meetings)
+        self._cancel_declined()
         letters = [self._followup_letter(p) for p in followups]
         letters += [self._meeting_letter(m, form_link) for m in meetings]
         delivered = deliver(self.ctx, letters, self.outbox, self.result) if letters else set()
@@ -336,6 +339,31 @@ class _Run:
             if written:
                 write_settings(self.roster, written)
                 self.settings.update(written)
+
+    def _cancel_declined(self) -> None:
+        """A partner who declined after their meeting was booked: cancel it and tell the guests."""
+        cancelled: dict[str, str] = {}
+        for partner in self.partners:
+            label = meeting_setting(partner.id)
+            before = self.settings.get(label, "")
+            if self.status.get(partner.id) != DECLINED or not before or before.startswith(CANCELLED):
+                continue
+            row = self.rows[partner.id]
+            try:
+                when = parse_meeting_time(row.get(sheet.PARTNER_MEETING_TIME), partner.id)
+            except RowError:
+                when = None
+            if when is None:  # the cell was cleared: the time last written is in the setting
+                when = datetime.strptime(before[:16], "%Y-%m-%d %H:%M")
+            meeting = _Meeting(partner, localize(self.config, when),
+                               plain(row.get(sheet.PARTNER_MEETING_LINK)).strip())
+            event = replace(self._event(meeting), status=EventStatus.CANCELLED)
+            self.ctx.ports.calendar.upsert_event(self.config.google.calendar_id, event)
+            cancelled[label] = f"{CANCELLED} {before}"
+            self.result.add("meetings cancelled (partner declined)")
+        if cancelled:
+            write_settings(self.roster, cancelled)
+            self.settings.update(cancelled)
 
     # --- letters -------------------------------------------------------------------------------
 
