@@ -169,7 +169,8 @@ def register_students(ctx: StepContext, session_ids: Sequence[str] | None = None
                                                  config.registration.max_reminders))
     items: list[Addressed] = []
     updates: list[Record] = []
-    for student in seated_students(config, tabs, session_ids):
+    students = seated_students(config, tabs, session_ids)
+    for student in students:
         returned = returns.get(student.applicant_id)
         update: Record = {sheet.APPLICANT_ID: student.applicant_id}
         if returned is not None:
@@ -191,8 +192,7 @@ def register_students(ctx: StepContext, session_ids: Sequence[str] | None = None
         update[sheet.MISSING] = _missing(student.participant, update)
         if _changed(student.participant, update):
             updates.append(update)
-    result.add("registered", sum(1 for s in seated_students(config, tabs, session_ids)
-                                 if s.applicant_id in returns))
+    result.add("registered", sum(1 for s in students if s.applicant_id in returns))
     deliver(ctx, items, outbox, result)
     if updates:
         ctx.ports.roster.upsert(sheet.PARTICIPANTS, sheet.APPLICANT_ID, updates)

@@ -38,7 +38,7 @@ _RECORDING = {
     ("es", False): "Esta sesión no se graba.",
 }
 
-_TABS = (sheet.APPLICATIONS, sheet.PARTICIPANTS, sheet.SESSIONS, sheet.PARTNERS, sheet.OUTBOX)
+_TABS = (sheet.APPLICATIONS, sheet.PARTICIPANTS, sheet.SESSIONS, sheet.OUTBOX)
 
 
 def _session_letter_context(config: ProgramConfig, session: Session, plan: SessionPlan,
