@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 from microintern.config import ProgramConfig
 from microintern.domain import program_sheet as sheet
@@ -19,7 +18,7 @@ from microintern.domain.timeline import StepName
 from microintern.errors import ConfigError, ConfigProblem
 from microintern.steps.application_form import remembered_form_id
 from microintern.steps.context import StepContext, StepResult
-from microintern.steps.letter_context import applicant_context, program_context
+from microintern.steps.letter_context import ProgramContexts, applicant_context
 from microintern.steps.mailing import Addressed, deliver, outbox_by_key
 
 LETTER = "application_received"
@@ -79,7 +78,7 @@ def acknowledgements(ctx: StepContext, applications: list[Record]) -> list[Addre
     """One "application received" letter per applicant, addressed to the student."""
     config = ctx.config
     questions = question_columns(config)
-    shared: dict[str, dict[str, Any]] = {}  # program context per letter language
+    shared = ProgramContexts(config)
     items: list[Addressed] = []
     for row in applications:
         applicant = str(row.get(sheet.APPLICANT_ID) or "")
@@ -87,9 +86,7 @@ def acknowledgements(ctx: StepContext, applications: list[Record]) -> list[Addre
             continue
         answers = answers_by_key(row, questions)
         language = str(row.get(sheet.LANGUAGE) or config.program.default_language)
-        if language not in shared:
-            shared[language] = program_context(config, language=language)
-        context = {**shared[language], "applicant": applicant_context(row, questions)}
+        context = {**shared(language), "applicant": applicant_context(row, questions)}
         items.append(
             Addressed(
                 key=message_key(config.program.id, LETTER, applicant),

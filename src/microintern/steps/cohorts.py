@@ -25,16 +25,12 @@ from microintern.domain.cohorts import (
 )
 from microintern.domain.decisions import Decision, UnknownDecision, parse_decision
 from microintern.domain.records import Cell, Record
-from microintern.domain.sessions import session_rows
+from microintern.domain.sessions import session_rows, text
 from microintern.steps.applications import question_columns
 from microintern.steps.context import StepContext, StepResult
 
 PLACED, OVERRIDE, WAITLISTED = sheet.PLACED, sheet.OVERRIDE, sheet.WAITLISTED
 WITHDRAWN, DECLINED, SEATED = sheet.WITHDRAWN, sheet.DECLINED, sheet.SEATED
-
-
-def _text(value: Cell) -> str:
-    return "" if value is None else str(value).strip()
 
 
 def _score(value: Cell) -> float:
@@ -58,8 +54,8 @@ def session_choices(config: ProgramConfig) -> list[SessionChoice]:
 
 def cancelled_sessions(sessions_tab: Sequence[Record]) -> set[str]:
     """Session ids the coordinator marked cancelled in the Sessions tab."""
-    return {_text(r.get(sheet.SESSION_ID)) for r in sessions_tab
-            if _text(r.get(sheet.SESSION_STATUS)).casefold() == "cancelled"}
+    return {text(r.get(sheet.SESSION_ID)) for r in sessions_tab
+            if text(r.get(sheet.SESSION_STATUS)).casefold() == "cancelled"}
 
 
 def candidates(config: ProgramConfig, applications: Sequence[Record], participants: Mapping[str, Record],
@@ -74,7 +70,7 @@ def candidates(config: ProgramConfig, applications: Sequence[Record], participan
     found: list[Candidate] = []
     rows: dict[str, Record] = {}
     for row in applications:
-        applicant = _text(row.get(sheet.APPLICANT_ID))
+        applicant = text(row.get(sheet.APPLICANT_ID))
         if not applicant:
             continue
         try:
@@ -84,7 +80,7 @@ def candidates(config: ProgramConfig, applications: Sequence[Record], participan
         if decision is not Decision.ACCEPT:
             continue
         earlier = participants.get(applicant, {})
-        if _text(earlier.get(sheet.PLACEMENT)) == DECLINED:
+        if text(earlier.get(sheet.PLACEMENT)) == DECLINED:
             continue  # the student or family said no: never placed again automatically
         answers = answers_by_key(row, questions)
         points = preference_points(
@@ -93,14 +89,14 @@ def candidates(config: ProgramConfig, applications: Sequence[Record], participan
             answers.get("pathway", "").strip(),
             choices,
         )
-        override = _text(row.get(sheet.COHORT_OVERRIDE)) or None
+        override = text(row.get(sheet.COHORT_OVERRIDE)) or None
         if override is not None and override not in open_sessions:
             result.problems.append(
                 f"Applications row {applicant}, {sheet.COHORT_OVERRIDE}: {override[:40]!r} is not an "
                 "open session id; the student is placed by preference")
             override = None
-        seated_in = _text(earlier.get(sheet.SESSION_ID))
-        if override is None and _text(earlier.get(sheet.PLACEMENT)) in SEATED and seated_in in open_sessions:
+        seated_in = text(earlier.get(sheet.SESSION_ID))
+        if override is None and text(earlier.get(sheet.PLACEMENT)) in SEATED and seated_in in open_sessions:
             override = seated_in
         found.append(Candidate(applicant, points, override, _score(row.get(sheet.SCORE))))
         rows[applicant] = row
@@ -115,12 +111,12 @@ def participant_rows(plan: CohortPlan, applications: Mapping[str, Record],
     for applicant, placement in plan.placements.items():
         answers = answers_by_key(applications[applicant], questions)
         earlier = participants.get(applicant, {})
-        override = _text(applications[applicant].get(sheet.COHORT_OVERRIDE))
+        override = text(applications[applicant].get(sheet.COHORT_OVERRIDE))
         kept = placement.session_id is not None and not override and \
-            _text(earlier.get(sheet.SESSION_ID)) == placement.session_id and \
-            _text(earlier.get(sheet.PLACEMENT)) in SEATED
+            text(earlier.get(sheet.SESSION_ID)) == placement.session_id and \
+            text(earlier.get(sheet.PLACEMENT)) in SEATED
         if kept:
-            status, reason = _text(earlier.get(sheet.PLACEMENT)), _text(earlier.get(sheet.PLACEMENT_REASON))
+            status, reason = text(earlier.get(sheet.PLACEMENT)), text(earlier.get(sheet.PLACEMENT_REASON))
         elif placement.session_id is None:
             status, reason = WAITLISTED, placement.reason
         else:
@@ -134,10 +130,10 @@ def participant_rows(plan: CohortPlan, applications: Mapping[str, Record],
             sheet.PLACEMENT: status,
             sheet.PLACEMENT_REASON: reason,
         }
-        if any(_text(earlier.get(k)) != _text(v) for k, v in row.items()):
+        if any(text(earlier.get(k)) != text(v) for k, v in row.items()):
             changed.append(row)
     for applicant, earlier in participants.items():
-        ended = _text(earlier.get(sheet.PLACEMENT)) in (WITHDRAWN, DECLINED)
+        ended = text(earlier.get(sheet.PLACEMENT)) in (WITHDRAWN, DECLINED)
         if applicant not in plan.placements and not ended:
             changed.append({sheet.APPLICANT_ID: applicant, sheet.SESSION_ID: "",
                             sheet.PLACEMENT: WITHDRAWN,
@@ -147,18 +143,18 @@ def participant_rows(plan: CohortPlan, applications: Mapping[str, Record],
 
 def session_checks(plan: CohortPlan, sessions_tab: Sequence[Record], cancelled: set[str]) -> list[Record]:
     """The Sessions rows whose Placed count or Group check changed."""
-    before = {_text(r.get(sheet.SESSION_ID)): r for r in sessions_tab}
+    before = {text(r.get(sheet.SESSION_ID)): r for r in sessions_tab}
     rows: list[Record] = []
     for session_id, group in plan.groups.items():
         row: Record = {sheet.SESSION_ID: session_id, sheet.SESSION_PLACED: group.size,
                        sheet.SESSION_GROUP_CHECK: group.problem}
         old = before.get(session_id, {})
-        if _text(old.get(sheet.SESSION_PLACED)) != str(group.size) or \
-                _text(old.get(sheet.SESSION_GROUP_CHECK)) != group.problem:
+        if text(old.get(sheet.SESSION_PLACED)) != str(group.size) or \
+                text(old.get(sheet.SESSION_GROUP_CHECK)) != group.problem:
             rows.append(row)
     for session_id in sorted(cancelled):
         old = before.get(session_id, {})
-        if _text(old.get(sheet.SESSION_GROUP_CHECK)) != "cancelled":
+        if text(old.get(sheet.SESSION_GROUP_CHECK)) != "cancelled":
             rows.append({sheet.SESSION_ID: session_id, sheet.SESSION_PLACED: 0,
                          sheet.SESSION_GROUP_CHECK: "cancelled"})
     return rows
@@ -170,13 +166,13 @@ def place_cohorts(ctx: StepContext) -> StepResult:
     result = StepResult()
     roster = ctx.ports.roster
     tabs = roster.read_tabs([sheet.APPLICATIONS, sheet.PARTICIPANTS, sheet.SESSIONS])
-    present = {_text(r.get(sheet.SESSION_ID)): r for r in tabs[sheet.SESSIONS]
-               if _text(r.get(sheet.SESSION_ID))}
+    present = {text(r.get(sheet.SESSION_ID)): r for r in tabs[sheet.SESSIONS]
+               if text(r.get(sheet.SESSION_ID))}
     seed = session_rows(config, present)
     if seed:  # the coordinator sees every session, with its meetings, from the first placement on
         roster.upsert(sheet.SESSIONS, sheet.SESSION_ID, seed)
-    participants = {_text(r.get(sheet.APPLICANT_ID)): r for r in tabs[sheet.PARTICIPANTS]
-                    if _text(r.get(sheet.APPLICANT_ID))}
+    participants = {text(r.get(sheet.APPLICANT_ID)): r for r in tabs[sheet.PARTICIPANTS]
+                    if text(r.get(sheet.APPLICANT_ID))}
     cancelled = cancelled_sessions(tabs[sheet.SESSIONS])
     open_sessions = {s.id for s in config.sessions} - cancelled
     found, rows = candidates(config, tabs[sheet.APPLICATIONS], participants, open_sessions, result)

@@ -7,8 +7,6 @@ acceptance too, and each letter goes out at most once.
 
 from __future__ import annotations
 
-from typing import Any
-
 from microintern.domain import program_sheet as sheet
 from microintern.domain.applicants import answers_by_key, parse_submitted
 from microintern.domain.decisions import (
@@ -24,7 +22,7 @@ from microintern.domain.records import Record
 from microintern.domain.timeline import StepName
 from microintern.steps.applications import question_columns
 from microintern.steps.context import StepContext, StepResult
-from microintern.steps.letter_context import applicant_context, program_context
+from microintern.steps.letter_context import ProgramContexts, applicant_context
 from microintern.steps.mailing import Addressed, deliver, guardian_copy, outbox_by_key
 
 
@@ -42,7 +40,7 @@ def decision_letters(ctx: StepContext, applications: list[Record], result: StepR
     """One letter per decided applicant; undecided rows wait, unreadable ones are reported."""
     config = ctx.config
     questions = question_columns(config)
-    shared: dict[str, dict[str, Any]] = {}  # program context per letter language
+    shared = ProgramContexts(config)
     decided: list[tuple[Record, Decision]] = []
     for row in applications:
         applicant = str(row.get(sheet.APPLICANT_ID) or "")
@@ -66,9 +64,7 @@ def decision_letters(ctx: StepContext, applications: list[Record], result: StepR
         answers = answers_by_key(row, questions)
         letter = LETTER_OF[decision]
         language = str(row.get(sheet.LANGUAGE) or config.program.default_language)
-        if language not in shared:
-            shared[language] = program_context(config, language=language)
-        context = {**shared[language], "applicant": applicant_context(row, questions)}
+        context = {**shared(language), "applicant": applicant_context(row, questions)}
         if decision is Decision.WAITLIST:
             context["outcome"] = {"waitlist_position": places.get(applicant)}
         items.append(Addressed(

@@ -81,6 +81,20 @@ def program_context(config: ProgramConfig, url: str | None = None, language: str
     }
 
 
+class ProgramContexts:
+    """:func:`program_context` per letter language, each built once for a whole batch."""
+
+    def __init__(self, config: ProgramConfig, url: str | None = None) -> None:
+        self._config, self._url = config, url
+        self._built: dict[str, dict[str, Any]] = {}
+
+    def __call__(self, language: str) -> dict[str, Any]:
+        """The program context in ``language`` (shared: callers copy it into their context)."""
+        if language not in self._built:
+            self._built[language] = program_context(self._config, self._url, language)
+        return self._built[language]
+
+
 def long_day(day: date, language: str = "en") -> str:
     """A date without its weekday ("February 12, 2027", "12 de febrero de 2027")."""
     if language == "es":

@@ -32,21 +32,18 @@ from microintern.domain.participation import (
     release_spec,
     yes_no,
 )
-from microintern.domain.records import Cell, Record
+from microintern.domain.records import Record
+from microintern.domain.sessions import text
 from microintern.domain.timeline import StepName
 from microintern.steps.applications import question_columns
 from microintern.steps.context import StepContext, StepResult
-from microintern.steps.letter_context import applicant_context, day_in, program_context
+from microintern.steps.letter_context import ProgramContexts, applicant_context, day_in
 from microintern.steps.mailing import Addressed, deliver, guardian_copy, outbox_by_key
 from microintern.steps.program_forms import Answers, ensure_form, latest_by, prefilled_link, read_answers
 
 SEATED, DECLINED = sheet.SEATED, sheet.DECLINED
 
 _STAMP = "%Y-%m-%d"
-
-
-def _text(value: Cell) -> str:
-    return "" if value is None else str(value).strip()
 
 
 @dataclass(frozen=True)
@@ -67,12 +64,12 @@ def seated_students(config: ProgramConfig, tabs: Mapping[str, list[Record]],
                     session_ids: Sequence[str] | None) -> list[Seated]:
     """Students holding a seat in one of ``session_ids`` (all sessions when None)."""
     questions = question_columns(config)
-    applications = {_text(r.get(sheet.APPLICANT_ID)): r for r in tabs[sheet.APPLICATIONS]}
+    applications = {text(r.get(sheet.APPLICANT_ID)): r for r in tabs[sheet.APPLICATIONS]}
     found: list[Seated] = []
     for row in tabs[sheet.PARTICIPANTS]:
-        applicant = _text(row.get(sheet.APPLICANT_ID))
-        session = _text(row.get(sheet.SESSION_ID))
-        if not applicant or _text(row.get(sheet.PLACEMENT)) not in SEATED:
+        applicant = text(row.get(sheet.APPLICANT_ID))
+        session = text(row.get(sheet.SESSION_ID))
+        if not applicant or text(row.get(sheet.PLACEMENT)) not in SEATED:
             continue
         if session_ids is not None and session not in session_ids:
             continue
@@ -80,7 +77,7 @@ def seated_students(config: ProgramConfig, tabs: Mapping[str, list[Record]],
         if application is None:
             continue
         answers = answers_by_key(application, questions)
-        language = _text(application.get(sheet.LANGUAGE)) or config.program.default_language
+        language = text(application.get(sheet.LANGUAGE)) or config.program.default_language
         found.append(Seated(
             applicant, session, language if language in RELEASE_LANGUAGES else "en",
             answers.get("student_email", "").strip(), answers.get("guardian_email", "").strip(),
@@ -94,10 +91,10 @@ def _due(config: ProgramConfig, session_id: str, days_before: int) -> date:
 
 def _sent_on(outbox: Mapping[str, Record], key: str) -> date | None:
     row = outbox.get(key)
-    if row is None or _text(row.get("State")) not in DELIVERED:
+    if row is None or text(row.get("State")) not in DELIVERED:
         return None
     try:
-        return datetime.strptime(_text(row.get("Updated"))[:10], _STAMP).date()
+        return datetime.strptime(text(row.get("Updated"))[:10], _STAMP).date()
     except ValueError:
         return None
 
@@ -118,12 +115,7 @@ class _Letters:
     def __init__(self, ctx: StepContext, outbox: Mapping[str, Record], plan: ReminderPlan) -> None:
         self.ctx, self.outbox, self.plan = ctx, outbox, plan
         self.today = ctx.now.astimezone(ctx.config.zone).date()
-        self.shared: dict[str, dict[str, Any]] = {}
-
-    def program(self, language: str) -> dict[str, Any]:
-        if language not in self.shared:
-            self.shared[language] = program_context(self.ctx.config, language=language)
-        return self.shared[language]
+        self.program = ProgramContexts(ctx.config)
 
     def next_letter(self, student: Seated, step: StepName, letter: str, reminder: str, to: str,
                     context: dict[str, Any], due: date, cc: tuple[str, ...] = ()) -> Addressed | None:
@@ -148,12 +140,12 @@ class _Letters:
 
 
 def _changed(before: Record, after: Record) -> bool:
-    return any(_text(before.get(k)) != _text(v) for k, v in after.items())
+    return any(text(before.get(k)) != text(v) for k, v in after.items())
 
 
 def _missing(row: Record, update: Record) -> str:
     merged = {**row, **update}
-    return missing_items(_text(merged.get(sheet.REGISTERED)), _text(merged.get(sheet.RELEASE_RETURNED)))
+    return missing_items(text(merged.get(sheet.REGISTERED)), text(merged.get(sheet.RELEASE_RETURNED)))
 
 
 def register_students(ctx: StepContext, session_ids: Sequence[str] | None = None) -> StepResult:

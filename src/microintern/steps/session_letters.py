@@ -24,7 +24,12 @@ from microintern.domain.sessions import SessionPlan
 from microintern.domain.timeline import StepName
 from microintern.steps.applications import question_columns
 from microintern.steps.context import StepContext, StepResult
-from microintern.steps.letter_context import partner_context, partner_of, program_context, session_context
+from microintern.steps.letter_context import (
+    ProgramContexts,
+    partner_context,
+    partner_of,
+    session_context,
+)
 from microintern.steps.mailing import Addressed, deliver, guardian_copy, outbox_by_key
 from microintern.steps.participation import Seated, seated_students
 from microintern.steps.sessions import read_session_plans
@@ -60,6 +65,7 @@ class _SessionMail:
         self.tabs = tabs
         self.plans = read_session_plans(ctx, tabs)
         self.outbox = outbox_by_key(tabs[sheet.OUTBOX])
+        self.program = ProgramContexts(self.config)
         wanted = [s.id for s in self.config.sessions] if session_ids is None else list(session_ids)
         self.sessions = [self.config.session(i) for i in wanted
                          if i in self.plans and not self.plans[i].cancelled]
@@ -74,7 +80,7 @@ class _SessionMail:
     def partner_letter(self, step: StepName, letter: str, session: Session,
                        extra: Mapping[str, Any] | None = None) -> Addressed:
         partner = partner_of(self.config, session)
-        context = {**program_context(self.config), "partner": partner_context(partner),
+        context = {**self.program("en"), "partner": partner_context(partner),
                    "session": _session_letter_context(self.config, session, self.plans[session.id], "en"),
                    **(extra or {})}
         return Addressed(self.key(letter, partner.id, session), step.value, partner.id,
@@ -83,7 +89,7 @@ class _SessionMail:
     def student_letters(self, step: StepName, letter: str, session: Session) -> list[Addressed]:
         items = []
         for student in self.students.get(session.id, []):
-            context = {**program_context(self.config, language=student.language),
+            context = {**self.program(student.language),
                        "applicant": dict(student.applicant),
                        "session": _session_letter_context(self.config, session, self.plans[session.id],
                                                           student.language)}
@@ -145,7 +151,7 @@ def send_run_sheets(ctx: StepContext, session_ids: Sequence[str] | None = None) 
     for session in mail.sessions:
         roster = roster_of(config, mail.students.get(session.id, []), mail.tabs[sheet.APPLICATIONS])
         partner = partner_of(config, session)
-        context = {**program_context(config), "partner": partner_context(partner), "roster": roster,
+        context = {**mail.program("en"), "partner": partner_context(partner), "roster": roster,
                    "session": _session_letter_context(config, session, mail.plans[session.id], "en")}
         for recipient_id, address in ((partner.id, partner.contact.email),
                                       (f"teacher-{session.id}", session.teacher.email)):
