@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fakebadgr import BADGR_PASSWORD, BADGR_USER, FakeBadgr
 from fakeworkspace.testing import Harness
 from programs import write_config
 
@@ -44,3 +45,13 @@ def ws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harness]:
     """A running fake Workspace with a service-account key and real clients, per test module."""
     with Harness.start(tmp_path_factory.mktemp("fake")) as harness:
         yield harness
+
+
+@pytest.fixture
+def badgr() -> Iterator[FakeBadgr]:
+    """A fake Badgr with the program's account, issuer ISSUER1 and badge class CLASS1."""
+    with FakeBadgr() as fake:
+        fake.add_user(BADGR_USER, BADGR_PASSWORD)
+        fake.add_issuer("ISSUER1", "Mesa Valley Unified School District", staff=[BADGR_USER])
+        fake.add_badgeclass("CLASS1", "ISSUER1", "Mesa Valley Micro-Intern")
+        yield fake

@@ -363,12 +363,38 @@ def test_batch_update_is_atomic_and_names_unsupported_requests(ws: Harness, spre
         _batch(
             spreadsheets,
             {"addSheet": {"properties": {"title": "New"}}},
-            {"addChart": {"chart": {}}},
+            {"addFilterView": {"filter": {"title": "Mine"}}},
         )
     assert caught.value.resp.status == 400
-    assert "requests[1].addChart" in _message(caught.value)
+    assert "requests[1].addFilterView" in _message(caught.value)
     assert "does not implement" in _message(caught.value)
     assert ws.fake.sheets.get("S1").sheet_by_title("New") is None
+
+
+def test_charts_are_added_updated_and_checked(ws: Harness, spreadsheets: Any) -> None:
+    def source(col: int) -> dict[str, Any]:
+        return {"sourceRange": {"sources": [{"sheetId": 0, "startRowIndex": 1, "endRowIndex": 3,
+                                             "startColumnIndex": col, "endColumnIndex": col + 1}]}}
+
+    spec = {"title": "Grades", "basicChart": {"chartType": "COLUMN", "domains": [{"domain": source(0)}],
+                                              "series": [{"series": source(1)}]}}
+    position = {"overlayPosition": {"anchorCell": {"sheetId": 0, "rowIndex": 0, "columnIndex": 4}}}
+    reply = _batch(spreadsheets, {"addChart": {"chart": {"spec": spec, "position": position}}})
+    chart_id = reply["replies"][0]["addChart"]["chart"]["chartId"]
+    _batch(spreadsheets, {"updateChartSpec": {"chartId": chart_id, "spec": {**spec, "title": "Grade"}}})
+    got = spreadsheets.get(spreadsheetId="S1", fields="sheets(properties(title),charts(chartId,spec(title)))"
+                           ).execute()
+    assert got["sheets"][0]["charts"] == [{"chartId": chart_id, "spec": {"title": "Grade"}}]
+    bad = {**spec, "basicChart": {**spec["basicChart"], "series": [{"series": {"sourceRange": {
+        "sources": [{"sheetId": 0, "startRowIndex": 1, "endRowIndex": 3}] * 2}}}]}}
+    for request in ({"updateChartSpec": {"chartId": 999, "spec": spec}},
+                    {"updateChartSpec": {"chartId": chart_id, "spec": bad}},
+                    {"addChart": {"chart": {"spec": {"title": "pie", "pieChart": {}},
+                                            "position": position}}}):
+        with pytest.raises(HttpError) as caught:
+            _batch(spreadsheets, request)
+        assert caught.value.resp.status == 400
+    assert len(ws.fake.sheets.get("S1").sheets[0].charts) == 1
 
 
 def test_duplicate_sheet_title_is_refused(spreadsheets: Any) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Mapping
 from datetime import datetime
@@ -29,7 +30,9 @@ def local_ports(config: ProgramConfig) -> Ports:
     from microintern.adapters.local import (
         CsvFormSource,
         IcsCalendar,
+        LocalDirectory,
         LocalFolders,
+        LocalMeetRecords,
         LocalMeetRooms,
         LocalOutbox,
         LocalWorkbook,
@@ -47,6 +50,9 @@ def local_ports(config: ProgramConfig) -> Ports:
         calendar=IcsCalendar(folder / "calendar"),
         meet=LocalMeetRooms(folder / "meet"),
         folders=LocalFolders(folder / "drive"),
+        meet_records=LocalMeetRecords(folder / "meet"),
+        directory=LocalDirectory(folder / "meet"),
+        badges=badge_issuer(config),
     )
 
 
@@ -58,6 +64,7 @@ def google_ports(config: ProgramConfig, env: Mapping[str, str] = os.environ) -> 
     from microintern.adapters.google.forms import GoogleFormSource
     from microintern.adapters.google.gmail import GmailMailer
     from microintern.adapters.google.meet import GoogleMeetRooms
+    from microintern.adapters.google.meet_records import GoogleMeetRecords
     from microintern.adapters.google.sheets import GoogleSheetsRoster
     from microintern.adapters.google.transport import GoogleTransport
 
@@ -83,7 +90,66 @@ def google_ports(config: ProgramConfig, env: Mapping[str, str] = os.environ) -> 
         calendar=GoogleCalendar(transport.service("calendar", "v3")),
         meet=GoogleMeetRooms(transport.service("meet", "v2")),
         folders=GoogleDriveFolders(transport.service("drive", "v3")),
+        meet_records=GoogleMeetRecords(transport.service("meet", "v2")),
+        directory=google_directory(config, env),
+        badges=badge_issuer(config, env),
     )
+
+
+def badge_issuer(config: ProgramConfig, env: Mapping[str, str] = os.environ) -> Any:
+    """Where badges are awarded: Badgr when ``badge.provider`` is badgr, else Open Badges files.
+
+    The local provider writes into ``<local.folder>/badges`` whatever the backend; Badgr's
+    password is read from the environment only when there is no saved sign-in.
+    """
+    if config.badge.provider == "badgr":
+        from microintern.adapters.badgr import BadgrIssuer
+
+        badgr = config.badge.badgr
+        assert badgr is not None  # checked when the config was loaded
+        variable = badgr.password_env
+        return BadgrIssuer(badgr, token_file=config.resolve(badgr.token_file),
+                           password=lambda: env.get(variable))
+    from microintern.adapters.local import LocalBadges
+    from microintern.domain.badges import badge_profile
+
+    image = config.resolve(config.badge.image) if config.badge.image else None
+    return LocalBadges(config.resolve(config.local.folder) / "badges", badge_profile(config), image)
+
+
+def google_directory(config: ProgramConfig, env: Mapping[str, str] = os.environ) -> Any:
+    """The directory that names Meet participants (``attendance.lookup``), or None for ``none``.
+
+    It signs in with credentials of its own holding only the lookup's scope, so a district that
+    has not granted that scope loses the attendance lookup, not the whole run.
+    """
+    from microintern.adapters.google import auth, scopes
+    from microintern.adapters.google.directory import GoogleDirectory
+    from microintern.adapters.google.transport import GoogleTransport
+    from microintern.errors import BackendError
+
+    lookup = config.attendance.lookup
+    scope = scopes.lookup_scope(lookup)
+    if scope is None:
+        return None
+    google = config.google
+    if google.auth is GoogleAuth.SERVICE_ACCOUNT:
+        assert google.delegated_user is not None  # checked when the config was loaded
+        credentials = auth.service_account_credentials(
+            config.resolve(google.credentials_file), subject=google.delegated_user, scopes=(scope,))
+    else:
+        try:
+            credentials = auth.user_credentials_from_token(config.resolve(google.token_file),
+                                                           scopes=(scope,))
+        except BackendError as exc:
+            logging.getLogger(__name__).warning(
+                "attendance lookup unavailable (%s); run `microintern login` to grant %s", exc, scope)
+            return None
+    transport = GoogleTransport(credentials, endpoint=google_endpoint(config, env),
+                                timeout=google.timeout_seconds)
+    if lookup == "people":
+        return GoogleDirectory(transport.service("people", "v1"), via="people")
+    return GoogleDirectory(transport.service("admin", "directory_v1"), via="directory")
 
 
 def application_source(config: ProgramConfig, transport: Any, forms_api: Any) -> Any:

@@ -12,6 +12,7 @@ import os
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -210,7 +211,7 @@ def _run_step(obj: Obj, step: str, now: str | None, dry_run: Path | None = None,
               prepare: bool = True) -> None:
     from dataclasses import replace
 
-    from microintern.adapters.preview import DryRunRoster, PreviewMailer
+    from microintern.adapters.preview import DryRunRoster, PreviewBadges, PreviewMailer
     from microintern.bootstrap import build_ports, lock_path, step_context
     from microintern.domain.timeline import StepName
     from microintern.steps.runner import AUTOMATED, RunReport, locked, occurrences
@@ -232,7 +233,8 @@ def _run_step(obj: Obj, step: str, now: str | None, dry_run: Path | None = None,
         if dry_run is not None:
             domain = config.sender.address.rsplit("@", 1)[-1]
             ports = replace(ports, roster=DryRunRoster(ports.roster),
-                            mailer=PreviewMailer(dry_run, domain=domain))
+                            mailer=PreviewMailer(dry_run, domain=domain),
+                            badges=PreviewBadges(ports.badges) if ports.badges else None)
         ctx = step_context(config, parse_now(now, config), ports=ports, progress=progress)
         if prepare:
             initialise(config, ports.roster)  # tabs and headers the step relies on (dry run: none)
@@ -317,6 +319,31 @@ def equity(obj: Obj, now: str | None) -> None:
     report, basis = equity_report(ctx)
     click.echo(equity_table(report))
     click.echo(f"\naccepted = {basis}; {write_equity_tab(ctx, report, basis)} rows in the Equity tab")
+
+
+@cli.command()
+@click.option("--out", type=click.Path(path_type=Path), default=Path("report/report.html"),
+              show_default=True, help="The HTML file (or a folder for report.html); the PDF goes beside it.")
+@click.option("--pdf/--no-pdf", default=True, show_default=True, help="Also write the PDF.")
+@click.option("--include-names", is_flag=True,
+              help="Add a per-student table (name, session, attended, badge, hours) marked internal use.")
+@now_option
+@click.pass_obj
+@handles_errors
+def report(obj: Obj, out: Path, pdf: bool, include_names: bool, now: str | None) -> None:
+    """Write the program report (HTML and PDF, with charts) and update the Dashboard tab."""
+    from microintern.report.files import save_report
+    from microintern.steps.report import report_step
+
+    if out.is_dir() or out.suffix == "":
+        out = out / "report.html"
+    _ctx, (rendered, result) = _locked_step(
+        obj, now, lambda ctx: report_step(ctx, pdf=pdf, include_names=include_names))
+    files = save_report(rendered, out)
+    _echo_result(result)
+    click.echo(f"report: {files.html}" + (f" and {files.pdf}" if files.pdf else ""))
+    if include_names:
+        click.echo("  it names students: internal use only, do not forward")
 
 
 @cli.command("send")
@@ -444,6 +471,204 @@ def returns(obj: Obj, now: str | None) -> None:
         click.echo(f"  {row.get(sheet.APPLICANT_ID)} ({row.get(sheet.SESSION_ID)}): {row.get(sheet.MISSING)}")
 
 
+def _sessions_option(obj: Obj, session: str | None) -> list[str] | None:
+    """``--session``: one configured session id (None: every session)."""
+    if session is not None and session not in {s.id for s in obj.config.sessions}:
+        raise click.BadParameter(f"{session!r} is not a session in the config", param_hint="--session")
+    return None if session is None else [session]
+
+
+session_option = click.option("--session", metavar="ID", help="Only this session (default: all).")
+
+
+@cli.command()
+@now_option
+@session_option
+@click.pass_obj
+@handles_errors
+def feedback(obj: Obj, now: str | None, session: str | None) -> None:
+    """Send the feedback form to attendees (one reminder), read answers into the Feedback tab."""
+    from microintern.domain import program_sheet as sheet
+    from microintern.steps.feedback import request_feedback
+
+    sessions = _sessions_option(obj, session)
+    ctx, result = _locked_step(obj, now, lambda ctx: request_feedback(ctx, sessions))
+    _echo_result(result)
+    rows = ctx.ports.roster.read_tabs([sheet.FEEDBACK])[sheet.FEEDBACK]
+    for row in rows:  # the averages only: answers stay in the sheet, not in cron's mail
+        key = str(row.get(sheet.FEEDBACK_KEY) or "")
+        if key.startswith("average:") and (sessions is None or row.get(sheet.SESSION_ID) in sessions):
+            figures = ", ".join(f"{r} {row.get(r)}" for r in obj.config.feedback.ratings
+                                if row.get(r) not in (None, ""))
+            click.echo(f"  {row.get(sheet.SESSION_ID)}: {row.get(sheet.FEEDBACK_RESPONSES)} answer(s); "
+                       f"{figures or 'no ratings'}")
+
+
+@cli.command()
+@now_option
+@session_option
+@click.pass_obj
+@handles_errors
+def attendance(obj: Obj, now: str | None, session: str | None) -> None:
+    """Read Meet's conference records into Minutes, Meetings attended and Attended (Participants tab)."""
+    from microintern.domain import program_sheet as sheet
+    from microintern.steps.attendance import take_attendance
+
+    sessions = _sessions_option(obj, session)
+    ctx, result = _locked_step(obj, now, lambda ctx: take_attendance(ctx, sessions))
+    _echo_result(result)
+    rows = ctx.ports.roster.read_tabs([sheet.PARTICIPANTS])[sheet.PARTICIPANTS]
+    for config_session in obj.config.sessions:
+        if sessions is not None and config_session.id not in sessions:
+            continue
+        mine = [r for r in rows if r.get(sheet.SESSION_ID) == config_session.id
+                and str(r.get(sheet.PLACEMENT) or "") in sheet.SEATED]
+        if not mine:
+            continue
+        said = [str(r.get(sheet.ATTENDED) or "") for r in mine]
+        click.echo(f"  {config_session.id}: {said.count('yes')} attended, {said.count('no')} did not, "
+                   f"{len(mine) - said.count('yes') - said.count('no')} unknown")
+        for row in mine:  # applicant ids only: this output may land in cron's mail
+            click.echo(f"    {row.get(sheet.APPLICANT_ID)}: {row.get(sheet.MINUTES) or 0} min, "
+                       f"{row.get(sheet.MEETINGS_ATTENDED) or '-'}, {row.get(sheet.ATTENDED) or '?'} "
+                       f"({str(row.get(sheet.ATTENDANCE_NOTE) or '').split(';')[0]})")
+    click.echo("each student's figures and their source: Participants tab")
+
+
+@cli.command("thank-partners")
+@now_option
+@session_option
+@click.pass_obj
+@handles_errors
+def thank_partners_command(obj: Obj, now: str | None, session: str | None) -> None:
+    """Thank each session's partner once (attendance, ratings, shared testimonials); mark them thanked."""
+    from microintern.domain import program_sheet as sheet
+    from microintern.steps.appreciation import thank_partners
+
+    sessions = _sessions_option(obj, session)
+    ctx, result = _locked_step(obj, now, lambda ctx: thank_partners(ctx, sessions))
+    _echo_result(result)
+    for row in ctx.ports.roster.read_tabs([sheet.PARTNERS])[sheet.PARTNERS]:
+        click.echo(f"  {row.get(sheet.PARTNER_ID)}: {row.get(sheet.PARTNER_STATUS) or '-'}")
+
+
+@cli.command()
+@now_option
+@session_option
+@click.pass_obj
+@handles_errors
+def badges(obj: Obj, now: str | None, session: str | None) -> None:
+    """Award the badge to students who met the bar (never twice); write the Badge column."""
+    from microintern.domain import program_sheet as sheet
+    from microintern.steps.badges import award_badges
+
+    sessions = _sessions_option(obj, session)
+    ctx, result = _locked_step(obj, now, lambda ctx: award_badges(ctx, sessions))
+    _echo_result(result)
+    rows = ctx.ports.roster.read_tabs([sheet.PARTICIPANTS])[sheet.PARTICIPANTS]
+    held = [r for r in rows
+            if r.get(sheet.BADGE) and (sessions is None or r.get(sheet.SESSION_ID) in sessions)]
+    click.echo(f"{len(held)} student(s) hold the badge (Badge column of the Participants tab)")
+    config = obj.config
+    if config.badge.provider == "local":
+        folder = config.resolve(config.local.folder) / "badges"
+        click.echo(f"  Open Badges files: {folder} (publish it at {config.badge.hosted_url})")
+
+
+def _hours_session_ids(config: ProgramConfig, session_id: str | None) -> list[str]:
+    from microintern.steps.hours import hours_sessions
+
+    ids = [s.id for s in hours_sessions(config)]
+    if session_id is None:
+        return ids
+    if session_id not in ids:
+        raise click.BadParameter(f"{session_id!r} has no hours log; sessions with an hours target: "
+                                 f"{', '.join(ids) or 'none'}", param_hint="--session")
+    return [session_id]
+
+
+@cli.group(invoke_without_command=True)
+@click.option("--session", "session_id", metavar="ID", help="Only this session (default: every paid one).")
+@now_option
+@click.pass_context
+@handles_errors
+def hours(ctx: click.Context, session_id: str | None, now: str | None) -> None:
+    """Read the hours log into the Hours tab, total confirmed hours, mail pending lists.
+
+    `microintern hours export` writes the payroll CSV.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from microintern.domain.hours import confirmed_hours, show_hours, weekly_totals
+    from microintern.steps.hours import keep_hours_log
+
+    obj: Obj = ctx.obj
+    ids = _hours_session_ids(obj.config, session_id)
+    _, (result, book) = _locked_step(obj, now, lambda c: keep_hours_log(c, ids))
+    _echo_result(result)
+    if book is None:
+        return
+    confirmed, weekly = confirmed_hours(book.checked), weekly_totals(book.checked)
+    for applicant, session in sorted(book.students.items(), key=lambda item: (item[1], item[0])):
+        if session not in ids:
+            continue
+        weeks = ", ".join(f"{week[5:]} {show_hours(h)}" for week, h in weekly.get(applicant, {}).items())
+        # Applicant ids only: this output may land in cron's mail.
+        click.echo(f"  {applicant} ({session}): {show_hours(confirmed.get(applicant, Decimal(0)))} h "
+                   f"confirmed{f' [{weeks}]' if weeks else ''}; {book.checks.get(applicant, '')}")
+
+
+@hours.command("export")
+@click.option("--session", "session_id", metavar="ID", help="Only this session (default: every paid one).")
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=Path("payroll.csv"),
+              show_default=True, help="The CSV file to write (mode 0600, replaced atomically).")
+@click.pass_obj
+@handles_errors
+def hours_export(obj: Obj, session_id: str | None, out: Path) -> None:
+    """Write the payroll CSV: confirmed, countable hours × rate per student (nothing else counts)."""
+    from microintern.adapters.local._files import atomic_write_bytes
+    from microintern.bootstrap import step_context
+    from microintern.domain.hours import payroll_csv
+    from microintern.steps.hours import payroll
+
+    config = obj.config
+    ids = _hours_session_ids(config, session_id)
+    lines = payroll(step_context(config, parse_now(None, config)), ids)
+    atomic_write_bytes(out, payroll_csv(lines).encode("utf-8"))
+    total = sum((line.amount for line in lines), Decimal(0))
+    click.echo(f"payroll: {len(lines)} line(s), {total:.2f} {config.hours.currency} in all; written to {out}")
+
+
+@cli.command()
+@now_option
+@session_option
+@click.pass_obj
+@handles_errors
+def assignments(obj: Obj, now: str | None, session: str | None) -> None:
+    """Assignment folders, hand-ins, partner feedback to students, reminders (Assignments tab)."""
+    from microintern.domain import program_sheet as sheet
+    from microintern.steps.assignments import run_assignments
+
+    sessions = _sessions_option(obj, session)
+    ctx, result = _locked_step(obj, now, lambda ctx: run_assignments(ctx, sessions))
+    _echo_result(result)
+    rows = ctx.ports.roster.read_tabs([sheet.ASSIGNMENTS])[sheet.ASSIGNMENTS]
+    for config_session in obj.config.sessions:
+        mine = [r for r in rows if r.get(sheet.SESSION_ID) == config_session.id]
+        if not mine or (sessions is not None and config_session.id not in sessions):
+            continue
+        for assignment in obj.config.assignments_of(config_session):
+            prefix = f"{config_session.id}:{assignment.id}:"
+            of = [r for r in mine if str(r.get(sheet.SUBMISSION_KEY) or "").startswith(prefix)]
+            late = sum(1 for r in of if r.get(sheet.LATE) == "yes")
+            missing = sum(1 for r in of if r.get(sheet.LATE) == "missing")
+            handed = [r for r in of if r.get(sheet.HANDED_IN)]
+            waiting = sum(1 for r in handed if not r.get(sheet.PARTNER_FEEDBACK))
+            click.echo(f"  {config_session.id} {assignment.id}: {len(handed)} of {len(of)} handed in "
+                       f"({late} late), {missing} missing, {waiting} waiting for feedback")
+    click.echo("each student's row: Assignments tab")
+
+
 @cli.command()
 @click.pass_obj
 @handles_errors
@@ -475,16 +700,19 @@ def login(obj: Obj) -> None:
 
     config = obj.config
     saved = auth.login(config.resolve(config.google.credentials_file),
-                       config.resolve(config.google.token_file), scopes=scopes.ALL)
+                       config.resolve(config.google.token_file),
+                       scopes=scopes.needed(config.attendance.lookup))
     click.echo(f"signed in; token saved to {saved}")
 
 
 @cli.command("scopes")
 def scopes_command() -> None:
     """List the Google OAuth scopes microintern needs, and why."""
-    from microintern.adapters.google.scopes import SCOPES
+    from microintern.adapters.google.scopes import LOOKUP_SCOPES, SCOPES
 
     for scope, why in SCOPES.items():
+        click.echo(f"{scope}\n    {why}")
+    for scope, why in LOOKUP_SCOPES.values():  # only the one attendance.lookup names is asked for
         click.echo(f"{scope}\n    {why}")
 
 

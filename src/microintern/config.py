@@ -206,6 +206,8 @@ class Session(_Model):
     weekly: Weekly | None = None
     hours_target: float | None = Field(default=None, gt=0)
     paid: bool = False
+    hourly_rate: float | None = Field(default=None, ge=0)   # overrides hours.hourly_rate
+    assignments: list[Assignment] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _has_meetings(self) -> Session:
@@ -233,6 +235,7 @@ class QuestionKind(StrEnum):
     CHOICE = "choice"
     CHECKBOXES = "checkboxes"
     NUMBER = "number"
+    DATE = "date"               # a Forms date question (answers read as YYYY-MM-DD)
 
 
 class Question(_Model):
@@ -315,13 +318,153 @@ class EquitySettings(_Model):
     min_group_size: int = Field(default=5, ge=1)
 
 
+class Alignment(_Model):
+    """What a badge lines up with, e.g. a state CTE pathway standard (Open Badges alignment)."""
+
+    target_name: str = Field(min_length=1)
+    target_url: str = Field(min_length=1)
+    target_description: str | None = None
+    target_framework: str | None = None
+    target_code: str | None = None
+
+
+class BadgrSettings(_Model):
+    """Badgr API v2 (also served as Canvas Credentials / Parchment Digital Badges)."""
+
+    # The host differs by region and brand, e.g. https://api.badgr.io, https://api.eu.badgr.io,
+    # https://api.ca.badgr.io, https://api.au.badgr.io.
+    base_url: str = "https://api.badgr.io"
+    client_id: str = "public"
+    username: Email | None = None
+    # The account password is never written in the config: it is read from this variable once,
+    # to get the first token; after that the rotating refresh token in token_file is used.
+    password_env: str = "MICROINTERN_BADGR_PASSWORD"  # noqa: S105 - a variable name, not a secret
+    token_file: Path = Path("~/.config/microintern/badgr-token.json")
+    issuer_id: str = Field(min_length=1)
+    badgeclass_id: str = Field(min_length=1)
+    timeout_seconds: float = Field(default=30, gt=0, le=300)
+
+
+class BadgeRequirements(_Model):
+    """What a student must have done to earn the badge."""
+
+    attendance: bool = True                     # Attended "yes" on the Participants tab
+    final_project: bool = False                 # a submitted final-project assignment
+    confirmed_hours: float | None = Field(default=None, gt=0)   # at least this many confirmed
+
+
 class BadgeSettings(_Model):
     """The badge students earn."""
 
     name: str
     description: str
     criteria: str
+    # The share of a session's meetings a student must have attended (multi-week programs).
     min_attendance: float = Field(default=0.75, gt=0, le=1)
+    # "local" issues Open Badges 2.0 assertions and baked images into the local folder;
+    # "badgr" awards through the Badgr API v2 (the service sends the notice).
+    provider: Literal["local", "badgr"] = "local"
+    badgr: BadgrSettings | None = None
+    # Where the local provider publishes its hosted JSON (issuer, badge class, assertions).
+    hosted_url: str = "https://badges.example.org/microintern"
+    # A public page about the session, cited as evidence in each assertion ("{session}" is
+    # replaced by the session id). Never a page about one student. None: narrative only.
+    evidence_url: str | None = None
+    image: Path | None = None                   # a PNG; default: one drawn from the name
+    alignment: list[Alignment] = Field(default_factory=list)
+    requires: BadgeRequirements = BadgeRequirements()
+
+    @field_validator("hosted_url", "evidence_url")
+    @classmethod
+    def _web_address(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", value):
+            raise ValueError("a web address such as https://badges.example.org/internships")
+        return value.rstrip("/") if value else value
+
+    @model_validator(mode="after")
+    def _badgr_settings(self) -> BadgeSettings:
+        if self.provider == "badgr" and self.badgr is None:
+            raise ValueError("badge.provider badgr needs a `badgr` section (issuer_id, badgeclass_id)")
+        if self.provider == "badgr" and self.badgr is not None and self.badgr.username is None:
+            raise ValueError("badge.badgr.username: the Badgr account that awards the badge")
+        return self
+
+
+class AttendanceSettings(_Model):
+    """How Meet's conference records become attended yes/no."""
+
+    # A meeting counts as attended when the student was in it this share of its minutes.
+    threshold: float = Field(default=0.75, gt=0, le=1)
+    # How Meet's participant ids (users/{id}) are turned into addresses: the People API
+    # ("people"), the Admin SDK Directory ("directory"), or not at all ("none": the
+    # coordinator's Attendance column is the only source).
+    lookup: Literal["people", "directory", "none"] = "people"
+
+
+class FeedbackSettings(_Model):
+    """The students' feedback form, sent two days after the session."""
+
+    form_titles: dict[Language, str] = Field(default_factory=dict)
+    # Rated 1 (poor) to 5 (excellent); each becomes a column of the Feedback tab.
+    ratings: list[str] = Field(
+        default_factory=lambda: ["The session overall", "The partner's explanations",
+                                 "How much I learned about this career"], min_length=1)
+    # The ratings as the Spanish (or another language's) form asks them, in the same order;
+    # the default ratings have built-in Spanish, others are asked as written above.
+    rating_titles: dict[Language, list[str]] = Field(default_factory=dict)
+    # At most 5 days: the first letter goes by day 4 after the last meeting at the latest, and
+    # the feedback window (timeline) stays open to day 9 for the one reminder.
+    reminder_after_days: int = Field(default=2, ge=1, le=5)
+
+    @model_validator(mode="after")
+    def _ratings(self) -> FeedbackSettings:
+        for rating in self.ratings:
+            if not rating.strip() or "\n" in rating or "\r" in rating or len(rating) > 100:
+                raise ValueError(f"each rating is one line of up to 100 characters, found {rating!r}")
+        if len({r.strip().casefold() for r in self.ratings}) != len(self.ratings):
+            raise ValueError("ratings must differ from each other (each is a Feedback tab column)")
+        for language, titles in self.rating_titles.items():
+            if len(titles) != len(self.ratings):
+                raise ValueError(f"rating_titles.{language} needs one title per rating "
+                                 f"({len(self.ratings)}), found {len(titles)}")
+        return self
+
+
+class Assignment(_Model):
+    """Independent work handed in after a meeting."""
+
+    id: Slug
+    title: str = Field(min_length=1)
+    instructions: str = Field(min_length=1)
+    meeting: int = Field(default=-1)            # which meeting it follows: 1, 2, ... or -1 (last)
+    due_days: int = Field(default=7, ge=0, le=60)   # due this many days after that meeting
+    final_project: bool = False
+
+    @field_validator("meeting")
+    @classmethod
+    def _meeting(cls, value: int) -> int:
+        if value == 0 or value < -1:
+            raise ValueError("a meeting number from 1, or -1 for the last meeting")
+        return value
+
+
+class AssignmentSettings(_Model):
+    """How submissions are collected and followed up."""
+
+    form_title: str | None = None               # default: "<program name>: hand in your work"
+    partner_feedback_reminder_days: int = Field(default=5, ge=1, le=30)
+    student_reminder_days: int = Field(default=2, ge=0, le=30)   # before the due date
+
+
+class HoursSettings(_Model):
+    """The hours log of paid and multi-week programs."""
+
+    form_title: str | None = None               # default: "<program name>: hours log"
+    confirmer: Literal["teacher", "partner"] = "teacher"
+    hourly_rate: float = Field(default=0, ge=0)  # stipend per confirmed hour (payroll export)
+    currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
+    max_hours_per_day: float = Field(default=12, gt=0, le=24)
+    pending_reminder_days: int = Field(default=3, ge=1, le=30)
 
 
 class VideoSettings(_Model):
@@ -384,6 +527,12 @@ class ProgramConfig(_Model):
     partner_pipeline: PartnerPipeline = PartnerPipeline()
     registration: RegistrationSettings = RegistrationSettings()
     release_form: ReleaseFormSettings = ReleaseFormSettings()
+    attendance: AttendanceSettings = AttendanceSettings()
+    feedback: FeedbackSettings = FeedbackSettings()
+    # Assignments every session has (a session's own list adds to these).
+    assignments: list[Assignment] = Field(default_factory=list)
+    assignment: AssignmentSettings = AssignmentSettings()
+    hours: HoursSettings = HoursSettings()
 
     # Set by load_config: the folder relative paths are resolved against.
     base_dir: Path = Path()
@@ -404,6 +553,10 @@ class ProgramConfig(_Model):
             if session.id == session_id:
                 return session
         raise KeyError(session_id)
+
+    def assignments_of(self, session: Session) -> list[Assignment]:
+        """The program's assignments followed by the session's own."""
+        return [*self.assignments, *session.assignments]
 
     def first_meeting(self) -> datetime:
         """The earliest meeting of the program (local wall time): the program's ``T``."""
@@ -460,6 +613,19 @@ def _cross_checks(config: ProgramConfig) -> list[ConfigProblem]:
     unique(config.application.questions, "key", "application.questions")
     unique(config.application.questions, "title", "application.questions")
     unique(config.rubric.criteria, "key", "rubric.criteria")
+    for i, session in enumerate(config.sessions):
+        assignments = config.assignments_of(session)
+        seen_ids: set[str] = set()
+        for assignment in assignments:
+            if assignment.id in seen_ids:
+                problems.append(ConfigProblem(f"sessions[{i}].assignments", "unique assignment ids",
+                                              repr(assignment.id)))
+            seen_ids.add(assignment.id)
+            meetings = len(session.meeting_starts())
+            if assignment.meeting > meetings:
+                problems.append(ConfigProblem(
+                    f"sessions[{i}].assignments", f"a meeting number up to {meetings}",
+                    f"{assignment.id}: meeting {assignment.meeting}"))
 
     partner_ids = {p.id for p in config.partners}
     for i, session in enumerate(config.sessions):

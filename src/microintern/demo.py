@@ -25,13 +25,19 @@ from microintern.bootstrap import (
     step_context,
 )
 from microintern.config import ProgramConfig, load_config
+from microintern.demo_assignments import HandIns
+from microintern.demo_attendance import MeetingAttendance
+from microintern.demo_feedback import answer_feedback
+from microintern.demo_hours import log_and_confirm_hours, write_payroll
 from microintern.demo_people import People, write_form_csv
 from microintern.domain import program_sheet as sheet
 from microintern.flyer import flyer_context, render_flyer
 from microintern.ports import Roster
+from microintern.report.files import save_report
 from microintern.sample_data import SampleApplication, applications
 from microintern.steps.equity import equity_report, write_equity_tab
 from microintern.steps.letter_context import application_url
+from microintern.steps.report import report_step
 from microintern.steps.runner import RunReport, locked, run_due
 from microintern.steps.samples import send_samples
 
@@ -77,7 +83,8 @@ def run_demo(out: Path, *, seed: int, applicants: int, echo: Callable[[str], Non
     sample = applications(config, count=applicants, seed=seed)
     zone = config.zone
     first = config.first_meeting().date() - timedelta(weeks=8)
-    last = max(s.meeting_starts()[0] for s in config.sessions).date() + timedelta(days=7)
+    # A week past the last meeting of any session, so the thank-you letters go out.
+    last = max(s.meeting_starts()[-1] for s in config.sessions).date() + timedelta(days=7)
     echo(f"microintern demo: {config.program.name}")
     echo(f"simulating {first} to {last} on the local backend ({applicants} sample applicants)")
     ports = build_ports(config)  # one set for the whole simulation, as one cron host has
@@ -85,10 +92,16 @@ def run_demo(out: Path, *, seed: int, applicants: int, echo: Callable[[str], Non
     reports: list[RunReport] = []
     decisions_day = config.first_meeting().date() - timedelta(weeks=4)
     people = People(config, local / "forms")
+    hand_ins = HandIns(config, local)
+    meetings = MeetingAttendance(config, local / "meet")
     while day <= last:
         now = datetime.combine(day, config.schedule.run_at, tzinfo=zone)
         write_responses(local / "forms", config, [a for a in sample if a.submitted_at <= now])
-        for line in people.act(now, ports.roster):
+        for line in [*people.act(now, ports.roster),
+                     *meetings.act(now, ports.roster),
+                     *answer_feedback(config, local / "forms", now, ports.roster),
+                     *log_and_confirm_hours(config, local / "forms", now, ports.roster),
+                     *hand_ins.act(now, ports.roster)]:
             echo("  " + line)
         if day == decisions_day:
             decided = coordinator_decides(config, ports.roster)
@@ -110,6 +123,10 @@ def run_demo(out: Path, *, seed: int, applicants: int, echo: Callable[[str], Non
     echo(f"  equity report ({basis}): {report.accepted} accepted of {report.applicants}; "
          + (f"below four fifths: {'; '.join(flagged)}" if flagged else "no group below four fifths")
          + " (Equity tab)")
+    rendered, dashboard = report_step(closing)
+    files = save_report(rendered, out / "report" / "report.html")
+    echo(f"  program report: {files.html} ({dashboard.summary()}; Dashboard tab)")
+    echo(write_payroll(closing, out / "payroll.csv"))
     previews = write_previews(config, out, now=end)
     _summarise(config, local, ports.roster, reports, echo, previews)
 
@@ -178,13 +195,21 @@ def _summarise(config: ProgramConfig, local: Path, roster: Roster, reports: list
     echo("where to look:")
     echo(f"  {local / 'program.xlsx'}   the program workbook: Applications (scores, flags, proposals, "
          "decisions), Partners (pipeline, industry answers), Sessions (Meet, recording, calendar), "
-         "Participants (cohorts, returns), Outbox, Timeline, Equity")
+         "Participants (cohorts, returns, attendance, badges, hours), Feedback, Assignments, Hours, "
+         "Dashboard (figures and charts), Outbox, Timeline, Equity")
     echo(f"  {local / 'outbox' / 'sent'}   every letter as an .eml file")
     echo(f"  {local / 'calendar'}   every session meeting and partner meeting as an .ics event")
+    echo(f"  {local / 'badges'}   Open Badges 2.0: issuer, badge class, one assertion and baked PNG per "
+         "student who earned the badge (docs/badges.md)")
     echo(f"  {previews / 'index.html'}   one sample of every letter of the timeline, in each language")
     echo(f"  {previews.parent / 'flyers'}   the student and partner flyers (HTML and PDF)")
+    echo(f"  {previews.parent / 'report' / 'report.html'}   the program report with charts (and .pdf): "
+         "funnel, attendance, feedback, equity, partners, assignments, hours")
     echo(f"  {local / 'forms'}   the forms (.form.json) and their responses (.csv): application, "
-         "industry, registration, release")
+         "industry, registration, release, feedback, hand-in, hours log")
+    echo(f"  {local / 'meet'}   the Meet spaces and the conference records attendance was read from")
+    echo(f"  {local / 'drive'}   the submission folders: one per session, one per student inside it")
+    echo(f"  {local.parent / 'payroll.csv'}   the payroll export: confirmed hours only")
     echo(f"  {local.parent / 'program.yaml'}   the config the demo ran with")
     if failed:
         raise SystemExit(1)

@@ -75,6 +75,16 @@ class DeliveryUnknown(BackendError):
     """A send went out but its outcome was not confirmed; it is reconciled, never resent blindly."""
 
 
+class BadgeServiceError(BackendError):
+    """The badge service (Badgr) refused or failed a request; ``code`` is its HTTP status."""
+
+
+class BadgeSignInError(BadgeServiceError):
+    """microintern cannot sign in to the badge service: no saved token and no password to get one."""
+
+    exit_code = 2
+
+
 class RunLocked(MicrointernError):
     """Another run holds the lock; the caller exits 0 with a one-line notice."""
 

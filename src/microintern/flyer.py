@@ -16,7 +16,6 @@ from __future__ import annotations
 import base64
 import io
 import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -32,6 +31,7 @@ from jinja2 import Environment
 from microintern.config import ProgramConfig, Session
 from microintern.domain.letters import render_template
 from microintern.errors import TemplateError
+from microintern.pdf_text import pdf_text
 
 FlyerKind = Literal["student", "partner"]
 Paper = Literal["letter", "a4"]
@@ -181,24 +181,9 @@ def flyer_context(
     }
 
 
-def _pdf_text(text: str) -> str:
-    # fpdf2's core fonts speak Windows-1252; spell anything else in its closest Latin form
-    # ("Nguyễn" -> "Nguyen") rather than fail on a partner's name.
-    out: list[str] = []
-    for char in text:
-        try:
-            char.encode("cp1252")
-        except UnicodeEncodeError:
-            plain = unicodedata.normalize("NFKD", char).encode("cp1252", "ignore").decode("cp1252")
-            out.append(plain or "?")
-        else:
-            out.append(char)
-    return "".join(out)
-
-
 class _FlyerPDF(FPDF):
     def normalize_text(self, text: str) -> str:
-        return super().normalize_text(_pdf_text(text))
+        return super().normalize_text(pdf_text(text))
 
 
 def _tag_styles(size: float) -> dict[str, TextStyle | FontFace]:
@@ -228,7 +213,7 @@ def _pdf_once(
     pdf.core_fonts_encoding = "windows-1252"
     if created_at is not None:
         pdf.set_creation_date(created_at)
-    pdf.set_title(_pdf_text(title))
+    pdf.set_title(pdf_text(title))
     pdf.set_creator("microintern")
     pdf.set_margins(16, 16, 16)
     pdf.set_auto_page_break(auto=True, margin=12)

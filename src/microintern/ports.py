@@ -12,8 +12,13 @@ from typing import Protocol
 
 from microintern.domain.forms import FormSpec, FormState
 from microintern.domain.records import (
+    BadgeAward,
     CalendarEvent,
+    ChartSpec,
+    Conference,
+    DriveFile,
     FormResponse,
+    IssuedBadge,
     MeetSettings,
     MeetSpace,
     OutgoingMessage,
@@ -63,6 +68,15 @@ class Roster(Protocol):
 
         Columns are found by header in row 1 at the time of the call; a rerun adds nothing
         twice and moves rules to columns the coordinator moved. Data is never touched.
+        """
+        ...
+
+    def ensure_charts(self, tab: str, charts: Sequence[ChartSpec]) -> None:
+        """Draw ``charts`` on ``tab`` (native charts); idempotent.
+
+        A chart of the tab with the same title is updated in place (where the coordinator moved
+        it stays), a missing one is added; other charts are left alone. Rows are found by each
+        spec's key column now; keys not in the tab are left out of the chart. Data is untouched.
         """
         ...
 
@@ -131,6 +145,34 @@ class MeetRooms(Protocol):
         ...
 
 
+class MeetRecords(Protocol):
+    """What happened in a Meet space: its conference records (kept 30 days by Google)."""
+
+    def conferences(self, space: str) -> list[Conference]:
+        """Every conference held in ``space`` with its participants and their presences."""
+        ...
+
+
+class Directory(Protocol):
+    """Turns a Meet participant's ``users/{id}`` into the person's address."""
+
+    def email_of(self, user: str) -> str | None:
+        """The primary address of ``user``, or None when the directory does not know them."""
+        ...
+
+
+class BadgeIssuer(Protocol):
+    """Where badges are awarded: Badgr (v2 API) or Open Badges files on disk."""
+
+    def awarded(self, emails: Sequence[str]) -> dict[str, IssuedBadge]:
+        """The badges already awarded to these addresses (lowercased address → badge)."""
+        ...
+
+    def award(self, award: BadgeAward) -> IssuedBadge:
+        """Award the badge once; the caller has checked :meth:`awarded` first."""
+        ...
+
+
 class SharedFolders(Protocol):
     """Folders of program files (flyers, submissions) shared with named people only."""
 
@@ -144,4 +186,12 @@ class SharedFolders(Protocol):
 
     def shared_with(self, folder_id: str) -> dict[str, str]:
         """Who has access to the folder: address → role."""
+        ...
+
+    def files_in(self, folder_id: str) -> list[DriveFile]:
+        """The files in the folder (not its subfolders), oldest first."""
+        ...
+
+    def link(self, folder_id: str) -> str:
+        """The address people open the folder at."""
         ...

@@ -53,6 +53,8 @@ class MeetStore:
         self.sessions: dict[str, dict[str, dict[str, Any]]] = {}
         self.owners: dict[str, str] = {}
         self.denied: set[str] = set()
+        #: The moment records expire against; a test replaces it to move past the 30 days.
+        self.clock: Callable[[], datetime] = now
 
     # --- seeding and inspection --------------------------------------------------------------
 
@@ -164,8 +166,8 @@ class MeetStore:
     # --- views -------------------------------------------------------------------------------
 
     def live_records(self) -> list[dict[str, Any]]:
-        """Records not yet expired, newest first."""
-        moment = now()
+        """Records not yet expired (at :attr:`clock`), newest first."""
+        moment = self.clock()
         alive = [
             r
             for r in self.records.values()

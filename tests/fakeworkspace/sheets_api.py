@@ -182,6 +182,8 @@ def sheet_json(sheet: Sheet, grid: list[a1.Bounds | None] | None) -> dict[str, A
         out["developerMetadata"] = sheet.developer_metadata
     if sheet.basic_filter:
         out["basicFilter"] = sheet.basic_filter
+    if sheet.charts:
+        out["charts"] = sheet.charts
     if grid is not None:
         out["data"] = [_grid_data(sheet, bounds) for bounds in grid]
     return out

@@ -348,6 +348,74 @@ def clear_basic_filter(spreadsheet: Spreadsheet, req: dict[str, Any]) -> Reply:
     return {}
 
 
+def _chart_ranges(spreadsheet: Spreadsheet, spec: dict[str, Any]) -> None:
+    """Check a ``basicChart``'s source ranges: existing sheets, inside the grid, aligned."""
+    basic = spec.get("basicChart")
+    if not basic:
+        raise bad_request("fake workspace does not implement chart specs other than basicChart")
+    counts = set()
+    for part in [*(d.get("domain") for d in basic.get("domains", [])),
+                 *(s.get("series") for s in basic.get("series", []))]:
+        sources = ((part or {}).get("sourceRange") or {}).get("sources") or []
+        if not sources:
+            raise bad_request("Invalid chart: every domain and series needs sourceRange.sources")
+        for grid_range in sources:
+            sheet = _grid_sheet(spreadsheet, grid_range)
+            r0, r1, c0, c1 = _grid_bounds(sheet, grid_range)
+            if r1 - r0 != 1 and c1 - c0 != 1:
+                raise bad_request("Invalid chart: a source range must be one row or one column")
+        counts.add(len(sources))
+    if len(counts) > 1:
+        raise bad_request("Invalid chart: the domain and every series must have the same number of sources")
+
+
+def _find_chart(spreadsheet: Spreadsheet, chart_id: int) -> dict[str, Any]:
+    for sheet in spreadsheet.sheets:
+        for chart in sheet.charts:
+            if int(chart["chartId"]) == chart_id:
+                return chart
+    raise bad_request(f"No chart with id: {chart_id}")
+
+
+def add_chart(spreadsheet: Spreadsheet, req: dict[str, Any]) -> Reply:
+    """``addChart`` (basicChart specs, anchored on an existing sheet; assigns ``chartId``)."""
+    chart = copy.deepcopy(req.get("chart") or {})
+    _chart_ranges(spreadsheet, chart.get("spec") or {})
+    position = chart.get("position") or {}
+    anchor = (position.get("overlayPosition") or {}).get("anchorCell")
+    if anchor is None:
+        raise bad_request("fake workspace: addChart supports position.overlayPosition.anchorCell only")
+    sheet = spreadsheet.sheet_by_id(int(anchor.get("sheetId", 0)))
+    if "chartId" in chart:
+        chart_id = int(chart["chartId"])
+        if any(int(c["chartId"]) == chart_id for s in spreadsheet.sheets for c in s.charts):
+            raise bad_request(f"A chart with the id {chart_id} already exists.")
+    else:
+        chart_id = spreadsheet.new_id()
+    chart["chartId"] = chart_id
+    sheet.charts.append(chart)
+    return {"addChart": {"chart": copy.deepcopy(chart)}}
+
+
+def update_chart_spec(spreadsheet: Spreadsheet, req: dict[str, Any]) -> Reply:
+    """``updateChartSpec``: replaces the chart's spec; its position stays."""
+    chart = _find_chart(spreadsheet, int(req.get("chartId", -1)))
+    spec = copy.deepcopy(req.get("spec") or {})
+    _chart_ranges(spreadsheet, spec)
+    chart["spec"] = spec
+    return {}
+
+
+def delete_embedded_object(spreadsheet: Spreadsheet, req: dict[str, Any]) -> Reply:
+    """``deleteEmbeddedObject`` (charts)."""
+    wanted = int(req.get("objectId", -1))
+    chart = _find_chart(spreadsheet, wanted)
+    for sheet in spreadsheet.sheets:
+        if chart in sheet.charts:
+            sheet.charts.remove(chart)
+    return {}
+
+
 APPLIERS: dict[str, Applier] = {
     "addSheet": add_sheet,
     "deleteSheet": delete_sheet,
@@ -366,6 +434,9 @@ APPLIERS: dict[str, Applier] = {
     "deleteDeveloperMetadata": delete_developer_metadata,
     "setBasicFilter": set_basic_filter,
     "clearBasicFilter": clear_basic_filter,
+    "addChart": add_chart,
+    "updateChartSpec": update_chart_spec,
+    "deleteEmbeddedObject": delete_embedded_object,
 }
 
 

@@ -116,6 +116,8 @@ class Sheet:
     protected_ranges: list[dict[str, Any]] = field(default_factory=list)
     developer_metadata: list[dict[str, Any]] = field(default_factory=list)
     basic_filter: dict[str, Any] | None = None
+    #: Embedded charts (``EmbeddedChart``: chartId, spec, position) as added or updated.
+    charts: list[dict[str, Any]] = field(default_factory=list)
     #: Formatting-only requests (repeatCell, updateDimensionProperties...), recorded as sent.
     formatting: list[dict[str, Any]] = field(default_factory=list)
 
@@ -228,6 +230,7 @@ class Sheet:
             "protected_ranges",
             "developer_metadata",
             "basic_filter",
+            "charts",
             "formatting",
         ):
             setattr(twin, name, copy.deepcopy(getattr(self, name)))

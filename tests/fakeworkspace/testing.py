@@ -30,6 +30,8 @@ VERSIONS = {
     "forms": "v1",
     "meet": "v2",
     "drive": "v3",
+    "people": "v1",
+    "admin": "directory_v1",
 }
 _AUTH = "https://www.googleapis.com/auth/"
 ALL_SCOPES: tuple[str, ...] = (
@@ -42,6 +44,8 @@ ALL_SCOPES: tuple[str, ...] = (
     _AUTH + "meetings.space.created",
     _AUTH + "meetings.space.readonly",
     _AUTH + "drive",
+    _AUTH + "directory.readonly",
+    _AUTH + "admin.directory.user.readonly",
 )
 
 

@@ -115,3 +115,21 @@ def test_template_error_sends_nothing_and_names_row_and_field(
     with pytest.raises(Exception, match=r"row A-0003.*first_name"):
         _run(config, LocalOutbox(folder, domain="mesavalley.example"), items)
     assert list(folder.glob("**/*.eml")) == []  # no draft stored, nothing sent
+
+
+def test_an_address_only_smtputf8_allows_is_held_and_the_batch_goes_on(
+    make_config: Callable[..., ProgramConfig],
+) -> None:
+    # email_validator accepts "josé@..." (internationalized mail), the message builder does not:
+    # such a letter is held with a note, and the rest of the batch is sent.
+    config = make_config()
+    folder = config.resolve(config.local.folder) / "outbox"
+    items = _items(config, 3)
+    items[1] = replace(items[1], to="josé@students.mesavalley.example")
+    result = _run(config, LocalOutbox(folder, domain="mesavalley.example"), items)
+    assert result.counts.get("held") == 1
+    delivered = _delivered_keys(folder)
+    assert set(delivered) == {items[0].key, items[2].key}
+    rows = {r[sheet.OUTBOX_KEY]: r for r in LocalWorkbook(
+        config.resolve(config.local.folder) / "program.xlsx").read_tabs([sheet.OUTBOX])[sheet.OUTBOX]}
+    assert rows[items[1].key]["State"] == "held"

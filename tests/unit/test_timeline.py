@@ -41,6 +41,8 @@ def test_toolkit_offsets() -> None:
     assert weeks[StepName.SESSION_SUPPORT] == -3
     by_name = {s.name: s for s in STEPS}
     assert by_name[StepName.FEEDBACK].opens_day == 2
+    # Open past the request's first days for the one reminder (reminder_after_days <= 5).
+    assert by_name[StepName.FEEDBACK].closes_day == 9
     # Industry form answers come in after the meeting, so the step keeps reading them to T-3w.
     assert by_name[StepName.PARTNER_MEETING].closes_day == -3 * 7 - 1
     assert (by_name[StepName.BADGES].opens_day, by_name[StepName.BADGES].closes_day) == (3, 5)

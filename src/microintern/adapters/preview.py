@@ -17,9 +17,9 @@ from pathlib import Path
 
 from microintern.adapters.local._files import atomic_write_bytes, ensure_private_dir
 from microintern.domain.mime import build_mime, message_key_id
-from microintern.domain.records import OutgoingMessage, Record
+from microintern.domain.records import BadgeAward, ChartSpec, IssuedBadge, OutgoingMessage, Record
 from microintern.domain.sheet_rules import SheetRules
-from microintern.ports import Roster, UpsertResult
+from microintern.ports import BadgeIssuer, Roster, UpsertResult
 
 
 @dataclass(frozen=True)
@@ -97,6 +97,9 @@ class DryRunRoster:
     def apply_rules(self, rules: SheetRules) -> None:
         """Nothing is formatted in a dry run: the real sheet keeps its dropdowns and highlights."""
 
+    def ensure_charts(self, tab: str, charts: Sequence[ChartSpec]) -> None:
+        """Nothing is drawn in a dry run."""
+
     def read_tabs(self, tabs: Sequence[str]) -> dict[str, list[Record]]:
         """The real tabs with this run's unsaved writes laid over them."""
         result = self._real.read_tabs(tabs)
@@ -119,3 +122,24 @@ class DryRunRoster:
             updated += key in pending
             pending[key] = {**pending.get(key, {}), **row}
         return UpsertResult(updated=updated, appended=len(rows) - updated)
+
+
+class PreviewBadges:
+    """A :class:`~microintern.ports.BadgeIssuer` for dry runs: real look-ups, no award made.
+
+    ``awarded`` asks the real issuer (a read); ``award`` only pretends, so the badge letters of
+    the batch can be previewed with a placeholder link.
+    """
+
+    def __init__(self, real: BadgeIssuer) -> None:
+        self.real = real
+
+    def awarded(self, emails: Sequence[str]) -> dict[str, IssuedBadge]:
+        """What the real issuer holds."""
+        return self.real.awarded(emails)
+
+    def award(self, award: BadgeAward) -> IssuedBadge:
+        """A placeholder badge; nothing is awarded."""
+        preview_id = f"preview-{message_key_id(award.key)[:12]}"
+        return IssuedBadge(assertion_id=preview_id, url=f"https://badges.example.invalid/{preview_id}",
+                           email=award.email)

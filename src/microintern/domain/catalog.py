@@ -63,6 +63,10 @@ _SPECS = (
                "Thanks the partner after the session, with attendance, rating and shared testimonials."),
     LetterSpec("recruitment", "staff", ENGLISH, ("program", "coordinator"),
                "Asks counselors and teachers to share the attached flyer and the application link."),
+    LetterSpec("hours_pending", "staff", ENGLISH,
+               ("program", "coordinator", "session", "confirmer", "pending", "links"),
+               "Lists the hours-log entries waiting for the teacher's (or partner's) confirmation.",
+               links=("hours_sheet",)),
     # Students and families: English and Spanish.
     LetterSpec("application_received", "student", BILINGUAL, _STUDENT,
                "Confirms a student's application arrived and says what happens next."),
@@ -89,12 +93,31 @@ _SPECS = (
                "Session dates, times, Meet link, what to prepare, etiquette and camera guidance."),
     LetterSpec("session_reminder", "student", BILINGUAL, (*_STUDENT, "session"),
                "Reminds a student of their session the day before."),
+    LetterSpec("hours_log_link", "student", BILINGUAL, (*_STUDENT, "session", "hours", "links"),
+               "Sends a student of a paid program their prefilled hours-log link and how hours count.",
+               links=("hours_log",)),
     LetterSpec("feedback_request", "student", BILINGUAL, (*_STUDENT, "session", "links"),
                "Asks for feedback after the session; a testimonial is optional and needs permission.",
+               links=("feedback",)),
+    LetterSpec("feedback_reminder", "student", BILINGUAL, (*_STUDENT, "session", "links"),
+               "Reminds a student once, a few days after the request, that their feedback is missing.",
                links=("feedback",)),
     LetterSpec("badge_notice", "student", BILINGUAL, (*_STUDENT, "session", "badge", "links"),
                "Tells a student they earned a badge, what it recognizes and how to see and claim it.",
                links=("badge",)),
+    # Assignments of multi-week sessions: the work, a reminder, the partner's feedback.
+    LetterSpec("assignment_given", "student", BILINGUAL, (*_STUDENT, "assignment", "links"),
+               "Gives a student an assignment: what to do, the due date, the hand-in form and their folder.",
+               links=("hand_in", "folder")),
+    LetterSpec("assignment_reminder", "student", BILINGUAL, (*_STUDENT, "assignment", "links"),
+               "Reminds a student, once, before the due date that their work has not come in.",
+               links=("hand_in", "folder")),
+    LetterSpec("assignment_feedback", "student", BILINGUAL, (*_STUDENT, "assignment", "feedback"),
+               "Sends a student the partner's feedback and rating on their work (once)."),
+    LetterSpec("partner_feedback_reminder", "partner", ENGLISH,
+               ("program", "coordinator", "reviewer", "session", "waiting", "links"),
+               "Lists for the partner and the teacher the hand-ins still waiting for feedback (first names).",
+               links=("folder",)),
 )
 
 LETTERS: dict[str, LetterSpec] = {spec.name: spec for spec in _SPECS}
@@ -222,7 +245,37 @@ _LINKS = {
     "feedback": "https://forms.example.org/mesa-valley/feedback?session=S-DBE-0316",
     "industry_form": "https://forms.example.org/mesa-valley/industry-partner",
     "badge": "https://badges.example.org/public/assertions/Qx7rT2vLm9",
+    "hours_log": "https://forms.example.org/mesa-valley/hours?applicant=A-7K2M9QXD",
+    "hours_sheet": "https://docs.google.com/spreadsheets/d/1MesaValleyProgramSheetExample/edit",
+    "hand_in": "https://forms.example.org/mesa-valley/hand-in?applicant=A-7K2M9QXD",
+    "folder": "https://drive.example.org/folders/sdc-submissions-A-7K2M9QXD",
 }
+
+_ASSIGNMENT = {
+    "en": {"id": "data-cleaning", "title": "Clean a real data set",
+           "instructions": "Use the spreadsheet from our second meeting. Remove duplicates, fix the dates, "
+                           "and write three sentences about what you changed and why.",
+           "due": "Monday, April 19, 2027", "session_title": "Math at Work: Data for Local Businesses",
+           "partner_organization": "Sonoran Data Cooperative", "final_project": False},
+    "es": {"id": "data-cleaning", "title": "Limpia un conjunto de datos real",
+           "instructions": "Usa la hoja de cálculo de nuestra segunda reunión. Quita los duplicados, "
+                           "corrige las fechas y escribe tres oraciones sobre lo que cambiaste y por qué.",
+           "due": "lunes 19 de abril de 2027",
+           "session_title": "Las matemáticas en el trabajo: datos para negocios locales",
+           "partner_organization": "Sonoran Data Cooperative", "final_project": False},
+}
+
+_ASSIGNMENT_FEEDBACK = {
+    "en": {"text": "Great work on the dates: you caught the two formats.\nNext time, explain why you "
+                   "removed the rows with blank totals.", "rating": "4"},
+    "es": {"text": "Muy buen trabajo con las fechas: encontraste los dos formatos.\nLa próxima vez, "
+                   "explica por qué quitaste las filas sin total.", "rating": "4"},
+}
+
+_WAITING = [
+    {"student": "Maya O.", "assignment": "Clean a real data set", "handed_in": "April 17, 2027", "days": 6},
+    {"student": "Jordan T.", "assignment": "Clean a real data set", "handed_in": "April 18, 2027", "days": 5},
+]
 
 _MEETING = {"date": "Tuesday, January 26, 2027", "start": "10:00 AM", "end": "10:30 AM",
             "meet_url": "https://meet.example.org/plan-dbe-tue"}
@@ -241,7 +294,10 @@ _ROSTER = [
     {"first_name": "Lily", "last_initial": "N", "school": "Desert Vista Academy"},
 ]
 
-_STATS = {"invited": 6, "attended": 5, "average_rating": "4.8"}
+_STATS = {"invited": 6, "attended": 5, "minutes_share": "92%", "responses": 4, "average_rating": "4.6",
+          "ratings": [{"label": "The session overall", "average": "4.75"},
+                      {"label": "The partner's explanations", "average": "4.50"},
+                      {"label": "How much I learned about this career", "average": "4.50"}]}
 
 _TESTIMONIALS = [
     {"text": "I didn't know engineers spent so much time talking to people. Marcus showed us a real "
@@ -267,6 +323,24 @@ _BADGE = {
 
 # The letters whose sample uses the six-week program; every other one uses a single meeting.
 _MULTI_WEEK_SAMPLES = frozenset({"session_details_student", "session_details_partner"})
+
+# The hours log of the six-week sample (30 hours, paid), and entries waiting for the teacher.
+_HOURS = {
+    "en": {"target": "30", "max_per_day": "12", "rate": "$16.50", "until": "Thursday, May 27, 2027",
+           "by_partner": False},
+    "es": {"target": "30", "max_per_day": "12", "rate": "16,50\xa0US$", "until": "jueves 27 de mayo de 2027",
+           "by_partner": False},
+}
+_PENDING = {
+    "entries": [
+        {"student": "Maya O.", "date": "2027-04-10", "hours": "14",
+         "flags": "over 12 h on 2027-04-10 (14 h logged that day)"},
+        {"student": "Jordan T.", "date": "2027-04-12", "hours": "2.5", "flags": ""},
+        {"student": "Lily N.", "date": "2027-04-13", "hours": "3",
+         "flags": "outside the program (2027-04-06 to 2027-05-27)"},
+    ],
+    "count": 3, "more": 0, "hours": "19.5", "flagged": 2, "never_count": 1,
+}
 
 
 def _session(name: str, language: str) -> dict[str, Any]:
@@ -303,13 +377,27 @@ def _value(key: str, spec: LetterSpec, language: str) -> Any:
     if key == "roster":
         return copy.deepcopy(_ROSTER)
     if key == "stats":
-        return dict(_STATS)
+        return copy.deepcopy(_STATS)
     if key == "testimonials":
         return copy.deepcopy(_TESTIMONIALS)
     if key == "badge":
         return dict(_BADGE[language])
     if key == "outcome":
         return {"waitlist_position": 3}
+    if key == "hours":
+        return dict(_HOURS[language])
+    if key == "confirmer":
+        return {"name": _SINGLE_SESSION["en"]["teacher_name"]}
+    if key == "pending":
+        return copy.deepcopy(_PENDING)
+    if key == "assignment":
+        return dict(_ASSIGNMENT[language])
+    if key == "feedback":
+        return dict(_ASSIGNMENT_FEEDBACK[language])
+    if key == "waiting":
+        return copy.deepcopy(_WAITING)
+    if key == "reviewer":
+        return {"name": _MULTI_WEEK_PARTNER["contact_name"]}
     raise ValueError(f"letter {spec.name!r} needs {key!r}, which has no sample value")
 
 

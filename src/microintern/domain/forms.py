@@ -128,6 +128,8 @@ def question_json(question: FormQuestion) -> dict[str, Any]:
             "type": choice_type,
             "options": [{"value": option} for option in question.options],
         }
+    elif question.kind is QuestionKind.DATE:
+        body["dateQuestion"] = {"includeYear": True, "includeTime": False}
     else:
         # Forms has no email or number item: those are short text questions. (Response
         # validation exists in the editor but not in the API.) Screening checks the answers.

@@ -91,10 +91,75 @@ PARTICIPATION_ALLOWED = "Participation allowed"
 RECORDING_ALLOWED = "Recording allowed"
 MEDIA_ALLOWED = "Media allowed"
 MISSING = "Missing"
-ATTENDANCE = "Attendance"           # coordinator (issue: attendance fills it from Meet)
+# Attendance: the coordinator's column wins over Meet ("yes"/"no"); the others are the tool's.
+ATTENDANCE = "Attendance"           # coordinator: "yes" or "no" overrides what Meet says
+MINUTES = "Minutes"                 # tool: minutes in the session's meetings, from Meet
+MEETINGS_ATTENDED = "Meetings attended"   # tool: "2 of 3" (a meeting counts past the threshold)
+ATTENDED = "Attended"               # tool: yes / no, after the coordinator's override
+ATTENDANCE_NOTE = "Attendance note"  # tool: where the figure came from, or why it is missing
+FEEDBACK_RETURNED = "Feedback"      # tool: when the student's feedback form arrived
+BADGE = "Badge"                     # tool: when the badge was awarded, and its assertion
+CONFIRMED_HOURS = "Confirmed hours"  # tool: the hours log's confirmed total (paid programs)
+HOURS_CHECK = "Hours check"         # tool: under or over the session's hours target
 PARTICIPANT_COLUMNS = (APPLICANT_ID, "First name", "Last name", SESSION_ID, PLACEMENT,
                        PLACEMENT_REASON, REGISTERED, RELEASE_RETURNED, PARTICIPATION_ALLOWED,
-                       RECORDING_ALLOWED, MEDIA_ALLOWED, MISSING, ATTENDANCE, NOTES)
+                       RECORDING_ALLOWED, MEDIA_ALLOWED, MISSING, ATTENDANCE, MINUTES,
+                       MEETINGS_ATTENDED, ATTENDED, ATTENDANCE_NOTE, FEEDBACK_RETURNED, BADGE,
+                       CONFIRMED_HOURS, HOURS_CHECK, NOTES)
+PARTICIPANT_COORDINATOR_COLUMNS = (ATTENDANCE, NOTES)
+
+# Feedback: one row per form response; the rating columns come from config (feedback.ratings),
+# and one "average:<session>" row per session holds the session's averages.
+FEEDBACK = "Feedback"
+FEEDBACK_KEY = "Key"                # response id, or "average:<session id>"
+FEEDBACK_LEARNED = "What I learned"
+FEEDBACK_IMPROVE = "What to improve"
+FEEDBACK_TESTIMONIAL = "Testimonial"
+FEEDBACK_SHARE = "Share with partner"   # yes / no: the student's explicit permission
+FEEDBACK_RESPONSES = "Responses"         # on average rows: how many answers were averaged
+
+
+def feedback_columns(ratings: Sequence[str]) -> tuple[str, ...]:
+    """The Feedback tab's headers: ids, one column per rating, the written answers."""
+    return (FEEDBACK_KEY, SESSION_ID, APPLICANT_ID, SUBMITTED, LANGUAGE, *ratings,
+            FEEDBACK_LEARNED, FEEDBACK_IMPROVE, FEEDBACK_TESTIMONIAL, FEEDBACK_SHARE,
+            FEEDBACK_RESPONSES)
+
+
+# Assignments: one row per student and assignment of their session.
+ASSIGNMENTS = "Assignments"
+SUBMISSION_KEY = "Key"              # "<session id>:<assignment id>:<applicant id>"
+ASSIGNMENT = "Assignment"
+DUE = "Due"
+HANDED_IN = "Handed in"             # tool: when the work arrived
+LATE = "Late"                       # tool: yes / no, or "missing" after the due date
+SUBMISSION_STUDENT = "Student"      # tool: first name and last initial
+WORK_LINK = "Work"                  # tool: the link the student gave, or their folder's files
+STUDENT_NOTE = "Student note"       # tool: the student's note for the partner (hand-in form)
+FOLDER = "Folder"                   # tool: the student's folder for this assignment
+PARTNER_FEEDBACK = "Partner feedback"   # partner or teacher
+PARTNER_RATING = "Rating"           # partner or teacher: 1-5
+FEEDBACK_SENT = "Feedback sent"     # tool: when the feedback went to the student (sent once)
+FOLDER_ID = "Folder ID"             # tool: the folder's id, so reruns never make a second one
+ASSIGNMENT_COLUMNS = (SUBMISSION_KEY, SESSION_ID, ASSIGNMENT, APPLICANT_ID, SUBMISSION_STUDENT, DUE,
+                      HANDED_IN, LATE, WORK_LINK, STUDENT_NOTE, FOLDER, PARTNER_FEEDBACK,
+                      PARTNER_RATING, FEEDBACK_SENT, NOTES, FOLDER_ID)
+ASSIGNMENT_PARTNER_COLUMNS = (PARTNER_FEEDBACK, PARTNER_RATING, NOTES)
+"""The Assignments columns people write (the partner or teacher, the coordinator); never the tool."""
+
+# Hours log: one row per logged entry; the confirmer's column, then the tool's checks.
+HOURS = "Hours"
+ENTRY_KEY = "Key"                   # the form response id
+WORK_DATE = "Date"
+HOURS_LOGGED = "Hours"
+ACTIVITY = "What I did"
+CONFIRMATION = "Confirmation"       # teacher or partner: confirmed / rejected
+CONFIRMATIONS = ("confirmed", "rejected")
+HOURS_FLAGS = "Flags"               # tool: duplicate, over 12 h a day, future date, outside...
+WEEK = "Week"                       # tool: the ISO week the entry counts in
+HOURS_COLUMNS = (ENTRY_KEY, SESSION_ID, APPLICANT_ID, "Student", SUBMITTED, WORK_DATE, WEEK,
+                 HOURS_LOGGED, ACTIVITY, HOURS_FLAGS, CONFIRMATION, NOTES)
+HOURS_CONFIRMER_COLUMNS = (CONFIRMATION, NOTES)   # never written by the tool
 DASHBOARD_COLUMNS = ("Figure", "Value")
 EQUITY = "Equity"
 EQUITY_KEY = "Key"
@@ -116,7 +181,8 @@ def application_columns(question_titles: Sequence[str]) -> tuple[str, ...]:
     )
 
 
-def layout(question_titles: Sequence[str]) -> dict[str, tuple[str, ...]]:
+def layout(question_titles: Sequence[str],
+           feedback_ratings: Sequence[str] = ()) -> dict[str, tuple[str, ...]]:
     """Every tab with its headers, in the order the coordinator sees them."""
     return {
         APPLICATIONS: application_columns(question_titles),
@@ -127,6 +193,9 @@ def layout(question_titles: Sequence[str]) -> dict[str, tuple[str, ...]]:
         TIMELINE: TIMELINE_COLUMNS,
         DASHBOARD: DASHBOARD_COLUMNS,
         EQUITY: EQUITY_TAB_COLUMNS,
+        FEEDBACK: feedback_columns(feedback_ratings),
+        ASSIGNMENTS: ASSIGNMENT_COLUMNS,
+        HOURS: HOURS_COLUMNS,
     }
 
 

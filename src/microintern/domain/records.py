@@ -94,3 +94,79 @@ class MeetSpace:
     meeting_uri: str
     meeting_code: str
     notes: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class Presence:
+    """One stretch a participant spent in a conference (a Meet participant session)."""
+
+    start: datetime
+    end: datetime | None  # None while still in the call
+
+
+@dataclass(frozen=True)
+class ConferenceParticipant:
+    """Someone who joined a conference: a signed-in user (``users/{id}``) or not."""
+
+    name: str                    # conferenceRecords/{c}/participants/{p}
+    user: str | None             # "users/{id}" for signed-in users; None for anonymous/phone
+    display_name: str
+    presences: tuple[Presence, ...]
+
+
+@dataclass(frozen=True)
+class Conference:
+    """One conference held in a Meet space (a conference record)."""
+
+    name: str                    # conferenceRecords/{c}
+    start: datetime
+    end: datetime | None
+    participants: tuple[ConferenceParticipant, ...]
+
+
+@dataclass(frozen=True)
+class BadgeAward:
+    """A badge to award one student, with what it recognizes."""
+
+    key: str                     # stable: "<session id>:<applicant id>"
+    email: str
+    name: str                    # the student's display name (first name, last initial)
+    narrative: str
+    evidence_url: str | None
+    evidence_narrative: str
+    issued_on: datetime
+
+
+@dataclass(frozen=True)
+class IssuedBadge:
+    """An awarded badge: its assertion id and where the student sees it."""
+
+    assertion_id: str
+    url: str
+    email: str
+    image_path: str | None = None  # local provider: the baked badge image
+
+
+@dataclass(frozen=True)
+class DriveFile:
+    """A file in a Drive folder (a student's hand-in)."""
+
+    file_id: str
+    name: str
+    link: str
+    modified: datetime
+
+
+@dataclass(frozen=True)
+class ChartSpec:
+    """A native column chart over rows of a tab: one bar per key, labelled by the key.
+
+    Rows are found by ``key_column`` when the chart is drawn (never by position); the bars' values
+    come from ``value_column``. A chart is known again by its ``title`` within its tab, so drawing
+    the same spec twice updates the chart instead of adding a second one.
+    """
+
+    title: str
+    key_column: str
+    value_column: str
+    keys: tuple[str, ...]

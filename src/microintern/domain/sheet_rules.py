@@ -12,6 +12,7 @@ from enum import StrEnum
 
 from microintern.config import ProgramConfig
 from microintern.domain import program_sheet as sheet
+from microintern.domain.assignments import LATE_MISSING, LATE_YES, RATINGS
 from microintern.domain.decisions import Decision
 from microintern.domain.outbox import MessageState
 from microintern.domain.screening import Proposed
@@ -163,12 +164,50 @@ def _sessions() -> TabRules:
 
 
 def _participants() -> TabRules:
-    coordinator = (sheet.ATTENDANCE, sheet.NOTES)
+    coordinator = sheet.PARTICIPANT_COORDINATOR_COLUMNS
     return TabRules(
         tab=sheet.PARTICIPANTS,
         highlights=(Highlight(sheet.MISSING, Condition.NOT_BLANK, Colour.LIGHT_YELLOW),),
         tool_owned=tuple(h for h in sheet.PARTICIPANT_COLUMNS if h not in coordinator),
         freeze_through=sheet.APPLICANT_ID,
+    )
+
+
+def _assignments() -> TabRules:
+    return TabRules(
+        tab=sheet.ASSIGNMENTS,
+        dropdowns=(
+            Dropdown(sheet.PARTNER_RATING, RATINGS,
+                     "The partner's (or teacher's) rating of the work, 1 (needs work) to 5 "
+                     "(excellent). The student gets the Partner feedback and this rating by email "
+                     "once, at the first run after Partner feedback is filled: enter the rating "
+                     "first or together. Edits made after 'Feedback sent' is stamped are not sent."),
+        ),
+        highlights=(
+            Highlight(sheet.LATE, Condition.TEXT_IS, Colour.LIGHT_RED, LATE_MISSING),
+            Highlight(sheet.LATE, Condition.TEXT_IS, Colour.LIGHT_AMBER, LATE_YES),
+        ),
+        tool_owned=tuple(h for h in sheet.ASSIGNMENT_COLUMNS if h not in sheet.ASSIGNMENT_PARTNER_COLUMNS),
+    )
+
+
+def _hours(config: ProgramConfig) -> TabRules:
+    confirmer = "the partner" if config.hours.confirmer == "partner" else "the teacher"
+    return TabRules(
+        tab=sheet.HOURS,
+        dropdowns=(
+            Dropdown(sheet.CONFIRMATION, sheet.CONFIRMATIONS,
+                     f"For {confirmer}: choose 'confirmed' or 'rejected'. Only confirmed hours count; "
+                     "a flagged entry counts once confirmed, except duplicates, future dates, "
+                     "unreadable entries and unknown student ids, which never count."),
+        ),
+        highlights=(
+            Highlight(sheet.HOURS_FLAGS, Condition.NOT_BLANK, Colour.LIGHT_AMBER),
+            Highlight(sheet.CONFIRMATION, Condition.TEXT_IS, Colour.LIGHT_GREEN, "confirmed"),
+            Highlight(sheet.CONFIRMATION, Condition.TEXT_IS, Colour.LIGHT_RED, "rejected"),
+        ),
+        tool_owned=tuple(h for h in sheet.HOURS_COLUMNS if h not in sheet.HOURS_CONFIRMER_COLUMNS),
+        freeze_through=sheet.ENTRY_KEY,
     )
 
 
@@ -192,7 +231,9 @@ def sheet_rules(config: ProgramConfig) -> SheetRules:
         sheet.SESSIONS: _sessions(),
         sheet.PARTICIPANTS: _participants(),
         sheet.OUTBOX: _outbox(),
+        sheet.HOURS: _hours(config),
+        sheet.ASSIGNMENTS: _assignments(),
         sheet.TIMELINE: TabRules(tab=sheet.TIMELINE, whole_tab_tool_owned=True),
     }
-    tabs = sheet.layout([q.title for q in config.application.questions])
+    tabs = sheet.layout([q.title for q in config.application.questions], config.feedback.ratings)
     return SheetRules(tuple(special.get(tab, TabRules(tab=tab)) for tab in tabs))

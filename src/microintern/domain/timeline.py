@@ -47,6 +47,9 @@ class StepName(StrEnum):
     FEEDBACK = "feedback"
     BADGES = "badges"
     APPRECIATION = "appreciation"
+    ASSIGNMENTS = "assignments"
+    HOURS_LOG = "hours_log"
+    DASHBOARD = "dashboard"
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,10 @@ class StepSpec:
     scope: Scope
     opens_day: int
     closes_day: int
+    # Days counted from the session's last meeting instead of its first (``T``): the steps
+    # after a session, and those that last as long as a multi-week program.
+    opens_after_last: bool = False
+    closes_after_last: bool = False
 
 
 W = 7  # days in a week, to keep the table below close to the toolkit's wording
@@ -77,10 +84,21 @@ STEPS: tuple[StepSpec, ...] = (
     StepSpec(StepName.SESSION_SUPPORT, "Partner session support", Scope.SESSION, -3 * W, -2 * W - 1),
     StepSpec(StepName.REMINDERS, "Session reminder", Scope.SESSION, -1, -1),
     StepSpec(StepName.RUN_SHEET, "Day-of run sheet", Scope.SESSION, 0, 0),
-    StepSpec(StepName.ATTENDANCE, "Attendance", Scope.SESSION, 1, 29),
-    StepSpec(StepName.FEEDBACK, "Feedback request", Scope.SESSION, 2, 4),
-    StepSpec(StepName.BADGES, "Badges", Scope.SESSION, 3, 5),
-    StepSpec(StepName.APPRECIATION, "Partner thank-you", Scope.SESSION, 5, 7),
+    # Meet keeps conference records 30 days: attendance reads them from the day after the first
+    # meeting until 29 days after the last.
+    StepSpec(StepName.ATTENDANCE, "Attendance", Scope.SESSION, 1, 29, closes_after_last=True),
+    # Feedback: the request from day 2 after the last meeting (day 4 at the latest if cron was
+    # down), one reminder up to feedback.reminder_after_days (at most 5) later, and the answers
+    # read in daily until then: the window stays open to day 9.
+    StepSpec(StepName.FEEDBACK, "Feedback request", Scope.SESSION, 2, 9, True, True),
+    StepSpec(StepName.BADGES, "Badges", Scope.SESSION, 3, 5, True, True),
+    StepSpec(StepName.APPRECIATION, "Partner thank-you", Scope.SESSION, 5, 7, True, True),
+    # Multi-week programs only (sessions with assignments or an hours target).
+    StepSpec(StepName.ASSIGNMENTS, "Assignments", Scope.SESSION, -3, 14, closes_after_last=True),
+    StepSpec(StepName.HOURS_LOG, "Hours log", Scope.SESSION, 0, 14, closes_after_last=True),
+    # The Dashboard tab's figures and charts, fresh every morning from the first application
+    # to two weeks after the program's last meeting.
+    StepSpec(StepName.DASHBOARD, "Dashboard", Scope.PROGRAM, -7 * W, 14, closes_after_last=True),
 )
 
 
@@ -131,13 +149,22 @@ def plan(
     zone: ZoneInfo,
     opens_at: time,
     steps: tuple[StepSpec, ...] = STEPS,
+    session_ends: Mapping[str, date] | None = None,
+    skip: frozenset[tuple[StepName, str]] = frozenset(),
 ) -> list[Occurrence]:
     """Every step occurrence of a program, ordered by opening time then timeline order.
 
     ``session_anchors`` maps each session id to its first meeting's local date (``T``); the
-    program-wide steps are anchored to the earliest of them. A window opens at ``opens_at``
-    local time on its first day and closes at the end of its last day.
+    program-wide steps are anchored to the earliest of them. ``session_ends`` gives each
+    session's last meeting date (default: its ``T``; the program's is the latest), from which
+    steps marked
+    ``opens_after_last``/``closes_after_last`` count. ``skip`` holds (step, session id) pairs that
+    do not apply. A window opens at ``opens_at`` local time on its first day and closes at the
+    end of its last day.
     """
+    ends = dict(session_ends or {})
+    if ends:
+        ends[PROGRAM] = max(ends.values())
     if not session_anchors:
         return []
     program_anchor = min(session_anchors.values())
@@ -149,8 +176,11 @@ def plan(
         else:
             scopes = session_anchors
         for scope_id, anchor in scopes.items():
-            first = anchor + timedelta(days=spec.opens_day)
-            last = anchor + timedelta(days=spec.closes_day)
+            if (spec.name, scope_id) in skip:
+                continue
+            end = ends.get(scope_id, anchor)
+            first = (end if spec.opens_after_last else anchor) + timedelta(days=spec.opens_day)
+            last = (end if spec.closes_after_last else anchor) + timedelta(days=spec.closes_day)
             occurrences.append(
                 Occurrence(
                     step=spec,

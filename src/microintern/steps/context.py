@@ -8,7 +8,17 @@ from datetime import datetime
 
 from microintern.config import ProgramConfig
 from microintern.domain.letters import LetterRenderer
-from microintern.ports import Calendar, FormSource, Mailer, MeetRooms, Roster, SharedFolders
+from microintern.ports import (
+    BadgeIssuer,
+    Calendar,
+    Directory,
+    FormSource,
+    Mailer,
+    MeetRecords,
+    MeetRooms,
+    Roster,
+    SharedFolders,
+)
 from microintern.steps.pacing import Pacer
 
 
@@ -25,6 +35,11 @@ class Ports:
     # The program's other forms (industry, registration, release, feedback): always built and
     # read by the tool itself, whatever the application source is.
     program_forms: FormSource | None = None
+    # After the session: Meet's conference records, the user directory that names their
+    # participants, and where badges are awarded. None where the backend has no such thing.
+    meet_records: MeetRecords | None = None
+    directory: Directory | None = None
+    badges: BadgeIssuer | None = None
 
     @property
     def surveys(self) -> FormSource:

@@ -23,6 +23,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from microintern.domain import program_sheet as sheet
 from microintern.domain.letters import Letter
+from microintern.domain.mime import normalize_addr_spec
 from microintern.domain.outbox import DELIVERED, MessageState
 from microintern.domain.records import Attachment, OutgoingMessage, Record
 from microintern.errors import BackendError, DeliveryUnknown, MicrointernError
@@ -68,9 +69,13 @@ def _row(ctx: StepContext, item: Addressed, state: MessageState, **extra: str) -
 
 
 def _valid_address(address: str) -> bool:
+    # email_validator accepts internationalized local parts (SMTPUTF8); the message builder puts
+    # only plain mailboxes on the wire. Both must agree, or the address is held, never sent, so
+    # one odd address cannot stop a batch half-way.
     try:
         validate_email(address, check_deliverability=False)
-    except EmailNotValidError:
+        normalize_addr_spec(address, "To")
+    except (EmailNotValidError, ValueError):
         return False
     return True
 

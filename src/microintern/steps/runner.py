@@ -28,9 +28,16 @@ from microintern.domain.timeline import (
 from microintern.errors import MicrointernError, RunLocked
 from microintern.steps.application_form import sync_application_form
 from microintern.steps.applications import receive_applications
+from microintern.steps.appreciation import thank_partners
+from microintern.steps.assignments import run_assignments
+from microintern.steps.attendance import take_attendance
+from microintern.steps.badges import award_badges
 from microintern.steps.cohorts import place_cohorts
 from microintern.steps.context import StepContext, StepResult
+from microintern.steps.dashboard import program_report, update_dashboard
 from microintern.steps.decisions import send_decisions
+from microintern.steps.feedback import request_feedback
+from microintern.steps.hours import log_hours
 from microintern.steps.outreach import invite_partner, recruit
 from microintern.steps.participation import collect_release_forms, register_students
 from microintern.steps.partners import partner_meeting
@@ -83,6 +90,12 @@ def _cohorts(ctx: StepContext, occurrence: Occurrence) -> StepResult:
     return place_cohorts(ctx)
 
 
+def _dashboard(ctx: StepContext, occurrence: Occurrence) -> StepResult:
+    # The files of the report are written on request (`microintern report`); the Dashboard tab,
+    # which the coordinator looks at every day, is kept fresh here.
+    return update_dashboard(ctx, program_report(ctx))
+
+
 AUTOMATED: dict[StepName, StepFn] = {
     StepName.PARTNER_OUTREACH: invite_partner,
     StepName.PARTNER_MEETING: partner_meeting,
@@ -98,6 +111,13 @@ AUTOMATED: dict[StepName, StepFn] = {
     StepName.SESSION_SUPPORT: _for_session(support_sessions),
     StepName.REMINDERS: _for_session(remind_students),
     StepName.RUN_SHEET: _for_session(send_run_sheets),
+    StepName.HOURS_LOG: _for_session(log_hours),
+    StepName.ATTENDANCE: _for_session(take_attendance),
+    StepName.FEEDBACK: _for_session(request_feedback),
+    StepName.BADGES: _for_session(award_badges),
+    StepName.APPRECIATION: _for_session(thank_partners),
+    StepName.ASSIGNMENTS: _for_session(run_assignments),
+    StepName.DASHBOARD: _dashboard,
 }
 """Steps microintern carries out; the others are shown on the timeline for the coordinator."""
 
@@ -136,10 +156,19 @@ class RunReport:
 
 
 def occurrences(ctx: StepContext) -> list[Occurrence]:
-    """The program's timeline from its config."""
+    """The program's timeline from its config.
+
+    Steps after a session count from its last meeting; assignments and the hours log appear
+    only for sessions that have assignments or an hours target.
+    """
     config = ctx.config
     anchors = {s.id: s.meeting_starts()[0].date() for s in config.sessions}
-    return plan(anchors, zone=config.zone, opens_at=config.schedule.run_at)
+    ends = {s.id: s.meeting_starts()[-1].date() for s in config.sessions}
+    skip = frozenset(
+        {(StepName.ASSIGNMENTS, s.id) for s in config.sessions if not config.assignments_of(s)}
+        | {(StepName.HOURS_LOG, s.id) for s in config.sessions if s.hours_target is None})
+    return plan(anchors, zone=config.zone, opens_at=config.schedule.run_at, session_ends=ends,
+                skip=skip)
 
 
 def _records(rows: list[Record], ctx: StepContext) -> dict[str, RunRecord]:

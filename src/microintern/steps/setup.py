@@ -8,9 +8,14 @@ from microintern.domain.sheet_rules import sheet_rules
 from microintern.ports import Roster
 
 
+def program_layout(config: ProgramConfig) -> dict[str, tuple[str, ...]]:
+    """Every tab of this program's sheet with its headers."""
+    return sheet.layout([q.title for q in config.application.questions], config.feedback.ratings)
+
+
 def initialise(config: ProgramConfig, roster: Roster) -> list[str]:
     """Create missing tabs and headers; return the tab names. Existing data is untouched."""
-    layout = sheet.layout([q.title for q in config.application.questions])
+    layout = program_layout(config)
     roster.ensure_tabs(layout)
     return list(layout)
 

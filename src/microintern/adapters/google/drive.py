@@ -7,11 +7,14 @@ REST reference: https://developers.google.com/drive/api/reference/rest/v3
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from microintern.adapters.google.transport import Retry, execute
+from microintern.domain.records import DriveFile
 
 FOLDER = "application/vnd.google-apps.folder"
+FOLDER_LINK = "https://drive.google.com/drive/folders/{id}"
 ROLES = frozenset({"reader", "commenter", "writer"})
 
 
@@ -61,3 +64,32 @@ class GoogleDriveFolders:
             "drive permissions.list", retry=self._retry)
         return {p["emailAddress"]: p["role"] for p in listed.get("permissions", [])
                 if p.get("emailAddress")}
+
+    def files_in(self, folder_id: str) -> list[DriveFile]:
+        """``files.list`` of the folder's files (not subfolders, not trashed), every page.
+
+        Files people put in a folder are theirs, not the app's: listing them needs a scope that
+        sees files the app did not create (``drive.metadata.readonly``), not only ``drive.file``.
+        """
+        query = (f"{_quoted(folder_id)} in parents and trashed = false "
+                 f"and mimeType != '{FOLDER}'")
+        files: list[DriveFile] = []
+        token: str | None = None
+        while True:
+            page = execute(self._files.list(
+                q=query, pageSize=100, pageToken=token,
+                fields="nextPageToken,files(id,name,webViewLink,modifiedTime)"),
+                "drive files.list", retry=self._retry)
+            for item in page.get("files", []):
+                files.append(DriveFile(
+                    file_id=str(item["id"]), name=str(item.get("name") or ""),
+                    link=str(item.get("webViewLink") or f"https://drive.google.com/file/d/{item['id']}/view"),
+                    modified=datetime.fromisoformat(str(item["modifiedTime"]).replace("Z", "+00:00"))))
+            token = page.get("nextPageToken")
+            if not token:
+                break
+        return sorted(files, key=lambda f: (f.modified, f.name))
+
+    def link(self, folder_id: str) -> str:
+        """The folder's web address (no API call: Drive's folder links have one shape)."""
+        return FOLDER_LINK.format(id=folder_id)

@@ -13,6 +13,7 @@ FORMS_RESPONSES = "https://www.googleapis.com/auth/forms.responses.readonly"
 CALENDAR_EVENTS = "https://www.googleapis.com/auth/calendar.events.owned"
 MEET_SPACES = "https://www.googleapis.com/auth/meetings.space.created"
 DRIVE_FILE = "https://www.googleapis.com/auth/drive.file"
+DRIVE_METADATA = "https://www.googleapis.com/auth/drive.metadata.readonly"
 
 SCOPES: dict[str, str] = {
     SHEETS: "read and write the program spreadsheet",
@@ -22,6 +23,33 @@ SCOPES: dict[str, str] = {
     CALENDAR_EVENTS: "create and update events on calendars the user owns",
     MEET_SPACES: "create Meet spaces and read their attendance",
     DRIVE_FILE: "files the app creates (flyers, submission folders) and their sharing",
+    # drive.file cannot see files students put in their submission folders (they are the
+    # students', not the app's): names, links and times only, never contents.
+    DRIVE_METADATA: "see which files students handed in to their folders (names and dates, not contents)",
 }
 
 ALL = tuple(SCOPES)
+
+# Naming Meet's participants for attendance (config ``attendance.lookup``): only the scope of
+# the lookup chosen is asked for, with credentials of its own, so a district that has not
+# granted it loses the attendance lookup (the coordinator column remains), not the whole run.
+PEOPLE_DIRECTORY = "https://www.googleapis.com/auth/directory.readonly"
+ADMIN_DIRECTORY_USERS = "https://www.googleapis.com/auth/admin.directory.user.readonly"
+LOOKUP_SCOPES: dict[str, tuple[str, str]] = {
+    "people": (PEOPLE_DIRECTORY, "attendance.lookup people: read the domain directory to turn "
+               "Meet participants into addresses"),
+    "directory": (ADMIN_DIRECTORY_USERS, "attendance.lookup directory: read users (public view) "
+                  "to turn Meet participants into addresses"),
+}
+
+
+def lookup_scope(lookup: str) -> str | None:
+    """The scope the attendance lookup needs (None for ``none``)."""
+    entry = LOOKUP_SCOPES.get(lookup)
+    return entry[0] if entry else None
+
+
+def needed(lookup: str) -> tuple[str, ...]:
+    """Every scope a program asks for: :data:`ALL` plus its attendance lookup's."""
+    extra = lookup_scope(lookup)
+    return ALL + ((extra,) if extra else ())

@@ -17,9 +17,11 @@ import gspread
 from google.auth.exceptions import GoogleAuthError
 from gspread.exceptions import APIError
 
+from microintern.adapters.google.charts import GET_FIELDS as CHART_FIELDS
+from microintern.adapters.google.charts import chart_requests
 from microintern.adapters.google.sheet_format import GET_FIELDS, format_requests, read_existing
 from microintern.adapters.google.transport import Retry, auth_error, to_backend_error
-from microintern.domain.records import Cell, Record
+from microintern.domain.records import Cell, ChartSpec, Record
 from microintern.domain.sheet_rules import SheetRules
 from microintern.errors import BackendError
 from microintern.ports import UpsertResult
@@ -281,6 +283,34 @@ class GoogleSheetsRoster:
         headers = {tab: [str(h) for h in (values[0] if values else [])]
                    for tab, values in zip(tabs, rows, strict=True)}
         requests = format_requests(rules, headers, sheet_ids, existing)
+        if requests:
+            self._call("spreadsheets.batchUpdate", lambda: self._http.batch_update(
+                self._id, {"requests": requests}))
+
+    def ensure_charts(self, tab: str, charts: Sequence[ChartSpec]) -> None:
+        """Native column charts on ``tab``, found again by title; idempotent.
+
+        One ``spreadsheets.get`` (the tab's charts and cells), then one
+        ``spreadsheets.batchUpdate`` of ``addChart`` for missing charts and ``updateChartSpec``
+        for changed ones, skipped when every chart is already as wanted. See
+        :mod:`microintern.adapters.google.charts`.
+        """
+        if not charts:
+            return
+        params = {"includeGridData": "true", "ranges": quote(tab), "fields": CHART_FIELDS}
+        try:
+            meta = self._call("spreadsheets.get", lambda: self._http.fetch_sheet_metadata(
+                self._id, params=params))
+        except BackendError as exc:
+            if exc.code != 400:
+                raise
+            # Sheets answers 400 "Unable to parse range" for a tab that does not exist.
+            raise BackendError(f"cannot draw charts on tab {tab!r} ({exc}): run `microintern init` "
+                               "if the tab is missing") from None
+        try:
+            requests = chart_requests(tab, charts, meta)
+        except KeyError:
+            raise BackendError(f"the spreadsheet has no tab {tab!r}: run `microintern init`") from None
         if requests:
             self._call("spreadsheets.batchUpdate", lambda: self._http.batch_update(
                 self._id, {"requests": requests}))

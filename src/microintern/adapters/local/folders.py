@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 from microintern.adapters.local._files import atomic_write_bytes, ensure_private_dir
+from microintern.domain.records import DriveFile
 
 ROLES = frozenset({"reader", "commenter", "writer"})
 SHARING = ".sharing.json"
@@ -54,3 +56,20 @@ class LocalFolders:
             return {}
         data = json.loads(path.read_text(encoding="utf-8"))
         return {str(k): str(v) for k, v in data.items()}
+
+    def files_in(self, folder_id: str) -> list[DriveFile]:
+        """The regular files in the folder (not subfolders, not hidden ones), oldest change first."""
+        folder = self._path(folder_id)
+        if not folder.is_dir():
+            return []
+        files = [
+            DriveFile(file_id=f"{folder_id}/{path.name}", name=path.name, link=path.as_uri(),
+                      modified=datetime.fromtimestamp(path.stat().st_mtime, UTC))
+            for path in folder.iterdir()
+            if path.is_file() and not path.name.startswith(".")
+        ]
+        return sorted(files, key=lambda f: (f.modified, f.name))
+
+    def link(self, folder_id: str) -> str:
+        """The folder as a ``file://`` address."""
+        return self._path(folder_id).as_uri()

@@ -25,6 +25,7 @@ from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from microintern.adapters.local._files import atomic_write
+from microintern.adapters.local.workbook_charts import draw_charts
 from microintern.adapters.local.workbook_format import (
     dropdowns,
     freeze,
@@ -32,7 +33,7 @@ from microintern.adapters.local.workbook_format import (
     header_notes,
     highlights,
 )
-from microintern.domain.records import Cell, Record
+from microintern.domain.records import Cell, ChartSpec, Record
 from microintern.domain.sheet_rules import SheetRules
 from microintern.errors import BackendError, RowError
 from microintern.ports import UpsertResult
@@ -255,6 +256,33 @@ class LocalWorkbook:
                 changed |= header_notes(sheet, tab, columns)
             if changed:
                 self._save(book)
+        except BaseException:
+            self._book = self._signature = None  # unsaved edits must not linger in the cache
+            raise
+
+    def ensure_charts(self, tab: str, charts: Sequence[ChartSpec]) -> None:
+        """Column charts on ``tab`` (openpyxl), found again by title; idempotent.
+
+        A chart with a spec's title is replaced where it stands, a missing one is added to the
+        right of the data; other charts stay. The file is rewritten atomically, once, and only
+        when a chart was drawn; other tabs' cached rows stay valid (see :mod:`.workbook_charts`).
+        """
+        if not charts or not self.path.exists():
+            return
+        try:
+            book = self._editable()
+            if tab not in book.sheetnames:
+                raise BackendError(f"{self.path}: no tab {tab!r} to draw charts on: run `microintern init`")
+            sheet = book[tab]
+            headers = _headers(sheet)
+            keys = {spec.key_column for spec in charts}
+            rows_of_key: dict[str, int] = {}
+            for key_column in keys:
+                if _clean_header(key_column) in headers:
+                    found, _last = _index_rows(sheet, headers[_clean_header(key_column)])
+                    rows_of_key.update({k: v for k, v in found.items() if k not in rows_of_key})
+            if draw_charts(sheet, charts, headers, rows_of_key):
+                self._save(book, changed=tab)
         except BaseException:
             self._book = self._signature = None  # unsaved edits must not linger in the cache
             raise

@@ -1,0 +1,105 @@
+"""The report as a PDF (fpdf2, pure Python): the same sections as the HTML, in the same order.
+
+Each section is a PDF outline entry (bookmark) with the HTML's heading, followed by its lead
+sentence, its chart (the PNG rendering) and its tables. fpdf2's built-in Helvetica speaks
+Windows-1252 only, so other characters are spelled in their closest Latin form ("Nguyễn" →
+"Nguyen"); no font file is needed on any machine.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+from datetime import datetime
+
+from fpdf import FPDF
+from fpdf.fonts import FontFace
+
+from microintern.domain.report import NO_DATA, ProgramReport
+from microintern.pdf_text import pdf_text
+from microintern.report.charts import Chart
+from microintern.report.sections import Section, Table, sections
+
+ACCENT = (29, 78, 137)
+INK = (31, 41, 51)
+MUTED = (82, 96, 109)
+WARN = (180, 35, 24)
+HEADER_FILL = (240, 244, 248)
+
+
+class _ReportPDF(FPDF):
+    def normalize_text(self, text: str) -> str:
+        return super().normalize_text(pdf_text(text))
+
+    def footer(self) -> None:
+        self.set_y(-10)
+        self.set_font("helvetica", size=7)
+        self.set_text_color(*MUTED)
+        self.cell(0, 5, f"page {self.page_no()}", align="R")
+
+
+def _table(pdf: FPDF, table: Table) -> None:
+    if table.caption:
+        pdf.set_font("helvetica", style="B", size=9)
+        pdf.set_text_color(*INK)
+        pdf.multi_cell(0, 5, table.caption, new_x="LMARGIN", new_y="NEXT")
+    columns = len(table.headers)
+    pdf.set_font("helvetica", size=7.5 if columns > 6 else 8.5)
+    widths = (3, *([1.4] * (columns - 1))) if columns > 2 else (3, 1)
+    with pdf.table(col_widths=widths, text_align=("LEFT", *(["RIGHT"] * (columns - 1))),
+                   headings_style=FontFace(emphasis="BOLD", fill_color=HEADER_FILL),
+                   line_height=4.2, padding=0.8, borders_layout="HORIZONTAL_LINES") as grid:
+        for cells in (table.headers, *table.rows):
+            row = grid.row()
+            for cell in cells:
+                row.cell(cell)
+    pdf.ln(3)
+
+
+def _section(pdf: FPDF, section: Section, chart: Chart | None) -> None:
+    if pdf.get_y() > pdf.h - 60:
+        pdf.add_page()
+    pdf.start_section(pdf_text(section.heading))
+    pdf.set_font("helvetica", style="B", size=14)
+    pdf.set_text_color(*(WARN if section.internal else ACCENT))
+    pdf.multi_cell(0, 8, section.heading, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("helvetica", style="B" if section.internal else "", size=9)
+    pdf.set_text_color(*(WARN if section.internal else MUTED))
+    pdf.multi_cell(0, 4.5, section.lead, new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(1)
+    if not section.has_data:
+        pdf.set_font("helvetica", style="I", size=9)
+        pdf.multi_cell(0, 5, NO_DATA, new_x="LMARGIN", new_y="NEXT")
+    if chart is not None:
+        pdf.image(io.BytesIO(chart.png), w=pdf.epw * 0.9, alt_text=pdf_text(chart.alt))
+        pdf.ln(2)
+    pdf.set_text_color(*INK)
+    for table in section.tables:
+        _table(pdf, table)
+    pdf.ln(4)
+
+
+def render_pdf(report: ProgramReport, charts: Mapping[str, Chart], *, created_at: datetime) -> bytes:
+    """The report as PDF bytes; ``created_at`` is stamped as the creation date (reproducible)."""
+    pdf = _ReportPDF(format="Letter", unit="mm")
+    pdf.set_creation_date(created_at)
+    pdf.set_title(pdf_text(f"{report.program}: program report"))
+    pdf.set_creator("microintern")
+    pdf.set_margins(15, 15, 15)
+    pdf.set_auto_page_break(auto=True, margin=14)
+    pdf.add_page()
+    pdf.set_font("helvetica", style="B", size=20)
+    pdf.set_text_color(*ACCENT)
+    pdf.multi_cell(0, 10, report.program, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("helvetica", size=10)
+    pdf.set_text_color(*MUTED)
+    generated = report.generated.strftime("%Y-%m-%d %H:%M %Z").strip()
+    pdf.multi_cell(0, 5, f"{report.district} · program report · {generated}", new_x="LMARGIN", new_y="NEXT")
+    privacy = ("Includes an internal table that names students: for program staff only."
+               if report.includes_names else
+               "Counts and session-level figures only: no student is named in this report.")
+    pdf.multi_cell(0, 5, privacy, new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+    for section in sections(report):
+        _section(pdf, section, charts.get(section.id))
+    return bytes(pdf.output())

@@ -1,0 +1,486 @@
+"""Assignments (multi-week sessions): folders, the hand-in form, hand-ins, feedback, reminders.
+
+Every run, for each session with assignments:
+
+- **Folders** (Drive, made once): one per session, "<program> / <session> — submissions", shared
+  with the partner (commenter), the teacher and the coordinator (writers) and never with a
+  student; inside it one folder per student, shared with that student only (writer), and in
+  it one folder per assignment. Students see their own folder and nothing else. The session
+  folder's id is kept in the Settings tab and each assignment folder's in the Assignments tab's
+  Folder ID column, so a rerun makes no folder twice (and a lost id is found again by name).
+- **The hand-in form** (one for the program): student id and assignment prefilled, a link to
+  the work, notes for the partner. The Forms API cannot make file-upload questions, so files go
+  in the student's folder instead: work is handed in by a usable link in the form or by a file
+  in the assignment's folder, whichever comes first.
+- **The Assignments tab**: one row per student and assignment (Due, Handed in, Late, Work,
+  Student note, Folder), tool columns only; the partner or teacher fills Partner feedback and
+  Rating, the coordinator Notes.
+- **Letters**, exactly once per Outbox key: the assignment from the day of the meeting it
+  follows; one reminder ``assignment.student_reminder_days`` before the due date if nothing
+  came in; the partner's feedback and rating once Partner feedback is filled (sent once: later
+  edits are not sent again); and to the partner and the teacher, the hand-ins still waiting for
+  feedback ``assignment.partner_feedback_reminder_days`` after they came in (first name and last
+  initial only), at most once a day, again when another hand-in becomes overdue or after the
+  same number of days.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from email_validator import EmailNotValidError, validate_email
+
+from microintern.config import ProgramConfig, Session
+from microintern.domain import program_sheet as sheet
+from microintern.domain.assignments import (
+    ASSIGNMENT_KEY,
+    DAY,
+    LATE_MISSING,
+    LATE_YES,
+    STUDENT_KEY,
+    Dated,
+    HandIn,
+    HandInProblem,
+    Waiting,
+    assignment_options,
+    dated_assignments,
+    first_arrival,
+    given_due,
+    hand_in_spec,
+    lateness,
+    letter_step,
+    option_label,
+    parse_rating,
+    parse_stamp,
+    partner_reminder_due,
+    read_hand_in,
+    reminder_due,
+    stamp,
+    student_label,
+    submission_key,
+    waiting_for_feedback,
+)
+from microintern.domain.forms import FormSpec
+from microintern.domain.outbox import DELIVERED, message_key
+from microintern.domain.records import DriveFile, Record
+from microintern.domain.sessions import SessionPlan, text
+from microintern.domain.timeline import StepName
+from microintern.errors import BackendError, RowError
+from microintern.steps.context import StepContext, StepResult
+from microintern.steps.letter_context import (
+    ProgramContexts,
+    day_in,
+    long_day,
+    partner_of,
+    session_context,
+)
+from microintern.steps.mailing import Addressed, deliver, guardian_copy, outbox_by_key
+from microintern.steps.participation import Seated, seated_students
+from microintern.steps.program_forms import Answers, ensure_form, prefilled_link, read_answers
+from microintern.steps.sessions import read_session_plans
+
+_TABS = (sheet.APPLICATIONS, sheet.PARTICIPANTS, sheet.SESSIONS, sheet.OUTBOX, sheet.ASSIGNMENTS,
+         sheet.SETTINGS)
+_SENT_STAMP = "%Y-%m-%d %H:%M"
+
+GIVEN = "assignment_given"
+REMINDER = "assignment_reminder"
+FEEDBACK = "assignment_feedback"
+PARTNER_REMINDER = "partner_feedback_reminder"
+
+def folder_setting(session_id: str) -> str:
+    """The Settings tab label of a session's submissions folder id."""
+    return f"Submissions folder {session_id} ID"
+
+
+def session_folder_name(config: ProgramConfig, session: Session) -> str:
+    """The session's submissions folder: "<program> / <session title> — submissions"."""
+    return f"{config.program.name} / {session.title} — submissions"
+
+
+def student_folder_name(student: Seated) -> str:
+    """A student's folder: first name, last initial and applicant id (unique, staff-readable)."""
+    label = student_label(student.applicant.get("first_name", ""), student.applicant.get("last_name", ""))
+    return f"{label} ({student.applicant_id})"
+
+
+def _valid(address: str) -> bool:
+    try:
+        validate_email(address, check_deliverability=False)
+    except EmailNotValidError:
+        return False
+    return True
+
+
+def _sent_on(outbox: Mapping[str, Record], key: str) -> date | None:
+    row = outbox.get(key)
+    if row is None or text(row.get("State")) not in DELIVERED:
+        return None
+    try:
+        return datetime.strptime(text(row.get("Updated"))[:10], DAY).date()
+    except ValueError:
+        return None
+
+
+@dataclass
+class _Run:
+    """One run's state: what was read, what will be written and sent."""
+
+    ctx: StepContext
+    result: StepResult
+    outbox: dict[str, Record]
+    rows: dict[str, Record]
+    settings: dict[str, str]
+    hand_ins: dict[tuple[str, str], list[HandIn]]
+    unusable: dict[tuple[str, str], list[HandInProblem]]
+    form_uri: str
+    spec: FormSpec
+    options: dict[str, str]
+    program: ProgramContexts
+    updates: dict[str, Record] = field(default_factory=dict)
+    new_settings: dict[str, str] = field(default_factory=dict)
+    items: list[Addressed] = field(default_factory=list)
+    feedback_keys: dict[str, str] = field(default_factory=dict)   # Outbox key → row key
+
+    @property
+    def config(self) -> ProgramConfig:
+        return self.ctx.config
+
+    @property
+    def today(self) -> date:
+        return self.ctx.now.astimezone(self.config.zone).date()
+
+    def key(self, letter: str, recipient: str, session_id: str) -> str:
+        """The Outbox key of one letter."""
+        return message_key(self.config.program.id, letter, recipient, session_id)
+
+    def fresh(self, key: str) -> bool:
+        """True while the Outbox (as read at the start) does not have the letter delivered."""
+        row = self.outbox.get(key)
+        return row is None or text(row.get("State")) not in DELIVERED
+
+    def set(self, row_key: str, column: str, value: str) -> None:
+        """Change one tool cell of the row ``row_key`` if it differs from what the tab holds."""
+        before = self.rows.get(row_key, {})
+        if text(before.get(column)) != value or row_key not in self.rows:
+            self.updates.setdefault(row_key, {sheet.SUBMISSION_KEY: row_key})[column] = value
+
+
+def _read_hand_ins(answers: Sequence[Answers], options: Mapping[str, str]) -> tuple[
+        dict[tuple[str, str], list[HandIn]], dict[tuple[str, str], list[HandInProblem]], list[str]]:
+    """The form's answers: usable ones and unusable ones by (applicant, assignment), and the
+    problems of answers that name no student or assignment."""
+    usable: dict[tuple[str, str], list[HandIn]] = {}
+    unusable: dict[tuple[str, str], list[HandInProblem]] = {}
+    unplaced: list[str] = []
+    for answer in answers:
+        found = read_hand_in(answer.response_id, answer.submitted_at, answer.by_key, options)
+        if isinstance(found, HandIn):
+            usable.setdefault((found.applicant_id, found.assignment_id), []).append(found)
+        elif found.applicant_id and found.assignment_id:
+            unusable.setdefault((found.applicant_id, found.assignment_id), []).append(found)
+        else:
+            unplaced.append(found.message)
+    return usable, unusable, unplaced
+
+
+def run_assignments(ctx: StepContext, session_ids: Sequence[str] | None = None) -> StepResult:
+    """Folders, hand-ins, feedback and reminders for the sessions' assignments (see the module)."""
+    config = ctx.config
+    result = StepResult()
+    wanted = [s.id for s in config.sessions if config.assignments_of(s)
+              and (session_ids is None or s.id in session_ids)]
+    if not wanted:
+        return result
+    roster = ctx.ports.roster
+    spec = hand_in_spec(config)
+    form = ensure_form(ctx, spec)
+    tabs = roster.read_tabs(list(_TABS))
+    plans = read_session_plans(ctx, tabs)
+    sessions = [config.session(i) for i in wanted if not plans[i].cancelled]
+    options = assignment_options(config)
+    usable, unusable, unplaced = _read_hand_ins(read_answers(ctx, spec, form.form_id), options)
+    everyone = {s.applicant_id for s in seated_students(config, tabs, None)}
+    first_with_work = next(s.id for s in config.sessions if config.assignments_of(s))
+    if session_ids is None or first_with_work in session_ids:
+        # Answers that name no placed student are the program's, reported by one session's run.
+        result.problems.extend(unplaced)
+        for (applicant, _), found in usable.items():
+            if applicant not in everyone:
+                result.problems.append(str(RowError("hand-in form", found[0].response_id,
+                                                    "Student ID", "not a placed student")))
+    settings: dict[str, str] = {}
+    for row in tabs[sheet.SETTINGS]:
+        name = text(row.get(sheet.SETTING))
+        if name:
+            settings.setdefault(name, text(row.get(sheet.SETTING_VALUE)))
+    rows: dict[str, Record] = {}
+    for row in tabs[sheet.ASSIGNMENTS]:
+        key = text(row.get(sheet.SUBMISSION_KEY))
+        if key:
+            rows.setdefault(key, row)
+    run = _Run(ctx, result, outbox_by_key(tabs[sheet.OUTBOX]), rows, settings, usable, unusable,
+               form.responder_uri, spec, options, ProgramContexts(config))
+    students = seated_students(config, tabs, [s.id for s in sessions])
+    for session in sessions:
+        _session(run, session, plans[session.id], [s for s in students if s.session_id == session.id])
+    if run.new_settings:
+        roster.upsert(sheet.SETTINGS, sheet.SETTING,
+                      [{sheet.SETTING: k, sheet.SETTING_VALUE: v} for k, v in run.new_settings.items()])
+    try:
+        delivered = deliver(ctx, run.items, run.outbox, result)
+        for outbox_key, row_key in run.feedback_keys.items():
+            if text(run.rows.get(row_key, {}).get(sheet.FEEDBACK_SENT)):
+                continue
+            if not run.fresh(outbox_key):      # delivered by an earlier run: the Outbox says when
+                recorded = text(run.outbox[outbox_key].get("Updated"))[:16]
+                run.set(row_key, sheet.FEEDBACK_SENT, recorded or stamp(ctx.now, config.zone))
+            elif outbox_key in delivered:
+                run.set(row_key, sheet.FEEDBACK_SENT, stamp(ctx.now, config.zone))
+    finally:
+        # Hand-ins and folder ids are written even when a send failed; Feedback sent only for
+        # letters known delivered (the next run stamps the others from the Outbox).
+        if run.updates:
+            roster.upsert(sheet.ASSIGNMENTS, sheet.SUBMISSION_KEY, list(run.updates.values()))
+    return result
+
+
+# --- one session ---------------------------------------------------------------------------------
+
+
+def _session(run: _Run, session: Session, plan: SessionPlan, students: list[Seated]) -> None:
+    config = run.config
+    dated = dated_assignments(config, session, plan.starts)
+    session_folder = _session_folder(run, session) if students else ""
+    waiting_rows: list[tuple[str, str, str, date | None, str, str]] = []
+    for student in sorted(students, key=lambda s: s.applicant_id):
+        folders = _StudentFolders(run, session_folder, student)
+        for item in dated:
+            row_key = submission_key(session.id, item.assignment.id, student.applicant_id)
+            handed_in, label = _row(run, session, plan, student, item, row_key, folders)
+            row = {**run.rows.get(row_key, {}), **run.updates.get(row_key, {})}
+            waiting_rows.append((row_key, label, item.assignment.title,
+                                 handed_in.astimezone(config.zone).date() if handed_in else None,
+                                 text(row.get(sheet.PARTNER_FEEDBACK)), text(row.get(sheet.FEEDBACK_SENT))))
+    if session_folder:
+        _partner_reminder(run, session, plan, session_folder, waiting_rows)
+
+
+def _session_folder(run: _Run, session: Session) -> str:
+    """The session's folder id: remembered, or found or made (and shared with staff only)."""
+    setting = folder_setting(session.id)
+    remembered = run.settings.get(setting)
+    if remembered:
+        return remembered
+    folders = run.ctx.ports.folders
+    folder_id = folders.ensure_folder(session_folder_name(run.config, session))
+    partner = partner_of(run.config, session)
+    shared = True
+    for who, address, role in (("the partner", partner.contact.email, "commenter"),
+                               ("the teacher", session.teacher.email, "writer"),
+                               ("the coordinator", run.config.coordinator.email, "writer")):
+        try:
+            folders.share(folder_id, address, role)
+        except BackendError as exc:
+            # e.g. sharing outside the domain is off: said plainly, tried again on the next run.
+            shared = False
+            run.result.problems.append(f"{session.id}: the submissions folder could not be shared with "
+                                       f"{who} (Drive answered {exc.code or 'an error'})")
+    if shared:
+        run.new_settings[setting] = folder_id
+        run.settings[setting] = folder_id
+        run.result.add("folders made")
+    return folder_id
+
+
+class _StudentFolders:
+    """A student's folder, found or made (and shared with the student) only when needed."""
+
+    def __init__(self, run: _Run, session_folder: str, student: Seated) -> None:
+        self.run, self.session_folder, self.student = run, session_folder, student
+        self._id: str | None = None
+        self.failed = False
+
+    def assignment_folder(self, item: Dated) -> str:
+        """The id of the student's folder for ``item`` ("" when it cannot be made and shared)."""
+        student_folder = self._student_folder()
+        if not student_folder:
+            return ""
+        name = option_label(self.run.options, item.assignment.id)
+        return self.run.ctx.ports.folders.ensure_folder(name, student_folder)
+
+    def _student_folder(self) -> str:
+        if self._id is not None or self.failed:
+            return self._id or ""
+        folders = self.run.ctx.ports.folders
+        address = self.student.student_email
+        if not _valid(address):
+            self.failed = True
+            self.run.result.problems.append(
+                f"{self.student.applicant_id}: no usable student address, so no submissions folder")
+            return ""
+        folder_id = folders.ensure_folder(student_folder_name(self.student), self.session_folder)
+        try:
+            folders.share(folder_id, address, "writer")
+        except BackendError as exc:
+            # Drive refused (e.g. sharing outside the domain is off): retried on the next run.
+            self.failed = True
+            self.run.result.problems.append(
+                f"{self.student.applicant_id}: the submissions folder could not be shared "
+                f"(Drive answered {exc.code or 'an error'})")
+            return ""
+        self.run.result.add("folders made")
+        self._id = folder_id
+        return folder_id
+
+
+def _row(run: _Run, session: Session, plan: SessionPlan, student: Seated, item: Dated, row_key: str,
+         folders: _StudentFolders) -> tuple[datetime | None, str]:
+    """Bring one Assignments row up to date and queue its letters; return (handed in, label)."""
+    config = run.config
+    zone = config.zone
+    row = run.rows.get(row_key, {})
+    label = student_label(student.applicant.get("first_name", ""), student.applicant.get("last_name", ""))
+    if row_key not in run.rows:
+        run.result.add("rows added")
+    run.set(row_key, sheet.SESSION_ID, session.id)
+    run.set(row_key, sheet.ASSIGNMENT, item.assignment.title)
+    run.set(row_key, sheet.APPLICANT_ID, student.applicant_id)
+    run.set(row_key, sheet.SUBMISSION_STUDENT, label)
+    run.set(row_key, sheet.DUE, item.due.strftime(DAY))
+
+    folder_id = text(row.get(sheet.FOLDER_ID))
+    if not folder_id:
+        folder_id = folders.assignment_folder(item)
+        if folder_id:
+            run.set(row_key, sheet.FOLDER_ID, folder_id)
+    folder_link = run.ctx.ports.folders.link(folder_id) if folder_id else ""
+    if folder_link:
+        run.set(row_key, sheet.FOLDER, folder_link)
+
+    # What came in: form answers, files in the folder (looked at once given, until feedback went).
+    answers = sorted(run.hand_ins.get((student.applicant_id, item.assignment.id), []),
+                     key=lambda h: h.submitted_at)
+    files: list[DriveFile] = []
+    given = run.today >= item.given_on
+    if folder_id and given and not text(row.get(sheet.FEEDBACK_SENT)):
+        files = run.ctx.ports.folders.files_in(folder_id)
+    handed_in = first_arrival([parse_stamp(row.get(sheet.HANDED_IN), zone),
+                               answers[0].submitted_at if answers else None,
+                               files[0].modified if files else None])
+    if handed_in is not None:
+        run.set(row_key, sheet.HANDED_IN, stamp(handed_in, zone))
+    links = ([answers[-1].link] if answers else []) + [f.link for f in files]
+    if links:
+        run.set(row_key, sheet.WORK_LINK, "\n".join(links))
+    elif run.unusable.get((student.applicant_id, item.assignment.id)):
+        run.result.problems.append(run.unusable[(student.applicant_id, item.assignment.id)][-1].message)
+        if not text(row.get(sheet.WORK_LINK)):
+            run.set(row_key, sheet.WORK_LINK, "(a hand-in form answer had no usable link)")
+    if answers and answers[-1].note:
+        run.set(row_key, sheet.STUDENT_NOTE, answers[-1].note)
+    late = lateness(handed_in, item.due, run.ctx.now, zone)
+    run.set(row_key, sheet.LATE, late)
+    if handed_in is not None:
+        run.result.add("handed in")
+        if late == LATE_YES:
+            run.result.add("late")
+    elif late == LATE_MISSING:
+        run.result.add("missing")
+
+    _student_letters(run, session, plan, student, item, row_key, folder_link, handed_in is not None)
+    return handed_in, label
+
+
+def _assignment_context(run: _Run, session: Session, plan: SessionPlan, item: Dated,
+                        language: str) -> dict[str, object]:
+    return {
+        "id": item.assignment.id,
+        "title": item.assignment.title,
+        "instructions": item.assignment.instructions,
+        "due": day_in(item.due, language),
+        "session_title": plan.title or session.title,
+        "partner_organization": partner_of(run.config, session).organization,
+        "final_project": item.assignment.final_project,
+    }
+
+
+def _student_letters(run: _Run, session: Session, plan: SessionPlan, student: Seated, item: Dated,
+                     row_key: str, folder_link: str, handed_in: bool) -> None:
+    config = run.config
+    aid = item.assignment.id
+    language = student.language
+    base = {**run.program(language), "applicant": dict(student.applicant),
+            "assignment": _assignment_context(run, session, plan, item, language)}
+    cc = guardian_copy(run.ctx, student.guardian_email)
+    step = StepName.ASSIGNMENTS.value
+
+    def letter(name: str, context: dict[str, object]) -> Addressed:
+        return Addressed(run.key(letter_step(name, aid), student.applicant_id, session.id), step,
+                         student.applicant_id, student.student_email, name, language,
+                         {**base, **context}, cc=cc)
+
+    given_key = run.key(letter_step(GIVEN, aid), student.applicant_id, session.id)
+    if folder_link:
+        links = {"hand_in": prefilled_link(run.form_uri, run.spec, {
+            STUDENT_KEY: student.applicant_id, ASSIGNMENT_KEY: option_label(run.options, aid)}),
+            "folder": folder_link}
+        if run.fresh(given_key) and given_due(item, run.today):
+            run.items.append(letter(GIVEN, {"links": links}))
+            run.result.add("assignments given")
+        reminder_key = run.key(letter_step(REMINDER, aid), student.applicant_id, session.id)
+        if run.fresh(reminder_key) and reminder_due(item, run.today, config.assignment.student_reminder_days,
+                                                     handed_in, _sent_on(run.outbox, given_key)):
+            run.items.append(letter(REMINDER, {"links": links}))
+            run.result.add("reminders")
+
+    row = {**run.rows.get(row_key, {}), **run.updates.get(row_key, {})}
+    feedback = text(run.rows.get(row_key, {}).get(sheet.PARTNER_FEEDBACK))
+    feedback_key = run.key(letter_step(FEEDBACK, aid), student.applicant_id, session.id)
+    if not feedback:
+        return
+    run.feedback_keys[feedback_key] = row_key
+    if not run.fresh(feedback_key) or text(row.get(sheet.FEEDBACK_SENT)):
+        return
+    try:
+        rating = parse_rating(run.rows.get(row_key, {}).get(sheet.PARTNER_RATING), row_key)
+    except RowError as exc:
+        run.result.problems.append(f"{exc}; the feedback waits until it is fixed")
+        return
+    run.items.append(letter(FEEDBACK, {"feedback": {"text": feedback, "rating": rating}}))
+    run.result.add("feedback letters")
+
+
+def _partner_reminder(run: _Run, session: Session, plan: SessionPlan, session_folder: str,
+                      rows: list[tuple[str, str, str, date | None, str, str]]) -> None:
+    config = run.config
+    every = config.assignment.partner_feedback_reminder_days
+    waiting: list[Waiting] = waiting_for_feedback(rows, run.today, every)
+    partner = partner_of(config, session)
+    prefix = f"{config.program.id}/{PARTNER_REMINDER}:"
+    # Days before today: today's letters, once begun, are finished by every run of the day.
+    sent_days = [
+        day for key in run.outbox
+        if key.startswith(prefix) and key.endswith(f"/{partner.id}/{session.id}")
+        and (day := _sent_on(run.outbox, key)) is not None and day < run.today
+    ]
+    if not partner_reminder_due(waiting, max(sent_days, default=None), run.today, every):
+        return
+    letter = letter_step(PARTNER_REMINDER, run.today.isoformat())
+    context = {
+        **run.program("en"),
+        "session": session_context(config, session, meet_url=plan.meet_link, starts=plan.starts),
+        "waiting": [{"student": w.student, "assignment": w.assignment,
+                     "handed_in": long_day(w.handed_in), "days": (run.today - w.handed_in).days}
+                    for w in waiting],
+        "links": {"folder": run.ctx.ports.folders.link(session_folder)},
+    }
+    for recipient, address, name in ((partner.id, partner.contact.email, partner.contact.name),
+                                     (f"teacher-{session.id}", session.teacher.email, session.teacher.name)):
+        key = run.key(letter, recipient, session.id)
+        if run.fresh(key):
+            run.items.append(Addressed(key, StepName.ASSIGNMENTS.value, recipient, address, PARTNER_REMINDER,
+                                       "en", {**context, "reviewer": {"name": name}}))
+            run.result.add("partner reminders")

@@ -1,0 +1,87 @@
+"""The Dashboard tab: the report's figures and native charts, kept fresh by the daily run.
+
+Light on purpose (no chart or PDF libraries): ``run-due`` updates the Dashboard every morning,
+while the report's files are written on request by ``microintern report``
+(:mod:`microintern.steps.report`). Counts only: the Dashboard never names a student, since
+everyone who opens the sheet sees it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+
+from microintern.domain import program_sheet as sheet
+from microintern.domain.records import ChartSpec, Record
+from microintern.domain.report import (
+    FIGURE,
+    TABS,
+    ProgramReport,
+    build_report,
+    dashboard_charts,
+    dashboard_rows,
+)
+from microintern.domain.sheet_rules import SheetRules
+from microintern.ports import Roster, UpsertResult
+from microintern.steps.context import StepContext, StepResult
+from microintern.steps.equity import equity_report
+
+
+class _ReadOnce:
+    """A roster that answers reads from tabs already read (writes go to the real one)."""
+
+    def __init__(self, real: Roster, tabs: Mapping[str, list[Record]]) -> None:
+        self._real = real
+        self._tabs = tabs
+
+    def read_tabs(self, tabs: Sequence[str]) -> dict[str, list[Record]]:
+        """The tabs read before; any other tab from the real roster."""
+        missing = [t for t in tabs if t not in self._tabs]
+        found = self._real.read_tabs(missing) if missing else {}
+        return {t: [dict(r) for r in self._tabs[t]] if t in self._tabs else found[t] for t in tabs}
+
+    def ensure_tabs(self, layout: Mapping[str, Sequence[str]]) -> None:
+        """Delegated."""
+        self._real.ensure_tabs(layout)
+
+    def upsert(self, tab: str, key_column: str, rows: Sequence[Record]) -> UpsertResult:
+        """Delegated."""
+        return self._real.upsert(tab, key_column, rows)
+
+    def clear_unkeyed(self, tab: str, key_column: str, columns: Sequence[str]) -> int:
+        """Delegated."""
+        return self._real.clear_unkeyed(tab, key_column, columns)
+
+    def apply_rules(self, rules: SheetRules) -> None:
+        """Delegated."""
+        self._real.apply_rules(rules)
+
+    def ensure_charts(self, tab: str, charts: Sequence[ChartSpec]) -> None:
+        """Delegated."""
+        self._real.ensure_charts(tab, charts)
+
+
+def program_report(ctx: StepContext, *, include_names: bool = False) -> ProgramReport:
+    """Every figure of the report, from one read of the tabs it needs."""
+    tabs = ctx.ports.roster.read_tabs(list(TABS))
+    equity, basis = None, ""
+    if ctx.config.equity.fields:
+        # The equity report reads the Applications tab: answer it from the read above.
+        once = replace(ctx, ports=replace(ctx.ports, roster=_ReadOnce(ctx.ports.roster, tabs)))
+        equity, basis = equity_report(once)
+    return build_report(ctx.config, tabs, now=ctx.now, equity=equity, equity_basis=basis,
+                        include_names=include_names)
+
+
+def update_dashboard(ctx: StepContext, report: ProgramReport) -> StepResult:
+    """One upsert of the Dashboard's figures, then its native charts (no names, ever)."""
+    if report.includes_names:
+        report = replace(report, students=None)
+    result = StepResult()
+    rows = dashboard_rows(report)
+    written = ctx.ports.roster.upsert(sheet.DASHBOARD, FIGURE, rows)
+    charts = dashboard_charts(report)
+    ctx.ports.roster.ensure_charts(sheet.DASHBOARD, charts)
+    result.add("dashboard figures", written.updated + written.appended)
+    result.add("dashboard charts", len(charts))
+    return result

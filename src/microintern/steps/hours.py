@@ -1,0 +1,354 @@
+"""The hours log of paid, multi-week sessions: the form, the Hours tab, confirmation, payroll.
+
+Once a day from a session's first meeting day until 14 days after its last (the timeline's
+Hours log window), :func:`log_hours`:
+
+1. makes the hours-log form once (remembered in the Settings tab) and sends each seated
+   student their prefilled link once (``hours_log_link``), from the first meeting day on;
+2. reads every response, checks it (:mod:`microintern.domain.hours`) and writes the Hours tab,
+   one row per response, in one upsert; the Confirmation and Notes cells are the confirmer's
+   and are only ever read;
+3. writes each student's confirmed total and pace check on the Participants tab;
+4. sends the confirmer (the session's teacher, or its partner, per ``hours.confirmer``) the
+   entries waiting for them, at most every ``hours.pending_reminder_days`` while any wait. Each
+   of those letters has the day in its key, so a rerun never sends one twice.
+
+:func:`payroll` reads the same sources without writing anything and returns what the payroll
+export holds: confirmed, countable hours only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from babel.numbers import format_currency
+
+from microintern.config import Backend, ProgramConfig, Session
+from microintern.domain import program_sheet as sheet
+from microintern.domain.applicants import answers_by_key
+from microintern.domain.forms import FormSpec
+from microintern.domain.hours import (
+    ACTIVITY_KEY,
+    DATE_KEY,
+    HOURS_KEY,
+    STUDENT_KEY,
+    CheckedEntry,
+    Decision,
+    LoggedEntry,
+    LogWindow,
+    Pace,
+    PayLine,
+    check_entries,
+    confirmed_hours,
+    decision_of,
+    hours_check,
+    hours_form_spec,
+    hours_row,
+    payroll_lines,
+    pending_hours,
+    short_name,
+    show_hours,
+)
+from microintern.domain.outbox import MessageState, message_key
+from microintern.domain.records import Record
+from microintern.domain.sessions import text
+from microintern.domain.timeline import StepName
+from microintern.steps.application_form import read_settings
+from microintern.steps.applications import question_columns
+from microintern.steps.context import StepContext, StepResult
+from microintern.steps.letter_context import ProgramContexts, day_in, partner_of, session_context
+from microintern.steps.mailing import Addressed, deliver, guardian_copy, outbox_by_key
+from microintern.steps.participation import seated_students
+from microintern.steps.program_forms import ensure_form, id_setting, prefilled_link, read_answers
+
+LINK_LETTER = "hours_log_link"
+PENDING_LETTER = "hours_pending"
+PENDING_LISTED = 40  # entries listed in one letter; the rest are counted ("and 12 more")
+
+
+def hours_sessions(config: ProgramConfig, session_ids: Sequence[str] | None = None) -> list[Session]:
+    """The sessions (of ``session_ids``, else all) that keep an hours log: those with a target."""
+    wanted = None if session_ids is None else set(session_ids)
+    return [s for s in config.sessions
+            if s.hours_target is not None and (wanted is None or s.id in wanted)]
+
+
+def hourly_rate(config: ProgramConfig, session: Session) -> Decimal:
+    """The session's rate per confirmed hour (its own, else ``hours.hourly_rate``); 0 if unpaid."""
+    if not session.paid:
+        return Decimal(0)
+    rate = session.hourly_rate if session.hourly_rate is not None else config.hours.hourly_rate
+    return Decimal(str(rate))
+
+
+def sheet_link(config: ProgramConfig) -> str:
+    """Where the confirmer opens the program sheet (the local backend: the workbook file)."""
+    if config.backend is Backend.GOOGLE and config.google.spreadsheet_id:
+        return f"https://docs.google.com/spreadsheets/d/{config.google.spreadsheet_id}/edit"
+    return (config.resolve(config.local.folder) / "program.xlsx").as_uri()
+
+
+@dataclass
+class HoursBook:
+    """Every entry of the log, checked, with what the sheet says about the students."""
+
+    checked: list[CheckedEntry]
+    names: dict[str, str]            # applicant id -> "Maya O."
+    students: dict[str, str]         # applicant id -> session id (students of hours sessions)
+    problems: list[str] = field(default_factory=list)
+    checks: dict[str, str] = field(default_factory=dict)   # applicant id -> Hours check, once run
+
+
+def read_book(ctx: StepContext, tabs: Mapping[str, list[Record]], spec: FormSpec,
+              form_id: str | None) -> HoursBook:
+    """Read the form's responses and check them against the Participants and Hours tabs."""
+    config = ctx.config
+    logging = {s.id for s in hours_sessions(config)}
+    students = {text(r.get(sheet.APPLICANT_ID)): text(r.get(sheet.SESSION_ID))
+                for r in tabs[sheet.PARTICIPANTS]
+                if text(r.get(sheet.APPLICANT_ID)) and text(r.get(sheet.SESSION_ID)) in logging}
+    questions = question_columns(config)
+    names: dict[str, str] = {}
+    for row in tabs[sheet.APPLICATIONS]:
+        applicant = text(row.get(sheet.APPLICANT_ID))
+        if applicant in students:
+            answers = answers_by_key(row, questions)
+            names[applicant] = short_name(answers.get("first_name", ""), answers.get("last_name", ""))
+    problems: list[str] = []
+    decisions: dict[str, Decision] = {}
+    for row in tabs[sheet.HOURS]:
+        key = text(row.get(sheet.ENTRY_KEY))
+        if not key:
+            continue
+        decision = decision_of(row.get(sheet.CONFIRMATION))
+        if decision is None:
+            problems.append(f"Hours row {key}: {sheet.CONFIRMATION} {text(row.get(sheet.CONFIRMATION))!r} "
+                            "is neither confirmed nor rejected; treated as waiting")
+            decision = Decision.PENDING
+        decisions[key] = decision
+    entries: list[LoggedEntry] = []
+    for answers in [] if form_id is None else read_answers(ctx, spec, form_id):
+        given = answers.by_key
+        entries.append(LoggedEntry(
+            key=answers.response_id, applicant_id=given.get(STUDENT_KEY, ""),
+            submitted_at=answers.submitted_at, date_text=given.get(DATE_KEY, ""),
+            hours_text=given.get(HOURS_KEY, ""), activity=given.get(ACTIVITY_KEY, "")))
+    windows = {s.id: LogWindow.of(s) for s in hours_sessions(config)}
+    checked = check_entries(entries, students, windows, decisions,
+                            max_per_day=Decimal(str(config.hours.max_hours_per_day)), zone=config.zone)
+    return HoursBook(checked, names, students, problems)
+
+
+def _shown(value: object) -> str:
+    """A cell as the sheet shows it, so that 3, 3.0 and a re-read 3 compare equal."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return f"{Decimal(str(value)).normalize():f}"
+    return "" if value is None else str(value).strip()
+
+
+def _changed(before: Record | None, after: Record) -> bool:
+    if before is None:
+        return True
+    return any(_shown(before.get(k)) != _shown(v) for k, v in after.items())
+
+
+def _hours_rows(ctx: StepContext, book: HoursBook, tabs: Mapping[str, list[Record]],
+                sessions: set[str]) -> list[Record]:
+    existing = {text(r.get(sheet.ENTRY_KEY)): r for r in tabs[sheet.HOURS] if r.get(sheet.ENTRY_KEY)}
+    rows: list[Record] = []
+    for item in book.checked:
+        if item.session_id and item.session_id not in sessions:
+            continue  # another session's run writes it
+        row = hours_row(item, book.names.get(item.applicant_id, ""), ctx.config.zone)
+        if _changed(existing.get(item.key), row):
+            rows.append(row)
+    return rows
+
+
+def _participant_rows(ctx: StepContext, book: HoursBook, tabs: Mapping[str, list[Record]],
+                      sessions: Sequence[Session]) -> list[Record]:
+    config = ctx.config
+    confirmed, waiting = confirmed_hours(book.checked), pending_hours(book.checked)
+    paces = {s.id: Pace.of(s, ctx.now, config.zone) for s in sessions}
+    rows: list[Record] = []
+    for row in tabs[sheet.PARTICIPANTS]:
+        applicant = text(row.get(sheet.APPLICANT_ID))
+        session = book.students.get(applicant)
+        if session not in paces:
+            continue
+        total = confirmed.get(applicant, Decimal(0))
+        update: Record = {
+            sheet.APPLICANT_ID: applicant,
+            sheet.CONFIRMED_HOURS: int(total) if total == total.to_integral() else float(total),
+            sheet.HOURS_CHECK: hours_check(total, paces[session], waiting.get(applicant, Decimal(0))),
+        }
+        book.checks[applicant] = str(update[sheet.HOURS_CHECK])
+        if _changed(row, update):
+            rows.append(update)
+    return rows
+
+
+def _hours_context(config: ProgramConfig, session: Session, language: str) -> dict[str, Any]:
+    window = LogWindow.of(session)
+    rate = hourly_rate(config, session)
+    return {
+        "target": show_hours(Decimal(str(session.hours_target or 0))),
+        "max_per_day": show_hours(Decimal(str(config.hours.max_hours_per_day))),
+        "rate": format_currency(rate, config.hours.currency, locale=language) if rate else "",
+        "until": day_in(window.last, language),
+        "by_partner": config.hours.confirmer == "partner",
+    }
+
+
+def _link_letters(ctx: StepContext, tabs: Mapping[str, list[Record]], sessions: Sequence[Session],
+                  form_uri: str, spec: FormSpec) -> list[Addressed]:
+    config = ctx.config
+    today = ctx.now.astimezone(config.zone).date()
+    started = [s for s in sessions if s.meeting_starts()[0].date() <= today <= LogWindow.of(s).last]
+    program = ProgramContexts(config)
+    items: list[Addressed] = []
+    for student in seated_students(config, tabs, [s.id for s in started]):
+        session = config.session(student.session_id)
+        language = student.language
+        link = prefilled_link(form_uri, spec, {STUDENT_KEY: student.applicant_id})
+        context = {**program(language), "applicant": dict(student.applicant),
+                   "session": session_context(config, session, language=language),
+                   "hours": _hours_context(config, session, language), "links": {"hours_log": link}}
+        items.append(Addressed(
+            message_key(config.program.id, LINK_LETTER, student.applicant_id, session.id),
+            StepName.HOURS_LOG.value, student.applicant_id, student.student_email, LINK_LETTER, language,
+            context, cc=guardian_copy(ctx, student.guardian_email)))
+    return items
+
+
+def _last_pending_letter(outbox: Mapping[str, Record], session_id: str) -> tuple[date | None, str]:
+    """The day and Outbox state of the session's latest pending-entries letter (None, "" if none)."""
+    last: tuple[date | None, str] = (None, "")
+    for key, row in outbox.items():
+        parts = key.split("/")
+        if len(parts) == 4 and parts[3] == session_id and parts[1].startswith(f"{PENDING_LETTER}-"):
+            try:
+                day = date.fromisoformat(parts[1][len(PENDING_LETTER) + 1:])
+            except ValueError:
+                continue
+            if last[0] is None or day > last[0]:
+                last = (day, text(row.get("State")))
+    return last
+
+
+def pending_letter_day(last: date | None, last_state: str, today: date, every_days: int) -> date | None:
+    """The day whose pending-entries letter belongs to today's run, or None when none is due.
+
+    A letter left drafted by a run that died is that run's letter: it is handed back so the
+    Outbox confirms or finishes it (never a second one). Today's own letter is returned again on
+    a rerun (the Outbox skips it); a new one is due ``every_days`` after the last.
+    """
+    if last is not None and last_state == MessageState.DRAFTED.value:
+        return last
+    if last is None or last == today or today >= last + timedelta(days=every_days):
+        return today
+    return None
+
+
+def _pending_letters(ctx: StepContext, book: HoursBook, outbox: Mapping[str, Record],
+                     sessions: Sequence[Session]) -> list[Addressed]:
+    config = ctx.config
+    today = ctx.now.astimezone(config.zone).date()
+    program = ProgramContexts(config)
+    items: list[Addressed] = []
+    for session in sessions:
+        waiting = sorted((c for c in book.checked if c.session_id == session.id and c.pending),
+                         key=lambda c: (book.names.get(c.applicant_id, ""), c.applicant_id,
+                                        c.work_date or date.min, c.key))
+        if not waiting:
+            continue
+        last, state = _last_pending_letter(outbox, session.id)
+        day = pending_letter_day(last, state, today, config.hours.pending_reminder_days)
+        if day is None:
+            continue
+        if config.hours.confirmer == "partner":
+            partner = partner_of(config, session)
+            recipient, address, name = partner.id, partner.contact.email, partner.contact.name
+        else:
+            recipient, address, name = f"teacher-{session.id}", session.teacher.email, session.teacher.name
+        never = sum(1 for c in book.checked if c.session_id == session.id and c.never_counts)
+        entries = [{"student": book.names.get(c.applicant_id) or c.applicant_id,
+                    "date": c.work_date.isoformat() if c.work_date else "",
+                    "hours": show_hours(c.hours) if c.hours is not None else "",
+                    "flags": c.flag_text()} for c in waiting[:PENDING_LISTED]]
+        context = {**program("en"), "session": session_context(config, session),
+                   "confirmer": {"name": name},
+                   "pending": {"entries": entries, "count": len(waiting),
+                               "more": max(0, len(waiting) - PENDING_LISTED),
+                               "hours": show_hours(sum((c.hours or Decimal(0) for c in waiting), Decimal(0))),
+                               "flagged": sum(1 for c in waiting if c.findings),
+                               "never_count": never},
+                   "links": {"hours_sheet": sheet_link(config)}}
+        key = message_key(config.program.id, f"{PENDING_LETTER}-{day.isoformat()}", recipient, session.id)
+        items.append(Addressed(key, StepName.HOURS_LOG.value, recipient, address, PENDING_LETTER, "en",
+                               context))
+    return items
+
+
+_TABS = (sheet.APPLICATIONS, sheet.PARTICIPANTS, sheet.HOURS, sheet.OUTBOX)
+
+
+def log_hours(ctx: StepContext, session_ids: Sequence[str] | None = None) -> StepResult:
+    """Read the hours log into the Hours tab, total it on Participants, mail links and pending lists."""
+    return keep_hours_log(ctx, session_ids)[0]
+
+
+def keep_hours_log(ctx: StepContext,
+                   session_ids: Sequence[str] | None = None) -> tuple[StepResult, HoursBook | None]:
+    """:func:`log_hours`, also returning the checked log (None when no session keeps one)."""
+    config = ctx.config
+    result = StepResult()
+    sessions = hours_sessions(config, session_ids)
+    if not sessions:
+        result.add("no session with an hours target")
+        return result, None
+    roster = ctx.ports.roster
+    tabs = roster.read_tabs(list(_TABS))
+    spec = hours_form_spec(config)
+    form = ensure_form(ctx, spec)
+    book = read_book(ctx, tabs, spec, form.form_id)
+    result.problems.extend(book.problems)
+    ids = {s.id for s in sessions}
+    mine = [c for c in book.checked if c.session_id in ids or not c.session_id]
+    rows = _hours_rows(ctx, book, tabs, ids)
+    if rows:
+        roster.upsert(sheet.HOURS, sheet.ENTRY_KEY, rows)
+    result.add("entries", len(mine))
+    result.add("rows written", len(rows))
+    for label, count in (("flagged", sum(1 for c in mine if c.findings)),
+                         ("confirmed", sum(1 for c in mine if c.countable)),
+                         ("waiting", sum(1 for c in mine if c.pending))):
+        if count:
+            result.add(label, count)
+    participants = _participant_rows(ctx, book, tabs, sessions)
+    if participants:
+        roster.upsert(sheet.PARTICIPANTS, sheet.APPLICANT_ID, participants)
+    outbox = outbox_by_key(tabs[sheet.OUTBOX])
+    items = _link_letters(ctx, tabs, sessions, form.responder_uri, spec)
+    items += _pending_letters(ctx, book, outbox, sessions)
+    deliver(ctx, items, outbox, result)
+    return result, book
+
+
+def payroll(ctx: StepContext, session_ids: Sequence[str] | None = None) -> list[PayLine]:
+    """What the payroll export holds: per student and session, confirmed and countable hours only.
+
+    Reads the form and the sheet and writes no data (the form is not created when missing).
+    """
+    config = ctx.config
+    sessions = hours_sessions(config, session_ids)
+    spec = hours_form_spec(config)
+    form_id = read_settings(ctx.ports.roster).get(id_setting(spec)) or None
+    tabs = ctx.ports.roster.read_tabs([sheet.APPLICATIONS, sheet.PARTICIPANTS, sheet.HOURS])
+    book = read_book(ctx, tabs, spec, form_id)
+    rates = {s.id: hourly_rate(config, s) for s in sessions}
+    return payroll_lines(book.checked, rates, config.hours.currency)

@@ -1,0 +1,57 @@
+"""The program report: read the tabs once, render report.html and report.pdf, update the Dashboard.
+
+The figures are computed in :mod:`microintern.domain.report` and rendered by
+:mod:`microintern.report`; this step reads the tabs and renders; the caller saves the files
+(:func:`microintern.report.files.save_report`: atomically and privately, the PDF beside the
+HTML). The Dashboard tab gets one upsert of Figure / Value rows and its native charts
+(:meth:`Roster.ensure_charts`), both idempotent: a rerun updates the figures and redraws the
+same charts, never a second set.
+Counts only, by default: students are named only with ``include_names``, in a table marked for
+internal use, and never on the Dashboard (everyone who opens the sheet sees it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from microintern.domain.report import ProgramReport
+from microintern.report.charts import render_charts
+from microintern.report.html import environment, render_html
+from microintern.report.pdf import render_pdf
+from microintern.report.sections import sections
+from microintern.steps.context import StepContext, StepResult
+from microintern.steps.dashboard import program_report, update_dashboard
+
+__all__ = ["RenderedReport", "program_report", "render_report", "report_step", "update_dashboard"]
+
+
+@dataclass(frozen=True)
+class RenderedReport:
+    """The report's files as bytes (the caller saves them) and the figures they show."""
+
+    html: bytes
+    pdf: bytes | None
+    report: ProgramReport
+    charts: int
+
+
+def render_report(ctx: StepContext, *, pdf: bool = True, include_names: bool = False,
+                  report: ProgramReport | None = None) -> RenderedReport:
+    """The report as HTML (inline SVG charts) and, with ``pdf``, as a PDF with the same sections."""
+    if report is None:
+        report = program_report(ctx, include_names=include_names)
+    charts = render_charts(report)
+    env = environment(ctx.config.resolve(ctx.config.templates_folder))
+    html = render_html(report, charts, env).encode("utf-8")
+    document = render_pdf(report, charts, created_at=ctx.now) if pdf else None
+    return RenderedReport(html, document, report, len(charts))
+
+
+def report_step(ctx: StepContext, *, pdf: bool = True, include_names: bool = False,
+                dashboard: bool = True) -> tuple[RenderedReport, StepResult]:
+    """The whole report: rendered files, then the Dashboard tab."""
+    rendered = render_report(ctx, pdf=pdf, include_names=include_names)
+    result = update_dashboard(ctx, rendered.report) if dashboard else StepResult()
+    result.counts = {"sections": len(sections(rendered.report)), "charts": rendered.charts,
+                     **result.counts}
+    return rendered, result
