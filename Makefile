@@ -21,6 +21,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 test: lint
+	bash scripts/ensure-chromium.sh
 	$(BIN)/pytest -q
 
 clean:

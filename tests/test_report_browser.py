@@ -6,8 +6,9 @@ is, once as a screenshot. Every chart must show its series colours inside its ow
 page with the charts removed shows none of them. The PDF (read with pypdf) must carry the HTML's
 section headings in the same order.
 
-Never skipped: CI installs Debian's chromium (.ci/run). Point MICROINTERN_CHROMIUM at another
-binary if yours lives elsewhere.
+Never skipped: `make test` installs Debian's chromium when missing
+(scripts/ensure-chromium.sh). Point MICROINTERN_CHROMIUM at another binary if yours lives
+elsewhere.
 """
 
 from __future__ import annotations

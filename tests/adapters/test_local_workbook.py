@@ -396,8 +396,19 @@ def test_kill_9_mid_write_never_leaves_a_torn_workbook(book: LocalWorkbook) -> N
     for leftover in leftovers:
         assert stat.S_IMODE(leftover.stat().st_mode) == 0o600
         os.utime(leftover, (time.time() - 3600, time.time() - 3600))
-    book.upsert("Applications", "Application ID", [{"Application ID": "a1"}])
+    book.upsert("Applications", "Application ID", [{"Application ID": "a1", "Score": "next"}])
     assert list(book.path.parent.glob(".program.xlsx.*.tmp")) == []
+
+
+def test_a_write_that_changes_nothing_leaves_the_file_alone(book: LocalWorkbook) -> None:
+    rows = [{"Application ID": "a1", "Score": 3}, {"Application ID": "a2", "Score": 4}]
+    book.upsert("Applications", "Application ID", rows)
+    before = book.path.stat().st_mtime_ns
+    assert book.upsert("Applications", "Application ID", rows).updated == 2
+    assert book.path.stat().st_mtime_ns == before
+    book.upsert("Applications", "Application ID", [{"Application ID": "a2", "Score": 5}])
+    assert book.path.stat().st_mtime_ns != before
+    assert [r["Score"] for r in book.read_tabs(["Applications"])["Applications"]] == [3, 5]
 
 
 def test_read_cache_follows_writes_by_this_and_other_instances(tmp_path: Path) -> None:

@@ -184,6 +184,7 @@ class LocalWorkbook:
         row_of_key, last_row = _index_rows(sheet, key_index)
 
         updated = appended = 0
+        changed = is_new
         for position, row in enumerate(rows, start=1):
             key = _key_text(row.get(key_column))
             if key is None:
@@ -196,14 +197,21 @@ class LocalWorkbook:
                 last_row += 1
                 target = row_of_key[key] = last_row
                 appended += 1
+                changed = True
             else:
                 updated += 1
             for column, value in row.items():
                 header = _clean_header(column)
                 if header not in headers:
                     headers[header] = _append_header(sheet, headers, column)
+                    changed = True
+                before = sheet.cell(row=target, column=headers[header]).value
                 _write_cell(sheet, target, headers[header], value, where=(tab, column, key))
-        self._save(book, changed=tab)
+                changed = changed or sheet.cell(row=target, column=headers[header]).value != before
+        # The whole file is rewritten on every save (the demo's main cost): a write that changes
+        # no cell leaves the file alone.
+        if changed:
+            self._save(book, changed=tab)
         return UpsertResult(updated=updated, appended=appended)
 
     def clear_unkeyed(self, tab: str, key_column: str, columns: Sequence[str]) -> int:

@@ -19,6 +19,7 @@ from openpyxl.chart.data_source import AxDataSource, NumDataSource, NumRef, StrR
 from openpyxl.chart.series import Series
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.xml.functions import tostring
 
 from microintern.domain.records import ChartSpec
 
@@ -89,6 +90,8 @@ def draw_charts(sheet: Worksheet, specs: Sequence[ChartSpec], headers: dict[str,
         if chart is None:
             continue
         old = existing.get(spec.title)
+        if old is not None and _same_chart(old, chart):
+            continue
         if old is not None:
             chart.anchor = old.anchor
             sheet._charts[sheet._charts.index(old)] = chart
@@ -97,3 +100,11 @@ def draw_charts(sheet: Worksheet, specs: Sequence[ChartSpec], headers: dict[str,
         existing[spec.title] = chart
         drawn = True
     return drawn
+
+
+def _same_chart(old: Any, new: Any) -> bool:
+    """Whether two charts serialize alike (then the file need not be rewritten)."""
+    try:
+        return bool(tostring(old._write()) == tostring(new._write()))
+    except (TypeError, ValueError, AttributeError):  # read back but not writable as is: redraw
+        return False
