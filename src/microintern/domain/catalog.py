@@ -103,7 +103,7 @@ _SPECS = (
                "Reminds a student once, a few days after the request, that their feedback is missing.",
                links=("feedback",)),
     LetterSpec("badge_notice", "student", BILINGUAL, (*_STUDENT, "session", "badge", "links"),
-               "Tells a student they earned a badge, what it recognizes and how to see and claim it.",
+               "Tells a student they earned the badge (local provider), what it means, where to see it.",
                links=("badge",)),
     # Assignments of multi-week sessions: the work, a reminder, the partner's feedback.
     LetterSpec("assignment_given", "student", BILINGUAL, (*_STUDENT, "assignment", "links"),
