@@ -588,7 +588,8 @@ def _hours_session_ids(config: ProgramConfig, session_id: str | None) -> list[st
 
 
 @cli.group(invoke_without_command=True)
-@click.option("--session", "session_id", metavar="ID", help="Only this session (default: every paid one).")
+@click.option("--session", "session_id", metavar="ID",
+              help="Only this session (default: every session with an hours log).")
 @now_option
 @click.pass_context
 @handles_errors
@@ -619,7 +620,8 @@ def hours(ctx: click.Context, session_id: str | None, now: str | None) -> None:
 
 
 @hours.command("export")
-@click.option("--session", "session_id", metavar="ID", help="Only this session (default: every paid one).")
+@click.option("--session", "session_id", metavar="ID",
+              help="Only this session (default: every session with an hours log).")
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=Path("payroll.csv"),
               show_default=True, help="The CSV file to write (mode 0600, replaced atomically).")
 @click.pass_obj

@@ -197,6 +197,19 @@ def test_drive_folder_is_found_not_duplicated_and_shared_only_as_asked(
         drive.share(first, "x@mesavalley.example", "owner")
 
 
+def test_a_same_named_folder_someone_else_made_is_never_taken_for_the_programs(
+        fake: FakeWorkspace, transport: GoogleTransport) -> None:
+    # A student makes a folder with the session folder's name and shares it with the program
+    # account: filing classmates' folders into it would show them all to that student.
+    name = "Mesa Valley / Data Fellows — submissions"
+    planted = fake.drive.add_file(name, "application/vnd.google-apps.folder",
+                                  "student@students.mesavalley.example")
+    drive = GoogleDriveFolders(transport.service("drive", "v3"))
+    made = drive.ensure_folder(name)
+    assert made != planted["id"]
+    assert drive.ensure_folder(name) == made  # and the program's own is found again
+
+
 def test_oauth_token_is_refreshed_through_token_uri_and_saved_private(
         tmp_path: Path, fake: FakeWorkspace) -> None:
     token = write_authorized_user_file(tmp_path / "token.json", fake, PROGRAM_USER, scopes.ALL)

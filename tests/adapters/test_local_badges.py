@@ -6,6 +6,7 @@ import email
 import email.policy
 import io
 import json
+import shutil
 import stat
 from dataclasses import replace
 from datetime import datetime
@@ -163,6 +164,18 @@ def test_a_run_killed_between_award_and_sheet_write_awards_nothing_new(config_fi
     assert sorted(p.name for p in folder.glob("*.json")) == awarded
     assert sum(1 for r in participants(config).values() if r.get(sheet.BADGE)) == 3
     assert len(notices(config)) == 3
+
+
+def test_a_badge_the_sheet_records_but_the_provider_lost_is_not_awarded_again(config_file: Path) -> None:
+    config = seat(config_file, STUDENTS[:1])
+    award_badges(step_context(config, AWARD_DAY), [SESSION])
+    shutil.rmtree(local(config) / "badges")  # the badge folder lost (or the provider changed)
+    again = award_badges(step_context(config, NEXT_DAY), [SESSION])
+    assert again.counts == {"awarded per sheet, issuer has no record": 1}
+    assert "not awarded again" in again.problems[0] and "@" not in again.problems[0]
+    assert not (local(config) / "badges" / "assertions").exists() or \
+        not list((local(config) / "badges" / "assertions").glob("*.json"))
+    assert len(notices(config)) == 1
 
 
 def test_a_missing_baked_image_is_baked_again_from_its_assertion(config_file: Path) -> None:

@@ -118,7 +118,7 @@ def test_attended(row: dict[str, Any], expected: bool) -> None:
 
 def test_ratings_must_be_whole_numbers_from_1_to_5() -> None:
     assert parse_rating(" 4 ") == 4 and parse_rating("5.0") == 5
-    for bad in ("0", "6", "4.5", "five", "=1+4", "-3"):
+    for bad in ("0", "6", "4.5", "five", "=1+4", "-3", "inf", "-inf", "nan", "1e400"):
         with pytest.raises(ValueError, match="whole number from 1 to 5"):
             parse_rating(bad)
 
@@ -153,7 +153,8 @@ def test_hostile_answers_are_flagged_by_response_and_field_and_kept_as_text(conf
     assert f"response r-formula, field {learned!r}" in problems
     assert "response r-long, field 'What to improve'" in problems
     assert "response r-long, field 'Share with partner'" in problems
-    assert "response r-stranger, field 'Student ID': 'A-999' is not a placed student" in problems
+    assert "response r-stranger, field 'Student ID': not a placed student" in problems
+    assert "A-999" not in problems and "cyber-basics" not in problems  # typed text never echoed
     assert "response r-blank, field 'Student ID': blank" in problems
     assert "response r-moved, field 'Session'" in problems
     assert len(parsed.problems) == 7
@@ -219,3 +220,19 @@ def test_a_long_testimonial_is_cut_at_a_word_for_the_letter() -> None:
     quoted = quote(text)
     assert len(quoted) <= 601 and quoted.endswith("word…")
     assert quote("short\nand sweet") == "short and sweet"
+
+
+def test_the_minutes_share_ignores_cells_that_are_not_finite_numbers() -> None:
+    from microintern.domain.sessions import SessionPlan
+    from microintern.steps.appreciation import minutes_share
+    from microintern.steps.participation import Seated
+
+    plan = SessionPlan(session_id="s", title="t", partner_id="p",
+                       starts=(datetime(2027, 3, 16, 22, tzinfo=UTC),), duration=timedelta(minutes=90),
+                       cancelled=False, meet_link="", meet_space="", recording=False, recording_note="")
+
+    def student(minutes: object) -> Seated:
+        return Seated("A-1", "s", "en", "", "", "", {}, {sheet.MINUTES: minutes})
+
+    assert minutes_share([student(45), student("nan"), student("inf"), student("x")], plan) == "50%"
+    assert minutes_share([student("nan")], plan) == ""

@@ -15,6 +15,7 @@ cell holds.
 
 from __future__ import annotations
 
+import math
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -196,7 +197,8 @@ def parse_rating(value: str) -> int | None:
         number = float(text)
     except ValueError:
         raise ValueError(f"expected a whole number from 1 to 5, found {_shown(text)}") from None
-    if number != int(number) or not 1 <= number <= 5:
+    # "inf", "nan" and "1e400" parse as floats: refused here, not by a crash further on.
+    if not math.isfinite(number) or number != int(number) or not 1 <= number <= 5:
         raise ValueError(f"expected a whole number from 1 to 5, found {_shown(text)}")
     return int(number)
 
@@ -229,13 +231,13 @@ def parse_feedback(config: ProgramConfig, returns: Iterable[FormReturn],
             continue
         session = placed.get(applicant)
         if session is None:
-            problems.append(f"{_where(item)}, field 'Student ID': {_shown(applicant)} is not a placed "
-                            "student; left out")
+            # What was typed is not repeated: an edited id field may hold a name or an address.
+            problems.append(f"{_where(item)}, field 'Student ID': not a placed student; left out")
             continue
         answered_session = _plain(item.by_key.get(SESSION_KEY))
         if answered_session and answered_session != session:
-            problems.append(f"{_where(item)}, field 'Session': {_shown(answered_session)} but the student "
-                            f"is placed in {session}; counted for {session}")
+            problems.append(f"{_where(item)}, field 'Session': not the student's session; counted "
+                            f"for {session}")
         ratings: dict[str, int | None] = {}
         for rating in config.feedback.ratings:
             value = item.by_key.get(rating_key(rating), "") or ""

@@ -18,6 +18,7 @@ only: a declined partner or a status the coordinator typed is left alone).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
@@ -52,11 +53,13 @@ TABS = (sheet.APPLICATIONS, sheet.PARTICIPANTS, sheet.SESSIONS, sheet.OUTBOX, sh
 
 def _number(value: Cell) -> float | None:
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    try:
-        return float(text(value))
-    except ValueError:
-        return None
+        number = float(value)
+    else:
+        try:
+            number = float(text(value))
+        except ValueError:
+            return None
+    return number if math.isfinite(number) else None
 
 
 def minutes_share(attendees: Sequence[Seated], plan: SessionPlan) -> str:

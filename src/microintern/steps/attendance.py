@@ -53,7 +53,7 @@ class _Read:
     outcomes: list[MeetingOutcome]
     why_not: str = ""          # set when Meet could not be read this run (the note says it)
     strangers: int = 0         # signed-in or not, people who are not placed students
-    unknown_names: tuple[str, ...] = ()
+    unknown_names: tuple[str, ...] = ()  # per stranger: "signed in" or "not signed in"
 
 
 class _Names:
@@ -164,9 +164,9 @@ def _strangers(ctx: StepContext, session: Session, conferences: Sequence[Confere
             read.strangers += 1
             if email in staff:
                 continue
-            kind = "" if participant.user else " (not signed in)"
-            # Display names only: these people are not placed students of the session.
-            names.append(f"{participant.display_name or 'unnamed'}{kind}")
+            # Counted, never named: a "stranger" may be a student of another session, a student
+            # the directory cannot name, or a phone number, and problem lines reach cron's mail.
+            names.append("signed in" if participant.user else "not signed in")
     read.unknown_names = tuple(names)
 
 
@@ -237,10 +237,12 @@ def _session_rows(session: Session, placed: Sequence[Record], addresses: Mapping
     if read.strangers:
         result.add("unknown participants", read.strangers)
     if read.unknown_names:
+        signed_in = sum(1 for kind in read.unknown_names if kind == "signed in")
         result.problems.append(
             f"{session.id}: {len(read.unknown_names)} participant(s) are not placed students, the "
-            f"partner or the teacher: {', '.join(read.unknown_names)}. A student who joined from "
-            "another account needs the Attendance column set by hand")
+            f"partner or the teacher ({signed_in} signed in, {len(read.unknown_names) - signed_in} "
+            "not signed in). Meet's attendance report shows who they were; a student who joined "
+            "from another account needs the Attendance column set by hand")
     for outcome in read.outcomes:
         if outcome.status is MeetingStatus.NO_RECORD:
             result.problems.append(

@@ -125,6 +125,14 @@ def award_badges(ctx: StepContext, session_ids: Sequence[str] | None = None) -> 
             badge = held.get(earner.email)
             if badge is not None:
                 result.add("awarded before")
+            elif text(earner.student.participant.get(sheet.BADGE)):
+                # The sheet says awarded but the issuer has no record (its folder was lost, or
+                # the provider changed): never a second award, the coordinator decides.
+                result.add("awarded per sheet, issuer has no record")
+                result.problems.append(
+                    f"{earner.student.applicant_id}: the Badge column records an award the badge "
+                    "provider does not know; not awarded again (clear the cell to award anew)")
+                continue
             else:
                 student = earner.student
                 award = badge_award(

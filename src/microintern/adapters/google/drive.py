@@ -23,6 +23,11 @@ def _quoted(value: str) -> str:
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
+# appProperties are private to the app that sets them: nobody else can make a folder look ours.
+TAG_KEY = "microintern"
+TAG_VALUE = "folder"
+
+
 class GoogleDriveFolders:
     """The :class:`~microintern.ports.SharedFolders` port on Google Drive."""
 
@@ -32,15 +37,22 @@ class GoogleDriveFolders:
         self._retry = retry or Retry()
 
     def ensure_folder(self, name: str, parent_id: str | None = None) -> str:
-        """Find the folder by name and parent (``files.list``), else create it."""
-        query = f"name = {_quoted(name)} and mimeType = '{FOLDER}' and trashed = false"
+        """Find the folder this app made by name and parent (``files.list``), else create it.
+
+        Only folders carrying the app's private ``appProperties`` tag are found: a folder of the
+        same name that someone else made and shared with the program account (a student, say)
+        is never taken for the program's own, so nothing is ever filed into it.
+        """
+        query = (f"name = {_quoted(name)} and mimeType = '{FOLDER}' and trashed = false"
+                 f" and appProperties has {{ key='{TAG_KEY}' and value='{TAG_VALUE}' }}")
         if parent_id:
             query += f" and {_quoted(parent_id)} in parents"
         found = execute(self._files.list(q=query, fields="files(id,name)", pageSize=10),
                         "drive files.list", retry=self._retry)
         if found.get("files"):
             return str(found["files"][0]["id"])
-        body: dict[str, Any] = {"name": name, "mimeType": FOLDER}
+        body: dict[str, Any] = {"name": name, "mimeType": FOLDER,
+                                "appProperties": {TAG_KEY: TAG_VALUE}}
         if parent_id:
             body["parents"] = [parent_id]
         # Not retried: a repeated create would make a second folder.
