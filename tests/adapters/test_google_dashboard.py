@@ -6,7 +6,8 @@ Sheets discovery document; the assertions are on the spreadsheet's state and on 
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -84,11 +85,12 @@ def test_dashboard_rows_and_native_charts(fake: FakeWorkspace, google_program: G
     anchor = funnel["position"]["overlayPosition"]["anchorCell"]
     assert anchor["sheetId"] == fake.sheets.sheet(SPREADSHEET_ID, sheet.DASHBOARD).sheet_id
     assert anchor["columnIndex"] >= 2                              # beside the figures, not over them
-    # One read and one append of the rows; one get and one batchUpdate for every chart.
-    assert fake.count("sheets.spreadsheets.values.batchGet") == 1
+    # A read of what the tab shows, the upsert's read and append; one get and one batchUpdate
+    # for every chart.
+    assert fake.count("sheets.spreadsheets.values.batchGet") == 2
     assert fake.count("sheets.spreadsheets.get") == 1
     assert fake.count("sheets.spreadsheets.batchUpdate") == 1
-    assert fake.count("sheets.") <= 5
+    assert fake.count("sheets.") <= 6
 
 
 def test_rerun_updates_in_place_and_adds_no_second_chart(
@@ -100,10 +102,12 @@ def test_rerun_updates_in_place_and_adds_no_second_chart(
     first = {c["spec"]["title"]: c["chartId"] for c in charts(fake)}
 
     fake.reset_calls()
-    update_dashboard(ctx, report)
+    later = replace(ctx, now=ctx.now + timedelta(days=1))
+    result = update_dashboard(later, program_report(later))
+    assert result.counts == {"dashboard unchanged": 1}
     assert {c["spec"]["title"]: c["chartId"] for c in charts(fake)} == first
-    assert fake.count("sheets.spreadsheets.batchUpdate") == 0     # nothing changed: no chart write
-    assert fake.count("sheets.") == 3                               # read + cell update, one get
+    assert fake.count("sheets.") == 2     # nothing new but the day: the two reads, no write
+    assert dashboard(fake)["Report updated"] == "2027-06-01 09:00"
 
     # The coordinator sorts the Dashboard; a new run finds the rows where they are now.
     values = fake.sheets.values(SPREADSHEET_ID, sheet.DASHBOARD)

@@ -12,10 +12,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from microintern.domain import program_sheet as sheet
-from microintern.domain.records import ChartSpec, Record
+from microintern.domain.records import Cell, ChartSpec, Record
 from microintern.domain.report import (
     FIGURE,
     TABS,
+    UPDATED,
+    VALUE,
     ProgramReport,
     build_report,
     dashboard_charts,
@@ -79,9 +81,25 @@ def update_dashboard(ctx: StepContext, report: ProgramReport) -> StepResult:
         report = replace(report, students=None)
     result = StepResult()
     rows = dashboard_rows(report)
+    # The daily run finds most mornings nothing new: then only the "updated" stamp would change,
+    # and the sheet (and its charts) are left as they are.
+    # (A sorted tab is rewritten all the same: the charts follow the rows by position.)
+    current = ctx.ports.roster.read_tabs([sheet.DASHBOARD])[sheet.DASHBOARD]
+    shown = {str(r.get(FIGURE)): r.get(VALUE) for r in current}
+    ours = {str(r[FIGURE]) for r in rows}
+    in_order = [key for key in (str(r.get(FIGURE)) for r in current) if key in ours]
+    if in_order == [str(r[FIGURE]) for r in rows] and all(
+            _same(shown.get(str(r[FIGURE])), r[VALUE]) for r in rows if r[FIGURE] != UPDATED):
+        result.add("dashboard unchanged")
+        return result
     written = ctx.ports.roster.upsert(sheet.DASHBOARD, FIGURE, rows)
     charts = dashboard_charts(report)
     ctx.ports.roster.ensure_charts(sheet.DASHBOARD, charts)
     result.add("dashboard figures", written.updated + written.appended)
     result.add("dashboard charts", len(charts))
     return result
+
+
+def _same(shown: Cell, value: Cell) -> bool:
+    """A cell as read back equals the value written (blank reads as None, 3 may read as 3.0)."""
+    return (shown if shown is not None else "") == (value if value is not None else "")
