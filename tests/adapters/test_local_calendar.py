@@ -220,3 +220,9 @@ def test_bad_values_are_refused(calendar: IcsCalendar, change: dict[str, object]
 def test_calendar_id_cannot_escape_the_folder(calendar: IcsCalendar) -> None:
     with pytest.raises(ValueError, match="calendar id"):
         calendar.upsert_event("../outside", SESSION)
+
+
+def test_events_are_private_like_on_google(calendar: IcsCalendar) -> None:
+    # A calendar shared with the district shows a session as busy, never its title or guests.
+    event = load(path_of(calendar.upsert_event("primary", SESSION)))
+    assert str(event["CLASS"]) == "PRIVATE"

@@ -1,7 +1,10 @@
 """Google Calendar: one event per session meeting, with a client-chosen id.
 
 Inserting with our own event id makes a rerun safe: the second insert answers 409 (even after
-a delete), and we patch the existing event instead.
+a delete), and we patch the existing event instead. The same holds when an insert's answer is
+lost (a timeout, a 5xx after it was applied, a dropped connection that httplib2 silently
+re-sends): the repeat meets the event the lost attempt made, answers 409, and becomes a patch,
+so there is never a second event. Events are ``visibility: private``.
 
 REST reference: https://developers.google.com/calendar/api/v3/reference/events
 """
@@ -27,6 +30,9 @@ def event_to_api(event: CalendarEvent) -> dict[str, Any]:
         # Students are minors: nobody sees the other guests' addresses.
         "guestsCanSeeOtherGuests": False,
         "guestsCanInviteOthers": False,
+        # Private: someone who can see the program calendar but is no guest sees only "busy",
+        # never the session's title, description or guest list.
+        "visibility": "private",
         "status": event.status.value,
         "reminders": {"useDefault": False, "overrides": [
             {"method": "email" if m >= 60 else "popup", "minutes": m}

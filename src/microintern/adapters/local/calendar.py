@@ -127,6 +127,8 @@ def _render(event: CalendarEvent, sequence: int, stamp: datetime) -> bytes:
     vevent.add("summary", _text(event.summary))
     vevent.add("description", _text(event.description))
     vevent.add("status", "CANCELLED" if event.status is EventStatus.CANCELLED else "CONFIRMED")
+    # As on Google Calendar (visibility private): a shared calendar shows only "busy".
+    vevent.add("class", "PRIVATE")
     if event.meet_uri:
         link = clean_header(event.meet_uri)
         # URL is not a TEXT value and is written unescaped: only a plain link may go there.
