@@ -150,6 +150,11 @@ class ScheduleSettings(_Model):
 
     run_at: time = time(6, 30)
     catch_up: bool = True
+    # How many days past its window a step that never ran is still run by run-due. 3 covers a
+    # cron host down over a long weekend; later than that a letter's dates and deadlines are
+    # stale (an invitation months late, a reminder after the session), so run-due reports it
+    # as missed and only `microintern send STEP` sends it. catch_up: false means 0.
+    catch_up_days: int = Field(default=3, ge=0, le=60)
 
 
 class MailSettings(_Model):

@@ -2,9 +2,11 @@
 
 A step has a window of program-local days around ``T``. While the window is open the step
 may run once a day (every step is idempotent, so a daily rerun only picks up what is new);
-after the window closes a step that never ran is overdue. All arithmetic is done on local
-wall-clock dates and only then given the program's zone, so a window that crosses a DST
-change still opens at the configured local hour.
+after the window closes a step that never ran is overdue, and once it is more than
+``catch_up_days`` past its window it is missed: a letter that late (a partner invitation five
+months on, a reminder after the session) would do more harm than good, so only a person sends
+it, on purpose. All arithmetic is done on local wall-clock dates and only then given the
+program's zone, so a window that crosses a DST change still opens at the configured local hour.
 """
 
 from __future__ import annotations
@@ -109,6 +111,8 @@ class StepState(StrEnum):
     DUE = "due"
     DONE = "done"
     OVERDUE = "overdue"
+    # Past its window by more than the catch-up bound: never run unattended, only by hand.
+    MISSED = "missed"
 
 
 @dataclass(frozen=True)
@@ -194,8 +198,25 @@ def plan(
     return occurrences
 
 
-def state_of(occurrence: Occurrence, record: RunRecord | None, now: datetime) -> StepState:
-    """The state of an occurrence at ``now`` given what the Timeline tab remembers."""
+def days_past(occurrence: Occurrence, now: datetime) -> int:
+    """How many program-local days ``now`` is past the last day of the occurrence's window.
+
+    1 on the day after the window's last day, 0 or less while the window is open or upcoming.
+    Counted on local calendar dates, so a DST change in between neither adds nor loses a day.
+    """
+    zone = occurrence.closes.tzinfo
+    assert zone is not None
+    last_day = occurrence.closes.astimezone(zone).date() - timedelta(days=1)
+    return (now.astimezone(zone).date() - last_day).days
+
+
+def state_of(occurrence: Occurrence, record: RunRecord | None, now: datetime,
+             *, catch_up_days: int | None = None) -> StepState:
+    """The state of an occurrence at ``now`` given what the Timeline tab remembers.
+
+    An occurrence that never ran after its window closed is overdue for ``catch_up_days``
+    days and missed after that (``None``: overdue forever; ``0``: missed at once).
+    """
     zone = occurrence.opens.tzinfo
     ran_ok = record is not None and record.ok and record.last_run is not None
     # Compare instants in UTC: Python compares datetimes sharing a tzinfo by wall time,
@@ -211,9 +232,14 @@ def state_of(occurrence: Occurrence, record: RunRecord | None, now: datetime) ->
         return StepState.DUE
     if ran_ok:
         return StepState.DONE
+    if catch_up_days is not None and days_past(occurrence, now) > catch_up_days:
+        return StepState.MISSED
     return StepState.OVERDUE
 
 
 def should_run(state: StepState, *, catch_up: bool) -> bool:
-    """Whether a run at this moment should execute an occurrence in ``state``."""
+    """Whether an unattended run (run-due) should execute an occurrence in ``state``.
+
+    Never a missed one: that is for the coordinator to send on purpose (``microintern send``).
+    """
     return state is StepState.DUE or (catch_up and state is StepState.OVERDUE)

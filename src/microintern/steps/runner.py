@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -21,6 +21,7 @@ from microintern.domain.timeline import (
     RunRecord,
     StepName,
     StepState,
+    days_past,
     plan,
     should_run,
     state_of,
@@ -139,6 +140,9 @@ class RunReport:
     ran: list[tuple[Occurrence, StepResult]]
     failed: list[tuple[Occurrence, str]]
     now: datetime
+    # Occurrences found missed by this run (more than catch_up_days past their window, never
+    # run), with how many days past: not run, told once so the coordinator can send them.
+    missed: list[tuple[Occurrence, int]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -152,6 +156,12 @@ class RunReport:
         text = f"run-due {stamp}: " + ("; ".join(parts) if parts else "nothing due")
         if self.failed:
             text += "; FAILED: " + "; ".join(f"{o.key}: {why}" for o, why in self.failed)
+        if self.missed:
+            steps = sorted({o.step.name.value for o, _ in self.missed})
+            text += ("; missed, not sent late: "
+                     + ", ".join(f"{o.key} (window closed {days} day{'' if days == 1 else 's'} ago)"
+                                for o, days in self.missed)
+                     + " — to send anyway: " + ", ".join(f"`microintern send {s}`" for s in steps))
         return text
 
 
@@ -200,10 +210,17 @@ def status(ctx: StepContext, timeline: list[Record]) -> list[StepStatus]:
     return _statuses(ctx, _records(timeline, ctx))
 
 
+def catch_up_days(ctx: StepContext) -> int:
+    """How many days past its window run-due still runs a step (0: catch-up is off)."""
+    schedule = ctx.config.schedule
+    return schedule.catch_up_days if schedule.catch_up else 0
+
+
 def _statuses(ctx: StepContext, records: Mapping[str, RunRecord]) -> list[StepStatus]:
+    bound = catch_up_days(ctx)
     return [
-        StepStatus(o, state_of(o, records.get(o.key), ctx.now), records.get(o.key),
-                   o.step.name in AUTOMATED)
+        StepStatus(o, state_of(o, records.get(o.key), ctx.now, catch_up_days=bound),
+                   records.get(o.key), o.step.name in AUTOMATED)
         for o in occurrences(ctx)
     ]
 
@@ -244,6 +261,8 @@ def run_due(ctx: StepContext, *, steps: Mapping[StepName, StepFn] | None = None)
     catch_up = ctx.config.schedule.catch_up
     for s in _statuses(ctx, records):
         step = steps.get(s.occurrence.step.name)
+        if step is not None and s.state is StepState.MISSED:
+            _note_missed(ctx, s.occurrence, records, report)
         if step is None or not should_run(s.state, catch_up=catch_up):
             continue
         previous = records.get(s.occurrence.key) or RunRecord()
@@ -265,6 +284,31 @@ def run_due(ctx: StepContext, *, steps: Mapping[StepName, StepFn] | None = None)
         records[s.occurrence.key] = RunRecord(ctx.now, previous.runs + 1, True, result.summary())
     write_timeline(ctx, before, _statuses(ctx, records))
     return report
+
+
+MISSED_NOTE = "missed: not sent late"
+"""How a missed occurrence's Result cell starts (after a failure's text, if it had failed)."""
+
+
+def _note_missed(ctx: StepContext, occurrence: Occurrence, records: dict[str, RunRecord],
+                 report: RunReport) -> None:
+    """Report a missed occurrence once: its Result cell says so, and later runs stay quiet.
+
+    The note goes in the Result cell (run-due's own), not only in State, which ``status``
+    also writes: a run that finds the note has told the coordinator already.
+    """
+    previous = records.get(occurrence.key) or RunRecord()
+    if MISSED_NOTE in previous.result:
+        return
+    days = days_past(occurrence, ctx.now)
+    closed = (occurrence.closes.astimezone(ctx.config.zone).date()).isoformat()
+    note = (f"{MISSED_NOTE} (window closed {closed}); to send anyway: "
+            f"microintern send {occurrence.step.name.value}")
+    # A failed run's text stays first, so the record still reads as failed (never as done).
+    result = f"{previous.result}; {note}" if previous.result else note
+    records[occurrence.key] = RunRecord(previous.last_run, previous.runs, previous.ok, result)
+    report.missed.append((occurrence, days))
+    log.info("%s missed: window closed %d days ago; not run late", occurrence.key, days)
 
 
 def write_timeline(ctx: StepContext, before: list[Record], statuses: list[StepStatus]) -> None:
