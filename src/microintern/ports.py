@@ -82,7 +82,10 @@ class Roster(Protocol):
 
 
 class DraftGone(Exception):
-    """The draft no longer exists: it was already sent (or deleted by a person)."""
+    """The draft no longer exists: it was sent, or a person deleted it.
+
+    Not proof of sending: the caller looks the message up with :meth:`Mailer.find_sent`.
+    """
 
 
 class Mailer(Protocol):
@@ -95,7 +98,18 @@ class Mailer(Protocol):
     def send_draft(self, draft_id: str) -> str:
         """Deliver a stored draft and return the sent message id.
 
-        Raises :class:`DraftGone` when the draft no longer exists, which means it was sent.
+        Raises :class:`DraftGone` when the draft no longer exists (sent earlier, or deleted by
+        a person: look it up with :meth:`find_sent`), and
+        :class:`~microintern.errors.DeliveryUnknown` when the outcome cannot be known (a 5xx,
+        a dropped connection): the same draft may be sent again later, never a new one.
+        """
+        ...
+
+    def find_sent(self, key: str) -> str | None:
+        """The sent message id of the message with ledger key ``key``, or None if none was sent.
+
+        Looks among delivered mail (trashed included) for the key's deterministic Message-ID;
+        drafts never count. This is the proof a ledger needs before booking a gone draft sent.
         """
         ...
 
@@ -182,6 +196,10 @@ class SharedFolders(Protocol):
 
     def share(self, folder_id: str, email: str, role: str = "reader") -> None:
         """Give ``email`` access (``reader``, ``commenter`` or ``writer``), without notifying."""
+        ...
+
+    def unshare(self, folder_id: str, email: str) -> bool:
+        """Take ``email``'s access to the folder away; False when they had none (idempotent)."""
         ...
 
     def shared_with(self, folder_id: str) -> dict[str, str]:

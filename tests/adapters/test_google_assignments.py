@@ -123,9 +123,11 @@ def test_folders_sharing_form_and_api_calls_first_run_and_rerun(
     assert first_calls["drive.files.create"] == 1 + 6 + 12        # session, students, assignments
     assert first_calls["drive.permissions.create"] == 3 + 6       # staff, then each student once
     assert first_calls["forms.forms.create"] == 1
-    assert first_calls["drive.files.list"] == 19                  # each folder looked up by name once
+    # Each folder looked up by name once before it is made and once after (a create whose
+    # answer was lost, or that httplib2 re-sent, leaves a copy that must be found).
+    assert first_calls["drive.files.list"] == 2 * 19
     assert sum(n for m, n in first_calls.items() if m.startswith("sheets.")) <= 15, first_calls
-    assert sum(first_calls.values()) <= 70, first_calls
+    assert sum(first_calls.values()) <= 89, first_calls
 
     fake.reset_calls()
     again = run(google_program, OPENS + timedelta(hours=1))

@@ -1,0 +1,140 @@
+"""Creates whose answer is lost are reconciled by reading, never repeated blind.
+
+Each create method of Calendar, Drive, Forms and Meet meets the fake's "applied, answer lost"
+faults: ``drop_after`` (processed, then the socket closes; httplib2 silently re-sends the POST
+once, and with ``times=2`` that re-send is lost too, so the adapter sees an error), ``timeout``
+(processed after the client gave up) and ``500`` (refused unprocessed). After the call and a
+rerun, the fake's stores hold exactly one event, folder, form or space.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from adapters.conftest import PROGRAM_USER
+from fakeworkspace import FakeWorkspace, write_service_account_file
+from fakeworkspace.faults import Fault
+
+from microintern.adapters.google import scopes
+from microintern.adapters.google.auth import service_account_credentials
+from microintern.adapters.google.calendar import GoogleCalendar
+from microintern.adapters.google.drive import FOLDER, GoogleDriveFolders
+from microintern.adapters.google.transport import GoogleTransport, Retry
+from microintern.domain.records import CalendarEvent
+
+LA = ZoneInfo("America/Los_Angeles")
+CALENDAR = "internships@mesavalley.example"
+EVENT = CalendarEvent(
+    event_id="mi0reconcile0001",
+    summary="Micro-internship: Valley Analytics",
+    description="Join five minutes early.",
+    start=datetime(2027, 4, 6, 15, 30, tzinfo=LA),
+    end=datetime(2027, 4, 6, 17, 0, tzinfo=LA),
+    time_zone="America/Los_Angeles",
+    attendees=("student1@students.mesavalley.example", "thanh@valleyanalytics.example"),
+    meet_uri="https://meet.google.com/abc-defg-hij",
+)
+# A fault that loses both the answer and httplib2's silent re-send, so the adapter sees it.
+LOST_TWICE = {"kind": "drop_after", "times": 2}
+FAULTS = [
+    pytest.param({"kind": "drop_after", "times": 1}, id="dropped-and-resent-by-httplib2"),
+    pytest.param(LOST_TWICE, id="dropped-twice"),
+    pytest.param({"kind": "timeout", "times": 1, "delay": 1.5}, id="timeout-applied-late"),
+    pytest.param({"kind": "500", "times": 2}, id="500"),
+]
+
+
+@dataclass
+class Services:
+    """googleapiclient services on the fake, with a 1 s timeout (for the ``timeout`` fault)."""
+
+    transport: GoogleTransport
+    retry: Retry
+
+    def service(self, name: str, version: str) -> Any:
+        return self.transport.service(name, version)
+
+
+@pytest.fixture
+def services(tmp_path: Path, fake: FakeWorkspace) -> Iterator[Services]:
+    key = write_service_account_file(tmp_path / "credentials.json", fake)
+    credentials = service_account_credentials(key, subject=PROGRAM_USER, scopes=scopes.ALL)
+    transport = GoogleTransport(credentials, endpoint=fake.url, timeout=1.0)
+    # Backing off lasts until an attempt whose answer was lost has landed (as real backoff of
+    # seconds does), without the test sleeping.
+    yield Services(transport, Retry(sleep=lambda _: fake.wait_idle()))
+    fake.faults.clear()
+    assert fake.wait_idle()
+
+
+def add_fault(fake: FakeWorkspace, method: str, fault: dict[str, Any]) -> Fault:
+    return fake.faults.add(method, **fault)
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+def test_calendar_insert_lost_becomes_one_private_event(
+        fake: FakeWorkspace, services: Services, fault: dict[str, Any]) -> None:
+    calendar = GoogleCalendar(services.service("calendar", "v3"), retry=services.retry)
+    lost = add_fault(fake, "calendar.events.insert", fault)
+    calendar.upsert_event(CALENDAR, EVENT)
+    assert lost.fired == fault["times"]
+    assert fake.wait_idle()
+    calendar.upsert_event(CALENDAR, EVENT)                 # the rerun
+    events = fake.calendar.events(CALENDAR)
+    assert [e["id"] for e in events] == [EVENT.event_id]
+    assert events[0]["visibility"] == "private" and events[0]["guestsCanSeeOtherGuests"] is False
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+def test_drive_folder_create_lost_leaves_one_folder(
+        fake: FakeWorkspace, services: Services, fault: dict[str, Any]) -> None:
+    folders = GoogleDriveFolders(services.service("drive", "v3"), retry=services.retry)
+    parent = folders.ensure_folder("Mesa Valley / Data fellows — submissions")
+    lost = add_fault(fake, "drive.files.create", fault)
+    made = folders.ensure_folder("Student1 L. (A-000001)", parent)
+    assert lost.fired == fault["times"]
+    assert fake.wait_idle()
+    fake.faults.clear()
+    assert folders.ensure_folder("Student1 L. (A-000001)", parent) == made       # the rerun
+    inside = [f for f in fake.drive.files.values()
+              if f["mimeType"] == FOLDER and f["parents"] == [parent]]
+    assert [f["id"] for f in inside] == [made]
+    assert sum(f["mimeType"] == FOLDER for f in fake.drive.files.values()) == 2
+
+
+def test_two_copies_found_later_keep_the_oldest_and_a_copy_with_files_stays(
+        fake: FakeWorkspace, services: Services) -> None:
+    folders = GoogleDriveFolders(services.service("drive", "v3"), retry=services.retry)
+    first = folders.ensure_folder("Session")
+    tags = {"microintern": "folder"}
+    second = fake.drive.register("1zzzzSecondCopy", "Session", FOLDER, PROGRAM_USER,
+                                 appProperties=tags, createdTime="2999-01-01T00:00:00.000Z")["id"]
+    third = fake.drive.register("1zzzzThirdCopy", "Session", FOLDER, PROGRAM_USER,
+                                appProperties=tags, createdTime="2999-01-02T00:00:00.000Z")["id"]
+    fake.drive.add_file("work.csv", "text/csv", "student@x.test", [third])
+    assert folders.ensure_folder("Session") == first
+    assert second not in fake.drive.files            # an empty copy is deleted
+    assert third in fake.drive.files                 # one someone already used is left alone
+
+
+@pytest.mark.parametrize("fault", [LOST_TWICE, {"kind": "500", "times": 1}],
+                         ids=["dropped-twice", "500"])
+def test_drive_permissions_are_idempotent_and_unshare_removes_one_person(
+        fake: FakeWorkspace, services: Services, fault: dict[str, Any]) -> None:
+    folders = GoogleDriveFolders(services.service("drive", "v3"), retry=services.retry)
+    folder = folders.ensure_folder("Session")
+    lost = add_fault(fake, "drive.permissions.create", fault)
+    folders.share(folder, "old.partner@acme.example", "commenter")
+    folders.share(folder, "teacher@mesavalley.example", "writer")
+    add_fault(fake, "drive.permissions.delete", fault)
+    assert folders.unshare(folder, "Old.Partner@acme.example") is True
+    assert folders.unshare(folder, "old.partner@acme.example") is False
+    assert folders.shared_with(folder) == {PROGRAM_USER: "owner", "teacher@mesavalley.example": "writer"}
+    assert len(fake.drive.shared_with(folder)) == 2
+    assert lost.fired == fault["times"]
