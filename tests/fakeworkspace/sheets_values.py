@@ -18,6 +18,20 @@ if TYPE_CHECKING:
 
 _INPUT_OPTIONS = ("RAW", "USER_ENTERED")
 
+CELL_LIMIT = 50_000
+"""Google refuses a write with a longer cell (the whole request: nothing is written)."""
+
+
+def _check_cell_sizes(values: list[list[Any]] | None) -> None:
+    """Refuse, as Google does, a request holding one cell of more than 50,000 characters."""
+    for line in values or []:
+        for value in line if isinstance(line, list) else []:
+            if isinstance(value, str) and len(value) > CELL_LIMIT:
+                raise bad_request(
+                    f"Your input contains more than the maximum of {CELL_LIMIT} characters "
+                    "in a single cell."
+                )
+
 
 def _check_grid(sheet: Sheet, bounds: a1.Bounds, text: str) -> None:
     too_far = (bounds.end_row is not None and bounds.end_row > sheet.row_count) or (
@@ -204,6 +218,7 @@ def values_update(ctx: RequestContext) -> dict[str, Any]:
     option = _input_option(ctx.arg("valueInputOption"))
     body = ctx.json()
     text = ctx.path("range")
+    _check_cell_sizes(body.get("values"))
     if body.get("range") and body["range"] != text:
         raise bad_request(
             f"Requested writing within range [{text}], but the request body range is [{body['range']}]"
@@ -227,6 +242,7 @@ def values_batch_update(ctx: RequestContext) -> dict[str, Any]:
     for i, item in enumerate(body.get("data") or []):
         if not item.get("range"):
             raise bad_request(f"Invalid data[{i}]: range is required")
+        _check_cell_sizes(item.get("values"))
         responses.append(
             write_range(
                 spreadsheet,
@@ -262,6 +278,7 @@ def values_append(ctx: RequestContext) -> dict[str, Any]:
     option = _input_option(ctx.arg("valueInputOption"))
     body = ctx.json()
     values = body.get("values") or []
+    _check_cell_sizes(values)
     if body.get("majorDimension") == "COLUMNS":
         values = _transpose(values, None)
     result = append_range(

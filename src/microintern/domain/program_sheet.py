@@ -170,6 +170,16 @@ EQUITY_TAB_COLUMNS = (
 
 COORDINATOR_APPLICATION_COLUMNS = (DECISION, COHORT_OVERRIDE, NOTES)
 
+# Long answers: the full text of answers too long for a cell, one row per piece (each under the
+# cell limit); the Applications cell keeps the beginning and a marker naming the key.
+LONG_ANSWERS = "Long answers"
+LONG_ANSWER_KEY = "Key"             # "<applicant id>/<question key>/<part>"
+LONG_ANSWER_QUESTION = "Question"   # the question's title
+LONG_ANSWER_PART = "Part"           # 1, 2, ...: the pieces joined in this order are the answer
+LONG_ANSWER_TEXT = "Text"
+LONG_ANSWER_COLUMNS = (LONG_ANSWER_KEY, APPLICANT_ID, LONG_ANSWER_QUESTION, LONG_ANSWER_PART,
+                       LONG_ANSWER_TEXT)
+
 
 def application_columns(question_titles: Sequence[str]) -> tuple[str, ...]:
     """The Applications tab's headers: ids, the questions, screening, then the coordinator's."""
@@ -196,6 +206,7 @@ def layout(question_titles: Sequence[str],
         FEEDBACK: feedback_columns(feedback_ratings),
         ASSIGNMENTS: ASSIGNMENT_COLUMNS,
         HOURS: HOURS_COLUMNS,
+        LONG_ANSWERS: LONG_ANSWER_COLUMNS,
     }
 
 

@@ -67,6 +67,7 @@ from microintern.config import ProgramConfig, QuestionKind
 from microintern.domain import program_sheet as sheet
 from microintern.domain.applicants import QuestionColumn, answers_by_key, parse_submitted
 from microintern.domain.decisions import Decision, UnknownDecision, parse_decision
+from microintern.domain.long_answers import cut_marker
 from microintern.domain.records import Cell, Record
 from microintern.errors import ConfigError, ConfigProblem
 
@@ -113,7 +114,8 @@ FLAG_MEANINGS: Mapping[FlagCode, str] = {
     FlagCode.SHORT_ESSAY: "the short answer is shorter than asked (advisory)",
     FlagCode.FORMULA: "an answer looks like a spreadsheet formula or markup; kept as text (advisory)",
     FlagCode.CONTROL_CHARS: "line breaks or control characters in a one-line answer (advisory)",
-    FlagCode.LONG_ANSWER: f"an answer longer than {LONG_ANSWER_CHARS:,} characters (advisory)",
+    FlagCode.LONG_ANSWER: (f"an answer longer than {LONG_ANSWER_CHARS:,} characters (advisory); one "
+                           "too long for its cell is cut, its full text kept in the Long answers tab"),
     FlagCode.NEEDS_DEVICE: "needs a laptop or internet access: support, never a penalty",
 }
 
@@ -783,7 +785,13 @@ def _flag_text(a: _Applicant, rules: ScreeningRules) -> None:
             if pattern.search(answer):
                 control.append(_quoted(rules.title(key), 80))
         if len(answer) > LONG_ANSWER_CHARS:
-            long.append(f"{_quoted(rules.title(key), 80)} has {len(answer):,} characters")
+            cut = cut_marker(answer)
+            if cut is None:
+                long.append(f"{_quoted(rules.title(key), 80)} has {len(answer):,} characters")
+            else:
+                # The cell holds only the beginning: the reason says so and where the rest is.
+                long.append(f"{_quoted(rules.title(key), 80)} has {cut.total:,} characters, cut to "
+                            f"fit its cell (full text in the Long answers tab, key {cut.key})")
     flags = a.flags
     if formula or markup:
         parts = formula + ([f"markup in {', '.join(markup)}"] if markup else [])

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from microintern.config import ProgramConfig
+from microintern.config import Backend, ProgramConfig
 from microintern.domain import program_sheet as sheet
 from microintern.domain.applicants import (
     QuestionColumn,
     answers_by_key,
     application_record,
     parse_submitted,
+)
+from microintern.domain.long_answers import (
+    EXCEL_CELL_LIMIT,
+    GOOGLE_CELL_LIMIT,
+    fit_answers,
+    utf16_length,
 )
 from microintern.domain.outbox import message_key
 from microintern.domain.records import Record
@@ -22,6 +29,10 @@ from microintern.steps.letter_context import ProgramContexts, applicant_context
 from microintern.steps.mailing import Addressed, deliver, outbox_by_key
 
 LETTER = "application_received"
+
+# Long answers go to the sheet in upserts of at most this many characters, so that no request
+# nears Sheets' 10 MB payload limit (4 bytes of UTF-8 per 2 UTF-16 units at worst, plus JSON).
+PIECES_PER_WRITE_UNITS = 2_000_000
 
 
 def question_columns(config: ProgramConfig) -> list[QuestionColumn]:
@@ -36,17 +47,59 @@ def _since(rows: list[Record], ctx: StepContext) -> datetime | None:
     return max(known) - timedelta(seconds=1) if known else None
 
 
+def cell_limit(config: ProgramConfig) -> int:
+    """The most characters (UTF-16 units) one cell of the program sheet takes on this backend."""
+    return GOOGLE_CELL_LIMIT if config.backend is Backend.GOOGLE else EXCEL_CELL_LIMIT
+
+
+@dataclass
+class Intake:
+    """New Applications rows, answers fitted to a cell, and the full text of the cut answers."""
+
+    rows: list[Record] = field(default_factory=list)
+    pieces: list[Record] = field(default_factory=list)
+    """Long answers rows (keyed ``<applicant id>/<question key>/<part>``)."""
+    cut: int = 0
+    """How many answers were cut to fit their cell."""
+
+
 def import_responses(ctx: StepContext, applications: list[Record], result: StepResult) -> list[Record]:
     """Add responses not yet in the Applications tab; return the new rows."""
-    new_rows = new_responses(ctx, applications)
-    if new_rows:
-        ctx.ports.roster.upsert(sheet.APPLICATIONS, sheet.APPLICANT_ID, new_rows)
-    result.add("imported", len(new_rows))
-    return new_rows
+    intake = new_responses(ctx, applications)
+    keep_long_answers(ctx, intake, result)
+    if intake.rows:
+        ctx.ports.roster.upsert(sheet.APPLICATIONS, sheet.APPLICANT_ID, intake.rows)
+    result.add("imported", len(intake.rows))
+    return intake.rows
 
 
-def new_responses(ctx: StepContext, applications: list[Record]) -> list[Record]:
-    """Applications rows for responses not yet in the tab (nothing is written)."""
+def keep_long_answers(ctx: StepContext, intake: Intake, result: StepResult) -> None:
+    """Write the full text of cut answers to the Long answers tab (before the rows naming it).
+
+    Written first so that a cell's marker never names text that is not there; keyed, so a rerun
+    after a failed Applications write updates the same rows instead of adding copies.
+    """
+    if not intake.pieces:
+        return
+    batch: list[Record] = []
+    size = 0
+    for piece in intake.pieces:
+        units = utf16_length(str(piece[sheet.LONG_ANSWER_TEXT]))
+        if batch and size + units > PIECES_PER_WRITE_UNITS:
+            ctx.ports.roster.upsert(sheet.LONG_ANSWERS, sheet.LONG_ANSWER_KEY, batch)
+            batch, size = [], 0
+        batch.append(piece)
+        size += units
+    ctx.ports.roster.upsert(sheet.LONG_ANSWERS, sheet.LONG_ANSWER_KEY, batch)
+    result.add("answers cut to fit a cell (full text in Long answers)", intake.cut)
+
+
+def new_responses(ctx: StepContext, applications: list[Record]) -> Intake:
+    """Applications rows for responses not yet in the tab (nothing is written).
+
+    Every answer is fitted to the backend's cell limit: one very long answer must not make the
+    Applications write fail for every applicant.
+    """
     config = ctx.config
     # The config's id, else the one `microintern form` remembered in the Settings tab.
     form_id = ctx.application_form_id or remembered_form_id(ctx.ports.roster)
@@ -57,21 +110,24 @@ def new_responses(ctx: StepContext, applications: list[Record]) -> list[Record]:
     known = {str(r.get(sheet.RESPONSE_ID)) for r in applications if r.get(sheet.RESPONSE_ID)}
     responses = ctx.ports.forms.fetch_responses(form_id, _since(applications, ctx))
     questions = question_columns(config)
-    new_rows: list[Record] = []
+    limit = cell_limit(config)
+    intake = Intake()
     for response in responses:
         if response.response_id in known:
             continue
         known.add(response.response_id)
-        new_rows.append(
-            application_record(
-                response,
-                form_id=form_id,
-                questions=questions,
-                zone=config.zone,
-                default_language=config.program.default_language,
-            )
+        record = application_record(
+            response,
+            form_id=form_id,
+            questions=questions,
+            zone=config.zone,
+            default_language=config.program.default_language,
         )
-    return new_rows
+        fitted = fit_answers(record, questions, limit)
+        intake.rows.append(fitted.record)
+        intake.pieces.extend(fitted.pieces)
+        intake.cut += len(fitted.cut)
+    return intake
 
 
 def acknowledgements(ctx: StepContext, applications: list[Record]) -> list[Addressed]:

@@ -4,7 +4,8 @@ The coordinator's columns are never written. Tool cells are written to the row t
 applicant's id at write time; because a coordinator may sort or insert rows between that
 lookup and the write, the tab is read back and any row whose tool cells are not its own is
 rewritten. A normal run makes at most five Sheets calls whatever the number of applications:
-read, upsert (read, cell writes, append) and the check.
+read, upsert (read, cell writes, append) and the check; an answer too long for its cell adds
+the Long answers tab's upsert (read, append), where its full text is kept.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Mapping
 from microintern.domain import program_sheet as sheet
 from microintern.domain.records import Cell, Record
 from microintern.domain.screening import screen, screening_cells
-from microintern.steps.applications import new_responses
+from microintern.steps.applications import keep_long_answers, new_responses
 from microintern.steps.context import StepContext, StepResult
 
 REPAIR_ROUNDS = 3
@@ -67,8 +68,10 @@ def screen_applications(ctx: StepContext) -> StepResult:
     result = StepResult()
     roster = ctx.ports.roster
     rows = roster.read_tabs([sheet.APPLICATIONS])[sheet.APPLICATIONS]
-    new_rows = new_responses(ctx, rows)
+    intake = new_responses(ctx, rows)
+    new_rows = intake.rows
     result.add("imported", len(new_rows))
+    keep_long_answers(ctx, intake, result)
     screening = screen(rows + new_rows, ctx.config, now=ctx.now)
     cells = screening_cells(screening)
     writes = screening_writes(rows, new_rows, cells)
