@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+import getpass
 import logging
 import os
+import socket
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from jinja2 import FileSystemLoader
 
 from microintern.config import Backend, GoogleAuth, ProgramConfig
+from microintern.domain.lease import Holder
 from microintern.domain.letters import LetterRenderer, make_environment
 from microintern.steps.context import Ports, StepContext
+from microintern.steps.lease import ProgramLease
 from microintern.steps.pacing import Pacer
 
 ENDPOINT_VARIABLE = "MICROINTERN_GOOGLE_ENDPOINT"
 LOCAL_APPLICATION_FORM = "applications"
+T = TypeVar("T")
 
 
 def google_endpoint(config: ProgramConfig, env: Mapping[str, str] = os.environ) -> str | None:
@@ -193,12 +198,68 @@ def application_form_id(config: ProgramConfig) -> str | None:
     return config.google.application_form_id
 
 
+def lock_folder(config: ProgramConfig) -> Path:
+    """Where the program's run lock lives: ``run_lock.folder``, else ``.microintern`` beside the config.
+
+    The same for both backends and for every OS user who runs this program (cron's account, an
+    IT person under their own): the lock belongs to the program, never to a user's home.
+    """
+    if config.run_lock.folder is not None:
+        return config.resolve(config.run_lock.folder)
+    return config.base_dir.resolve() / ".microintern"
+
+
 def lock_path(config: ProgramConfig) -> Path:
-    """The run lock: beside the local data, or in the user's state folder for Google."""
-    if config.backend is Backend.LOCAL:
-        return config.resolve(config.local.folder) / ".microintern.lock"
-    state = Path(os.environ.get("XDG_STATE_HOME", "~/.local/state")).expanduser()
-    return state / "microintern" / f"{config.program.id}.lock"
+    """The program's run lock file: ``<lock folder>/<program id>.lock``."""
+    return lock_folder(config) / f"{config.program.id}.lock"
+
+
+def run_holder() -> Holder:
+    """This process as a lock or lease holder: OS account, machine, pid."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry (some containers): the numeric uid will do
+        user = f"uid{os.getuid()}" if hasattr(os, "getuid") else "unknown"
+    return Holder(user, socket.gethostname() or "localhost", os.getpid())
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` exists on this machine (another account's counts)."""
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # it exists, under another account
+    except OSError:
+        return True  # cannot tell: assume it runs (the lease then expires on its own)
+    return True
+
+
+def program_lease(config: ProgramConfig, ports: Ports) -> ProgramLease:
+    """This run's lease in the program sheet (Run lease tab), through the ports' roster."""
+    return ProgramLease(ports.roster, run_holder(),
+                        length=timedelta(minutes=config.run_lock.lease_minutes), alive=pid_alive)
+
+
+def hold_program(config: ProgramConfig, work: Callable[[Ports, ProgramLease], T], *,
+                 ports: Ports | None = None, env: Mapping[str, str] = os.environ) -> T:
+    """Run ``work(ports, lease)`` holding the program: the OS lock, then the sheet's lease.
+
+    Every command that writes to the program goes through here. Another run holding either
+    raises :class:`~microintern.errors.RunLocked` naming it (the CLI exits 0 with one line).
+    The lease is taken before any other write and released at the end.
+    """
+    from microintern.steps.runner import locked
+
+    def action() -> T:
+        held = ports or build_ports(config, env)
+        with program_lease(config, held).held() as lease:
+            return work(held, lease)
+
+    return locked(lock_path(config), action, holder=run_holder())
 
 
 def step_context(config: ProgramConfig, now: datetime, *, ports: Ports | None = None,

@@ -121,13 +121,17 @@ def check_config(obj: Obj) -> None:
 @handles_errors
 def init(obj: Obj) -> None:
     """Create or upgrade the program sheet: tabs, headers, dropdowns, highlights (data untouched)."""
-    from microintern.bootstrap import build_ports
+    from microintern.bootstrap import hold_program
     from microintern.steps.setup import format_sheet, initialise
 
     config = obj.config
-    roster = build_ports(config).roster
-    tabs = initialise(config, roster)
-    format_sheet(config, roster)  # dropdowns, highlights, warnings, frozen panes: init only, not run-due
+
+    def work(ports: Any, _lease: Any) -> list[str]:
+        tabs = initialise(config, ports.roster)
+        format_sheet(config, ports.roster)  # dropdowns, highlights, warnings, frozen panes: init only
+        return tabs
+
+    tabs = hold_program(config, work)
     click.echo(f"program sheet ready: {', '.join(tabs)} (dropdowns, highlights and warnings applied)")
 
 
@@ -137,11 +141,15 @@ def init(obj: Obj) -> None:
 @click.pass_obj
 @handles_errors
 def status(obj: Obj, now: str | None, show_all: bool) -> None:
-    """Show every step of the timeline: window, state, last run and counts."""
+    """Show every step of the timeline: window, state, last run and counts (reads only).
+
+    It writes nothing, takes no lock and may run at any time, even during a send: the Timeline
+    tab is written by `run-due`.
+    """
     from microintern.bootstrap import step_context
     from microintern.domain.program_sheet import TIMELINE
     from microintern.steps.runner import status as timeline_status
-    from microintern.steps.runner import timeline_rows, write_timeline
+    from microintern.steps.runner import timeline_rows
 
     config = obj.config
     ctx = step_context(config, parse_now(now, config))
@@ -153,7 +161,6 @@ def status(obj: Obj, now: str | None, show_all: bool) -> None:
     for row in rows:
         click.echo(f"{row['Key']!s:<34} {row['Opens']!s:<16} {row['Closes']!s:<16} "
                    f"{row['State']!s:<20} {row['Last run'] or '-'!s:<19} {row['Result'] or ''}")
-    write_timeline(ctx, timeline_before, statuses)
 
 
 @cli.command("run-due")
@@ -169,18 +176,32 @@ def run_due_command(obj: Obj, now: str | None) -> None:
 
 
 def _run_due(config: ProgramConfig, now: str | None) -> Any:
-    from microintern.bootstrap import lock_path, step_context
-    from microintern.steps.runner import locked, run_due
+    from microintern.bootstrap import hold_program, step_context
+    from microintern.steps.runner import run_due
 
     progress, close = _progress_bar()
 
-    def action() -> Any:
+    def work(ports: Any, lease: Any) -> Any:
         try:
-            return run_due(step_context(config, parse_now(now, config), progress=progress))
+            ctx = step_context(config, parse_now(now, config), ports=ports,
+                               progress=_renewing(progress, lease))
+            return run_due(ctx, lease=lease)
         finally:
             close()
 
-    return locked(lock_path(config), action)
+    return hold_program(config, work)
+
+
+def _renewing(progress: Callable[[int, int], None] | None,
+              lease: Any) -> Callable[[int, int], None]:
+    """``progress``, also renewing the run's lease during a long batch (a time check per letter)."""
+
+    def update(done: int, total: int) -> None:
+        if progress is not None:
+            progress(done, total)
+        lease.renew_if_due()
+
+    return update
 
 
 def _progress_bar() -> tuple[Callable[[int, int], None] | None, Callable[[], None]]:
@@ -212,7 +233,7 @@ def _run_step(obj: Obj, step: str, now: str | None, dry_run: Path | None = None,
     from dataclasses import replace
 
     from microintern.adapters.preview import DryRunRoster, PreviewBadges, PreviewMailer
-    from microintern.bootstrap import build_ports, lock_path, step_context
+    from microintern.bootstrap import build_ports, hold_program, lock_path, run_holder, step_context
     from microintern.domain.timeline import StepName
     from microintern.steps.runner import AUTOMATED, RunReport, locked, occurrences
     from microintern.steps.setup import initialise
@@ -228,14 +249,14 @@ def _run_step(obj: Obj, step: str, now: str | None, dry_run: Path | None = None,
                                  param_hint="STEP")
     progress, close = _progress_bar()
 
-    def action() -> RunReport:
-        ports = build_ports(config)
+    def work(ports: Any, lease: Any) -> RunReport:
         if dry_run is not None:
             domain = config.sender.address.rsplit("@", 1)[-1]
             ports = replace(ports, roster=DryRunRoster(ports.roster),
                             mailer=PreviewMailer(dry_run, domain=domain),
                             badges=PreviewBadges(ports.badges) if ports.badges else None)
-        ctx = step_context(config, parse_now(now, config), ports=ports, progress=progress)
+        ctx = step_context(config, parse_now(now, config), ports=ports,
+                           progress=progress if lease is None else _renewing(progress, lease))
         if prepare:
             initialise(config, ports.roster)  # tabs and headers the step relies on (dry run: none)
         report = RunReport(ran=[], failed=[], now=ctx.now)
@@ -247,7 +268,13 @@ def _run_step(obj: Obj, step: str, now: str | None, dry_run: Path | None = None,
             close()
         return report
 
-    report = locked(lock_path(config), action)
+    if dry_run is None:
+        report = hold_program(config, work)
+    else:
+        # A dry run writes nothing to the program: no lease; the OS lock still keeps it from
+        # previewing a batch a run on this machine is sending.
+        report = locked(lock_path(config), lambda: work(build_ports(config), None),
+                        holder=run_holder())
     click.echo(report.summary())
     if dry_run is not None:
         click.echo(f"dry run: nothing was sent or saved; open {dry_run / 'index.html'}")
@@ -268,21 +295,13 @@ def run_one(obj: Obj, step: str, now: str | None) -> None:
 @handles_errors
 def form(obj: Obj) -> None:
     """Create or update the student application form from the config, and publish it (safe to rerun)."""
-    from microintern.bootstrap import lock_path, step_context
+    from microintern.bootstrap import hold_program, step_context
     from microintern.config import Backend
     from microintern.steps.application_form import ensure_application_form
-    from microintern.steps.runner import RunReport, locked
 
     config = obj.config
-    done: list[Any] = []
-
-    def action() -> RunReport:
-        ctx = step_context(config, parse_now(None, config))
-        done.append(ensure_application_form(ctx))
-        return RunReport(ran=[], failed=[], now=ctx.now)
-
-    locked(lock_path(config), action)
-    state, result = done[0]
+    state, result = hold_program(config, lambda ports, _lease: ensure_application_form(
+        step_context(config, parse_now(None, config), ports=ports)))
     click.echo(f"application form {state.form_id}: {result.summary()}")
     click.echo(f"  link for students: {state.responder_uri}")
     if config.backend is Backend.LOCAL:
@@ -307,18 +326,26 @@ def screen(obj: Obj, now: str | None) -> None:
 @click.pass_obj
 @handles_errors
 def equity(obj: Obj, now: str | None) -> None:
-    """Print the equity report (selection rates per group, four-fifths rule) and write the Equity tab."""
-    from microintern.bootstrap import step_context
+    """Print the equity report (selection rates per group, four-fifths rule) and write the Equity tab.
+
+    It writes, so it takes the run lock; an Equity tab that already shows these figures is not
+    written again.
+    """
     from microintern.domain.equity import equity_table
     from microintern.steps.equity import equity_report, write_equity_tab
 
     config = obj.config
     if not config.equity.fields:
         raise click.UsageError("no equity.fields in the config: list the questions to report on")
-    ctx = step_context(config, parse_now(now, config))
-    report, basis = equity_report(ctx)
+
+    def step(ctx: Any) -> tuple[Any, str, int]:
+        report, basis = equity_report(ctx)
+        return report, basis, write_equity_tab(ctx, report, basis)
+
+    _ctx, (report, basis, changed) = _locked_step(obj, now, step)
     click.echo(equity_table(report))
-    click.echo(f"\naccepted = {basis}; {write_equity_tab(ctx, report, basis)} rows in the Equity tab")
+    click.echo(f"\naccepted = {basis}; Equity tab "
+               + (f"updated ({changed} rows)" if changed else "already up to date"))
 
 
 @cli.command()
@@ -330,15 +357,29 @@ def equity(obj: Obj, now: str | None) -> None:
 @now_option
 @click.pass_obj
 @handles_errors
-def report(obj: Obj, out: Path, pdf: bool, include_names: bool, now: str | None) -> None:
-    """Write the program report (HTML and PDF, with charts) and update the Dashboard tab."""
+def report(obj: Obj, out: Path, pdf: bool, include_names: bool, dashboard: bool,
+           now: str | None) -> None:
+    """Write the program report (HTML and PDF, with charts); reads the sheet, writes only the files.
+
+    The Dashboard tab is refreshed every morning by `run-due`; `--dashboard` refreshes it now.
+    """
+    from microintern.bootstrap import step_context
+@click.option("--dashboard", is_flag=True,
+              help="Also refresh the Dashboard tab now (takes the run lock; run-due does it daily).")
     from microintern.report.files import save_report
     from microintern.steps.report import report_step
 
     if out.is_dir() or out.suffix == "":
         out = out / "report.html"
-    _ctx, (rendered, result) = _locked_step(
-        obj, now, lambda ctx: report_step(ctx, pdf=pdf, include_names=include_names))
+
+    def step(ctx: Any) -> Any:
+        return report_step(ctx, pdf=pdf, include_names=include_names, dashboard=dashboard)
+
+    if dashboard:
+        _ctx, (rendered, result) = _locked_step(obj, now, step)
+    else:
+        config = obj.config
+        rendered, result = step(step_context(config, parse_now(now, config)))
     files = save_report(rendered, out)
     _echo_result(result)
     click.echo(f"report: {files.html}" + (f" and {files.pdf}" if files.pdf else ""))
@@ -375,23 +416,18 @@ def send_test(obj: Obj, to: str, letters: tuple[str, ...]) -> None:
 
 
 def _locked_step(obj: Obj, now: str | None, step: Callable[[Any], Any]) -> tuple[Any, Any]:
-    """Run ``step(ctx)`` under the run lock (tabs prepared first); return (ctx, what it returned)."""
-    from microintern.bootstrap import build_ports, lock_path, step_context
-    from microintern.steps.runner import RunReport, locked
+    """Run ``step(ctx)`` holding the program (tabs prepared first); return (ctx, what it returned)."""
+    from microintern.bootstrap import hold_program, step_context
     from microintern.steps.setup import initialise
 
     config = obj.config
-    done: list[tuple[Any, Any]] = []
 
-    def action() -> RunReport:
-        ports = build_ports(config)
+    def work(ports: Any, _lease: Any) -> tuple[Any, Any]:
         initialise(config, ports.roster)
         ctx = step_context(config, parse_now(now, config), ports=ports)
-        done.append((ctx, step(ctx)))
-        return RunReport(ran=[], failed=[], now=ctx.now)
+        return ctx, step(ctx)
 
-    locked(lock_path(config), action)
-    return done[0]
+    return hold_program(config, work)
 
 
 def _echo_result(result: Any) -> None:

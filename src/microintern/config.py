@@ -158,6 +158,18 @@ class ScheduleSettings(_Model):
 
 
 class MailSettings(_Model):
+class RunLockSettings(_Model):
+    """The program's run lock: where its file lives, and how long a lease in the sheet lasts.
+
+    ``folder`` None: ``.microintern`` beside the config file, so everyone who runs this program
+    (cron's user, an IT person) takes the same lock. Set it to a system-wide folder such as
+    ``/var/lib/microintern`` when the config folder is not writable by the program's group.
+    """
+
+    folder: Path | None = None
+    lease_minutes: int = Field(default=30, ge=2, le=24 * 60)
+
+
     """Sending pace and who gets copied."""
 
     # None: no local pacing (a relay or raised quota paces for us; 429s are still honoured).
@@ -520,6 +532,7 @@ class ProgramConfig(_Model):
     google: GoogleSettings = GoogleSettings()
     schedule: ScheduleSettings = ScheduleSettings()
     mail: MailSettings = MailSettings()
+    run_lock: RunLockSettings = RunLockSettings()
     templates_folder: Path = Path("../templates")
     partners: list[Partner] = Field(default_factory=list)
     sessions: list[Session] = Field(min_length=1)

@@ -20,8 +20,8 @@ from microintern.adapters.preview import PreviewMailer
 from microintern.bootstrap import (
     LOCAL_APPLICATION_FORM,
     build_ports,
+    hold_program,
     letter_renderer,
-    lock_path,
     step_context,
 )
 from microintern.config import ProgramConfig, load_config
@@ -35,10 +35,12 @@ from microintern.flyer import flyer_context, render_flyer
 from microintern.ports import Roster
 from microintern.report.files import save_report
 from microintern.sample_data import SampleApplication, applications
+from microintern.steps.context import Ports
 from microintern.steps.equity import equity_report, write_equity_tab
+from microintern.steps.lease import ProgramLease
 from microintern.steps.letter_context import application_url
 from microintern.steps.report import report_step
-from microintern.steps.runner import RunReport, locked, run_due
+from microintern.steps.runner import RunReport, run_due
 from microintern.steps.samples import send_samples
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -107,10 +109,10 @@ def run_demo(out: Path, *, seed: int, applicants: int, echo: Callable[[str], Non
             decided = coordinator_decides(config, ports.roster)
             echo(f"  (the coordinator reviews the sheet and decides: {decided})")
 
-        def action(now: datetime = now) -> RunReport:
-            return run_due(step_context(config, now, ports=ports))
+        def work(held: Ports, lease: ProgramLease, now: datetime = now) -> RunReport:
+            return run_due(step_context(config, now, ports=held), lease=lease)
 
-        report = locked(lock_path(config), action)
+        report = hold_program(config, work, ports=ports)
         reports.append(report)
         if report.ran or report.failed:
             echo("  " + report.summary())

@@ -35,7 +35,7 @@ def run(config_file: Path, *args: str) -> str:
 def test_report_writes_private_html_and_pdf_and_the_dashboard(config_file: Path, tmp_path: Path) -> None:
     last_names = filled(config_file)
     out = tmp_path / "reports" / "spring.html"
-    output = run(config_file, "--out", str(out))
+    output = run(config_file, "--out", str(out), "--dashboard")   # the Dashboard tab only on request
     assert f"report: {out} and {out.with_suffix('.pdf')}" in output
     assert "sections 7, charts 7" in output and "dashboard charts 6" in output
     page = out.read_text(encoding="utf-8")
@@ -47,7 +47,7 @@ def test_report_writes_private_html_and_pdf_and_the_dashboard(config_file: Path,
     book = load_workbook(load_config(config_file).resolve(Path("local")) / "program.xlsx")
     assert len(book[sheet.DASHBOARD]._charts) == 6
 
-    run(config_file, "--out", str(out))                                  # rerun: same charts, no more
+    run(config_file, "--out", str(out), "--dashboard")                   # rerun: same charts, no more
     book = load_workbook(load_config(config_file).resolve(Path("local")) / "program.xlsx")
     assert len(book[sheet.DASHBOARD]._charts) == 6
 

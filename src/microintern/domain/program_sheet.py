@@ -215,3 +215,16 @@ SETTINGS = "Settings"
 SETTING = "Setting"
 SETTING_VALUE = "Value"
 SETTINGS_COLUMNS = (SETTING, SETTING_VALUE)
+
+# The run lease (domain.lease): one row saying which run holds the program, written by runs only.
+RUN_LEASE = "Run lease"
+LEASE_KEY = "Key"
+LEASE_HOLDER = "Held by"            # user@host of the run
+LEASE_HOST = "Host"
+LEASE_PID = "PID"
+LEASE_STARTED = "Started"           # UTC, YYYY-MM-DDTHH:MM:SSZ
+LEASE_EXPIRES = "Expires"           # UTC; renewed while a long run goes on
+LEASE_STATE = "State"               # running / released
+LEASE_TOKEN = "Token"               # random, per run: the read-back checks it
+LEASE_COLUMNS = (LEASE_KEY, LEASE_HOLDER, LEASE_HOST, LEASE_PID, LEASE_STARTED, LEASE_EXPIRES,
+                 LEASE_STATE, LEASE_TOKEN)

@@ -7,14 +7,21 @@ memory, so cron, the built-in scheduler and a rerun after a crash all agree.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
-from filelock import FileLock, Timeout
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
 
 from microintern.domain import program_sheet as sheet
+from microintern.domain.lease import Holder, show
 from microintern.domain.records import Record
 from microintern.domain.timeline import (
     Occurrence,
@@ -39,6 +46,7 @@ from microintern.steps.dashboard import program_report, update_dashboard
 from microintern.steps.decisions import send_decisions
 from microintern.steps.feedback import request_feedback
 from microintern.steps.hours import log_hours
+from microintern.steps.lease import ProgramLease
 from microintern.steps.outreach import invite_partner, recruit
 from microintern.steps.participation import collect_release_forms, register_students
 from microintern.steps.partners import partner_meeting
@@ -50,6 +58,7 @@ from microintern.steps.setup import initialise
 log = logging.getLogger(__name__)
 
 StepFn = Callable[[StepContext, Occurrence], StepResult]
+T = TypeVar("T")
 
 STAMP = "%Y-%m-%d %H:%M:%S"
 
@@ -247,10 +256,13 @@ def timeline_rows(ctx: StepContext, statuses: list[StepStatus]) -> list[Record]:
     return rows
 
 
-def run_due(ctx: StepContext, *, steps: Mapping[StepName, StepFn] | None = None) -> RunReport:
+def run_due(ctx: StepContext, *, steps: Mapping[StepName, StepFn] | None = None,
+            lease: ProgramLease | None = None) -> RunReport:
     """Run every due occurrence once and record the outcome in the Timeline tab.
 
-    A failing step is recorded and the run goes on with the next one.
+    A failing step is recorded and the run goes on with the next one. With ``lease`` (the
+    run's lease in the program sheet), the lease is renewed between steps once past half its
+    life; a lease lost meanwhile stops the run (:class:`RunLocked`) before its next write.
     """
     steps = AUTOMATED if steps is None else steps
     roster = ctx.ports.roster
@@ -266,6 +278,8 @@ def run_due(ctx: StepContext, *, steps: Mapping[StepName, StepFn] | None = None)
         if step is None or not should_run(s.state, catch_up=catch_up):
             continue
         previous = records.get(s.occurrence.key) or RunRecord()
+        if lease is not None:
+            lease.renew_if_due()
         try:
             result = step(ctx, s.occurrence)
         except MicrointernError as exc:
@@ -282,6 +296,8 @@ def run_due(ctx: StepContext, *, steps: Mapping[StepName, StepFn] | None = None)
             continue
         report.ran.append((s.occurrence, result))
         records[s.occurrence.key] = RunRecord(ctx.now, previous.runs + 1, True, result.summary())
+    if lease is not None:
+        lease.renew_if_due()
     write_timeline(ctx, before, _statuses(ctx, records))
     return report
 
@@ -328,15 +344,97 @@ def _same(old: object, new: object) -> bool:
     return (old if old is not None else "") == (new if new is not None else "")
 
 
-def locked(lock_file: Path, action: Callable[[], RunReport]) -> RunReport:
-    """Run ``action`` holding the run lock; raise :class:`RunLocked` if another run holds it.
+def locked(lock_file: Path, action: Callable[[], T], *, holder: Holder | None = None,
+           clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> T:
+    """Run ``action`` holding the program's OS lock; raise :class:`RunLocked` if a run holds it.
 
-    The lock is an OS file lock, so a run killed with SIGKILL releases it with its process.
+    The lock is an OS file lock (``flock``), so a run killed with SIGKILL releases it with its
+    process. It lives with the program (:func:`microintern.bootstrap.lock_path`), not with the
+    OS user, so cron's account and an IT person's share it. While held, ``<lock>.holder`` says
+    who holds it (``user@host``, pid, since when; no personal data) so that a second run can
+    name the holder; it is emptied before the lock is let go.
+
+    Sharing between accounts: the folder is made ``2770`` (setgid: files in it take the
+    folder's group) and the files ``0660``; put everyone who runs the program in that group
+    (``chgrp microintern <folder>``), see docs/setup-google.md.
     """
-    lock_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    lock = FileLock(str(lock_file), timeout=0, mode=0o600)
+    prepare_lock_folder(lock_file.parent)
+    info = lock_file.with_name(lock_file.name + HOLDER_SUFFIX)
     try:
-        with lock:
+        fd = _open_shared(lock_file)
+    except PermissionError:
+        raise MicrointernError(
+            f"cannot open the run lock {lock_file}: this account is not in the program's group "
+            "(see docs/setup-google.md, 'The run lock')") from None
+    try:
+        if not _try_lock(fd):
+            raise RunLocked(f"another microintern run holds {lock_file}{_holder_of(info)}; "
+                            "this one did nothing")
+        try:
+            if holder is not None:
+                _write_info(info, f"{holder.name} pid {holder.pid} since {show(clock())}\n")
             return action()
-    except Timeout:
-        raise RunLocked(f"another microintern run holds {lock_file}; this one did nothing") from None
+        finally:
+            if holder is not None:
+                _write_info(info, "")
+    finally:
+        os.close(fd)  # closing the descriptor lets the lock go
+
+
+HOLDER_SUFFIX = ".holder"
+LOCK_FOLDER_MODE = 0o2770
+LOCK_FILE_MODE = 0o660
+
+
+def prepare_lock_folder(folder: Path) -> None:
+    """Create the lock folder shared with the program's group (2770); an existing one is kept."""
+    if folder.is_dir():
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    with suppress(PermissionError):
+        os.chmod(folder, LOCK_FOLDER_MODE)  # mkdir's mode is cut by the umask: set it exactly
+
+
+def _open_shared(path: Path) -> int:
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, LOCK_FILE_MODE)
+    if os.fstat(fd).st_uid == os.geteuid():
+        with suppress(PermissionError):
+            os.fchmod(fd, LOCK_FILE_MODE)  # the umask cut the mode at creation
+    return fd
+
+
+def _try_lock(fd: int) -> bool:
+    if fcntl is None:  # pragma: no cover - Windows: msvcrt locks the first byte instead
+        import msvcrt
+
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined]
+        except OSError:
+            return False
+        return True
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+def _write_info(path: Path, text: str) -> None:
+    # Best effort: the lock works without it; only the second run's notice is poorer.
+    try:
+        fd = _open_shared(path)
+        try:
+            os.ftruncate(fd, 0)
+            os.write(fd, text.encode("utf-8"))
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        log.debug("run lock info not written: %s", exc)
+
+
+def _holder_of(info: Path) -> str:
+    try:
+        text = info.read_text(encoding="utf-8").strip()
+    except OSError:
+        return ""
+    return f" ({text})" if text else ""
