@@ -1,8 +1,8 @@
 """Creates whose answer is lost are reconciled by reading, never repeated blind.
 
 Each create method of Calendar, Drive, Forms and Meet meets the fake's "applied, answer lost"
-faults: ``drop_after`` (processed, then the socket closes; httplib2 silently re-sends the POST
-once, and with ``times=2`` that re-send is lost too, so the adapter sees an error), ``timeout``
+faults: ``drop_after`` (processed, then the socket closes; a transport that lets httplib2
+re-send the POST makes a second copy, and with ``times=2`` that re-send is lost too), ``timeout``
 (processed after the client gave up) and ``500`` (refused unprocessed). After the call and a
 rerun, the fake's stores hold exactly one event, folder, form or space.
 """
@@ -24,10 +24,18 @@ from fakeworkspace.faults import Fault
 from microintern.adapters.google import scopes
 from microintern.adapters.google.auth import service_account_credentials
 from microintern.adapters.google.calendar import GoogleCalendar
-from microintern.adapters.google.drive import FOLDER, GoogleDriveFolders
+from microintern.adapters.google.drive import FOLDER, FORM, GoogleDriveFolders
+from microintern.adapters.google.forms import GoogleFormSource
 from microintern.adapters.google.transport import GoogleTransport, Retry
+from microintern.domain.forms import FormQuestion, FormSpec, question_id
 from microintern.domain.records import CalendarEvent
 
+SPEC = FormSpec(
+    title="Mesa Valley hand-ins",
+    questions=tuple(FormQuestion(key, question_id(key), title) for key, title in (
+        ("student_id", "Student ID"), ("assignment", "Assignment"), ("link", "Link to your work"))),
+    name="hand-ins",
+)
 LA = ZoneInfo("America/Los_Angeles")
 CALENDAR = "internships@mesavalley.example"
 EVENT = CalendarEvent(
@@ -40,10 +48,10 @@ EVENT = CalendarEvent(
     attendees=("student1@students.mesavalley.example", "thanh@valleyanalytics.example"),
     meet_uri="https://meet.google.com/abc-defg-hij",
 )
-# A fault that loses both the answer and httplib2's silent re-send, so the adapter sees it.
+# Loses the answer and, where httplib2 re-sends a dropped POST by itself, that re-send's too.
 LOST_TWICE = {"kind": "drop_after", "times": 2}
 FAULTS = [
-    pytest.param({"kind": "drop_after", "times": 1}, id="dropped-and-resent-by-httplib2"),
+    pytest.param({"kind": "drop_after", "times": 1}, id="dropped"),
     pytest.param(LOST_TWICE, id="dropped-twice"),
     pytest.param({"kind": "timeout", "times": 1, "delay": 1.5}, id="timeout-applied-late"),
     pytest.param({"kind": "500", "times": 2}, id="500"),
@@ -83,7 +91,7 @@ def test_calendar_insert_lost_becomes_one_private_event(
     calendar = GoogleCalendar(services.service("calendar", "v3"), retry=services.retry)
     lost = add_fault(fake, "calendar.events.insert", fault)
     calendar.upsert_event(CALENDAR, EVENT)
-    assert lost.fired == fault["times"]
+    assert lost.fired >= 1
     assert fake.wait_idle()
     calendar.upsert_event(CALENDAR, EVENT)                 # the rerun
     events = fake.calendar.events(CALENDAR)
@@ -98,7 +106,7 @@ def test_drive_folder_create_lost_leaves_one_folder(
     parent = folders.ensure_folder("Mesa Valley / Data fellows — submissions")
     lost = add_fault(fake, "drive.files.create", fault)
     made = folders.ensure_folder("Student1 L. (A-000001)", parent)
-    assert lost.fired == fault["times"]
+    assert lost.fired >= 1
     assert fake.wait_idle()
     fake.faults.clear()
     assert folders.ensure_folder("Student1 L. (A-000001)", parent) == made       # the rerun
@@ -137,4 +145,40 @@ def test_drive_permissions_are_idempotent_and_unshare_removes_one_person(
     assert folders.unshare(folder, "old.partner@acme.example") is False
     assert folders.shared_with(folder) == {PROGRAM_USER: "owner", "teacher@mesavalley.example": "writer"}
     assert len(fake.drive.shared_with(folder)) == 2
-    assert lost.fired == fault["times"]
+    assert lost.fired >= 1
+
+
+def forms_of(fake: FakeWorkspace) -> list[dict[str, Any]]:
+    return [f for f in fake.drive.files.values() if f["mimeType"] == FORM]
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+def test_form_create_lost_leaves_one_form_found_again_by_its_tag(
+        fake: FakeWorkspace, services: Services, fault: dict[str, Any]) -> None:
+    forms = GoogleFormSource(services.service("forms", "v1"), retry=services.retry,
+                             drive=services.service("drive", "v3"))
+    remembered: list[str] = []
+    lost = add_fault(fake, "drive.files.create", fault)
+    state = forms.sync_form(None, SPEC, on_created=lambda form_id, _: remembered.append(form_id))
+    assert lost.fired >= 1 and fake.wait_idle()
+    assert [f["id"] for f in forms_of(fake)] == [state.form_id] == remembered
+    assert fake.count("forms.forms.create") == 0
+    # A run that made the form but lost it before remembering it finds the same form.
+    again = forms.sync_form(None, SPEC)
+    assert again.form_id == state.form_id
+    assert len(forms_of(fake)) == 1
+    form = fake.forms.get(state.form_id)
+    assert form.published and [i["title"] for i in form.items] == [q.title for q in SPEC.questions]
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+def test_form_batch_update_lost_is_applied_once(
+        fake: FakeWorkspace, services: Services, fault: dict[str, Any]) -> None:
+    forms = GoogleFormSource(services.service("forms", "v1"), retry=services.retry,
+                             drive=services.service("drive", "v3"))
+    lost = add_fault(fake, "forms.forms.batchUpdate", fault)
+    state = forms.sync_form(None, SPEC)
+    assert lost.fired >= 1 and fake.wait_idle()
+    form = fake.forms.get(state.form_id)
+    assert [i["title"] for i in form.items] == [q.title for q in SPEC.questions]   # none twice
+    assert forms.sync_form(state.form_id, SPEC).changed is False

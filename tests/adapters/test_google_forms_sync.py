@@ -224,12 +224,14 @@ def test_a_lost_batch_update_reply_is_not_applied_twice(tmp_path: Path, fake: Fa
 
     state = forms.sync_form(None, spec)
 
-    # httplib2 re-sent the POST whose reply was lost; the revision guard refused the repeat,
-    # and the adapter planned again on the form as it now is: nothing left to do.
-    (refused,) = fake.rejections
-    assert "is not the latest" in refused
+    # The reply was lost after the update was applied. Either httplib2 re-sent the POST and the
+    # revision guard refused the repeat (a 400 naming the revision), or the transport reported
+    # the outcome unknown without re-sending; both ways the adapter planned again on the form
+    # as it now is and found nothing left to do.
+    statuses = [c.status for c in fake.calls_to("forms.forms.batchUpdate")]
+    assert statuses in ([200, 400], [200]), statuses
+    assert all("is not the latest" in r for r in fake.rejections)
     fake.rejections.clear()
-    assert [c.status for c in fake.calls_to("forms.forms.batchUpdate")] == [200, 400]
     assert state.created and state.changed
     assert question_ids(fake, state.form_id) == list(spec.question_ids().values())
     assert fake.forms.get(state.form_id).published

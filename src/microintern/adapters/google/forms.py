@@ -2,6 +2,18 @@
 
 REST reference: https://developers.google.com/forms/api/reference/rest/v1/forms (create, get,
 batchUpdate, setPublishSettings) and .../v1/forms.responses/list.
+
+Creating a form is not idempotent and the Forms API has no way to list forms. Given a Drive
+service, a new form is therefore made through Drive (``files.create`` with the form type, its
+title as name, and the app's private ``appProperties`` naming the spec), so that a create whose
+answer was lost is found again by reading before it is tried again, and a copy made by
+httplib2's silent re-send is deleted (:func:`~microintern.adapters.google.drive.create_tagged`).
+Without a Drive service, ``forms.create`` is sent once and never repeated: a lost answer then
+leaves a form nobody links to, and the error says so.
+
+Questions are added by ``forms.batchUpdate`` carrying ``writeControl.requiredRevisionId``: a
+repeat of an update that was applied is refused (the revision moved on), and the retry plans
+again on a fresh ``forms.get``, which finds nothing left to do.
 """
 
 from __future__ import annotations
@@ -10,6 +22,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from microintern.adapters.google.drive import FORM, TAG_KEY, create_tagged
 from microintern.adapters.google.transport import Retry, execute
 from microintern.domain.forms import (
     FormSpec,
@@ -32,12 +45,18 @@ def _answer_text(answer: dict[str, Any]) -> str:
     return ", ".join(str(t.get("value", "")) for t in texts)
 
 
+# The private appProperties key naming which of the program's forms a Drive file is.
+FORM_TAG = "microintern_form"
+
+
 class GoogleFormSource:
     """The :class:`~microintern.ports.FormSource` port on the Forms API."""
 
-    def __init__(self, service: Any, *, retry: Retry | None = None) -> None:
+    def __init__(self, service: Any, *, retry: Retry | None = None, drive: Any | None = None) -> None:
         self._forms = service.forms()
         self._retry = retry or Retry()
+        # Drive's files collection, to create forms that can be found again (see the module).
+        self._files = drive.files() if drive is not None else None
         self._titles: dict[str, dict[str, str]] = {}
 
     def _question_titles(self, form_id: str) -> dict[str, str]:
@@ -97,11 +116,17 @@ class GoogleFormSource:
             raise
 
     def _create(self, spec: FormSpec) -> dict[str, Any]:
-        """``forms.create`` with the title only (Forms refuses items here), unpublished.
+        """A new, empty form for ``spec``: through Drive when there is a Drive service, else
+        ``forms.create`` with the title only (Forms refuses items here), unpublished.
 
-        Unpublished so that students never see a half-built form; :meth:`sync_form` publishes
-        it once its questions are in. Never retried: a repeat would make a second form.
+        Through Drive the form is found again by its tags after a lost answer (see the module);
+        nobody holds its link until :meth:`sync_form` has put the questions in and published
+        it. ``forms.create`` is never retried: a repeat would make a second form.
         """
+        if self._files is not None:
+            form_id = create_tagged(self._files, self._retry, name=spec.title, mime_type=FORM,
+                                    tags={TAG_KEY: "form", FORM_TAG: spec.name})
+            return self._get(form_id)
         body = {"info": {"title": spec.title, "documentTitle": spec.title}}
         return execute(self._forms.create(body=body, unpublished=True), "forms.create", retry=None)
 
