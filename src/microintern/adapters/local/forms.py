@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import json
+import sys
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime, tzinfo
 from pathlib import Path
@@ -28,6 +29,22 @@ DEFAULT_FORM_ID = "applications"
 # The local backend has no web form; this placeholder (a reserved, never-resolving domain) stands
 # in for the link wherever one is printed, so letters and flyers still render.
 PLACEHOLDER_URI = "https://forms.example.invalid/{form_id}"
+
+
+def allow_any_field_size() -> int:
+    """Lift the csv module's field size limit (131,072 by default) as far as the platform allows.
+
+    One student's long answer must not stop the reader, because the error would recur on every
+    run until someone edited the file. The limit is a C long: ``sys.maxsize`` overflows it where
+    a long is 32 bits (Windows), so it is halved until accepted. Returns the limit set.
+    """
+    limit = sys.maxsize
+    while True:
+        try:
+            csv.field_size_limit(limit)
+            return limit
+        except OverflowError:
+            limit //= 2
 
 
 class CsvFormSource:
@@ -123,6 +140,7 @@ class CsvFormSource:
     def _parse(self, path: Path) -> Iterator[FormResponse]:
         """Yield one response per non-blank data row of ``path``."""
         where = path.name
+        allow_any_field_size()  # process-wide; set here so no other code can have lowered it
         last_read = 0  # the row a csv.Error is raised on is the one after this
 
         def counted(rows: Iterator[list[str]]) -> Iterator[list[str]]:
