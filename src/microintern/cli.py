@@ -107,6 +107,8 @@ def cli(ctx: click.Context, config_path: Path, verbose: int) -> None:
 @handles_errors
 def check_config(obj: Obj) -> None:
     """Validate the config file and summarise the program."""
+    from microintern.config import meeting_time_notes
+
     config = obj.config
     meetings = sum(len(s.meeting_starts()) for s in config.sessions)
     click.echo(f"{obj.config_path}: OK")
@@ -114,6 +116,9 @@ def check_config(obj: Obj) -> None:
     click.echo(f"  {len(config.partners)} partners, {len(config.sessions)} sessions, "
                f"{meetings} meetings, {len(config.application.questions)} questions")
     click.echo(f"  first meeting {config.first_meeting():%Y-%m-%d %H:%M}")
+    # A start in the hour that happens twice (DST ends) is valid, but say which one it means.
+    for note in meeting_time_notes(config):
+        click.echo(f"  note: {note}")
 
 
 @cli.command()
@@ -354,6 +359,8 @@ def equity(obj: Obj, now: str | None) -> None:
 @click.option("--pdf/--no-pdf", default=True, show_default=True, help="Also write the PDF.")
 @click.option("--include-names", is_flag=True,
               help="Add a per-student table (name, session, attended, badge, hours) marked internal use.")
+@click.option("--dashboard", is_flag=True,
+              help="Also refresh the Dashboard tab now (takes the run lock; run-due does it daily).")
 @now_option
 @click.pass_obj
 @handles_errors
@@ -364,8 +371,6 @@ def report(obj: Obj, out: Path, pdf: bool, include_names: bool, dashboard: bool,
     The Dashboard tab is refreshed every morning by `run-due`; `--dashboard` refreshes it now.
     """
     from microintern.bootstrap import step_context
-@click.option("--dashboard", is_flag=True,
-              help="Also refresh the Dashboard tab now (takes the run lock; run-due does it daily).")
     from microintern.report.files import save_report
     from microintern.steps.report import report_step
 

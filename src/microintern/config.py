@@ -27,6 +27,7 @@ from pydantic import (
     model_validator,
 )
 
+from microintern.domain.wall_time import is_ambiguous, meeting_problem, overlap_note
 from microintern.errors import ConfigError, ConfigProblem
 
 LANGUAGES = {"en": "English", "es": "Español"}
@@ -157,7 +158,6 @@ class ScheduleSettings(_Model):
     catch_up_days: int = Field(default=3, ge=0, le=60)
 
 
-class MailSettings(_Model):
 class RunLockSettings(_Model):
     """The program's run lock: where its file lives, and how long a lease in the sheet lasts.
 
@@ -170,6 +170,7 @@ class RunLockSettings(_Model):
     lease_minutes: int = Field(default=30, ge=2, le=24 * 60)
 
 
+class MailSettings(_Model):
     """Sending pace and who gets copied."""
 
     # None: no local pacing (a relay or raised quota paces for us; 429s are still honoured).
@@ -531,8 +532,8 @@ class ProgramConfig(_Model):
     local: LocalSettings = LocalSettings()
     google: GoogleSettings = GoogleSettings()
     schedule: ScheduleSettings = ScheduleSettings()
-    mail: MailSettings = MailSettings()
     run_lock: RunLockSettings = RunLockSettings()
+    mail: MailSettings = MailSettings()
     templates_folder: Path = Path("../templates")
     partners: list[Partner] = Field(default_factory=list)
     sessions: list[Session] = Field(min_length=1)
@@ -615,8 +616,43 @@ def _problem(error: Any) -> ConfigProblem:
     return ConfigProblem(path, message, found)
 
 
-def _cross_checks(config: ProgramConfig) -> list[ConfigProblem]:
+def _meeting_walls(config: ProgramConfig) -> Iterable[tuple[str, str, datetime, datetime]]:
+    """Each meeting as (key path, which meeting, local start, local end), all wall times."""
+    for i, session in enumerate(config.sessions):
+        length = timedelta(minutes=session.duration_minutes)
+        starts = session.meeting_starts()
+        for j, start in enumerate(starts):
+            if session.weekly is None:
+                path, which = f"sessions[{i}].meetings[{j}]", "a meeting"
+            else:
+                path, which = f"sessions[{i}].weekly", f"meeting {j + 1} of {len(starts)}"
+            # Wall-clock end, as the Calendar event is written: start + duration on the clock.
+            yield path, which, start, start + length
+
+
+def _dst_problems(config: ProgramConfig) -> list[ConfigProblem]:
+    """Meetings that start or end in the hour the clocks skip, or that the clocks change during
+    (they would silently be cut short or run long)."""
+    zone = config.zone
     problems: list[ConfigProblem] = []
+    for path, which, start, end in _meeting_walls(config):
+        why = meeting_problem(start, end - start, zone)
+        if why is not None:
+            problems.append(ConfigProblem(
+                path, "local start and end times (start + duration_minutes) that exist in "
+                "program.time_zone, with no clock change between them", f"{which}: {why}"))
+    return problems
+
+
+def meeting_time_notes(config: ProgramConfig) -> list[str]:
+    """For check-config: each meeting start that happens twice (DST ends), and which one is used."""
+    zone = config.zone
+    return [f"{path}: {overlap_note(start, zone)}"
+            for path, _, start, _ in _meeting_walls(config) if is_ambiguous(start, zone)]
+
+
+def _cross_checks(config: ProgramConfig) -> list[ConfigProblem]:
+    problems: list[ConfigProblem] = _dst_problems(config)
 
     def unique(items: list[Any], attr: str, where: str) -> None:
         seen: set[str] = set()

@@ -18,12 +18,13 @@ import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from microintern.config import ProgramConfig, Session
 from microintern.domain import program_sheet as sheet
 from microintern.domain.records import CalendarEvent, Cell, EventStatus, MeetSettings, Record
+from microintern.domain.wall_time import gap_problem, in_gap, meeting_problem
 from microintern.errors import RowError
 
 WALL_FORMAT = "%Y-%m-%d %H:%M"
@@ -116,14 +117,14 @@ def _wall_time(part: str) -> datetime | None:
     return None
 
 
-def _exists(wall: datetime, zone: ZoneInfo) -> bool:
-    """False for a wall time the clocks skip (the hour lost when DST starts)."""
-    aware = wall.replace(tzinfo=zone)
-    return aware.astimezone(UTC).astimezone(zone).replace(tzinfo=None) == wall
+def parse_meetings(cell: Cell, zone: ZoneInfo, session_id: str,
+                   duration: timedelta | None = None) -> tuple[datetime, ...]:
+    """The Meetings cell as aware starts in ``zone``, sorted; RowError when unreadable.
 
-
-def parse_meetings(cell: Cell, zone: ZoneInfo, session_id: str) -> tuple[datetime, ...]:
-    """The Meetings cell as aware starts in ``zone``, sorted; RowError when unreadable."""
+    A start in the hour the clocks skip when DST starts is refused, and with ``duration`` also
+    an end there (start + duration on the clock) or a clock change during the meeting: the
+    meeting would silently be cut short or run long.
+    """
     raw = text(cell)
     if not raw:
         raise RowError(sheet.SESSIONS, session_id, sheet.SESSION_MEETINGS,
@@ -139,11 +140,13 @@ def parse_meetings(cell: Cell, zone: ZoneInfo, session_id: str) -> tuple[datetim
                            f"expected local times like 2027-03-16 15:30 separated by '; ', "
                            f"found {part[:40]!r}")
         wall = wall.replace(second=0, microsecond=0)
-        if not _exists(wall, zone):
+        why = (meeting_problem(wall, duration, zone) if duration is not None
+               else f"a meeting starting at {gap_problem(wall, zone)}" if in_gap(wall, zone)
+               else None)
+        if why is not None:
             raise RowError(sheet.SESSIONS, session_id, sheet.SESSION_MEETINGS,
-                           f"{wall.strftime(WALL_FORMAT)} does not exist in {zone.key} (the clocks "
-                           "skip that hour when daylight saving time starts): expected a real "
-                           "local time")
+                           f"expected real local times with no clock change during a meeting, "
+                           f"found {why}")
         starts.append(wall.replace(tzinfo=zone))
     if len(set(starts)) != len(starts):
         raise RowError(sheet.SESSIONS, session_id, sheet.SESSION_MEETINGS,
@@ -203,7 +206,8 @@ def session_plan(config: ProgramConfig, session: Session, row: Mapping[str, Cell
         session_id=session.id,
         title=session.title,
         partner_id=session.partner,
-        starts=parse_meetings(row.get(sheet.SESSION_MEETINGS), config.zone, session.id),
+        starts=parse_meetings(row.get(sheet.SESSION_MEETINGS), config.zone, session.id,
+                              timedelta(minutes=session.duration_minutes)),
         duration=timedelta(minutes=session.duration_minutes),
         cancelled=parse_status(row.get(sheet.SESSION_STATUS), session.id),
         meet_link=text(row.get(sheet.SESSION_MEET_LINK)),
