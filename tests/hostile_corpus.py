@@ -13,6 +13,7 @@ from typing import Any
 
 from microintern.config import ProgramConfig
 from microintern.domain import program_sheet as sheet
+from microintern.domain.long_answers import GOOGLE_CELL_LIMIT, fit_to_cell
 from microintern.domain.records import Cell, Record
 
 SCHOOL = "Mesa Valley High School"
@@ -129,6 +130,8 @@ def hostile_applications(config: ProgramConfig) -> list[tuple[Record, set[str]]]
     # Very long answers: kept, flagged, never slow.
     add({"LONG_ANSWER"}, 36, essay=long_text)
     add({"LONG_ANSWER", "FORMULA"}, 37, first_name="=" + "A" * 50_000)
+    # A 1 MB essay as intake leaves it in the sheet: cut to the cell, with the marker.
+    add({"LONG_ANSWER"}, 38, essay=fit_to_cell(ESSAY * 4_200, GOOGLE_CELL_LIMIT, key="A-T0038/essay").text)
 
     # Blank and missing.
     blank = {sheet.APPLICANT_ID: "A-T0040", sheet.SUBMITTED: ""}
