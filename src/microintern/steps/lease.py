@@ -88,10 +88,10 @@ class ProgramLease:
 
     def acquire(self) -> None:
         """Take the lease, or raise :class:`RunLocked` naming the run that holds it."""
+        # The tab and its headers, if missing (a first run, or someone deleted it); on Google the
+        # sheet's layout read here is reused by the run's own tab check.
+        self.roster.ensure_tabs({sheet.RUN_LEASE: sheet.LEASE_COLUMNS})
         rows = self._read()
-        if not rows:
-            # First run on this sheet (or the tab was deleted): make the tab and its headers.
-            self.roster.ensure_tabs({sheet.RUN_LEASE: sheet.LEASE_COLUMNS})
         now = self.clock()
         other = self._blocking(rows, now)
         if other is not None:
@@ -124,10 +124,12 @@ class ProgramLease:
             return
         lease, self.lease = self.lease, None
         try:
-            rows = self._read()
-            if not any(found.token == self.token and not found.released for found in leases(rows)):
-                return  # taken over after it expired: that lease is someone else's now
             now = self.clock()
+            # While unexpired nobody can have taken it (they would have seen it live); after
+            # that, read first: it may be another run's now.
+            if now >= lease.expires and not any(
+                    found.token == self.token and not found.released for found in leases(self._read())):
+                return
             self.roster.upsert(sheet.RUN_LEASE, sheet.LEASE_KEY, [Lease(
                 lease.holder, lease.started, min(now, lease.expires), self.token, released=True).to_row()])
         except BackendError as exc:
