@@ -472,6 +472,9 @@ class AssignmentSettings(_Model):
     form_title: str | None = None               # default: "<program name>: hand in your work"
     partner_feedback_reminder_days: int = Field(default=5, ge=1, le=30)
     student_reminder_days: int = Field(default=2, ge=0, le=30)   # before the due date
+    # Submission folders are unshared (students, partner, teacher) this many days after the
+    # session's last meeting; the coordinator keeps access.
+    access_ends_after_days: int = Field(default=30, ge=0, le=365)
 
 
 class HoursSettings(_Model):

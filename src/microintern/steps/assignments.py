@@ -8,6 +8,11 @@ Every run, for each session with assignments:
   it one folder per assignment. Students see their own folder and nothing else. The session
   folder's id is kept in the Settings tab and each assignment folder's in the Assignments tab's
   Folder ID column, so a rerun makes no folder twice (and a lost id is found again by name).
+- **Access follows the sheet**: who the session folder is shared with is remembered in the
+  Settings tab; when the session's partner or teacher changes, the new one is given access and
+  the old one's is taken away. ``assignment.access_ends_after_days`` after the session's last
+  meeting, the students lose their folders and the partner and teacher the session folder (the
+  coordinator keeps it), once.
 - **The hand-in form** (one for the program): student id and assignment prefilled, a link to
   the work, notes for the partner. The Forms API cannot make file-upload questions, so files go
   in the student's folder instead: work is handed in by a usable link in the form or by a file
@@ -28,7 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
 
@@ -93,6 +98,38 @@ PARTNER_REMINDER = "partner_feedback_reminder"
 def folder_setting(session_id: str) -> str:
     """The Settings tab label of a session's submissions folder id."""
     return f"Submissions folder {session_id} ID"
+
+
+def access_setting(session_id: str) -> str:
+    """The Settings tab label of who the session's submissions folder is shared with."""
+    return f"Submissions folder {session_id} shared with"
+
+
+def access_ended_setting(session_id: str) -> str:
+    """The Settings tab label of the day the session's folders were unshared."""
+    return f"Submissions access ended {session_id}"
+
+
+def access_ends_on(config: ProgramConfig, plan: SessionPlan) -> date | None:
+    """The day the session's folders are unshared: the last meeting + ``access_ends_after_days``."""
+    if not plan.starts:
+        return None
+    last = max(plan.starts).astimezone(config.zone).date()
+    return last + timedelta(days=config.assignment.access_ends_after_days)
+
+
+def _access_cell(access: Mapping[str, str]) -> str:
+    """``access`` (address → role) as one Settings cell, in a stable order."""
+    return ", ".join(f"{address} {role}" for address, role in sorted(access.items()))
+
+
+def _parse_access(cell: str) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for part in cell.split(","):
+        address, _, role = part.strip().rpartition(" ")
+        if address:
+            found[address] = role
+    return found
 
 
 def session_folder_name(config: ProgramConfig, session: Session) -> str:
@@ -253,10 +290,14 @@ def run_assignments(ctx: StepContext, session_ids: Sequence[str] | None = None) 
 def _session(run: _Run, session: Session, plan: SessionPlan, students: list[Seated]) -> None:
     config = run.config
     dated = dated_assignments(config, session, plan.starts)
-    session_folder = _session_folder(run, session) if students else ""
+    ends = access_ends_on(config, plan)
+    ended = ends is not None and run.today >= ends
+    session_folder = _session_folder(run, session, ended) if students else ""
+    if session_folder and ended:
+        _end_student_access(run, session, session_folder, students)
     waiting_rows: list[tuple[str, str, str, date | None, str, str]] = []
     for student in sorted(students, key=lambda s: s.applicant_id):
-        folders = _StudentFolders(run, session_folder, student)
+        folders = _StudentFolders(run, session_folder if not ended else "", student)
         for item in dated:
             row_key = submission_key(session.id, item.assignment.id, student.applicant_id)
             handed_in, label = _row(run, session, plan, student, item, row_key, folders)
@@ -268,37 +309,101 @@ def _session(run: _Run, session: Session, plan: SessionPlan, students: list[Seat
         _partner_reminder(run, session, plan, session_folder, waiting_rows)
 
 
-def _session_folder(run: _Run, session: Session) -> str:
-    """The session's folder id: remembered, or found or made (and shared with staff only)."""
+def _session_folder(run: _Run, session: Session, ended: bool) -> str:
+    """The session's folder id: remembered, or found or made; shared with staff only, and with
+    the staff the config names now (see :func:`_staff_access`)."""
     setting = folder_setting(session.id)
     remembered = run.settings.get(setting)
-    if remembered:
-        return remembered
-    folders = run.ctx.ports.folders
-    folder_id = folders.ensure_folder(session_folder_name(run.config, session))
-    partner = partner_of(run.config, session)
-    shared = True
-    for who, address, role in (("the partner", partner.contact.email, "commenter"),
-                               ("the teacher", session.teacher.email, "writer"),
-                               ("the coordinator", run.config.coordinator.email, "writer")):
-        try:
-            folders.share(folder_id, address, role)
-        except BackendError as exc:
-            # e.g. sharing outside the domain is off: said plainly, tried again on the next run.
-            shared = False
-            run.result.problems.append(f"{session.id}: the submissions folder could not be shared with "
-                                       f"{who} (Drive answered {exc.code or 'an error'})")
-    if shared:
+    folder_id = remembered or run.ctx.ports.folders.ensure_folder(session_folder_name(run.config, session))
+    shared = _staff_access(run, session, folder_id, ended)
+    if shared and not remembered:
         run.new_settings[setting] = folder_id
         run.settings[setting] = folder_id
         run.result.add("folders made")
     return folder_id
 
 
+def _staff_access(run: _Run, session: Session, folder_id: str, ended: bool) -> bool:
+    """Share the session folder with today's partner and teacher and the coordinator, and take
+    it from a partner or teacher the sheet no longer names; after the end, the coordinator only.
+
+    Who it was shared with is remembered in the Settings tab, so an unchanged sheet costs no
+    Drive call. Only access this step gave is taken back; people the coordinator added by hand
+    keep theirs. True when Drive took every change (else it is tried on the next run).
+    """
+    config = run.config
+    partner = partner_of(config, session)
+    staff = [("the coordinator", config.coordinator.email, "writer")]
+    if not ended:
+        staff = [("the partner", partner.contact.email, "commenter"),
+                 ("the teacher", session.teacher.email, "writer"), *staff]
+    wanted: dict[str, str] = {}
+    for _, address, role in staff:
+        wanted.setdefault(address.casefold(), role)
+    label = access_setting(session.id)
+    remembered = run.settings.get(label)
+    if remembered == _access_cell(wanted):
+        return True
+    folders = run.ctx.ports.folders
+    current = {k.casefold(): v for k, v in folders.shared_with(folder_id).items()}
+    done = True
+    for who, address, role in staff:
+        if current.get(address.casefold()) in (role, "owner"):
+            continue
+        try:
+            folders.share(folder_id, address, role)
+        except BackendError as exc:
+            # e.g. sharing outside the domain is off: said plainly, tried again on the next run.
+            done = False
+            run.result.problems.append(f"{session.id}: the submissions folder could not be shared with "
+                                       f"{who} (Drive answered {exc.code or 'an error'})")
+    for address in _parse_access(remembered or ""):
+        if address in wanted:
+            continue
+        try:
+            if folders.unshare(folder_id, address):
+                run.result.add("folder access removed")
+        except BackendError as exc:
+            done = False
+            run.result.problems.append(f"{session.id}: a former partner's or teacher's access to the "
+                                       f"submissions folder could not be removed (Drive answered "
+                                       f"{exc.code or 'an error'})")
+    if done:
+        run.new_settings[label] = _access_cell(wanted)
+        run.settings[label] = _access_cell(wanted)
+    return done
+
+
+def _end_student_access(run: _Run, session: Session, session_folder: str,
+                        students: Sequence[Seated]) -> None:
+    """Take each student's folder from them, once, when the session's access has ended."""
+    label = access_ended_setting(session.id)
+    if run.settings.get(label):
+        return
+    folders = run.ctx.ports.folders
+    done = True
+    for student in students:
+        if not _valid(student.student_email):
+            continue
+        try:
+            folder_id = folders.ensure_folder(student_folder_name(student), session_folder)
+            if folders.unshare(folder_id, student.student_email):
+                run.result.add("folder access removed")
+        except (BackendError, OSError, ValueError) as exc:
+            done = False
+            run.result.problems.append(f"{student.applicant_id}: the submissions folder could not be "
+                                       f"unshared ({getattr(exc, 'code', None) or type(exc).__name__})")
+    if done:
+        day = run.today.isoformat()
+        run.new_settings[label] = day
+        run.settings[label] = day
+
+
 class _StudentFolders:
     """A student's folder, found or made (and shared with the student) only when needed."""
 
     def __init__(self, run: _Run, session_folder: str, student: Seated) -> None:
+        # session_folder is "" once access has ended: nothing is made or shared any more.
         self.run, self.session_folder, self.student = run, session_folder, student
         self._id: str | None = None
         self.failed = False
@@ -309,10 +414,16 @@ class _StudentFolders:
         if not student_folder:
             return ""
         name = option_label(self.run.options, item.assignment.id)
-        return self.run.ctx.ports.folders.ensure_folder(name, student_folder)
+        try:
+            return self.run.ctx.ports.folders.ensure_folder(name, student_folder)
+        except (OSError, ValueError) as exc:   # the local file system refused the name
+            self.run.result.problems.append(
+                f"{self.student.applicant_id}: the folder for {item.assignment.id} could not be made "
+                f"({type(exc).__name__})")
+            return ""
 
     def _student_folder(self) -> str:
-        if self._id is not None or self.failed:
+        if self._id is not None or self.failed or not self.session_folder:
             return self._id or ""
         folders = self.run.ctx.ports.folders
         address = self.student.student_email
@@ -321,15 +432,17 @@ class _StudentFolders:
             self.run.result.problems.append(
                 f"{self.student.applicant_id}: no usable student address, so no submissions folder")
             return ""
-        folder_id = folders.ensure_folder(student_folder_name(self.student), self.session_folder)
         try:
+            # One student's folder that cannot be made (a name the file system refuses, Drive
+            # saying no) is that student's problem, never the whole session's.
+            folder_id = folders.ensure_folder(student_folder_name(self.student), self.session_folder)
             folders.share(folder_id, address, "writer")
-        except BackendError as exc:
+        except (BackendError, OSError, ValueError) as exc:
             # Drive refused (e.g. sharing outside the domain is off): retried on the next run.
             self.failed = True
             self.run.result.problems.append(
-                f"{self.student.applicant_id}: the submissions folder could not be shared "
-                f"(Drive answered {exc.code or 'an error'})")
+                f"{self.student.applicant_id}: the submissions folder could not be made or shared "
+                f"({getattr(exc, 'code', None) or type(exc).__name__})")
             return ""
         self.run.result.add("folders made")
         self._id = folder_id
