@@ -99,7 +99,7 @@ def test_killed_batch_rerun_delivers_every_key_exactly_once(
     assert max(delivered.values()) == 1  # 0 duplicates
     rows = LocalWorkbook(config.resolve(config.local.folder) / "program.xlsx").read_tabs(
         [sheet.OUTBOX])[sheet.OUTBOX]
-    assert {r["State"] for r in rows} <= {"sent", "sent (confirmed on rerun)"}
+    assert {r["State"] for r in rows} <= {"sent", "sent (found in Sent)"}
     assert len(rows) == 60
 
 

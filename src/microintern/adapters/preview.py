@@ -61,6 +61,10 @@ class PreviewMailer:
         """Nothing is sent in a dry run."""
         return draft_id
 
+    def find_sent(self, key: str) -> str | None:
+        """A dry run sends nothing, so it has nothing to show as sent."""
+        return None
+
     def _write_index(self) -> None:
         rows = "\n".join(
             f"<tr><td>{p.number}</td><td>{html.escape(p.key)}</td><td>{html.escape(p.to)}</td>"

@@ -58,6 +58,21 @@ def message_key_id(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
+def message_id_for(key: str, domain: str = DEFAULT_DOMAIN) -> str:
+    """The ``Message-ID`` (without angle brackets) every message of ``key`` carries.
+
+    Deterministic, so the mailbox can be searched for it (Gmail's ``rfc822msgid:``) to prove
+    whether a message went out. Raises ValueError when ``domain`` is not a usable domain.
+    """
+    try:
+        id_domain = clean_header(domain).encode("idna").decode("ascii")
+    except UnicodeError:
+        id_domain = ""
+    if not _DOMAIN.fullmatch(id_domain) and id_domain != "localhost":
+        raise ValueError(f"domain: not a valid domain for Message-ID: {domain!r}")
+    return f"{message_key_id(key)}@{id_domain}"
+
+
 def clean_text(value: str) -> str:
     """Replace lone surrogates (which no encoder accepts) with U+FFFD, keeping the rest."""
     try:
@@ -187,13 +202,7 @@ def build_mime(
         if date.tzinfo is None or date.utcoffset() is None:
             raise ValueError("date: must be timezone-aware")
         msg["Date"] = format_datetime(date)
-    try:
-        id_domain = clean_header(domain).encode("idna").decode("ascii")
-    except UnicodeError:
-        id_domain = ""
-    if not _DOMAIN.fullmatch(id_domain) and id_domain != "localhost":
-        raise ValueError(f"domain: not a valid domain for Message-ID: {domain!r}")
-    msg["Message-ID"] = f"<{message_key_id(message.key)}@{id_domain}>"
+    msg["Message-ID"] = f"<{message_id_for(message.key, domain)}>"
     msg[KEY_HEADER] = clean_header(message.key)
 
     msg.set_content(clean_text(message.text))

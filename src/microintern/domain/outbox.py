@@ -7,8 +7,11 @@ The protocol that makes delivery exactly-once across crashes:
 3. send each recorded draft, then record ``sent``.
 
 A rerun resends only ``drafted`` rows. Sending a draft deletes it, so a second send of the same
-draft fails: a crash between "sent" and its record is reconciled as ``sent`` on the rerun, and
-a message is never delivered twice. A draft created but not yet recorded is never sent.
+draft fails and a message is never delivered twice. A missing draft is not proof of sending (a
+person may have deleted it): the mailbox is searched for the key's deterministic Message-ID
+among sent mail. Found, the row is booked ``sent (found in Sent)`` with that message's id; not
+found, the letter did not go out and is drafted again and sent (or held with a reason). A draft
+created but not yet recorded is never sent.
 """
 
 from __future__ import annotations
@@ -21,11 +24,15 @@ class MessageState(StrEnum):
 
     DRAFTED = "drafted"
     SENT = "sent"
-    RECONCILED = "sent (confirmed on rerun)"
+    RECONCILED = "sent (found in Sent)"  # the draft was gone; the mailbox proved the delivery
     HELD = "held"
 
 
-DELIVERED = frozenset({MessageState.SENT.value, MessageState.RECONCILED.value})
+# Written before a missing draft had to be proved sent; still counted as delivered so an old
+# ledger is not resent wholesale.
+LEGACY_RECONCILED = "sent (confirmed on rerun)"
+
+DELIVERED = frozenset({MessageState.SENT.value, MessageState.RECONCILED.value, LEGACY_RECONCILED})
 
 
 def message_key(program_id: str, step: str, recipient_id: str, session_id: str | None = None) -> str:

@@ -9,8 +9,16 @@ once. On top of it this module:
   for the next run;
 - waits out rate limits (429, rate-limit 403) honouring ``Retry-After`` and resends the same
   draft, which is safe because a refused send did not happen;
-- never resends when the outcome is unknown (a 5xx, a dropped connection): the message stays
-  ``drafted`` and the next run reconciles it (a gone draft means it was sent).
+- never resends when the outcome is unknown (a 5xx, a dropped connection): the mailbox is
+  searched for the key's Message-ID at once; found, it is booked sent, otherwise it stays
+  ``drafted`` and the next run sends the same draft (a draft goes out at most once);
+- never books a gone draft as sent without proof: a draft that no longer exists is looked up
+  among sent mail; found, it is booked ``sent (found in Sent)`` with that message's id; not
+  found (a person deleted the draft), the letter is drafted again, recorded and sent in the
+  same run, or held with the reason in the Note when it no longer renders.
+
+In the normal case none of this costs a call: look-ups happen only after a gone draft or an
+unknown outcome.
 """
 
 from __future__ import annotations
@@ -26,11 +34,13 @@ from microintern.domain.letters import Letter
 from microintern.domain.mime import normalize_addr_spec
 from microintern.domain.outbox import DELIVERED, MessageState
 from microintern.domain.records import Attachment, OutgoingMessage, Record
-from microintern.errors import BackendError, DeliveryUnknown, MicrointernError
+from microintern.errors import BackendError, DeliveryUnknown, MicrointernError, TemplateError
 from microintern.ports import DraftGone
 from microintern.steps.context import StepContext, StepResult
 
 CHUNK = 25  # messages drafted and recorded per Outbox write: bounds Sheets writes per send
+REDRAFTED = "re-drafted (draft was deleted)"
+FOUND_IN_SENT = "sent (found in Sent)"
 RATE_LIMIT_TRIES = 6
 STAMP = "%Y-%m-%d %H:%M:%S"
 
@@ -66,6 +76,21 @@ def _row(ctx: StepContext, item: Addressed, state: MessageState, **extra: str) -
     }
     row.update(extra)
     return row
+
+
+def _message(ctx: StepContext, item: Addressed, letter: Letter) -> OutgoingMessage:
+    """The outgoing message of one rendered letter."""
+    return OutgoingMessage(
+        key=item.key,
+        sender=ctx.sender,
+        to=item.to,
+        subject=letter.subject,
+        text=letter.text,
+        html=letter.html,
+        reply_to=ctx.config.sender.reply_to or ctx.config.coordinator.email,
+        cc=item.cc,
+        attachments=item.attachments,
+    )
 
 
 def _valid_address(address: str) -> bool:
@@ -141,7 +166,6 @@ def deliver(
         fresh, letters = fresh[:budget - len(resume)], letters[:budget - len(resume)]
         result.add("deferred to the next run (daily cap)", deferred)
 
-    sender = ctx.sender
     total = len(resume) + len(fresh)
     sending = _Sending(ctx, result, total, delivered)
     sending.send_recorded(resume)
@@ -149,20 +173,8 @@ def deliver(
         if sending.stopped:
             break
         chunk = list(zip(fresh[start:start + CHUNK], letters[start:start + CHUNK], strict=True))
-        drafted: list[tuple[Addressed, str]] = []
-        for item, letter in chunk:
-            message = OutgoingMessage(
-                key=item.key,
-                sender=sender,
-                to=item.to,
-                subject=letter.subject,
-                text=letter.text,
-                html=letter.html,
-                reply_to=ctx.config.sender.reply_to or ctx.config.coordinator.email,
-                cc=item.cc,
-                attachments=item.attachments,
-            )
-            drafted.append((item, ctx.ports.mailer.create_draft(message)))
+        drafted = [(item, ctx.ports.mailer.create_draft(_message(ctx, item, letter)))
+                   for item, letter in chunk]
         roster.upsert(
             sheet.OUTBOX,
             sheet.OUTBOX_KEY,
@@ -177,6 +189,13 @@ def deliver(
     return delivered
 
 
+class _Gone:
+    """The draft no longer exists and the mailbox has no sent copy: the letter did not go out."""
+
+
+_GONE = _Gone()
+
+
 class _Sending:
     """One batch's sends: pacing, rate-limit waits, records, progress."""
 
@@ -187,37 +206,105 @@ class _Sending:
         self.unconfirmed = 0
         self.stopped = False
 
-    def send_recorded(self, drafted: Sequence[tuple[Addressed, str]]) -> None:
-        """Send drafts whose ids are recorded; record what happened in one Outbox write."""
+    def send_recorded(self, drafted: Sequence[tuple[Addressed, str]], *,
+                      redrafted: bool = False) -> None:
+        """Send drafts whose ids are recorded; record what happened in one Outbox write.
+
+        Letters whose drafts turn out deleted (and not sent) are drafted again and sent after
+        it; ``redrafted`` marks that second round, whose drafts are not drafted a third time.
+        """
         rows: list[Record] = []
+        gone: list[Addressed] = []
         try:
             for item, draft_id in drafted:
                 if self.stopped:
                     break
-                row = self._send_one(item, draft_id)
-                if row is not None:
-                    rows.append(row)
-                    if row["State"] in DELIVERED:
+                outcome = self._send_one(item, draft_id)
+                if isinstance(outcome, _Gone):
+                    if redrafted:
+                        # Its fresh draft vanished before its send: someone is deleting drafts
+                        # as they appear. Hold it rather than chase them.
+                        rows.append(self._held(item, "its draft was deleted twice before it "
+                                                     "could be sent; not sent"))
+                    else:
+                        gone.append(item)
+                elif outcome is not None:
+                    rows.append(outcome)
+                    if outcome["State"] in DELIVERED:
                         self.delivered.add(item.key)
-                self.done += 1
-                if self.ctx.progress is not None:
-                    self.ctx.progress(self.done, self.total)
+                if not redrafted:
+                    self.done += 1
+                    if self.ctx.progress is not None:
+                        self.ctx.progress(self.done, self.total)
         finally:
             # Record what went out even when a later send fails; unrecorded sends are
-            # reconciled on the rerun because their drafts are gone.
+            # reconciled on the rerun by finding them among sent mail.
             if rows:
                 self.ctx.ports.roster.upsert(sheet.OUTBOX, sheet.OUTBOX_KEY, rows)
+        if gone:
+            self._draft_again(gone)
 
-    def _send_one(self, item: Addressed, draft_id: str) -> Record | None:
+    def _held(self, item: Addressed, reason: str) -> Record:
+        self.result.add("held")
+        self.result.problems.append(f"{item.recipient_id}: letter held: {reason}")
+        return _row(self.ctx, item, MessageState.HELD, Note=reason)
+
+    def _draft_again(self, gone: Sequence[Addressed]) -> None:
+        """Draft deleted letters again, record the new draft ids, then send them."""
+        rows: list[Record] = []
+        drafted: list[tuple[Addressed, str]] = []
+        for item in gone:
+            try:
+                letter = self.ctx.letters.render(item.letter, item.language, item.context,
+                                                 row=item.recipient_id)
+            except TemplateError:
+                rows.append(self._held(item, "its draft was deleted before it was sent and the "
+                                             "letter no longer renders (see the run's output)"))
+                continue
+            draft_id = self.ctx.ports.mailer.create_draft(_message(self.ctx, item, letter))
+            drafted.append((item, draft_id))
+            rows.append(_row(self.ctx, item, MessageState.DRAFTED, **{
+                "Draft ID": draft_id,
+                "Note": "drafted again: the first draft was deleted before it was sent"}))
+        # The new draft ids are on record before any of them is sent (the outbox protocol).
+        self.ctx.ports.roster.upsert(sheet.OUTBOX, sheet.OUTBOX_KEY, rows)
+        if drafted:
+            self.result.add(REDRAFTED, len(drafted))
+            self.send_recorded(drafted, redrafted=True)
+
+    def _found_in_sent(self, item: Addressed) -> str | None:
+        """The key's sent message id, or None when not found or the look-up itself failed."""
+        try:
+            return self.ctx.ports.mailer.find_sent(item.key)
+        except BackendError:
+            return None
+
+    def _send_one(self, item: Addressed, draft_id: str) -> Record | _Gone | None:
         pacer = self.ctx.pacer
         for attempt in range(RATE_LIMIT_TRIES):
             pacer.wait()
             try:
                 message_id = self.ctx.ports.mailer.send_draft(draft_id)
             except DraftGone:
-                self.result.add("confirmed")
-                return _row(self.ctx, item, MessageState.RECONCILED)
+                # Sent earlier (the record was lost) or deleted by a person: only the mailbox
+                # can tell, and a letter is never booked sent without that proof.
+                try:
+                    found = self.ctx.ports.mailer.find_sent(item.key)
+                except BackendError:
+                    self.unconfirmed += 1
+                    self.result.add("unconfirmed")
+                    return None
+                if found is None:
+                    return _GONE
+                self.result.add(FOUND_IN_SENT)
+                return _row(self.ctx, item, MessageState.RECONCILED, **{"Message ID": found})
             except DeliveryUnknown:
+                # The same draft is sent again on the next run if this one did not go out;
+                # looking now spares that rerun when it did.
+                found = self._found_in_sent(item)
+                if found is not None:
+                    self.result.add(FOUND_IN_SENT)
+                    return _row(self.ctx, item, MessageState.RECONCILED, **{"Message ID": found})
                 self.unconfirmed += 1
                 self.result.add("unconfirmed")
                 return None

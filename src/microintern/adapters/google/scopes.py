@@ -8,6 +8,7 @@ from __future__ import annotations
 
 SHEETS = "https://www.googleapis.com/auth/spreadsheets"
 GMAIL_COMPOSE = "https://www.googleapis.com/auth/gmail.compose"
+GMAIL_READONLY = "https://www.googleapis.com/auth/gmail.readonly"
 FORMS_BODY = "https://www.googleapis.com/auth/forms.body"
 FORMS_RESPONSES = "https://www.googleapis.com/auth/forms.responses.readonly"
 CALENDAR_EVENTS = "https://www.googleapis.com/auth/calendar.events.owned"
@@ -17,7 +18,17 @@ DRIVE_METADATA = "https://www.googleapis.com/auth/drive.metadata.readonly"
 
 SCOPES: dict[str, str] = {
     SHEETS: "read and write the program spreadsheet",
-    GMAIL_COMPOSE: "create drafts and send them (no access to read mail)",
+    GMAIL_COMPOSE: "create drafts and send them",
+    # Proof of sending. A draft that vanished may have been sent or deleted by a person; only
+    # a search of sent mail for the letter's own Message-ID (rfc822msgid:) tells which, so a
+    # letter is never booked sent without proof nor sent twice. gmail.metadata was weighed and
+    # refused: it cannot search (no `q`), so proving one letter would mean listing the whole
+    # Sent folder and reading every message's headers (thousands of calls), and those headers
+    # (recipients, subjects) are most of what readonly would show anyway. microintern asks only
+    # for message ids (messages.list with fields=messages(id)), never reads a body, and only
+    # after a draft has gone missing or a send's answer was lost.
+    GMAIL_READONLY: "find a letter among sent mail by its Message-ID, to prove it went out "
+                    "(only ids are asked for; no message is read)",
     FORMS_BODY: "create and update the program's forms",
     FORMS_RESPONSES: "read form responses",
     CALENDAR_EVENTS: "create and update events on calendars the user owns",

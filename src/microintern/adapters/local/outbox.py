@@ -4,6 +4,7 @@ The two phases mirror Gmail: :meth:`LocalOutbox.create_draft` writes ``drafts/<i
 :meth:`LocalOutbox.send_draft` renames it into ``sent/``. The rename is atomic, so a draft is
 either still waiting or sent, never both; a second send of the same id finds nothing and raises
 :class:`~microintern.ports.DraftGone`, just as Gmail answers for a draft it deleted on sending.
+:meth:`LocalOutbox.find_sent` then tells a sent letter from a deleted draft by looking in ``sent/``.
 """
 
 from __future__ import annotations
@@ -73,6 +74,22 @@ class LocalOutbox:
         except FileNotFoundError as exc:
             raise DraftGone(f"draft {draft_id} no longer exists in {self.drafts_dir}") from exc
         return message_id
+
+    def find_sent(self, key: str) -> str | None:
+        """The id (file stem) of the key's latest message in ``sent/``, or None if none is there.
+
+        Sent files are named from the key's id (``<id>.eml``, then ``<id>-2.eml`` ...), and
+        ``drafts/`` is never looked at, so only a delivered message counts as proof.
+        """
+        draft_id = message_key_id(key)
+        found: list[tuple[int, str]] = []
+        for path in self.sent_dir.glob(f"{draft_id}*.eml") if self.sent_dir.is_dir() else ():
+            suffix = path.stem[len(draft_id):]
+            if suffix == "":
+                found.append((1, path.stem))
+            elif suffix[:1] == "-" and suffix[1:].isdigit():
+                found.append((int(suffix[1:]), path.stem))
+        return max(found)[1] if found else None
 
     def drafts(self) -> list[Path]:
         """Drafts waiting to be sent, oldest first."""
