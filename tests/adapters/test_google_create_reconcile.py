@@ -17,7 +17,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from adapters.conftest import PROGRAM_USER
+from adapters.conftest import PROGRAM_USER, GoogleProgram
+from adapters.test_google_sessions import FOUR, event_of, events, seed, sessions_tab
+from adapters.test_google_sessions import context as sessions_context
 from fakeworkspace import FakeWorkspace, write_service_account_file
 from fakeworkspace.faults import Fault
 
@@ -27,8 +29,11 @@ from microintern.adapters.google.calendar import GoogleCalendar
 from microintern.adapters.google.drive import FOLDER, FORM, GoogleDriveFolders
 from microintern.adapters.google.forms import GoogleFormSource
 from microintern.adapters.google.transport import GoogleTransport, Retry
+from microintern.domain import program_sheet as sheet
 from microintern.domain.forms import FormQuestion, FormSpec, question_id
 from microintern.domain.records import CalendarEvent
+from microintern.errors import BackendError
+from microintern.steps.sessions import build_sessions
 
 SPEC = FormSpec(
     title="Mesa Valley hand-ins",
@@ -182,3 +187,34 @@ def test_form_batch_update_lost_is_applied_once(
     form = fake.forms.get(state.form_id)
     assert [i["title"] for i in form.items] == [q.title for q in SPEC.questions]   # none twice
     assert forms.sync_form(state.form_id, SPEC).changed is False
+
+
+# --- Meet: spaces.create has no request id and no list (see adapters/google/meet.py) -------------
+
+
+@pytest.mark.parametrize("fault", [LOST_TWICE, {"kind": "500", "times": 1}], ids=["dropped", "500"])
+def test_a_lost_space_is_never_made_twice_in_a_run_and_the_rerun_builds_the_session(
+        fake: FakeWorkspace, google_program: GoogleProgram, fault: dict[str, Any]) -> None:
+    ctx = sessions_context(google_program.config)
+    seed(ctx)
+    lost = add_fault(fake, "meet.spaces.create", fault)
+    with pytest.raises(BackendError, match="may have been made that nobody will use"):
+        build_sessions(ctx)
+    assert lost.fired >= 1 and fake.count("meet.spaces.create") == 4   # no blind repeat
+    fake.faults.clear()
+    build_sessions(ctx)                                                 # the rerun
+    assert build_sessions(ctx).counts == {"unchanged": 4}
+    tab = sessions_tab(fake)
+    used = {tab[s][sheet.SESSION_MEET_SPACE] for s in FOUR}
+    assert len(used) == 4
+    # 9 events, each once, all private; each session's first event carries its own space.
+    stored = events(fake)
+    assert len(stored) == 9 and all(e["visibility"] == "private" for e in stored.values())
+    for session_id in FOUR:
+        assert event_of(fake, session_id)["conferenceData"]["conferenceId"] == \
+            fake.meet.space(tab[session_id][sheet.SESSION_MEET_SPACE])["meetingCode"]
+    # What is left: at most one space per lost answer, that nobody uses (no co-hosts, link unsent).
+    orphans = set(fake.meet.spaces) - used
+    assert len(orphans) <= lost.fired and all(not fake.meet.members.get(o) for o in orphans)
+    if fault["kind"] == "500":
+        assert not orphans                                              # refused unprocessed

@@ -1,6 +1,26 @@
 """Google Meet REST API v2: spaces with restricted access and co-hosts.
 
 REST reference: https://developers.google.com/meet/api/reference/rest/v2/spaces
+
+Lost answers. ``spaces.create`` takes no client-chosen id or request id, and Meet has no way
+to list a user's spaces, so a space whose answer was lost (a timeout, a 5xx after it was
+applied, a dropped connection) cannot be found again. It is therefore never repeated: only a
+refusal (429, rate-limit 403, which made nothing) is retried. An unknown outcome fails the
+session with a plain error; the sessions step records every space at once, so the next run
+makes one space for the session and builds it. What remains is at most one orphan per lost
+answer: a space with default settings, no co-hosts, whose link was never written, sent or put
+on an event, so nobody is ever in it.
+
+The way to close that gap entirely on real Google is to let Calendar make the meeting: insert
+the session's first event with ``conferenceData.createRequest`` (a ``requestId`` derived from
+the event id; Calendar's client-chosen event id makes the insert idempotent, a repeat answers
+409), read the meeting code from the event, then configure that space with ``spaces.get``
+(``spaces/{meetingCode}``) + ``spaces.patch`` and add co-hosts (``spaces.members.create`` is
+idempotent: a repeat answers 409). That needs the Meet port to take the event (and this adapter
+a Calendar service); it is not done yet.
+
+Everything else here is safe to repeat: ``spaces.patch`` sets the same config again, and
+``spaces.members.create`` of a member already there answers 409, taken as done.
 """
 
 from __future__ import annotations
@@ -81,9 +101,18 @@ class GoogleMeetRooms:
         # minute per user, so a program with many sessions waits rather than failing); the
         # caller records the space before going on. A refused create made nothing, so trying
         # again without the feature is safe too.
-        space, notes = self._configure(settings, lambda config: execute(
-            self._spaces.create(body={"config": config}), "meet spaces.create",
-            retry=self._refusals))
+        try:
+            space, notes = self._configure(settings, lambda config: execute(
+                self._spaces.create(body={"config": config}), "meet spaces.create",
+                retry=self._refusals))
+        except BackendError as exc:
+            if exc.retryable and exc.code not in (403, 429):
+                # The space may exist, and nothing can find it: say so, and never repeat here.
+                raise BackendError(
+                    f"{exc}; the answer was lost, so a Meet space may have been made that nobody "
+                    "will use (no co-hosts, its link never sent); the next run makes the session's "
+                    "space", code=exc.code, retryable=False) from None
+            raise
         for email in settings.cohosts:
             self._add_cohost(space["name"], email, notes)
         return MeetSpace(name=space["name"], meeting_uri=space["meetingUri"],
