@@ -149,3 +149,20 @@ def test_access_ends_a_configured_number_of_days_after_the_last_meeting(program:
     assert program.people(session_folder) == {COORDINATOR}
     assert all(program.people(f) == set() for f in students.values())
     assert program.folders().shared_with(session_folder).get(PROGRAM_USER) in (None, "owner")
+
+
+def test_a_300_character_first_name_never_fails_the_session_on_the_local_backend(tmp_path: Path) -> None:
+    from programs import write_config
+    program = Program(load_config(write_config(tmp_path)), lambda: 0, lambda f: f.rsplit("/", 1)[0])
+    seat(program)
+    long_first = "Željkaña" * 37 + "ü" * 4                      # 300 letters, many of two bytes
+    step_context(program.config, OPENS, env={}).ports.roster.upsert(
+        sheet.APPLICATIONS, sheet.APPLICANT_ID, [{sheet.APPLICANT_ID: "A-000001", "First name": long_first}])
+    result = program.run(OPENS)
+    assert result.problems == []
+    assert result.counts["folders made"] == 1 + len(STUDENTS)
+    folders = program.student_folders()
+    assert set(folders) == set(STUDENTS)
+    name = folders["A-000001"].rsplit("/", 1)[1]
+    assert len(name.encode("utf-8")) <= 200 and name.startswith("Željkaña") and "A-000001" in name
+    assert program.people(folders["A-000001"]) == {STUDENTS["A-000001"]}
