@@ -8,12 +8,18 @@ rewrites them.
 Retries: only idempotent calls are retried (reads, cell-targeted writes, event inserts with
 a client-chosen id), with exponential backoff that honours ``Retry-After``. A send is never
 retried here: its outcome is reconciled by the outbox protocol instead.
+
+No hidden repeats: httplib2, under googleapiclient, sends a request a second time when the
+connection drops after it went out (a lost response looks like a stale kept-alive connection
+to it). :class:`_SingleSendHttp` sends every request that is not a read at most once, on a
+fresh connection, so an unknown outcome reaches the adapter, which reconciles it by reading.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -127,6 +133,14 @@ class Retry:
         )
         return retrying(fn)
 
+    def pause(self, attempt: int) -> None:
+        """Wait before reading back after a call whose outcome is unknown (0 for the first).
+
+        Google may still be applying a request whose answer was lost or timed out: a read made
+        at once could miss it, and what it misses would be written a second time.
+        """
+        (self.sleep or time.sleep)(min(32.0, 2.0 ** attempt))
+
 
 def execute(request: Any, what: str, *, retry: Retry | None) -> Any:
     """Execute a googleapiclient request; ``retry=None`` for calls that must not repeat."""
@@ -144,6 +158,49 @@ def execute(request: Any, what: str, *, retry: Retry | None) -> Any:
             raise BackendError(f"{what}: {type(exc).__name__}: {exc}", retryable=True) from None
 
     return retry.run(once) if retry is not None else once()
+
+
+class ResponseLost(httplib2.HttpLib2Error):
+    """The connection dropped after a request that is not a read went out; not sent again."""
+
+
+class _SendOnce:
+    """A connection whose ``request`` works once: httplib2's own re-send then fails instead."""
+
+    def __init__(self, conn: Any) -> None:
+        self._conn = conn
+        self._sent = False
+
+    def request(self, *args: Any, **kwargs: Any) -> Any:
+        """Send the request the first time; refuse any second time."""
+        if self._sent:
+            raise ResponseLost("the connection dropped after the request was sent; the outcome "
+                               "is unknown and the request was not sent again")
+        self._sent = True
+        return self._conn.request(*args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._conn, name)
+
+
+class _SingleSendHttp(httplib2.Http):
+    """httplib2.Http that never sends a request other than a read twice (DESIGN §5).
+
+    httplib2 re-sends once when the answer does not come (``RETRIES``, and again "regardless of
+    RETRIES" on a first ``BadStatusLine``, which is what a dropped connection raises): for a
+    POST that repeats a write whose outcome is unknown, such as a second Calendar event or
+    Drive folder. Setting ``httplib2.RETRIES`` cannot stop the second path, so the connection
+    is wrapped instead. A kept-alive connection is closed first: the server may have closed it
+    while idle, and that failure cannot be told from a lost answer once the request is out.
+    """
+
+    def _conn_request(self, conn: Any, request_uri: str, method: str, body: Any,
+                      headers: Any) -> Any:
+        if method in ("GET", "HEAD"):
+            return super()._conn_request(conn, request_uri, method, body, headers)
+        if conn.sock is not None:
+            conn.close()
+        return super()._conn_request(_SendOnce(conn), request_uri, method, body, headers)
 
 
 class _RoutedSession(AuthorizedSession):
@@ -181,7 +238,7 @@ class GoogleTransport:
         if self.endpoint:
             service_path = json.loads(document).get("servicePath", "")
             options = {"api_endpoint": f"{self.endpoint}/{service_path}"}
-        http = AuthorizedHttp(self.credentials, http=httplib2.Http(timeout=self.timeout))
+        http = AuthorizedHttp(self.credentials, http=_SingleSendHttp(timeout=self.timeout))
         return build(name, version, http=http, static_discovery=True, client_options=options)
 
     def sheets_http(self) -> gspread.HTTPClient:
