@@ -188,6 +188,7 @@ def test_a_read_back_showing_another_token_stops_the_run_before_any_write(
     assert _lease_rows(fake)[0][sheet.LEASE_TOKEN] == "beef"                 # theirs stays
 
 
+@pytest.mark.slow
 def test_status_only_reads_and_a_status_loop_during_a_send_loses_nothing(
         fake: FakeWorkspace, google_program: GoogleProgram, tmp_path: Path) -> None:
     _pace(google_program, 600)
