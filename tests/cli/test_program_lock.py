@@ -167,3 +167,24 @@ def test_equity_twice_leaves_the_equity_tab_alone(config_file: Path) -> None:
     shown = roster.read_tabs([sheet.EQUITY])[sheet.EQUITY]
     assert "already up to date" in _invoke(config_file, "equity", "--now", NOW)
     assert build_ports(load_config(config_file)).roster.read_tabs([sheet.EQUITY])[sheet.EQUITY] == shown
+
+
+def test_a_long_run_renews_its_lease_past_half_its_life_and_only_then(config_file: Path) -> None:
+    from microintern.steps.lease import ProgramLease
+
+    roster = build_ports(load_config(config_file)).roster
+    clock = [datetime(2030, 1, 1, 8, 0, tzinfo=UTC)]
+    lease = ProgramLease(roster, Holder("microintern", "server", os.getpid()),
+                         length=timedelta(minutes=30), alive=lambda pid: True, clock=lambda: clock[0])
+    lease.acquire()
+    workbook = _workbook(config_file)
+    before = workbook.read_bytes()
+    clock[0] += timedelta(minutes=14)
+    assert lease.renew_if_due() is False and workbook.read_bytes() == before   # a time check only
+    clock[0] += timedelta(minutes=2)
+    assert lease.renew_if_due() is True
+    (row,) = _lease_rows(config_file)
+    assert row[sheet.LEASE_EXPIRES] == show(clock[0] + timedelta(minutes=30))
+    assert row[sheet.LEASE_STARTED] == "2030-01-01T08:00:00Z"
+    lease.release()
+    assert _lease_rows(config_file)[0][sheet.LEASE_STATE] == "released"
