@@ -139,14 +139,24 @@ def test_coordinator_sorting_and_editing_mid_run_loses_nothing(
             if r and row and key < len(row) and row[key] is not None and row[key].value in edits:
                 grid.set_cell(r, decision, Cell(edits[row[key].value]))
 
-    fake.hooks.before("sheets.spreadsheets.values.batchUpdate", coordinator, times=1)
+    def between_read_and_write(fake: FakeWorkspace) -> None:
+        # Once, at the first write after a read of Applications (not at the run lease's write).
+        last = fake.calls[-1] if fake.calls else None
+        if not ran and last is not None and last.method_id.endswith("values.batchGet") and \
+                any(str(r).startswith(f"'{sheet.APPLICATIONS}'") for r in last.query.get("ranges", [])):
+            ran.append(True)
+            coordinator(fake)
+
+    ran: list[bool] = []
+    fake.hooks.before("sheets.spreadsheets.values.batchUpdate", between_read_and_write)
     fake.reset_calls()
     result = invoke(google_program, "screen", "--now", NOW)
     assert result.exit_code == 0, result.output
-    # The race happened: the roster's read-back found cells on other rows and rewrote them
-    # (the write, then a repair), or screening's own check did.
-    assert (fake.count("sheets.spreadsheets.values.batchUpdate") >= 2
-            or "rows rewritten after a concurrent edit" in result.output)
+    # The race happened: after the write, the roster's read-back found cells on other rows and
+    # rewrote them (a second write of Applications cells), or screening's own check did.
+    writes = [c for c in fake.calls_to("sheets.spreadsheets.values.batchUpdate")
+              if str(c.body["data"][0]["range"]).startswith(f"'{sheet.APPLICATIONS}'")]
+    assert ran and (len(writes) >= 2 or "rows rewritten after a concurrent edit" in result.output)
     after = tab(fake)
     rows = by_id(after)
     assert set(rows) == set(expected)
