@@ -93,12 +93,18 @@ now_option = click.option("--now", metavar="ISO",
               show_default=f"${CONFIG_VARIABLE} or {DEFAULT_CONFIG}",
               help="The program config file.")
 @click.option("-v", "--verbose", count=True, help="More detail on stderr (-vv for debug).")
+@click.option("--debug-http", is_flag=True,
+              help="Also log Google's client libraries (request URLs; addresses and queries "
+                   "are still redacted).")
 @click.version_option(__version__, prog_name="microintern")
 @click.pass_context
-def cli(ctx: click.Context, config_path: Path, verbose: int) -> None:
+def cli(ctx: click.Context, config_path: Path, verbose: int, debug_http: bool) -> None:
     """Run a district's micro-internship program on Google Workspace (or locally)."""
-    level = logging.WARNING - 10 * min(verbose, 2)
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    from microintern.log_privacy import setup_logging
+
+    # Every record is scrubbed of addresses and query strings, and the request loggers stay
+    # quiet unless --debug-http: logs end up in cron's mail and in tickets.
+    setup_logging(verbose, debug_http=debug_http)
     ctx.obj = Obj(config_path)
 
 
