@@ -7,6 +7,15 @@ string, never a formula).
 
 Every call reads the file afresh and every write replaces it atomically (0600), so a run killed
 mid-save leaves the previous workbook intact.
+
+Someone else's save is never thrown away: a person editing the file in Excel, or another
+process, may replace it between our load and our save. The new file is written to a temporary
+file first; just before it replaces the workbook, the workbook's signature (inode, size,
+modification and change times) is compared with the one we loaded. If it changed, nothing is
+replaced: the file is loaded again and the write is redone on it (rows are found by key at
+write time, so a sort, an inserted or a deleted row is taken into account), up to
+:data:`SAVE_ROUNDS` times, then a clear error. The window left is the rename itself, after the
+check (microseconds), and an editor that keeps the file's inode, size and times unchanged.
 """
 
 from __future__ import annotations
@@ -14,10 +23,10 @@ from __future__ import annotations
 import logging
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, TypeVar
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -40,12 +49,22 @@ from microintern.ports import UpsertResult
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
+Signature = tuple[int, int, int, int]
+"""What identifies one version of the file: inode, size, modification and change time (ns)."""
+
+SAVE_ROUNDS = 4  # loads and saves of one write when someone else keeps replacing the file
+
 EXCEL_CELL_LIMIT = 32_767
 TRUNCATION_MARKER = " …[truncated by microintern]"
 
 # Beyond openpyxl's ILLEGAL_CHARACTERS_RE (C0 controls), XML 1.0 also forbids U+FFFE/U+FFFF;
 # openpyxl's pure-Python writer would emit them and produce a file nobody can open again.
 _XML_NONCHARACTERS = re.compile("[\ufffe\uffff]")
+
+
+class _Replaced(Exception):
+    """The file changed on disk after we loaded it: saving now would throw that change away."""
 
 
 class LocalWorkbook:
@@ -62,18 +81,38 @@ class LocalWorkbook:
         # that moment: reused while the file is unchanged, reloaded as soon as anyone (the
         # coordinator in Excel, another process) has replaced it.
         self._book: Workbook | None = None
-        self._signature: tuple[int, int] | None = None
+        self._signature: Signature | None = None
         # Tabs as read_tabs last parsed them, valid while the file keeps this signature: a run
         # reads the same tabs many times between writes, and parsing the file is the cost.
         self._read: dict[str, list[Record]] = {}
-        self._read_signature: tuple[int, int] | None = None
+        self._read_signature: Signature | None = None
 
-    def _stat(self) -> tuple[int, int] | None:
+    def _stat(self) -> Signature | None:
         try:
             info = self.path.stat()
         except FileNotFoundError:
             return None
-        return (info.st_mtime_ns, info.st_size)
+        # The inode tells an atomic replace (Excel, another run, us) even within the clock's
+        # granularity, where two saves can share a modification time and a size.
+        return (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+
+    def _redo(self, write: Callable[[], T]) -> T:
+        """Run ``write`` (load, change, save); again on the new file if someone replaced it."""
+        for _ in range(SAVE_ROUNDS):
+            try:
+                return write()
+            except _Replaced:
+                log.warning("%s was saved by someone else while microintern wrote to it; "
+                            "writing again on their version", self.path.name)
+                self._book = self._signature = None
+                self._read, self._read_signature = {}, None
+        raise BackendError(
+            f"{self.path} kept changing while microintern wrote to it ({SAVE_ROUNDS} saves by "
+            "someone else in a row: is it open in Excel with autosave, or is another program "
+            "writing it?). Nothing of theirs was overwritten; close it and run the command again")
+
+    def _before_replace(self) -> None:
+        """Called after the new file is written and before the change check (a test seam)."""
 
     def _editable(self) -> Workbook:
         """The workbook for writing: the cached one while the file is unchanged."""
@@ -94,6 +133,9 @@ class LocalWorkbook:
         """
         if not layout:
             return
+        self._redo(lambda: self._ensure_tabs(layout))
+
+    def _ensure_tabs(self, layout: Mapping[str, Sequence[str]]) -> None:
         changed = not self.path.exists()
         book = self._editable()
         for tab, headers in layout.items():
@@ -164,7 +206,7 @@ class LocalWorkbook:
         if not rows:
             return UpsertResult(updated=0, appended=0)
         try:
-            return self._upsert(tab, key_column, rows)
+            return self._redo(lambda: self._upsert(tab, key_column, rows))
         except BaseException:
             # An error half way leaves edits in the cached book that were never saved.
             self._book = self._signature = None
@@ -216,6 +258,9 @@ class LocalWorkbook:
 
     def clear_unkeyed(self, tab: str, key_column: str, columns: Sequence[str]) -> int:
         """Blank ``columns`` on rows whose key cell is empty; return how many rows."""
+        return self._redo(lambda: self._clear_unkeyed(tab, key_column, columns))
+
+    def _clear_unkeyed(self, tab: str, key_column: str, columns: Sequence[str]) -> int:
         book = self._editable()
         if tab not in book.sheetnames:
             return 0
@@ -251,22 +296,25 @@ class LocalWorkbook:
         if not self.path.exists():
             return
         try:
-            book = self._editable()
-            changed = False
-            for tab in rules.tabs:
-                if tab.tab not in book.sheetnames:
-                    continue
-                sheet = book[tab.tab]
-                columns = header_columns(sheet)
-                changed |= freeze(sheet, tab, columns)
-                changed |= dropdowns(book, sheet, tab, columns)
-                changed |= highlights(sheet, tab, columns)
-                changed |= header_notes(sheet, tab, columns)
-            if changed:
-                self._save(book)
+            self._redo(lambda: self._apply_rules(rules))
         except BaseException:
             self._book = self._signature = None  # unsaved edits must not linger in the cache
             raise
+
+    def _apply_rules(self, rules: SheetRules) -> None:
+        book = self._editable()
+        changed = False
+        for tab in rules.tabs:
+            if tab.tab not in book.sheetnames:
+                continue
+            sheet = book[tab.tab]
+            columns = header_columns(sheet)
+            changed |= freeze(sheet, tab, columns)
+            changed |= dropdowns(book, sheet, tab, columns)
+            changed |= highlights(sheet, tab, columns)
+            changed |= header_notes(sheet, tab, columns)
+        if changed:
+            self._save(book)
 
     def ensure_charts(self, tab: str, charts: Sequence[ChartSpec]) -> None:
         """Column charts on ``tab`` (openpyxl), found again by title; idempotent.
@@ -278,22 +326,25 @@ class LocalWorkbook:
         if not charts or not self.path.exists():
             return
         try:
-            book = self._editable()
-            if tab not in book.sheetnames:
-                raise BackendError(f"{self.path}: no tab {tab!r} to draw charts on: run `microintern init`")
-            sheet = book[tab]
-            headers = _headers(sheet)
-            keys = {spec.key_column for spec in charts}
-            rows_of_key: dict[str, int] = {}
-            for key_column in keys:
-                if _clean_header(key_column) in headers:
-                    found, _last = _index_rows(sheet, headers[_clean_header(key_column)])
-                    rows_of_key.update({k: v for k, v in found.items() if k not in rows_of_key})
-            if draw_charts(sheet, charts, headers, rows_of_key):
-                self._save(book, changed=tab)
+            self._redo(lambda: self._ensure_charts(tab, charts))
         except BaseException:
             self._book = self._signature = None  # unsaved edits must not linger in the cache
             raise
+
+    def _ensure_charts(self, tab: str, charts: Sequence[ChartSpec]) -> None:
+        book = self._editable()
+        if tab not in book.sheetnames:
+            raise BackendError(f"{self.path}: no tab {tab!r} to draw charts on: run `microintern init`")
+        sheet = book[tab]
+        headers = _headers(sheet)
+        keys = {spec.key_column for spec in charts}
+        rows_of_key: dict[str, int] = {}
+        for key_column in keys:
+            if _clean_header(key_column) in headers:
+                found, _last = _index_rows(sheet, headers[_clean_header(key_column)])
+                rows_of_key.update({k: v for k, v in found.items() if k not in rows_of_key})
+        if draw_charts(sheet, charts, headers, rows_of_key):
+            self._save(book, changed=tab)
 
     # -- file handling -------------------------------------------------------------------------
 
@@ -310,15 +361,26 @@ class LocalWorkbook:
             ) from exc
 
     def _save(self, book: Workbook, *, changed: str | None = None) -> None:
-        """Replace the file atomically with a 0600 copy of ``book``.
+        """Replace the file atomically with a 0600 copy of ``book``, unless someone else has.
+
+        Raises :class:`_Replaced` (nothing written) when the file is no longer the one ``book``
+        was loaded from.
 
         ``changed`` names the only tab this save changed (None: any may have): the other tabs'
         parsed rows stay valid when they were parsed from the file ``book`` was loaded from.
         """
         keep = changed is not None and self._read_signature is not None and \
             self._read_signature == self._signature
+        loaded = self._signature
+
+        def write(handle: BinaryIO) -> None:
+            book.save(handle)
+            self._before_replace()
+            # Checked after the slow part (serialising the workbook), just before the rename.
+            if self._stat() != loaded:
+                raise _Replaced
         try:
-            atomic_write(self.path, book.save)
+            atomic_write(self.path, write)
         except BaseException:
             self._book = self._signature = None  # the file may not hold what the cache holds
             self._read, self._read_signature = {}, None
