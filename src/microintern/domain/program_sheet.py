@@ -225,6 +225,6 @@ LEASE_PID = "PID"
 LEASE_STARTED = "Started"           # UTC, YYYY-MM-DDTHH:MM:SSZ
 LEASE_EXPIRES = "Expires"           # UTC; renewed while a long run goes on
 LEASE_STATE = "State"               # running / released
-LEASE_TOKEN = "Token"               # random, per run: the read-back checks it
+LEASE_TOKEN = "Token"  # noqa: S105 - a column title; random per run, the read-back checks it
 LEASE_COLUMNS = (LEASE_KEY, LEASE_HOLDER, LEASE_HOST, LEASE_PID, LEASE_STARTED, LEASE_EXPIRES,
                  LEASE_STATE, LEASE_TOKEN)
