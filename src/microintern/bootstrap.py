@@ -92,8 +92,9 @@ def google_ports(config: ProgramConfig, env: Mapping[str, str] = os.environ) -> 
         mailer=GmailMailer(transport.service("gmail", "v1"), domain=domain),
         forms=application_source(config, transport, forms_api),
         program_forms=forms_api,
-        calendar=GoogleCalendar(transport.service("calendar", "v3")),
-        meet=GoogleMeetRooms(transport.service("meet", "v2")),
+        calendar=(calendar := GoogleCalendar(transport.service("calendar", "v3"))),
+        # Meet spaces are made through the meeting's Calendar event (no orphan on a lost answer).
+        meet=GoogleMeetRooms(transport.service("meet", "v2"), calendar=calendar),
         folders=GoogleDriveFolders(transport.service("drive", "v3")),
         meet_records=GoogleMeetRecords(transport.service("meet", "v2")),
         directory=google_directory(config, env),

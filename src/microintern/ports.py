@@ -146,7 +146,23 @@ class MeetRooms(Protocol):
     """Meet spaces for sessions."""
 
     def create_space(self, settings: MeetSettings) -> MeetSpace:
-        """Create a space with the given access, moderation, recording and co-hosts."""
+        """Create a space with the given access, moderation, recording and co-hosts.
+
+        Not idempotent on Google (Meet has no request id and no list): a space whose answer
+        was lost cannot be found again. Steps use :meth:`space_for_event` instead.
+        """
+        ...
+
+    def space_for_event(self, calendar_id: str, event: CalendarEvent,
+                        settings: MeetSettings) -> MeetSpace:
+        """The space of ``event`` (a meeting's first event), made once and set to ``settings``.
+
+        Safe to repeat, also after an answer was lost: the space belongs to the event's
+        client-chosen id, so a repeat finds the same space instead of making another. On
+        Google, Calendar makes the event (without guests, nobody is notified) with a Meet
+        conference; the caller then writes the full event with :meth:`Calendar.upsert_event`.
+        A feature the edition refuses becomes a note, as with :meth:`create_space`.
+        """
         ...
 
     def update_space(self, name: str, settings: MeetSettings) -> MeetSpace:

@@ -117,8 +117,12 @@ def test_build_once_then_a_rerun_makes_no_calendar_or_meet_call(
     assert result.counts["spaces created"] == 4
     assert result.counts["events written"] == 1 + 1 + 1 + 6
     assert result.problems == []
-    assert first["meet"] == 4 + 4 * 2          # one create and two co-hosts per session
-    assert first["calendar"] == 9               # one insert per event
+    # Per session: spaces.get by meeting code, one patch of its config, two co-hosts.
+    assert first["meet"] == 4 * (1 + 1 + 2)
+    # Calendar makes each space through the session's first event (inserted without guests),
+    # which is then patched with guests and link; the 5 other events are one insert each.
+    assert first["calendar"] == 4 + 4 + 5
+    assert fake.count("meet.spaces.create") == 0 and len(fake.meet.spaces) == 4
 
     tab = sessions_tab(fake)
     stored = events(fake)
@@ -201,7 +205,8 @@ def test_reschedule_and_a_new_student_patch_the_same_event(
     assert sessions_tab(fake)["health-careers"][sheet.SESSION_RECORDING].startswith("on: all 5 release")
     moved = event_of(fake, "cyber-basics")
     assert moved["start"] == {"dateTime": "2027-03-17T16:00:00-07:00", "timeZone": "America/Los_Angeles"}
-    assert moved["sequence"] == 1
+    # 0: made with its Meet space (no guests), 1: guests and link, 2: the new time.
+    assert moved["sequence"] == 2
     assert f"late@{STUDENT_DOMAIN}" in guest_emails(event_of(fake, "health-careers"))
     assert len(events(fake)) == 9  # the same ids, patched: no duplicate
     patched = [n for n in fake.calendar.notifications[before:] if n.method_id == "calendar.events.patch"]

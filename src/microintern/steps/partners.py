@@ -3,11 +3,12 @@
 One run reads the Partners, Outbox and Settings tabs once, then:
 
 1. follows up, once, with a partner still "contacted" after ``followup_after_days`` of silence;
-2. for each partner whose Meeting time the coordinator filled in: a Meet room, recorded in
-   Meeting link as soon as it exists (``spaces.create`` is not idempotent, so a room is never
-   made twice for one partner); a Calendar event whose id derives from the program and the
-   partner (a rerun finds it, a new time patches it and Calendar tells the guests); and the
-   partner_meeting letter once, with the industry form link prefilled with the partner's id;
+2. for each partner whose Meeting time the coordinator filled in: a Meet room, made through
+   the meeting's Calendar event (so a lost answer finds the same room again, never a second)
+   and recorded in Meeting link as soon as it exists; a Calendar event whose id derives from
+   the program and the partner (a rerun finds it, a new time patches it and Calendar tells
+   the guests); and the partner_meeting letter once, with the industry form link prefilled
+   with the partner's id;
 3. reads the industry form's answers back into the partner's row.
 
 Statuses only move forward (:func:`~microintern.domain.partners.advance`). Every other Partners
@@ -286,7 +287,10 @@ class _Run:
                     continue
                 partner_id = meeting.partner.id
                 try:
-                    space = self.ctx.ports.meet.create_space(MEETING_ROOM)
+                    # Made through the meeting's own event (its id derives from the program
+                    # and the partner): a lost answer or a kill is found again, never doubled.
+                    space = self.ctx.ports.meet.space_for_event(
+                        self.config.google.calendar_id, self._event(meeting), MEETING_ROOM)
                 except BackendError as exc:
                     if exc.code not in (400, 403):
                         raise

@@ -2,7 +2,9 @@
 
 Each session with a placed student gets a restricted Meet space (the partner and the teacher
 as co-hosts, recording only when every release allows it) and one event per meeting, with
-deterministic ids, guests hidden from each other. The Calendar column remembers what was
+deterministic ids, guests hidden from each other. The space belongs to the session's first
+event (:meth:`~microintern.ports.MeetRooms.space_for_event`), so a lost answer or a kill never
+leaves a second space: the rerun finds the same one through the event. The Calendar column remembers what was
 written, so a rerun with nothing changed makes no Calendar or Meet call at all; a change in the
 sheet (a new time, a new student, a cancellation) rewrites exactly the events it touches.
 """
@@ -125,9 +127,9 @@ class _SessionBuild:
         if not placed and not built_before:
             self.result.add("waiting for students")
             return
-        link = self._meet(placed, partner_row)
         attendees = self._attendees(placed, addresses)
         count = len(self.plan.starts)
+        link = self._meet(placed, partner_row, attendees)
         for index, (start, end) in enumerate(self.plan.meetings()):
             event = self._event(index, start, end, attendees, link, count > 1)
             token = event_token(event, start.replace(tzinfo=None))
@@ -156,7 +158,7 @@ class _SessionBuild:
 
     # --- Meet -------------------------------------------------------------------------------
 
-    def _meet(self, placed: Sequence[Record], partner_row: Record) -> str:
+    def _meet(self, placed: Sequence[Record], partner_row: Record, attendees: tuple[str, ...]) -> str:
         """Create or update the session's space as needed; return its link."""
         config = self.ctx.config
         partner = partner_of(config, self.session)
@@ -167,7 +169,7 @@ class _SessionBuild:
         link = self.plan.meet_link
         space: MeetSpace | None = None
         if not self.plan.meet_space:
-            space = self._create(settings)
+            space = self._create(settings, attendees)
         elif digest != self.last.meet:
             self.calls += 1
             try:
@@ -179,7 +181,7 @@ class _SessionBuild:
                 self.result.problems.append(
                     f"{self.session.id}: its Meet space no longer exists; a new one was made and "
                     "the calendar events now carry its link")
-                space = self._create(settings)
+                space = self._create(settings, attendees)
         if space is not None:
             link = space.meeting_uri
             self.meet_digest = digest
@@ -193,16 +195,19 @@ class _SessionBuild:
             self.changes[sheet.SESSION_RECORDING] = cell
         return link
 
-    def _create(self, settings: MeetSettings) -> MeetSpace:
-        """A new space, recorded in the Sessions tab at once."""
+    def _create(self, settings: MeetSettings, attendees: tuple[str, ...]) -> MeetSpace:
+        """The session's space, made through its first event; recorded with the step's write.
+
+        Safe to repeat: the space belongs to the first event's client-chosen id, so a kill or
+        a lost answer before the Sessions tab is written costs a few reads on the rerun, which
+        finds the same space, never a second one.
+        """
         self.calls += 1
-        space = self.ctx.ports.meet.create_space(settings)
-        # spaces.create is not idempotent: the space is written down before anything else
-        # happens. A kill between the two costs one unused, restricted space that nobody was
-        # ever sent; the rerun makes another one and records that.
+        start, end = next(iter(self.plan.meetings()))
+        event = self._event(0, start, end, attendees, "", len(self.plan.starts) > 1)
+        space = self.ctx.ports.meet.space_for_event(self.ctx.config.google.calendar_id, event, settings)
         record = {sheet.SESSION_MEET_SPACE: space.name, sheet.SESSION_MEET_LINK: space.meeting_uri}
-        self.ctx.ports.roster.upsert(sheet.SESSIONS, sheet.SESSION_ID,
-                                     [{sheet.SESSION_ID: self.session.id, **record}])
+        self.changes.update(record)
         self.row = {**self.row, **record}
         self.result.add("spaces created")
         return space
@@ -285,8 +290,8 @@ def _wanted(config: ProgramConfig, session_ids: Sequence[str] | None, result: St
 def build_sessions(ctx: StepContext, session_ids: Sequence[str] | None = None) -> StepResult:
     """Build the Meet space and Calendar events of each session (all when ``session_ids`` is None).
 
-    Reads every tab it needs in one call; writes a created space to the Sessions tab at once,
-    everything else in one Sessions upsert at the end (and one Partners upsert when a partner
+    Reads every tab it needs in one call; writes the spaces and everything else in one
+    Sessions upsert at the end (and one Partners upsert when a partner
     moves on to "session built"). A session that fails does not stop the others: what was done
     is still recorded, then the step fails naming it.
     """

@@ -4,20 +4,23 @@ REST reference: https://developers.google.com/meet/api/reference/rest/v2/spaces
 
 Lost answers. ``spaces.create`` takes no client-chosen id or request id, and Meet has no way
 to list a user's spaces, so a space whose answer was lost (a timeout, a 5xx after it was
-applied, a dropped connection) cannot be found again. It is therefore never repeated: only a
-refusal (429, rate-limit 403, which made nothing) is retried. An unknown outcome fails the
-session with a plain error; the sessions step records every space at once, so the next run
-makes one space for the session and builds it. What remains is at most one orphan per lost
-answer: a space with default settings, no co-hosts, whose link was never written, sent or put
-on an event, so nobody is ever in it.
+applied, a dropped connection) cannot be found again. The steps therefore never use it:
+:meth:`GoogleMeetRooms.space_for_event` lets Calendar make the meeting through the session's
+first event (:meth:`GoogleCalendar.ensure_conference`: a client-chosen event id, so a repeat
+answers 409 and reads the event; a ``requestId`` derived from the event id), reads the meeting
+code from the event, finds the space with ``spaces.get`` on ``spaces/{meetingCode}`` (the
+alias only ``get`` accepts; ``patch`` and ``members`` need the ``spaces/{id}`` it answers), then
+sets its config with ``spaces.patch`` and adds the co-hosts. One space per event, whatever was
+lost. :meth:`create_space` stays for callers without an event; it is never repeated after an
+unknown outcome (only a refusal, which made nothing, is retried).
 
-The way to close that gap entirely on real Google is to let Calendar make the meeting: insert
-the session's first event with ``conferenceData.createRequest`` (a ``requestId`` derived from
-the event id; Calendar's client-chosen event id makes the insert idempotent, a repeat answers
-409), read the meeting code from the event, then configure that space with ``spaces.get``
-(``spaces/{meetingCode}``) + ``spaces.patch`` and add co-hosts (``spaces.members.create`` is
-idempotent: a repeat answers 409). That needs the Meet port to take the event (and this adapter
-a Calendar service); it is not done yet.
+Google's documentation, checked: ``spaces.get`` takes ``spaces/{meetingCode}`` and a meeting
+code should not be stored long term (the space name is what the Sessions tab keeps);
+``spaces.patch`` takes only ``spaces/{space}``; a space Calendar made is not "created by the
+app", so patching it needs ``meetings.space.settings`` ("all of your Google Meet calls"), not
+only ``meetings.space.created``; ``spaces.members.create`` documents ``meetings.space.created``
+alone, so an edition or grant that refuses co-hosts on a Calendar-made space gives the usual
+note ("add by hand"), never a second space.
 
 Everything else here is safe to repeat: ``spaces.patch`` sets the same config again, and
 ``spaces.members.create`` of a member already there answers 409, taken as done.
@@ -28,8 +31,9 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from typing import Any
 
+from microintern.adapters.google.calendar import GoogleCalendar
 from microintern.adapters.google.transport import Retry, execute
-from microintern.domain.records import MeetSettings, MeetSpace
+from microintern.domain.records import CalendarEvent, MeetSettings, MeetSpace
 from microintern.domain.sessions import ATTENDANCE_UNAVAILABLE, RECORDING_UNAVAILABLE
 from microintern.errors import BackendError
 
@@ -87,10 +91,46 @@ def _refused_feature(exc: BackendError, omitted: Collection[str]) -> str | None:
 class GoogleMeetRooms:
     """The :class:`~microintern.ports.MeetRooms` port on the Meet REST API."""
 
-    def __init__(self, service: Any, *, retry: Retry | None = None) -> None:
+    def __init__(self, service: Any, *, retry: Retry | None = None,
+                 calendar: GoogleCalendar | None = None) -> None:
         self._spaces = service.spaces()
         self._retry = retry or Retry()
         self._refusals = Retry(self._retry.attempts, self._retry.sleep, refusals_only=True)
+        self._calendar = calendar
+
+    def space_for_event(self, calendar_id: str, event: CalendarEvent,
+                        settings: MeetSettings) -> MeetSpace:
+        """The event's space, made by Calendar once, its config set and co-hosts added.
+
+        Every call here is safe to repeat: the event insert (409 → read), ``spaces.get``,
+        ``spaces.patch`` (same config again), ``spaces.members.create`` (409 → there already).
+        A space that no longer exists (its code still on the event) is replaced through the
+        event with a new conference.
+        https://developers.google.com/meet/api/reference/rest/v2/spaces/get
+        """
+        if self._calendar is None:
+            raise BackendError("Meet: spaces for events need the Calendar service (bootstrap wiring)")
+        code = self._calendar.ensure_conference(calendar_id, event)
+        try:
+            space = self._get(code)
+        except BackendError as exc:
+            if exc.code != 404:
+                raise
+            space = self._get(self._calendar.ensure_conference(calendar_id, event, dead_code=code))
+        configured, notes = self._configure(settings, lambda config: execute(
+            self._spaces.patch(name=space["name"], updateMask=update_mask(config),
+                               body={"config": config}),
+            "meet spaces.patch", retry=self._retry))
+        # No members.list: a 409 from members.create already says "there", and the space is
+        # the program's own (only a repeat of our own call can have added anyone).
+        for email in settings.cohosts:
+            self._add_cohost(configured["name"], email, notes)
+        return MeetSpace(name=configured["name"], meeting_uri=configured["meetingUri"],
+                         meeting_code=configured["meetingCode"], notes=tuple(notes))
+
+    def _get(self, code: str) -> Any:
+        """The space whose meeting code is ``code`` (``spaces/{meetingCode}`` alias)."""
+        return execute(self._spaces.get(name=f"spaces/{code}"), "meet spaces.get", retry=self._retry)
 
     def create_space(self, settings: MeetSettings) -> MeetSpace:
         """Create a space, then add each co-host; a feature the edition refuses becomes a note.

@@ -3,6 +3,10 @@
 Without Google there is no real meeting room. This adapter hands out well-formed, unique
 ``abc-defg-hij`` codes so that letters, run sheets and calendar files show a link in the right
 place, and says plainly in ``notes`` that the room must be set up by hand.
+
+Like the Google backend, a meeting's space belongs to its first Calendar event:
+:meth:`LocalMeetRooms.space_for_event` hands out a code once per event id (kept in the state
+file), so a repeat after a crash gives the same link, never a second one.
 """
 
 from __future__ import annotations
@@ -11,11 +15,12 @@ import json
 import re
 import string
 from pathlib import Path
+from typing import Any
 
 from filelock import FileLock
 
 from microintern.adapters.local._files import FILE_MODE, atomic_write_bytes, ensure_private_dir
-from microintern.domain.records import MeetSettings, MeetSpace
+from microintern.domain.records import CalendarEvent, MeetSettings, MeetSpace
 from microintern.errors import BackendError
 
 STATE_FILE = "meet-rooms.json"
@@ -67,10 +72,29 @@ class LocalMeetRooms:
 
     def create_space(self, settings: MeetSettings) -> MeetSpace:
         """Take the next code and describe what the coordinator must set up by hand."""
+        return self._issue(None, settings)
+
+    def space_for_event(self, calendar_id: str, event: CalendarEvent,
+                        settings: MeetSettings) -> MeetSpace:
+        """The code issued to this event, taken the first time; the same on every repeat."""
+        return self._issue(f"{calendar_id}/{event.event_id}", settings)
+
+    def _issue(self, event_key: str | None, settings: MeetSettings) -> MeetSpace:
+        """The code of ``event_key`` (the next one when it has none yet, or when it is None)."""
         ensure_private_dir(self.folder)
         with FileLock(str(self.state_path) + ".lock", mode=FILE_MODE):
-            counter = self._read_counter()
-            atomic_write_bytes(self.state_path, json.dumps({"counter": counter + 1}).encode())
+            state = self._read_state()
+            issued = state["events"].get(event_key) if event_key is not None else None
+            if isinstance(issued, int) and 0 <= issued < state["counter"]:
+                counter = issued
+            else:
+                counter = state["counter"]
+                state["counter"] = counter + 1
+                if event_key is not None:
+                    state["events"][event_key] = counter
+                # The file keeps its old one-key shape until a space is issued to an event.
+                kept = state if state["events"] else {"counter": state["counter"]}
+                atomic_write_bytes(self.state_path, json.dumps(kept, sort_keys=True).encode())
         code = meeting_code(counter)
         return MeetSpace(
             name=f"spaces/{code}",
@@ -95,18 +119,25 @@ class LocalMeetRooms:
 
     def _read_counter(self) -> int:
         """The number of spaces issued so far (0 before the first)."""
+        return int(self._read_state()["counter"])
+
+    def _read_state(self) -> dict[str, Any]:
+        """``{"counter": spaces issued, "events": {calendar/event id: its counter}}``."""
         try:
             state = json.loads(self.state_path.read_text(encoding="utf-8"))
             counter = state["counter"]
+            events = state.get("events", {})
         except FileNotFoundError:
-            return 0
-        except (ValueError, KeyError, TypeError) as exc:
+            return {"counter": 0, "events": {}}
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise BackendError(
                 f"{self.state_path} is damaged ({type(exc).__name__}); fix or remove it"
             ) from exc
         if not isinstance(counter, int) or counter < 0:
             raise BackendError(f"{self.state_path}: counter must be a non-negative integer")
-        return counter
+        if not isinstance(events, dict):
+            raise BackendError(f"{self.state_path}: events must be a mapping")
+        return {"counter": counter, "events": events}
 
 
 def _notes(settings: MeetSettings) -> tuple[str, ...]:
