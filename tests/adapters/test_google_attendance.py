@@ -148,7 +148,8 @@ def test_minutes_rejoins_and_unknown_participants(fake: FakeWorkspace, google_pr
         assert named not in problem
 
     # 1 records list + 1 participants list + 8 participant sessions lists; 6 signed-in users asked.
-    assert calls(fake) == {"sheets": 3, "meet": 10, "people": 6, "directory": 0}
+    # Sheets: read, write, the roster's read-back of its write.
+    assert calls(fake) == {"sheets": 4, "meet": 10, "people": 6, "directory": 0}
 
     fake.reset_calls()
     again = take_attendance(ctx, ["cyber-basics"])
@@ -301,7 +302,7 @@ def test_six_weekly_meetings_with_a_late_student_and_expired_records(
     loud = [p for p in result.problems if p.startswith("ATTENTION")]
     assert len(loud) == 2 and all("1 student(s)" in p for p in loud)
     # 1 records list + 5 conferences x (1 participants list + 5 sessions lists); 5 users asked.
-    assert calls(fake) == {"sheets": 3, "meet": 1 + 5 * 6, "people": 5, "directory": 0}
+    assert calls(fake) == {"sheets": 4, "meet": 1 + 5 * 6, "people": 5, "directory": 0}
     print(f"\nattendance data-fellows, 7 students, 4 live meetings (5 conferences): {calls(fake)}")
 
 
@@ -407,7 +408,7 @@ def test_calls_per_session(fake: FakeWorkspace, google_program: GoogleProgram, s
     result = take_attendance(ctx, [session])
     took = time.perf_counter() - began
     assert result.counts["rows written"] == students
-    expected = {"sheets": 3, "meet": 1 + meetings * (1 + students + 2), "people": students + 2,
+    expected = {"sheets": 4, "meet": 1 + meetings * (1 + students + 2), "people": students + 2,
                 "directory": 0}
     assert calls(fake) == expected
     print(f"\nattendance N={students} M={meetings}: {expected} in {took:.2f} s")
