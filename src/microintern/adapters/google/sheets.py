@@ -391,8 +391,9 @@ class GoogleSheetsRoster:
         ``values.batchUpdate`` of the given cells only; new rows go in one ``values.append``
         (``INSERT_ROWS``: after the table, growing the grid as needed, never over data), never
         repeated blind. After a write of cells the tab is read back once and cells a sort,
-        insert or delete put on other rows are repaired (see the module docstring): four calls
-        at most without a race, whatever the number of rows.
+        insert or delete put on other rows are repaired (see the module docstring): read,
+        write, append, read back, whatever the number of rows, without a race (one more call
+        when the grid needs new columns; two more per round of repair).
         """
         if not rows:
             return UpsertResult(0, 0)
