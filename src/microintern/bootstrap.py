@@ -86,7 +86,9 @@ def google_ports(config: ProgramConfig, env: Mapping[str, str] = os.environ) -> 
                                 timeout=google.timeout_seconds)
     assert google.spreadsheet_id is not None  # checked when the config was loaded
     domain = config.sender.address.rsplit("@", 1)[-1]
-    forms_api = GoogleFormSource(transport.service("forms", "v1"))
+    drive = transport.service("drive", "v3")
+    # Forms are made through Drive with the app's tag, so a lost create answer is found again.
+    forms_api = GoogleFormSource(transport.service("forms", "v1"), drive=drive)
     return Ports(
         roster=GoogleSheetsRoster(transport.sheets_http(), google.spreadsheet_id),
         mailer=GmailMailer(transport.service("gmail", "v1"), domain=domain),
@@ -95,7 +97,7 @@ def google_ports(config: ProgramConfig, env: Mapping[str, str] = os.environ) -> 
         calendar=(calendar := GoogleCalendar(transport.service("calendar", "v3"))),
         # Meet spaces are made through the meeting's Calendar event (no orphan on a lost answer).
         meet=GoogleMeetRooms(transport.service("meet", "v2"), calendar=calendar),
-        folders=GoogleDriveFolders(transport.service("drive", "v3")),
+        folders=GoogleDriveFolders(drive),
         meet_records=GoogleMeetRecords(transport.service("meet", "v2")),
         directory=google_directory(config, env),
         badges=badge_issuer(config, env),

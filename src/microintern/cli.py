@@ -52,7 +52,12 @@ def handles_errors(fn: F) -> F:
         except Exception as exc:
             # A bug or an error nobody mapped yet: a clear line here, the details with -v.
             logging.getLogger("microintern").debug("unexpected error", exc_info=True)
-            _fail(f"unexpected error: {type(exc).__name__}: {exc} (rerun with -vv for details)", 1)
+            # Scrubbed like the logs: a Google error quotes its request URL, which may carry a
+            # student's name or address in a query, and this line ends up in cron's mail.
+            from microintern.log_privacy import redact
+
+            _fail(f"unexpected error: {type(exc).__name__}: {redact(str(exc))} "
+                  "(rerun with -vv for details)", 1)
 
     return wrapper  # type: ignore[return-value]
 

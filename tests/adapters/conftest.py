@@ -67,3 +67,12 @@ def google_program(tmp_path: Path, fake: FakeWorkspace) -> GoogleProgram:
     fake.forms.create(FORM_ID, config.application.form_title,
                       [(qid, title) for title, qid in question_ids.items()])
     return GoogleProgram(path, config, question_ids)
+
+
+def forms_made(fake: FakeWorkspace) -> int:
+    """Forms the product created: through Drive (tagged, the usual way) or ``forms.create``."""
+    from microintern.adapters.google.drive import FORM
+
+    through_drive = [c for c in fake.calls_to("drive.files.create")
+                     if (c.body or {}).get("mimeType") == FORM]
+    return len(through_drive) + fake.count("forms.forms.create")

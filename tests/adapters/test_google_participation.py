@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
-from adapters.conftest import PROGRAM_USER, SPREADSHEET_ID, GoogleProgram
+from adapters.conftest import PROGRAM_USER, SPREADSHEET_ID, GoogleProgram, forms_made
 from fakeworkspace import FakeWorkspace
 
 from microintern.bootstrap import step_context
@@ -88,7 +88,7 @@ def test_forms_are_made_once_links_prefill_and_returns_land_in_participants(
                                             release_spec(config, "es"))
     forms = settings(fake)
     assert {id_setting(s) for s in (registration, release_en, release_es)} <= set(forms)
-    created = fake.count("forms.forms.create")
+    created = forms_made(fake)
     assert created == 3
     # Each family's form is in its language; every link carries the applicant id.
     for applicant, (_, _, _, language) in STUDENTS.items():
@@ -118,5 +118,5 @@ def test_forms_are_made_once_links_prefill_and_returns_land_in_participants(
     assert rows["A-0000002"][sheet.PARTICIPATION_ALLOWED] == "Yes"
     assert rows["A-0000002"][sheet.MISSING] == "registration"
     # Reruns made no second form and no second letter.
-    assert fake.count("forms.forms.create") == created
+    assert forms_made(fake) == created
     assert max(sent(fake).values()) == 1
