@@ -43,6 +43,7 @@ ALL_SCOPES: tuple[str, ...] = (
     _AUTH + "forms.responses.readonly",
     _AUTH + "meetings.space.created",
     _AUTH + "meetings.space.readonly",
+    _AUTH + "meetings.space.settings",
     _AUTH + "drive",
     _AUTH + "directory.readonly",
     _AUTH + "admin.directory.user.readonly",

@@ -13,6 +13,7 @@ FORMS_BODY = "https://www.googleapis.com/auth/forms.body"
 FORMS_RESPONSES = "https://www.googleapis.com/auth/forms.responses.readonly"
 CALENDAR_EVENTS = "https://www.googleapis.com/auth/calendar.events.owned"
 MEET_SPACES = "https://www.googleapis.com/auth/meetings.space.created"
+MEET_SETTINGS = "https://www.googleapis.com/auth/meetings.space.settings"
 DRIVE_FILE = "https://www.googleapis.com/auth/drive.file"
 DRIVE_METADATA = "https://www.googleapis.com/auth/drive.metadata.readonly"
 
@@ -33,6 +34,10 @@ SCOPES: dict[str, str] = {
     FORMS_RESPONSES: "read form responses",
     CALENDAR_EVENTS: "create and update events on calendars the user owns",
     MEET_SPACES: "create Meet spaces and read their attendance",
+    # A session's space is made by Calendar through its first event (the only way a lost answer
+    # cannot leave a second space); it is then not "created by the app", so patching its access,
+    # moderation and recording needs this scope rather than meetings.space.created.
+    MEET_SETTINGS: "set access, moderation and recording of the sessions' Meet spaces",
     DRIVE_FILE: "files the app creates (flyers, submission folders) and their sharing",
     # drive.file cannot see files students put in their submission folders (they are the
     # students', not the app's): names, links and times only, never contents.
