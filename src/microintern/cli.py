@@ -251,7 +251,8 @@ def _run_step(obj: Obj, step: str, now: str | None, dry_run: Path | None = None,
     from microintern.adapters.preview import DryRunRoster, PreviewBadges, PreviewMailer
     from microintern.bootstrap import build_ports, hold_program, lock_path, run_holder, step_context
     from microintern.domain.timeline import StepName
-    from microintern.steps.runner import AUTOMATED, RunReport, locked, occurrences
+    from microintern.errors import MicrointernError
+    from microintern.steps.runner import AUTOMATED, RunReport, locked, occurrences, record_runs
     from microintern.steps.setup import initialise
 
     config = obj.config
@@ -276,12 +277,39 @@ def _run_step(obj: Obj, step: str, now: str | None, dry_run: Path | None = None,
         if prepare:
             initialise(config, ports.roster)  # tabs and headers the step relies on (dry run: none)
         report = RunReport(ran=[], failed=[], now=ctx.now)
+        outcomes: list[tuple[Any, Any]] = []   # (occurrence, StepResult, or why it failed)
+
+        def record() -> None:
+            # Recorded as run-due records its runs, so that `status` and later runs see that
+            # the step ran (a missed one sent on request no longer reads missed). A dry run
+            # writes nothing to the program.
+            if dry_run is None:
+                if lease is not None:
+                    lease.renew_if_due()
+                record_runs(ctx, outcomes)
+
         try:
             for occurrence in occurrences(ctx):
                 if occurrence.step.name is name:
-                    report.ran.append((occurrence, AUTOMATED[name](ctx, occurrence)))
+                    try:
+                        result = AUTOMATED[name](ctx, occurrence)
+                    except Exception as exc:
+                        text = (str(exc) if isinstance(exc, MicrointernError)
+                                else f"{type(exc).__name__}: {exc}")
+                        outcomes.append((occurrence, (text.splitlines() or [""])[0]))
+                        raise
+                    outcomes.append((occurrence, result))
+                    report.ran.append((occurrence, result))
+        except Exception:
+            try:
+                record()
+            except (MicrointernError, OSError) as exc:  # the step's own error is the one to report
+                logging.getLogger(__name__).warning("the Timeline tab was not updated: %s",
+                                                    type(exc).__name__)
+            raise
         finally:
             close()
+        record()
         return report
 
     if dry_run is None:
@@ -292,6 +320,9 @@ def _run_step(obj: Obj, step: str, now: str | None, dry_run: Path | None = None,
         report = locked(lock_path(config), lambda: work(build_ports(config), None),
                         holder=run_holder())
     click.echo(report.summary())
+    for _occurrence, result in report.ran:
+        for problem in result.problems:
+            click.echo(f"  ! {problem}")
     if dry_run is not None:
         click.echo(f"dry run: nothing was sent or saved; open {dry_run / 'index.html'}")
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -337,6 +337,26 @@ def write_timeline(ctx: StepContext, before: list[Record], statuses: list[StepSt
     ]
     if changed:
         ctx.ports.roster.upsert(sheet.TIMELINE, sheet.TIMELINE_KEY, changed)
+
+
+def record_runs(ctx: StepContext, outcomes: Sequence[tuple[Occurrence, StepResult | str]]) -> None:
+    """Record occurrences run on request (``run STEP``, ``send STEP``) in the Timeline tab.
+
+    The row run-due writes: Last run now, Runs one more, Result the step's summary, or
+    ``failed: <why>`` for a str outcome. A missed occurrence sent on request then reads done,
+    not missed. The caller holds the program's lock; one read of the Timeline tab, at most one
+    upsert.
+    """
+    if not outcomes:
+        return
+    before = ctx.ports.roster.read_tabs([sheet.TIMELINE])[sheet.TIMELINE]
+    records = _records(before, ctx)
+    for occurrence, outcome in outcomes:
+        previous = records.get(occurrence.key) or RunRecord()
+        ok = isinstance(outcome, StepResult)
+        result = outcome.summary() if isinstance(outcome, StepResult) else f"failed: {outcome}"
+        records[occurrence.key] = RunRecord(ctx.now, previous.runs + 1, ok, result)
+    write_timeline(ctx, before, _statuses(ctx, records))
 
 
 def _same(old: object, new: object) -> bool:
