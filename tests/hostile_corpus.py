@@ -162,24 +162,24 @@ def hostile_applications(config: ProgramConfig) -> list[tuple[Record, set[str]]]
         submitted="2027-03-01 00:00:00", student_email="not an email", first_name="@evil",
         essay="no")
 
-    # Duplicates: the latest submission of each student is kept.
-    add({"DUPLICATE"}, 60, submitted="2027-02-01 09:00:00")
-    add(set(), 61, student_id="100060", submitted="2027-02-03 09:00:00")  # same id as 60, later
-    add({"DUPLICATE"}, 62, student_email=f"SAME.student@{DOMAIN}", submitted="2027-02-02 09:00:00")
-    add(set(), 63, student_email=f"same.student@{DOMAIN}", submitted="2027-02-04 09:00:00")
-    add({"DUPLICATE"}, 64, first_name="José", last_name="Ramírez", school=OTHER_SCHOOL,
+    # Duplicates: the first submission of each student is kept (its id was acknowledged).
+    add(set(), 60, submitted="2027-02-01 09:00:00")
+    add({"DUPLICATE"}, 61, student_id="100060", submitted="2027-02-03 09:00:00")  # same id as 60, later
+    add(set(), 62, student_email=f"SAME.student@{DOMAIN}", submitted="2027-02-02 09:00:00")
+    add({"DUPLICATE"}, 63, student_email=f"same.student@{DOMAIN}", submitted="2027-02-04 09:00:00")
+    add(set(), 64, first_name="José", last_name="Ramírez", school=OTHER_SCHOOL,
         student_id="n/a", submitted="2027-02-02 09:00:00")
-    add(set(), 65, first_name="JOSE", last_name="  ramirez ", school=OTHER_SCHOOL,
+    add({"DUPLICATE"}, 65, first_name="JOSE", last_name="  ramirez ", school=OTHER_SCHOOL,
         submitted="2027-02-05 09:00:00")
     # Same name and school but different student ids: two students, not a duplicate.
     add(set(), 66, first_name="Maria", last_name="Lopez", school=OTHER_SCHOOL)
     add(set(), 67, first_name="María", last_name="López", school=OTHER_SCHOOL)
-    # A chain: 68 and 69 share an id, 69 and 70 share an email; 70 is the latest.
-    add({"DUPLICATE"}, 68, submitted="2027-02-01 08:00:00")
+    # A chain: 68 and 69 share an id, 69 and 70 share an email; 68 is the first.
+    add(set(), 68, submitted="2027-02-01 08:00:00")
     add({"DUPLICATE"}, 69, student_id="100068", submitted="2027-02-02 08:00:00")
-    add(set(), 70, student_email=f"ana.rivera69@{DOMAIN}", submitted="2027-02-03 08:00:00")
+    add({"DUPLICATE"}, 70, student_email=f"ana.rivera69@{DOMAIN}", submitted="2027-02-03 08:00:00")
     # A duplicate can be hostile too.
-    add({"DUPLICATE", "FORMULA"}, 71, student_id="100072", last_name="=cmd",
+    add({"FORMULA"}, 71, student_id="100072", last_name="=cmd",
         submitted="2027-02-01 07:00:00")
-    add(set(), 72, submitted="2027-02-06 07:00:00")
+    add({"DUPLICATE"}, 72, submitted="2027-02-06 07:00:00")
     return rows

@@ -302,6 +302,12 @@ class Application(_Model):
     questions: list[Question] = Field(min_length=1)
     # How many applicants screening proposes to waitlist; None means as many as there are seats.
     waitlist_size: int | None = Field(default=None, ge=0)
+    # The share of mail.daily_cap "application received" letters may use in one day; the rest
+    # wait in the Outbox for the next day (a flood of the public form cannot spend the cap).
+    ack_daily_share: float = Field(default=0.25, gt=0, le=1)
+    # The respondents are the district's own students, signed in: the tool's student forms
+    # (application, hand-in, hours) collect the verified address, and it is trusted over typed ones.
+    verified_respondents: bool = False
 
 
 class Criterion(_Model):

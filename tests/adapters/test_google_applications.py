@@ -101,7 +101,8 @@ def test_new_responses_are_picked_up_by_the_next_run(fake: FakeWorkspace,
     result = run_due(google_program, now="2027-02-14T06:30")
     assert "imported 1" in result.output and "sent 1" in result.output
     last = acknowledgements(fake)[-1].message
-    assert last["Subject"] == "Recibimos tu solicitud, Søren"
+    # Issue 14: the Subject carries no text the applicant typed.
+    assert last["Subject"] == "Recibimos tu solicitud para Mesa Valley Micro-Internships, Spring 2027"
     assert len(applications_tab(fake)) == 1 + 6
 
 

@@ -96,10 +96,10 @@ def test_hostile_rows_get_the_expected_proposals(screened: Screening) -> None:
     assert cells["A-T0057"][PROPOSAL_REASON] == (
         "not eligible (BAD_EMAIL, GRADE, LATE), but no letter can reach the student: fix the student "
         "email first")
-    assert cells["A-T0071"][PROPOSED_DECISION] == Proposed.DUPLICATE
+    assert cells["A-T0072"][PROPOSED_DECISION] == Proposed.DUPLICATE
     assert cells["A-T0020"][PROPOSED_DECISION] in (Proposed.ACCEPT, Proposed.WAITLIST)  # advisory only
     assert cells["A-T0020"][FLAG_REASONS] == "FORMULA: 'Last name' starts with '=' (kept as text, never run)"
-    assert cells["A-T0068"][FLAG_REASONS] == (
-        "DUPLICATE: linked through another submission as A-T0070, a later submission (kept)")
+    assert cells["A-T0070"][FLAG_REASONS] == (
+        "DUPLICATE: linked through another submission as A-T0068, an earlier submission (kept)")
     assert cells["A-T0036"][FLAG_REASONS] == (
         "LONG_ANSWER: 'Why do you want to take part, and what do you hope to learn?' has 49,999 characters")

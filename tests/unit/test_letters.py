@@ -27,8 +27,9 @@ def renderer(templates: dict[str, str] | None = None) -> LetterRenderer:
 def test_shipped_letter_renders_in_both_languages() -> None:
     english = renderer().render("application_received", "en", CONTEXT, row="A-ABCDEFGH")
     spanish = renderer().render("application_received", "es", CONTEXT, row="A-ABCDEFGH")
-    assert english.subject == "We received your application, Zoë"
-    assert spanish.subject == "Recibimos tu solicitud, Zoë"
+    # Issue 14: no applicant-typed text in a Subject (the public form must not relay text).
+    assert english.subject == "We received your application to Mesa Valley Micro-Internships"
+    assert spanish.subject == "Recibimos tu solicitud para Mesa Valley Micro-Internships"
     assert "A-ABCDEFGH" in english.text and "A-ABCDEFGH" in spanish.html
     assert 'lang="es"' in spanish.html
     assert "Mesa Valley Micro-Internships" in english.html
@@ -46,7 +47,7 @@ def test_missing_field_names_template_row_and_field() -> None:
     with pytest.raises(TemplateError) as caught:
         renderer().render("application_received", "en", context, row="A-ABCDEFGH")
     message = str(caught.value)
-    assert "email/application_received.en.subject.j2" in message
+    assert "email/application_received.en.txt.j2" in message
     assert "row A-ABCDEFGH" in message
     assert "first_name" in message
 

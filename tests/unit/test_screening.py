@@ -260,22 +260,33 @@ def test_blocked_applicants_are_denied_or_sent_to_review(config: ProgramConfig) 
 # --- duplicates ----------------------------------------------------------------------------------
 
 
-def test_duplicates_keep_the_latest_submission(config: ProgramConfig) -> None:
+def test_duplicates_keep_the_first_submission(config: ProgramConfig) -> None:
+    """Issue 14: the row kept is the student's first, whose applicant id was acknowledged."""
     got = by_id(config, [
         application(config, 1, submitted="2027-02-01 09:00:00"),
         application(config, 2, student_id="100001", submitted="2027-02-03 09:00:00"),
         application(config, 3, student_id=" 100001 ", submitted="2027-02-02 09:00:00"),
     ])
-    assert got["A-T0002"].flags == ()
-    assert got["A-T0002"].proposal.decision is Proposed.ACCEPT
-    for older in ("A-T0001", "A-T0003"):
-        a = got[older]
+    assert got["A-T0001"].flags == ()
+    assert got["A-T0001"].proposal.decision is Proposed.ACCEPT
+    for later in ("A-T0002", "A-T0003"):
+        a = got[later]
         assert a.flag_codes == (FlagCode.DUPLICATE,)
-        assert a.flags[0].reason == "same student id as A-T0002, a later submission (kept)"
-        assert a.duplicate_of == "A-T0002"
+        assert a.flags[0].reason == "same student id as A-T0001, an earlier submission (kept)"
+        assert a.duplicate_of == "A-T0001"
         assert a.proposal.decision is Proposed.DUPLICATE
-        assert a.proposal.reason == ("duplicate of A-T0002; that submission is screened, send this one "
+        assert a.proposal.reason == ("duplicate of A-T0001; that submission is screened, send this one "
                                      "no letter")
+
+
+def test_a_decided_row_is_kept_over_an_earlier_one(config: ProgramConfig) -> None:
+    rows = [application(config, 1, submitted="2027-02-01 09:00:00"),
+            application(config, 2, student_id="100001", submitted="2027-02-03 09:00:00")]
+    rows[1][sheet.DECISION] = "Accept"
+    got = by_id(config, rows)
+    assert got["A-T0002"].duplicate_of is None
+    assert got["A-T0001"].flags[0].reason == (
+        "same student id as A-T0002, the submission the coordinator decided (kept)")
 
 
 def test_duplicates_by_email_and_by_name_and_school(config: ProgramConfig) -> None:
@@ -289,15 +300,25 @@ def test_duplicates_by_email_and_by_name_and_school(config: ProgramConfig) -> No
         application(config, 5, first_name="Maria", last_name="Lopez"),
         application(config, 6, first_name="María", last_name="López"),
     ])
-    assert got["A-T0002"].flags[0].reason == "same email as A-T0001, a later submission (kept)"
-    assert got["A-T0003"].flags[0].reason == "same name and school as A-T0004, a later submission (kept)"
-    assert [k for k, a in got.items() if FlagCode.DUPLICATE in a.flag_codes] == ["A-T0002", "A-T0003"]
+    assert got["A-T0001"].flags[0].reason == "same email as A-T0002, an earlier submission (kept)"
+    assert got["A-T0004"].flags[0].reason == "same name and school as A-T0003, an earlier submission (kept)"
+    assert [k for k, a in got.items() if FlagCode.DUPLICATE in a.flag_codes] == ["A-T0001", "A-T0004"]
 
 
-def test_identical_submission_times_keep_the_higher_applicant_id(config: ProgramConfig) -> None:
+def test_gmail_dot_and_plus_variants_are_one_student(config: ProgramConfig) -> None:
+    got = by_id(config, [
+        application(config, 1, student_email="ana.lopez@gmail.com", submitted="2027-02-01 09:00:00"),
+        application(config, 2, student_email="AnaLopez+apply@googlemail.com",
+                    submitted="2027-02-02 09:00:00"),
+    ])
+    assert got["A-T0002"].duplicate_of == "A-T0001"
+    assert got["A-T0002"].flags[0].reason == "same email as A-T0001, an earlier submission (kept)"
+
+
+def test_identical_submission_times_keep_the_lower_applicant_id(config: ProgramConfig) -> None:
     got = by_id(config, [application(config, 2, student_id="100001"), application(config, 1)])
-    assert got["A-T0001"].duplicate_of == "A-T0002"
-    assert got["A-T0002"].duplicate_of is None
+    assert got["A-T0002"].duplicate_of == "A-T0001"
+    assert got["A-T0001"].duplicate_of is None
 
 
 # --- proposals -----------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from microintern.domain import program_sheet as sheet
+from microintern.domain.addresses import normalised_address
 from microintern.domain.records import Cell, FormResponse, Record
 
 # Answers to the family-language question, mapped to template languages.
@@ -17,6 +18,13 @@ LANGUAGE_ANSWERS = {"english": "en", "inglés": "en", "ingles": "en", "español"
                     "espanol": "es", "spanish": "es"}
 
 SUBMITTED_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+RESUBMITTED = "Resubmitted"
+"""Tool column of the Applications tab: how often the student submitted and when last (blank:
+once). The coordinator reads it; their own Notes column is never written."""
+TYPED_EMAIL = "Typed email"
+"""Tool column: the school email the student typed, kept when it differs from the signed-in
+address the form verified (which is the one used)."""
 
 
 def applicant_id(form_id: str, response_id: str) -> str:
@@ -75,3 +83,45 @@ def parse_submitted(value: Cell, zone: ZoneInfo) -> datetime | None:
 def answers_by_key(record: Mapping[str, Cell], questions: Sequence[QuestionColumn]) -> dict[str, str]:
     """An applicant's answers keyed by question key (for templates and rules)."""
     return {q.key: "" if record.get(q.title) is None else str(record.get(q.title)) for q in questions}
+
+
+def student_id_key(answer: str | None) -> str:
+    """A student id answer as an identity ("" when it is no id: "n/a", "none" and "-" hold no digit).
+
+    Spaces and case aside, so `` 100001 `` and ``100001`` are one student.
+    """
+    text = "".join((answer or "").split()).casefold()
+    return text if any(c.isdigit() for c in text) else ""
+
+
+def identity_keys(answers: Mapping[str, str]) -> list[tuple[str, str]]:
+    """What makes two applications the same student: the student id, the normalised email.
+
+    ``answers`` are keyed by question key. An address without ``@`` is no identity (a typo
+    must not tie strangers together).
+    """
+    keys: list[tuple[str, str]] = []
+    student_id = student_id_key(answers.get("student_id"))
+    if student_id:
+        keys.append(("student id", student_id))
+    email = normalised_address(answers.get("student_email", ""))
+    if "@" in email and not email.startswith("@") and not email.endswith("@"):
+        keys.append(("email", email))
+    return keys
+
+
+def submission_count(note: Cell) -> int:
+    """How many times the student submitted, read from a :data:`RESUBMITTED` cell (1 if blank)."""
+    text = "" if note is None else str(note).strip()
+    digits = ""
+    for char in text:
+        if not char.isdigit():
+            break
+        digits += char
+    return max(int(digits), 2) if digits else 1
+
+
+def resubmitted_note(count: int, submitted: str) -> str:
+    """The :data:`RESUBMITTED` cell after the ``count``-th submission, the latest at ``submitted``."""
+    return (f"{count} submissions, latest {submitted}: the latest answers are shown; "
+            "no second acknowledgement")

@@ -65,6 +65,7 @@ from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, valida
 
 from microintern.config import ProgramConfig, QuestionKind
 from microintern.domain import program_sheet as sheet
+from microintern.domain.addresses import normalised_address
 from microintern.domain.applicants import QuestionColumn, answers_by_key, parse_submitted
 from microintern.domain.decisions import Decision, UnknownDecision, parse_decision
 from microintern.domain.long_answers import cut_marker
@@ -836,7 +837,8 @@ def _identity_keys(a: _Applicant, student_id: str) -> list[tuple[str, str]]:
     if student_id:
         keys.append(("student id", student_id))
     if a.student_email_ok:
-        keys.append(("email", a.student_email))
+        # Case, spaces, and Gmail's dots and +tags aside: one mailbox is one student.
+        keys.append(("email", normalised_address(a.student_email)))
     return keys
 
 
@@ -847,12 +849,23 @@ def _name_and_school(a: _Applicant) -> str:
     return f"{first}\x00{last}\x00{school}" if first and last and school else ""
 
 
-def _mark_duplicates(applicants: Sequence[_Applicant]) -> None:
-    """Mark every submission but the latest of the same student DUPLICATE.
+def _kept_because(keeper: _Applicant, other: _Applicant) -> str:
+    if _decided(keeper.record.get(sheet.DECISION)) is not None:
+        return "the submission the coordinator decided"
+    if keeper.submitted and other.submitted and keeper.submitted < other.submitted:
+        return "an earlier submission"
+    return "the submission kept"
 
-    The same student: the same student id, or the same valid email, or the same name and school
-    (accents, case and punctuation aside) unless the two gave different student ids, since two
-    students at one school can share a name. Links are transitive.
+
+def _mark_duplicates(applicants: Sequence[_Applicant]) -> None:
+    """Mark every row but the first of the same student DUPLICATE.
+
+    The same student: the same student id, or the same valid email (Gmail dots and +tags
+    aside), or the same name and school (accents, case and punctuation aside) unless the two
+    gave different student ids, since two students at one school can share a name. Links are
+    transitive. The row kept is the one the coordinator decided, else the earliest: it holds
+    the applicant id the student was acknowledged under (intake merges a resubmission into that
+    row; rows left to link here are older imports or name-and-school matches).
     """
     parent = list(range(len(applicants)))
 
@@ -889,9 +902,10 @@ def _mark_duplicates(applicants: Sequence[_Applicant]) -> None:
     for members in groups.values():
         if len(members) < 2:
             continue
-        # Keep the latest submission; an unreadable time counts as the oldest.
-        kept = max(members, key=lambda i: (
-            applicants[i].submitted.timestamp() if applicants[i].submitted else -math.inf,
+        # Keep a decided row, else the earliest; an unreadable time counts as the latest.
+        kept = min(members, key=lambda i: (
+            _decided(applicants[i].record.get(sheet.DECISION)) is None,
+            applicants[i].submitted.timestamp() if applicants[i].submitted else math.inf,
             applicants[i].applicant_id,
         ))
         keeper = applicants[kept]
@@ -906,7 +920,7 @@ def _mark_duplicates(applicants: Sequence[_Applicant]) -> None:
             applicants[i].duplicate_of = keeper.applicant_id
             applicants[i].flags.insert(0, Flag(
                 FlagCode.DUPLICATE,
-                f"{how} as {keeper.applicant_id}, a later submission (kept)",
+                f"{how} as {keeper.applicant_id}, {_kept_because(keeper, applicants[i])} (kept)",
                 blocks=True,
             ))
 

@@ -78,6 +78,15 @@ def _row(ctx: StepContext, item: Addressed, state: MessageState, **extra: str) -
     return row
 
 
+def held_row(ctx: StepContext, item: Addressed, reason: str) -> Record:
+    """The Outbox row of a letter a step holds back itself, with the reason in the Note.
+
+    :func:`deliver` sends a ``held`` letter once it is handed one again and its address is valid,
+    so a step keeps a letter held by not handing it over.
+    """
+    return _row(ctx, item, MessageState.HELD, Note=reason)
+
+
 def _message(ctx: StepContext, item: Addressed, letter: Letter) -> OutgoingMessage:
     """The outgoing message of one rendered letter."""
     return OutgoingMessage(
