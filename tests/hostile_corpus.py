@@ -182,4 +182,32 @@ def hostile_applications(config: ProgramConfig) -> list[tuple[Record, set[str]]]
     add({"FORMULA"}, 71, student_id="100072", last_name="=cmd",
         submitted="2027-02-01 07:00:00")
     add({"DUPLICATE"}, 72, submitted="2027-02-06 07:00:00")
+
+    # Look-alike letters from another script in addresses and names: a person must look.
+    add({"LOOKALIKE"}, 80, student_email=f"\u0430na.rivera80@{DOMAIN}")  # Cyrillic a
+    add({"LOOKALIKE"}, 81, guardian_email="rosa81@mail.ex\u03bfmple.org")  # Greek omicron
+    add({"LOOKALIKE", "OUTSIDE_DOMAIN"}, 82, student_email="ana.rivera82@students.mesavalley.ex\u0430mple")
+    add({"LOOKALIKE"}, 83, first_name="J\u043es\u00e9")  # Cyrillic o inside a Latin word
+    add({"LOOKALIKE"}, 84, last_name="Rivera \u0421\u043e\u0441\u043e")  # a Cyrillic word posing as Latin
+    # One script throughout is a name, whatever the script: no flags.
+    add(set(), 85, first_name="Анна", last_name="Иванова", guardian_name="Мария Иванова")
+    add(set(), 86, first_name="Νίκος", last_name="Παπαδόπουλος")
+    add(set(), 87, first_name="はなこ", last_name="山田")
+    add(set(), 88, first_name="زهرا", last_name="علی\u200cزاده")  # Persian spelling uses the ZWNJ
+    add(set(), 89, first_name="Zoë 👩\u200d🔬")  # ZWJ inside an emoji sequence
+
+    # Guardian addresses that are student addresses.
+    add({"SAME_EMAIL"}, 90, guardian_email=f"rosa.rivera90@{DOMAIN}")  # on the student domain
+    add({"SAME_EMAIL"}, 91, guardian_email="marcodiaz93@gmail.com")  # applicant 93's, dots aside
+    add({"OUTSIDE_DOMAIN", "SAME_EMAIL"}, 92, student_email="ana.rivera92@gmail.com",
+        guardian_email="AnaRivera92+mom@googlemail.com")  # the student's own, dots and +tag aside
+    add({"OUTSIDE_DOMAIN"}, 93, first_name="Marco", last_name="Díaz", student_email="marco.diaz93@gmail.com")
+
+    # Hidden characters, wherever they are.
+    add({"CONTROL_CHARS"}, 94, first_name="A\u200bna")  # zero-width space
+    add({"CONTROL_CHARS"}, 95, first_name="\u202eanA")  # right-to-left override
+    add({"CONTROL_CHARS"}, 96, last_name="Rivera\r\nBcc: everyone@example.org")
+    add({"CONTROL_CHARS"}, 97, essay=ESSAY.replace("behind", "be\u200bhind"))  # in a paragraph too
+    add({"CONTROL_CHARS"}, 98, first_name="Ana\u3164")  # Hangul filler: a letter that shows nothing
+    add({"CONTROL_CHARS"}, 99, guardian_name="\ufeffRosa Rivera 99")  # byte order mark
     return rows

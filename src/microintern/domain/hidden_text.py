@@ -105,8 +105,12 @@ def _hidden_kind(ch: str) -> HiddenKind | None:
     return None
 
 
-def _may_hide(text: str) -> bool:
-    # isprintable() is False for every Cf character (C speed); fillers are letters, so look.
+def may_hide(text: str) -> bool:
+    """A quick test: False means ``text`` surely holds no hidden character (nor control).
+
+    ``isprintable()`` is False for every Cf and control character (C speed); the fillers are
+    letters, so they are looked for one by one.
+    """
     return not text.isprintable() or any(f in text for f in _FILLERS)
 
 
@@ -116,7 +120,7 @@ def hidden_characters(text: str) -> frozenset[HiddenKind]:
     Line breaks and C0/C1 controls are not reported here (screening has its own rule for them:
     they are fine in a paragraph answer); an allowed joiner or emoji tag is not reported.
     """
-    if not _may_hide(text):
+    if not may_hide(text):
         return frozenset()
     found: set[HiddenKind] = set()
     for i, ch in enumerate(text):
@@ -133,7 +137,7 @@ def one_line(text: str) -> str:
     controls, zero-width and other invisible characters are removed (allowed joiners and emoji
     tags stay); the ends are trimmed. Idempotent.
     """
-    if _may_hide(text):
+    if may_hide(text):
         kept = []
         for i, ch in enumerate(text):
             if unicodedata.category(ch) in ("Cc", "Zl", "Zp"):

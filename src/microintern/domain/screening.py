@@ -20,9 +20,11 @@ Scoring
 Flags
     See :class:`FlagCode` and :data:`FLAG_MEANINGS`. Blocking (the applicant is not ranked):
     DUPLICATE, MISSING (a required answer is blank), GRADE, NO_SESSION, LATE (the deadline's own
-    minute is on time), and BAD_EMAIL when it is the student's address. Advisory: BAD_EMAIL on
-    the guardian's address, SAME_EMAIL, OUTSIDE_DOMAIN, SHORT_ESSAY, FORMULA, CONTROL_CHARS,
-    LONG_ANSWER. Support, never a penalty: NEEDS_DEVICE. Answers are only ever compared as text;
+    minute is on time), LOOKALIKE (an address or name mixes scripts or has letters posing as
+    Latin: a person checks it), and BAD_EMAIL when it is the student's address. Advisory:
+    BAD_EMAIL on the guardian's address, SAME_EMAIL (the guardian address is a student's),
+    OUTSIDE_DOMAIN, SHORT_ESSAY, FORMULA, CONTROL_CHARS (also bidi, zero-width and invisible
+    characters), LONG_ANSWER. Support, never a penalty: NEEDS_DEVICE. Answers are only ever compared as text;
     FORMULA warns the coordinator, and the sheet is written RAW so nothing is evaluated.
 
     A blocked applicant is proposed ``Deny`` when a blocking fact is certain (late, a grade
@@ -68,7 +70,9 @@ from microintern.domain import program_sheet as sheet
 from microintern.domain.addresses import normalised_address
 from microintern.domain.applicants import QuestionColumn, answers_by_key, parse_submitted
 from microintern.domain.decisions import Decision, UnknownDecision, parse_decision
+from microintern.domain.hidden_text import HiddenKind, hidden_characters, may_hide, one_line
 from microintern.domain.long_answers import cut_marker
+from microintern.domain.lookalikes import address_lookalike, name_lookalike
 from microintern.domain.records import Cell, Record
 from microintern.errors import ConfigError, ConfigProblem
 
@@ -90,6 +94,7 @@ class FlagCode(StrEnum):
 
     DUPLICATE = "DUPLICATE"
     BAD_EMAIL = "BAD_EMAIL"
+    LOOKALIKE = "LOOKALIKE"
     MISSING = "MISSING"
     GRADE = "GRADE"
     NO_SESSION = "NO_SESSION"
@@ -106,15 +111,19 @@ class FlagCode(StrEnum):
 FLAG_MEANINGS: Mapping[FlagCode, str] = {
     FlagCode.DUPLICATE: "another submission by the same student is newer (blocks: proposed Duplicate)",
     FlagCode.BAD_EMAIL: "an email address is not valid (blocks when it is the student's)",
+    FlagCode.LOOKALIKE: ("an address or name mixes scripts or has letters from another script that "
+                         "look Latin (blocks: proposed Review)"),
     FlagCode.MISSING: "a required answer is blank (blocks: proposed Review)",
     FlagCode.GRADE: "the grade is not an eligible grade (blocks)",
     FlagCode.NO_SESSION: "the applicant can attend none of the sessions (blocks)",
-    FlagCode.SAME_EMAIL: "the guardian email is the student's own address (advisory)",
+    FlagCode.SAME_EMAIL: ("the guardian email is a student's address: the student's own, another "
+                          "applicant's, or on the student domain (advisory)"),
     FlagCode.OUTSIDE_DOMAIN: "the student email is not a school address (advisory)",
     FlagCode.LATE: "submitted after the deadline (blocks)",
     FlagCode.SHORT_ESSAY: "the short answer is shorter than asked (advisory)",
     FlagCode.FORMULA: "an answer looks like a spreadsheet formula or markup; kept as text (advisory)",
-    FlagCode.CONTROL_CHARS: "line breaks or control characters in a one-line answer (advisory)",
+    FlagCode.CONTROL_CHARS: ("line breaks or control characters in a one-line answer, or bidi, "
+                             "zero-width or other invisible characters in any answer (advisory)"),
     FlagCode.LONG_ANSWER: (f"an answer longer than {LONG_ANSWER_CHARS:,} characters (advisory); one "
                            "too long for its cell is cut, its full text kept in the Long answers tab"),
     FlagCode.NEEDS_DEVICE: "needs a laptop or internet access: support, never a penalty",
@@ -122,7 +131,7 @@ FLAG_MEANINGS: Mapping[FlagCode, str] = {
 
 BLOCKING_CODES = frozenset({
     FlagCode.DUPLICATE, FlagCode.BAD_EMAIL, FlagCode.MISSING, FlagCode.GRADE,
-    FlagCode.NO_SESSION, FlagCode.LATE,
+    FlagCode.NO_SESSION, FlagCode.LATE, FlagCode.LOOKALIKE,
 })
 """Codes that can block acceptance (BAD_EMAIL only when it is the student's address)."""
 
@@ -263,6 +272,7 @@ class _Applicant:
     essay_words: tuple[int, ...] = ()
     student_email: str = ""
     student_email_ok: bool = False
+    guardian_email: str = ""  # normalised, only when valid
     flags: list[Flag] = field(default_factory=list)
     criteria: tuple[CriterionResult, ...] = ()
     score: float = 0.0
@@ -462,10 +472,8 @@ _MARKUP = re.compile(r"</?[a-zA-Z][a-zA-Z0-9-]*(?:\s[^<>]*)?/?>|<!--|<!\[CDATA\[
 _PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?")
 # C0/C1 controls except tab and newlines, plus the bidirectional overrides and isolates that can
 # make a name display as something else.
-_CONTROL_ANY = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-_CONTROL_ONE_LINE = re.compile(
-    r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029\x85]"
-)
+_CONTROL_ANY = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_CONTROL_ONE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\x85]")
 _DIGITS = re.compile(r"(?<!\d)\d{1,2}(?!\d)")
 _WORD = re.compile(r"\w+")
 _FORMULA_START = ("=", "+", "-", "@")
@@ -504,8 +512,8 @@ _option_text = _short_choices_text
 
 def _clip(text: str, limit: int = 40) -> str:
     """A one-line, printable excerpt of user text for a reason (never the whole answer)."""
-    text = _CONTROL_ONE_LINE.sub(" ", text[: limit * 4])
-    text = _SPACES.sub(" ", text).strip()
+    # No line break, bidi control or zero-width character reaches a reason.
+    text = one_line(text[: limit * 4])
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -700,6 +708,7 @@ def _flag_application(a: _Applicant, rules: ScreeningRules) -> None:
             bad.append(f"guardian email {_quoted(guardian_raw)} is not valid ({_clip(why, 90)})")
     a.student_email = (student_ok or student_raw).casefold()
     a.student_email_ok = student_ok is not None
+    a.guardian_email = normalised_address(guardian_ok) if guardian_ok else ""
     if bad:
         student_bad = bool(student_raw) and student_ok is None
         flags.append(Flag(FlagCode.BAD_EMAIL, "; ".join(bad), blocks=student_bad, review=student_bad))
@@ -728,8 +737,9 @@ def _flag_application(a: _Applicant, rules: ScreeningRules) -> None:
         else:
             flags.append(Flag(FlagCode.NO_SESSION, "no session chosen", blocks=True, review=True))
 
-    if student_ok and guardian_ok and student_ok.casefold() == guardian_ok.casefold():
-        flags.append(Flag(FlagCode.SAME_EMAIL, "guardian email is the student's own address"))
+    lookalike = _lookalikes(answers, rules)
+    if lookalike:
+        flags.append(Flag(FlagCode.LOOKALIKE, "; ".join(lookalike), blocks=True, review=True))
 
     domain = rules.student_email_domain
     if domain and student_ok and student_ok.rsplit("@", 1)[1] != domain:
@@ -756,7 +766,7 @@ def _flag_application(a: _Applicant, rules: ScreeningRules) -> None:
     # A cheap look at all answers at once (C-speed string tests on one joined string); only a
     # hit, or a false alarm, looks at each answer in detail.
     joined = "|" + "|".join(answers.values())
-    if (len(joined) > LONG_ANSWER_CHARS or "<" in joined or not joined.isprintable()
+    if (len(joined) > LONG_ANSWER_CHARS or "<" in joined or may_hide(joined)
             or any(start in joined for start in _ODD_STARTS)):
         _flag_text(a, rules)
 
@@ -768,6 +778,7 @@ def _flag_text(a: _Applicant, rules: ScreeningRules) -> None:
     formula: list[str] = []
     markup: list[str] = []
     control: list[str] = []
+    hidden: dict[HiddenKind, list[str]] = {}
     long: list[str] = []
     for key, answer in a.answers.items():
         if not answer:
@@ -785,6 +796,9 @@ def _flag_text(a: _Applicant, rules: ScreeningRules) -> None:
             pattern = _CONTROL_ONE_LINE if key in rules.one_line_keys else _CONTROL_ANY
             if pattern.search(answer):
                 control.append(_quoted(rules.title(key), 80))
+        if may_hide(answer):
+            for kind in hidden_characters(answer):
+                hidden.setdefault(kind, []).append(_quoted(rules.title(key), 80))
         if len(answer) > LONG_ANSWER_CHARS:
             cut = cut_marker(answer)
             if cut is None:
@@ -797,9 +811,10 @@ def _flag_text(a: _Applicant, rules: ScreeningRules) -> None:
     if formula or markup:
         parts = formula + ([f"markup in {', '.join(markup)}"] if markup else [])
         flags.append(Flag(FlagCode.FORMULA, "; ".join(parts) + " (kept as text, never run)"))
-    if control:
-        flags.append(Flag(
-            FlagCode.CONTROL_CHARS, f"line breaks or control characters in {', '.join(control)}"))
+    if control or hidden:
+        parts = [f"line breaks or control characters in {', '.join(control)}"] if control else []
+        parts += [f"{kind} in {', '.join(hidden[kind])}" for kind in HiddenKind if kind in hidden]
+        flags.append(Flag(FlagCode.CONTROL_CHARS, "; ".join(parts)))
     if long:
         flags.append(Flag(FlagCode.LONG_ANSWER, "; ".join(long)))
 
@@ -821,6 +836,57 @@ def _available_sessions(answers: Mapping[str, str], rules: ScreeningRules) -> tu
         s.id for s in rules.sessions
         if _option_text(s.title) in text or _option_text(s.id) in text
     )
+
+
+_ADDRESS_KEYS = (("student_email", "student email"), ("guardian_email", "guardian email"))
+_NAME_KEYS = ("first_name", "last_name", "guardian_name")
+
+
+def _lookalikes(answers: Mapping[str, str], rules: ScreeningRules) -> list[str]:
+    """Why any address or name could be a look-alike; the reasons never quote the text."""
+    found = []
+    # Only non-ASCII text can mix scripts: the usual all-ASCII answer costs one C-speed test.
+    for key, label in _ADDRESS_KEYS:
+        answer = answers.get(key, "")
+        if not answer.isascii():
+            why = address_lookalike(answer.strip())
+            if why:
+                found.append(f"{label}: {why}")
+    for key in _NAME_KEYS:
+        answer = answers.get(key, "")
+        if not answer.isascii():
+            why = name_lookalike(answer)
+            if why:
+                found.append(f"{_quoted(rules.title(key), 80)} {why}")
+    return found
+
+
+def _flag_guardian_addresses(applicants: Sequence[_Applicant], rules: ScreeningRules) -> None:
+    """Flag SAME_EMAIL where a guardian address is a student's: release forms must reach a parent.
+
+    A student's address is the applicant's own, any applicant's (a sibling or a friend filling
+    in for the guardian), or any address on the student domain. Addresses compare normalised
+    (case, spaces, Gmail dots and +tags aside: :func:`normalised_address`).
+    """
+    owners: dict[str, str] = {}
+    for a in applicants:
+        if a.student_email_ok:
+            owners.setdefault(normalised_address(a.student_email), a.applicant_id)
+    domain = rules.student_email_domain
+    for a in applicants:
+        guardian = a.guardian_email
+        if not guardian:
+            continue
+        own = normalised_address(a.student_email) if a.student_email_ok else ""
+        if guardian == own:
+            why = "guardian email is the student's own address"
+        elif guardian in owners:
+            why = f"guardian email is the student email of applicant {owners[guardian]}"
+        elif domain and guardian.rsplit("@", 1)[1] == domain:
+            why = f"guardian email is an @{domain} address (a student address)"
+        else:
+            continue
+        a.flags.append(Flag(FlagCode.SAME_EMAIL, why))
 
 
 # --- duplicates --------------------------------------------------------------------------------
@@ -1125,6 +1191,7 @@ def screen(
     for a in applicants:
         _flag_application(a, rules)
         _score_application(a, rules)
+    _flag_guardian_addresses(applicants, rules)
     _mark_duplicates(applicants)
     for a in applicants:
         if len(a.flags) > 1:
