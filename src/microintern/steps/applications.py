@@ -137,6 +137,7 @@ def new_responses(ctx: StepContext, applications: list[Record]) -> Intake:
     questions = question_columns(config)
     limit = cell_limit(config)
     students = _Students(applications, questions, config)
+    added: dict[str, int] = {}  # applicant id -> index in intake.rows, for new rows this run
     intake = Intake()
     for response in responses:
         if response.response_id in known:
@@ -159,8 +160,12 @@ def new_responses(ctx: StepContext, applications: list[Record]) -> Intake:
             record = update
         fitted = fit_answers(record, questions, limit)
         if earlier is None:
+            added[str(fitted.record[sheet.APPLICANT_ID])] = len(intake.rows)
             intake.rows.append(fitted.record)
             students.add(fitted.record)
+        elif earlier in added:
+            # Both came in this run: the student's one new row holds the latest answers.
+            intake.rows[added[earlier]] = {**intake.rows[added[earlier]], **fitted.record}
         else:
             intake.updates[earlier] = fitted.record
         intake.pieces.extend(fitted.pieces)
