@@ -4,6 +4,15 @@ Templates live in ``templates/email/<letter>.<lang>.{subject,txt,html}.j2``. Ren
 sandboxed environment with strict undefined (a missing field is an error, never a blank), and
 HTML autoescaping (an applicant's ``<script>`` arrives as text). The template loader is given by
 the caller, so this module does no I/O of its own.
+
+Names are shown on one line. Every context value under a name-like key (``first_name``,
+``name``, ``teacher_name``, ``student``, ``school``... see :func:`display_context`) is cleaned
+by :func:`hidden_text.one_line` as the letter renders: a line break an applicant typed into
+their name cannot split a line of the body, and a bidi override or zero-width character cannot
+change what the name reads as. This is done here, not where each step builds its context,
+because every letter (sent, previewed, ``send-test``) passes through :meth:`LetterRenderer.render`
+and no step can forget it; the rows in the sheet keep what the applicant typed (screening flags
+it). Multi-line fields (a partner's feedback, assignment instructions) keep their lines.
 """
 
 from __future__ import annotations
@@ -16,12 +25,41 @@ import css_inline
 from jinja2 import BaseLoader, Environment, StrictUndefined, TemplateError, TemplateNotFound, UndefinedError
 from jinja2.sandbox import SandboxedEnvironment
 
+from microintern.domain.hidden_text import one_line
 from microintern.errors import TemplateError as LetterError
 
 PARTS = ("subject", "txt", "html")
 
 # Mail clients drop <style> blocks; styles go into style attributes. Never fetch a stylesheet.
 _INLINER = css_inline.CSSInliner(load_remote_stylesheets=False, keep_style_tags=False)
+
+
+# Context keys whose values are names or labels: one line by nature.
+_ONE_LINE_KEYS = frozenset({"name", "student", "school", "last_initial", "organization", "label"})
+
+
+def _is_name_key(key: object) -> bool:
+    return isinstance(key, str) and (key in _ONE_LINE_KEYS or key.endswith(("_name", "_organization")))
+
+
+def display_context(context: Mapping[str, Any]) -> dict[str, Any]:
+    """``context`` with every name-like value made one clean line, at any depth.
+
+    Name-like keys: ``name``, any ``*_name`` (first, last, guardian, teacher, contact),
+    ``student``, ``school``, ``last_initial``, ``label`` and ``*organization``. Mappings and
+    lists are copied as they are walked; every other value is passed through untouched.
+    """
+    return {key: _display_value(value, _is_name_key(key)) for key, value in context.items()}
+
+
+def _display_value(value: Any, name: bool) -> Any:
+    if isinstance(value, str):
+        return one_line(value) if name else value
+    if isinstance(value, Mapping):
+        return display_context(value)
+    if isinstance(value, list | tuple):
+        return [_display_value(item, name) for item in value]
+    return value
 
 
 @dataclass(frozen=True)
@@ -99,12 +137,13 @@ class LetterRenderer:
     ) -> Letter:
         """Render all parts of ``letter``; ``row`` names the recipient's row in any error."""
         language = self._resolve_language(letter, language)
+        context = display_context(context)
         parts: dict[str, str] = {}
         for part in PARTS:
             name = self.template_name(letter, language, part)
             parts[part] = render_template(self._env, name, context, row=row)
-        # A subject is one line: a line break from any field could not be a header anyway.
-        subject = " ".join(parts["subject"].split())
+        # A subject is one clean line: no line break, bidi control or invisible character.
+        subject = one_line(parts["subject"])
         if not subject:
             raise LetterError(f"{self.template_name(letter, language, 'subject')}, row {row}: "
                               "the subject rendered empty")

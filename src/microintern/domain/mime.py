@@ -1,7 +1,9 @@
 """Turning an :class:`OutgoingMessage` into RFC 5322 bytes, safely.
 
-Names and subjects often come straight from applicants, so every header value is scrubbed of
-control characters (no header injection), every address field is parsed into exactly one
+Names and subjects often come straight from applicants, so every header value is one clean
+line: control characters and line breaks become a space (no header injection), bidi controls
+and zero-width or other invisible characters are removed (a right-to-left override cannot make
+a Subject or a display name read as something else), and every address field is parsed into exactly one
 :class:`email.headerregistry.Address` (a display name can never smuggle in a second recipient),
 and non-ASCII text is left to the ``email`` package's RFC 2047/2231 encoders. (Text that itself
 looks like an encoded-word, ``=?utf-8?q?x?=``, is passed through and shown decoded by mail
@@ -14,13 +16,13 @@ from __future__ import annotations
 
 import hashlib
 import re
-import unicodedata
 from datetime import datetime
 from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
 
+from microintern.domain.hidden_text import hidden_characters, one_line
 from microintern.domain.records import OutgoingMessage
 
 DEFAULT_DOMAIN = "microintern.local"
@@ -32,7 +34,6 @@ MAX_DISPLAY_NAME = 128
 # on how to rejoin those (CPython 3.11's own parser inserts a space). Unfolded headers give every
 # decoder one encoded-word per run. Bodies are still encoded under the 78-column SMTP policy.
 _WIRE_POLICY = policy.SMTP.clone(max_line_length=998)
-_SPACES = re.compile(r"\s+")
 
 # Characters allowed in the local part of a dot-atom address (RFC 5322 atext) and in a domain
 # label. Quoted local parts and SMTPUTF8 addresses are refused: school mail systems don't need
@@ -83,17 +84,15 @@ def clean_text(value: str) -> str:
 
 
 def clean_header(value: str) -> str:
-    """Make ``value`` safe for one header line: every control or line-separator char → space.
+    """Make ``value`` one clean header line: controls and line breaks → space, hidden chars out.
 
     CR/LF would start a new header (injection); other controls (NUL, ESC, U+2028, NEL...) are
-    never meaningful in a header and confuse some mail clients. Runs of whitespace collapse to
-    one space, because address parsers collapse them anyway and round-trips should be exact.
+    never meaningful in a header and confuse some mail clients. Bidi controls, zero-width and
+    other invisible characters are removed (see :func:`hidden_text.one_line`: an emoji's
+    joiner stays). Tabs and runs of whitespace collapse to one space, because address parsers
+    collapse them anyway and round-trips should be exact. Applied to every header, always.
     """
-    value = clean_text(value)
-    chars = [
-        " " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch for ch in value
-    ]
-    return _SPACES.sub(" ", "".join(chars)).strip()
+    return one_line(clean_text(value))
 
 
 def normalize_addr_spec(value: str, field: str) -> str:
@@ -102,6 +101,9 @@ def normalize_addr_spec(value: str, field: str) -> str:
     Raises ValueError naming ``field`` when the value holds no @, several addresses, or
     characters no plain mailbox has.
     """
+    if hidden_characters(value):
+        # Never silently drop them: "ana\u200b@x" is not the address it looks like.
+        raise ValueError(f"{field}: address holds invisible or bidi characters")
     addr = clean_header(value)
     if not addr:
         raise ValueError(f"{field}: empty address")
@@ -128,6 +130,11 @@ def parse_single_address(value: str, field: str) -> Address:
     name that itself holds a mailbox (``<x@y>``) or an ``@`` next to a list separator is refused
     as "several addresses": that is what two addresses pasted into one field look like.
     """
+    raw = clean_text(value).strip()
+    raw_addr = raw[raw.rindex("<") + 1 : -1] if raw.endswith(">") and "<" in raw else raw
+    if hidden_characters(raw_addr):
+        # Checked before cleaning: "ana\u200b@x" must be refused, not quietly become "ana@x".
+        raise ValueError(f"{field}: address holds invisible or bidi characters")
     text = clean_header(value)
     if text.endswith(">") and "<" in text:
         cut = text.rindex("<")
