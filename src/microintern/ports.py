@@ -25,6 +25,7 @@ from microintern.domain.records import (
     Record,
 )
 from microintern.domain.sheet_rules import SheetRules
+from microintern.errors import RowError
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,19 @@ class FormSource(Protocol):
     """A form: built from a spec, and its submitted responses (Google Forms or a CSV export)."""
 
     def fetch_responses(self, form_id: str, since: datetime | None = None) -> list[FormResponse]:
-        """Return responses submitted at or after ``since`` (all when None), oldest first."""
+        """Return responses submitted at or after ``since`` (all when None), oldest first.
+
+        A response that cannot be read (a response table's row with a bad timestamp) is left
+        out and listed in :attr:`problems`: one bad response never stops the others. Sources
+        that read a whole table anyway (CSV, a linked sheet) return older responses too, so
+        that a skipped row fixed later (keeping its old time) still comes in: callers drop the
+        responses they already have by response id.
+        """
+        ...
+
+    @property
+    def problems(self) -> list[RowError]:
+        """The responses the last :meth:`fetch_responses` left out, by row and field (never content)."""
         ...
 
     def sync_form(self, form_id: str | None, spec: FormSpec, *,

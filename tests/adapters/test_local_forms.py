@@ -110,7 +110,9 @@ def test_hashed_response_id_is_stable_across_reorder_and_format(tmp_path: Path) 
     assert c.response_id != a.response_id
 
 
-def test_since_filters_inclusively(tmp_path: Path) -> None:
+def test_since_narrows_nothing_so_a_fixed_row_still_comes_in(tmp_path: Path) -> None:
+    # Changed on purpose: a row skipped for a bad timestamp and fixed later keeps its old time,
+    # and a since filter would leave it out for good. The caller drops known ids.
     write_csv(
         tmp_path,
         "f",
@@ -118,25 +120,32 @@ def test_since_filters_inclusively(tmp_path: Path) -> None:
     )
     source = CsvFormSource(tmp_path)
     since = datetime(2025, 9, 15, 11, 0, tzinfo=UTC)
-    assert [r.answers["Q"] for r in source.fetch_responses("f", since)] == ["b", "c"]
-    naive = datetime(2025, 9, 15, 12, 0)  # read in the source's zone (UTC here)
-    assert [r.answers["Q"] for r in source.fetch_responses("f", naive)] == ["c"]
+    assert [r.answers["Q"] for r in source.fetch_responses("f", since)] == ["a", "b", "c"]
+    naive = datetime(2025, 9, 15, 12, 0)
+    assert [r.answers["Q"] for r in source.fetch_responses("f", naive)] == ["a", "b", "c"]
 
 
 @pytest.mark.parametrize("bad", ["yesterday", "13/45/2025 10:00:00", "2025-02-30T10:00:00"])
-def test_bad_timestamp_names_file_row_and_field(tmp_path: Path, bad: str) -> None:
-    write_csv(tmp_path, "f", f"Timestamp,Q\n2025-09-15T10:00:00Z,a\n\n{bad},b\n")
-    with pytest.raises(RowError) as caught:
-        CsvFormSource(tmp_path).fetch_responses("f")
-    error = caught.value
+def test_a_bad_timestamp_skips_its_row_only_and_names_file_row_and_field(tmp_path: Path, bad: str) -> None:
+    # One bad row used to stop the whole intake; now it is left out and the others come in.
+    write_csv(tmp_path, "f", f"Timestamp,Q\n2025-09-15T10:00:00Z,a\n\n{bad},b\n2025-09-16T10:00:00Z,c\n")
+    source = CsvFormSource(tmp_path)
+    assert [r.answers["Q"] for r in source.fetch_responses("f")] == ["a", "c"]
+    (error,) = source.problems
     assert (error.where, error.row, error.field) == ("f.csv", "4", "Timestamp")
     assert "f.csv" in str(error) and "row 4" in str(error) and "Timestamp" in str(error)
+    assert bad not in str(error)                         # the cell's content is never repeated
+    write_csv(tmp_path, "f", "Timestamp,Q\n2025-09-15T10:00:00Z,a\n")
+    source.fetch_responses("f")
+    assert source.problems == []                         # problems are the last fetch's only
 
 
-def test_empty_timestamp_is_a_row_error(tmp_path: Path) -> None:
+def test_empty_timestamp_is_a_row_problem(tmp_path: Path) -> None:
     write_csv(tmp_path, "f", "Timestamp,Q\n,answer without time\n")
-    with pytest.raises(RowError, match="row 2"):
-        CsvFormSource(tmp_path).fetch_responses("f")
+    source = CsvFormSource(tmp_path)
+    assert source.fetch_responses("f") == []
+    (error,) = source.problems
+    assert error.row == "2" and "blank" in str(error) and "answer without time" not in str(error)
 
 
 def test_missing_timestamp_column_is_a_row_error(tmp_path: Path) -> None:

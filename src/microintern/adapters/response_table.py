@@ -61,11 +61,15 @@ class ResponseTable:
         self.zone = zone
         self.renamed = {k.strip().casefold(): v for k, v in (renamed or {}).items()}
 
-    def responses(self, where: str, rows: Iterable[Sequence[object]]) -> Iterator[FormResponse]:
+    def responses(self, where: str, rows: Iterable[Sequence[object]],
+                  problems: list[RowError] | None = None) -> Iterator[FormResponse]:
         """One response per non-blank data row; the first row is the header.
 
-        A row whose timestamp cannot be read raises :class:`RowError` naming ``where``, the row
-        (header = 1) and the field.
+        A row whose timestamp cannot be read is a :class:`RowError` naming ``where``, the row
+        (header = 1) and the field, never the cell's content. With ``problems``, the error is
+        appended there and the row skipped, so one bad row never stops the others from being
+        read (the row is read on a later run once someone fixes it); without, it is raised. A
+        header without a Timestamp column is raised either way: no row could be read.
         """
         iterator = iter(rows)
         header = [_text(cell).strip() for cell in next(iterator, [])]
@@ -77,7 +81,14 @@ class ResponseTable:
             cells = [_text(cell) for cell in raw]
             if not any(cell.strip() for cell in cells):
                 continue
-            yield self.response(where, row_number, header, columns, cells)
+            try:
+                response = self.response(where, row_number, header, columns, cells)
+            except RowError as exc:
+                if problems is None:
+                    raise
+                problems.append(exc)
+                continue
+            yield response
 
     def response(self, where: str, row_number: int, header: Sequence[str], columns: Mapping[str, int],
                  cells: Sequence[str]) -> FormResponse:
@@ -90,8 +101,10 @@ class ResponseTable:
         raw_time = cell(TIMESTAMP)
         submitted_at = self.timestamp(raw_time)
         if submitted_at is None:
-            shown = raw_time if len(raw_time) <= 40 else raw_time[:40] + "…"
-            raise RowError(where, str(row_number), TIMESTAMP, f"not a timestamp: {shown!r}")
+            # What the cell holds is not repeated: a pasted cell may hold anything, a name too.
+            raise RowError(where, str(row_number), TIMESTAMP,
+                           "blank" if not raw_time else
+                           "not a timestamp (like 9/15/2025 14:03:22 or 2025-09-15T14:03:22)")
         email = cell(EMAIL) or None
         answers: dict[str, str] = {}
         taken = {columns.get(name) for name in (TIMESTAMP, EMAIL, RESPONSE_ID)}

@@ -32,7 +32,7 @@ from microintern.domain.forms import (
     question_ids_in,
 )
 from microintern.domain.records import FormResponse
-from microintern.errors import BackendError, MicrointernError
+from microintern.errors import BackendError, MicrointernError, RowError
 
 
 def _parse_time(value: str) -> datetime:
@@ -58,6 +58,11 @@ class GoogleFormSource:
         # Drive's files collection, to create forms that can be found again (see the module).
         self._files = drive.files() if drive is not None else None
         self._titles: dict[str, dict[str, str]] = {}
+
+    @property
+    def problems(self) -> list[RowError]:
+        """Always empty: the Forms API returns every response with a timestamp it set itself."""
+        return []
 
     def _question_titles(self, form_id: str) -> dict[str, str]:
         if form_id not in self._titles:

@@ -20,7 +20,7 @@ from microintern.adapters.google.transport import Retry, to_backend_error
 from microintern.adapters.response_table import ResponseTable
 from microintern.domain.forms import FormSpec, FormState
 from microintern.domain.records import FormResponse
-from microintern.errors import BackendError, ConfigError, ConfigProblem
+from microintern.errors import BackendError, ConfigError, ConfigProblem, RowError
 
 
 class LinkedSheetResponses:
@@ -31,9 +31,23 @@ class LinkedSheetResponses:
         self._http, self._id, self._tab = http, spreadsheet_id, tab
         self._table = ResponseTable(ZoneInfo(time_zone), renamed=renamed)
         self._retry = retry or Retry()
+        self._problems: list[RowError] = []
+
+    @property
+    def problems(self) -> list[RowError]:
+        """The rows the last :meth:`fetch_responses` skipped, by tab, row and field."""
+        return list(self._problems)
 
     def fetch_responses(self, form_id: str, since: datetime | None = None) -> list[FormResponse]:
-        """Every response row submitted at or after ``since``, oldest first (``form_id`` unused)."""
+        """Every response row, oldest first (``form_id`` unused; ``since`` narrows nothing).
+
+        A row whose timestamp cannot be read is skipped and listed in :attr:`problems`; every
+        other row is read. The tab is read whole anyway, and a skipped row that someone fixes
+        keeps its old time: filtering by ``since`` would leave it out for good.
+        """
+        del form_id, since  # see above
+        self._problems = []
+
         def read() -> list[list[object]]:
             try:
                 reply = self._http.values_batch_get(self._id, [quote(self._tab)], params={
@@ -49,8 +63,7 @@ class LinkedSheetResponses:
 
         rows = self._retry.run(read)
         where = f"{self._tab} (linked responses sheet)"
-        found = [r for r in self._table.responses(where, rows)
-                 if since is None or r.submitted_at >= since]
+        found = list(self._table.responses(where, rows, self._problems))
         return sorted(found, key=lambda r: r.submitted_at)
 
     def sync_form(self, form_id: str | None, spec: FormSpec, *,

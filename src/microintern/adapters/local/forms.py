@@ -62,24 +62,32 @@ class CsvFormSource:
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"time_zone: unknown IANA time zone {time_zone!r}") from exc
         self._table = ResponseTable(self.zone, renamed=renamed)
+        self._problems: list[RowError] = []
+
+    @property
+    def problems(self) -> list[RowError]:
+        """The rows the last :meth:`fetch_responses` skipped, by file, row and field."""
+        return list(self._problems)
 
     def fetch_responses(self, form_id: str, since: datetime | None = None) -> list[FormResponse]:
-        """Return responses submitted at or after ``since`` (all when None), oldest first.
+        """Return every response in the file, oldest first; ``since`` narrows nothing.
 
-        A missing file means nobody answered yet and reads as no responses. A row whose
-        timestamp cannot be read raises :class:`~microintern.errors.RowError` naming the file,
-        the row (as numbered in the sheet, header = 1) and the field.
+        A missing file means nobody answered yet and reads as no responses. A row that cannot
+        be read (a bad timestamp, a malformed line) is skipped and listed in :attr:`problems`
+        as a :class:`~microintern.errors.RowError` naming the file, the row (as numbered in the
+        sheet, header = 1) and the field; every other row is read. A file without a Timestamp
+        column raises that error: no row of it could be read.
+
+        The file is read whole anyway, and a skipped row that someone fixes keeps its old time:
+        filtering by ``since`` would leave it out for good. Callers drop the responses they
+        already have by response id (see :class:`~microintern.ports.FormSource`).
         """
+        del since  # see above
+        self._problems = []
         path = self.folder / f"{safe_component(form_id, 'form id')}.csv"
         if not path.is_file():
             return []
-        if since is not None and since.tzinfo is None:
-            since = since.replace(tzinfo=self.zone)
-        responses = [
-            response
-            for response in self._parse(path)
-            if since is None or response.submitted_at >= since
-        ]
+        responses = list(self._parse(path))
         # sorted() is stable: equal timestamps keep the sheet's order.
         return sorted(responses, key=lambda response: response.submitted_at)
 
@@ -145,16 +153,25 @@ class CsvFormSource:
 
         def counted(rows: Iterator[list[str]]) -> Iterator[list[str]]:
             nonlocal last_read
-            for row in rows:
+            while True:
+                try:
+                    row = next(rows)
+                except StopIteration:
+                    return
+                except csv.Error as exc:
+                    # The reader goes on with the next line after an error: one malformed line
+                    # is skipped and reported like a bad timestamp, the rest is still read.
+                    last_read += 1
+                    self._problems.append(RowError(where, str(last_read), "(csv)", str(exc)))
+                    if last_read == 1:
+                        return  # no header: the table says so
+                    continue
                 last_read += 1
                 yield row
 
         try:
             with path.open(encoding="utf-8-sig", newline="") as handle:
-                try:
-                    yield from self._table.responses(where, counted(csv.reader(handle)))
-                except csv.Error as exc:
-                    raise RowError(where, str(last_read + 1), "(csv)", str(exc)) from exc
+                yield from self._table.responses(where, counted(csv.reader(handle)), self._problems)
         except UnicodeDecodeError as exc:
             raise BackendError(
                 f"{path} is not UTF-8 text ({exc.reason}); export it again as CSV UTF-8"
