@@ -72,10 +72,18 @@ def screen_applications(ctx: StepContext) -> StepResult:
     new_rows = intake.rows
     result.add("imported", len(new_rows))
     result.problems.extend(intake.skipped)
+    if intake.updates:
+        result.add("resubmissions merged into the student's row", len(intake.updates))
     keep_long_answers(ctx, intake, result)
+    # A resubmission updates its student's row in place: screened on its latest answers.
+    rows = intake.apply(rows)[:len(rows)]
     screening = screen(rows + new_rows, ctx.config, now=ctx.now)
     cells = screening_cells(screening)
-    writes = screening_writes(rows, new_rows, cells)
+    writes = [w for w in screening_writes(rows, new_rows, cells)
+              if str(w[sheet.APPLICANT_ID]) not in intake.updates]
+    for applicant, update in intake.updates.items():
+        # The answers themselves go out with the row's tool cells, in the same upsert.
+        writes.append({**update, **cells.get(applicant, {}), sheet.APPLICANT_ID: applicant})
     if writes:
         roster.upsert(sheet.APPLICATIONS, sheet.APPLICANT_ID, writes)
         for _ in range(REPAIR_ROUNDS):
