@@ -219,7 +219,9 @@ def test_an_entry_carries_every_flag_that_applies() -> None:
 
 
 def test_never_counting_flags_are_exactly_the_documented_ones() -> None:
-    assert NEVER_COUNTS == {Flag.DUPLICATE, Flag.FUTURE_DATE, Flag.BAD_INPUT, Flag.UNKNOWN_STUDENT}
+    # Issue 14: an entry sent by someone else's signed-in address never counts either.
+    assert NEVER_COUNTS == {Flag.DUPLICATE, Flag.FUTURE_DATE, Flag.BAD_INPUT, Flag.UNKNOWN_STUDENT,
+                            Flag.NOT_THE_STUDENT}
 
 
 def test_confirmation_cells() -> None:

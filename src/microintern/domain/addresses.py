@@ -41,3 +41,14 @@ def in_domain(address: str, domain: str | None) -> bool:
     text = "".join((address or "").split()).casefold()
     local, at, host = text.rpartition("@")
     return bool(at and local) and host == domain.strip().casefold().lstrip("@")
+
+
+def same_student(respondent: str | None, address: str | None) -> bool:
+    """Whether the form's verified address is the student's own (case, Gmail dots and +tags aside).
+
+    No verified address (a form made before collection was on) or no known student address
+    cannot prove a mismatch, so it passes; the id check still applies.
+    """
+    if not respondent or not address:
+        return True
+    return normalised_address(respondent) == normalised_address(address)

@@ -93,7 +93,7 @@ def hand_in_spec(config: ProgramConfig) -> FormSpec:
         q(ASSIGNMENT_KEY, ASSIGNMENT_TITLE, QuestionKind.CHOICE, True, tuple(assignment_options(config))),
         q(LINK_KEY, LINK_TITLE, required=True),
         q(NOTE_KEY, NOTE_TITLE, QuestionKind.PARAGRAPH),
-    ), name=FORM_NAME)
+    ), name=FORM_NAME, verified_email=config.application.verified_respondents)
 
 
 _HOST = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$")

@@ -64,6 +64,9 @@ class FormSpec:
     # A short name for the form ("applications", "registration", "release-es"): the local
     # backend's file name for it and the Settings tab's label for its id.
     name: str = "applications"
+    # Collect the respondent's signed-in, verified address (Forms emailCollectionType VERIFIED):
+    # for forms only the district's own students fill in (application.verified_respondents).
+    verified_email: bool = False
 
     def question_ids(self) -> dict[str, str]:
         """Question key → question id."""
@@ -109,7 +112,8 @@ def form_spec(application: Application) -> FormSpec:
                                       repr(application.form_title)))
     if problems:
         raise ConfigError("config", problems)
-    return FormSpec(application.form_title, tuple(questions))
+    return FormSpec(application.form_title, tuple(questions),
+                    verified_email=application.verified_respondents)
 
 
 def _has_line_break(text: str) -> bool:
@@ -236,8 +240,25 @@ def adopt_questions(current_items: Sequence[Mapping[str, Any]], spec: FormSpec) 
     return replace(spec, questions=tuple(questions))
 
 
+VERIFIED = "VERIFIED"
+"""Forms ``settings.emailCollectionType``: the signed-in respondent's address, checked by Google."""
+
+
+def settings_changes(current_settings: Mapping[str, Any] | None, spec: FormSpec) -> list[dict[str, Any]]:
+    """The ``updateSettings`` request that makes the form collect verified addresses, if needed.
+
+    Only ever turns collection on: a form the spec does not ask to verify is left as its owner set
+    it. The domain restriction ("only users in <domain>") is not in the API; see the setup guide.
+    """
+    if not spec.verified_email or (current_settings or {}).get("emailCollectionType") == VERIFIED:
+        return []
+    return [{"updateSettings": {"settings": {"emailCollectionType": VERIFIED},
+                                "updateMask": "emailCollectionType"}}]
+
+
 def plan_changes(current_items: Sequence[Mapping[str, Any]], spec: FormSpec, *,
-                 current_title: str | None = None) -> list[dict[str, Any]]:
+                 current_title: str | None = None,
+                 current_settings: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
     """The ``forms.batchUpdate`` requests that make ``current_items`` match ``spec``.
 
     Requests apply in order, each against the form as the previous ones left it (which is how
@@ -256,6 +277,7 @@ def plan_changes(current_items: Sequence[Mapping[str, Any]], spec: FormSpec, *,
     requests: list[dict[str, Any]] = []
     if current_title is not None and current_title != spec.title:
         requests.append({"updateFormInfo": {"info": {"title": spec.title}, "updateMask": "title"}})
+    requests += settings_changes(current_settings, spec)
 
     spec = adopt_questions(current_items, spec)
     wanted = {q.question_id: q for q in spec.questions}

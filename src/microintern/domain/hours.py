@@ -14,7 +14,9 @@ and is checked; an entry carries every flag that applies, each with its reason:
 - outside the program (counts when confirmed): before the first meeting's date or more than
   14 days after the last meeting's;
 - bad input (never counts): the date or the hours cannot be read; the reason names the field;
-- unknown student (never counts): the id is not a student of a session with an hours log.
+- unknown student (never counts): the id is not a student of a session with an hours log;
+- not the student (never counts): with verified respondents, the signed-in address that sent it
+  is not the student's own (someone changed the prefilled id).
 
 Nothing counts by itself: an entry counts only when the confirmer (the teacher or the partner)
 writes ``confirmed`` in its Confirmation cell, and a flag on it is what they are asked to look
@@ -38,6 +40,7 @@ from enum import StrEnum
 
 from microintern.config import ProgramConfig, QuestionKind, Session
 from microintern.domain import program_sheet as sheet
+from microintern.domain.addresses import same_student
 from microintern.domain.forms import FormQuestion, FormSpec, question_id
 from microintern.domain.records import Record
 from microintern.domain.timeline import STEPS, StepName
@@ -71,7 +74,7 @@ def hours_form_spec(config: ProgramConfig) -> FormSpec:
         _question(DATE_KEY, "Date worked", QuestionKind.DATE),
         _question(HOURS_KEY, "Hours (a number, for example 2.5)", QuestionKind.NUMBER),
         _question(ACTIVITY_KEY, "What did you do?", QuestionKind.PARAGRAPH),
-    ), name=FORM_NAME)
+    ), name=FORM_NAME, verified_email=config.application.verified_respondents)
 
 
 # --- entries and flags ----------------------------------------------------------------------------
@@ -87,9 +90,11 @@ class Flag(StrEnum):
     OUTSIDE_PROGRAM = "outside the program"
     BAD_INPUT = "bad input"
     UNKNOWN_STUDENT = "unknown student"
+    NOT_THE_STUDENT = "not the student"
 
 
-NEVER_COUNTS = frozenset({Flag.DUPLICATE, Flag.FUTURE_DATE, Flag.BAD_INPUT, Flag.UNKNOWN_STUDENT})
+NEVER_COUNTS = frozenset({Flag.DUPLICATE, Flag.FUTURE_DATE, Flag.BAD_INPUT, Flag.UNKNOWN_STUDENT,
+                          Flag.NOT_THE_STUDENT})
 """Flags that keep an entry out of every total even when it is confirmed."""
 
 
@@ -119,6 +124,7 @@ class LoggedEntry:
     date_text: str
     hours_text: str
     activity: str
+    respondent_email: str | None = None   # the signed-in address the form verified, if collected
 
 
 @dataclass(frozen=True)
@@ -256,12 +262,15 @@ def _local_day(moment: datetime, zone: tzinfo) -> date:
 
 def check_entries(entries: Iterable[LoggedEntry], students: Mapping[str, str],
                   windows: Mapping[str, LogWindow], decisions: Mapping[str, Decision], *,
-                  max_per_day: Decimal, zone: tzinfo) -> list[CheckedEntry]:
+                  max_per_day: Decimal, zone: tzinfo,
+                  addresses: Mapping[str, str] | None = None) -> list[CheckedEntry]:
     """Every entry with every flag that applies, oldest submission first.
 
     ``students`` maps each known student's id to their session, ``windows`` each session to its
     log window, ``decisions`` each entry key to the confirmer's decision (absent = pending).
-    Student ids are matched without regard to case or surrounding spaces.
+    Student ids are matched without regard to case or surrounding spaces. With ``addresses``
+    (student id -> their address, verified respondents), an entry whose signed-in address is not
+    that student's never counts: the prefilled id was changed to log hours as someone else.
     """
     by_folded = {applicant.strip().casefold(): (applicant, session)
                  for applicant, session in students.items()}
@@ -284,6 +293,9 @@ def check_entries(entries: Iterable[LoggedEntry], students: Mapping[str, str],
         if not applicant:
             findings.append(Finding(Flag.UNKNOWN_STUDENT, f"unknown student id {_quoted(entry.applicant_id)}"
                                     " (not a student of a session with an hours log)"))
+        elif addresses is not None and not same_student(entry.respondent_email, addresses.get(applicant)):
+            findings.append(Finding(Flag.NOT_THE_STUDENT, "not the student: the signed-in address that "
+                                    f"sent it is not {applicant}'s (the id was changed); never counts"))
         if work_date is not None:
             logged_on = _local_day(entry.submitted_at, zone)
             if work_date > logged_on:
@@ -295,8 +307,10 @@ def check_entries(entries: Iterable[LoggedEntry], students: Mapping[str, str],
                                         f"({window.first.isoformat()} to {window.last.isoformat()})"))
         # A future-dated entry never counts: it is not compared, so the real one logged later
         # is not called its duplicate.
-        future = any(f.flag is Flag.FUTURE_DATE for f in findings)
-        if applicant and work_date is not None and hours is not None and not future:
+        # Nor is an entry someone else sent: a copy sent first must not make the student's own
+        # entry its "duplicate".
+        skip = any(f.flag in (Flag.FUTURE_DATE, Flag.NOT_THE_STUDENT) for f in findings)
+        if applicant and work_date is not None and hours is not None and not skip:
             exact = (applicant, work_date, hours, _same_activity(entry.activity))
             day = (applicant, work_date)
             if exact in seen:

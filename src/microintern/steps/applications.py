@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -51,6 +52,17 @@ def _since(rows: list[Record], ctx: StepContext) -> datetime | None:
     known = [t for t in times if t is not None]
     # One second back: the tab keeps whole seconds; duplicates are dropped by response id.
     return max(known) - timedelta(seconds=1) if known else None
+
+
+def student_addresses(tabs: Mapping[str, Sequence[Record]],
+                      questions: Sequence[QuestionColumn]) -> dict[str, str]:
+    """Applicant id -> the student's address in Applications (the verified one, when collected)."""
+    addresses: dict[str, str] = {}
+    for row in tabs[sheet.APPLICATIONS]:
+        applicant = str(row.get(sheet.APPLICANT_ID) or "").strip()
+        if applicant:
+            addresses[applicant] = answers_by_key(row, questions).get("student_email", "").strip()
+    return addresses
 
 
 def cell_limit(config: ProgramConfig) -> int:

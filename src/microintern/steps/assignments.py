@@ -39,6 +39,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from microintern.config import ProgramConfig, Session
 from microintern.domain import program_sheet as sheet
+from microintern.domain.addresses import same_student
 from microintern.domain.assignments import (
     ASSIGNMENT_KEY,
     DAY,
@@ -73,6 +74,7 @@ from microintern.domain.records import DriveFile, Record
 from microintern.domain.sessions import SessionPlan, text
 from microintern.domain.timeline import StepName
 from microintern.errors import BackendError, RowError
+from microintern.steps.applications import question_columns, student_addresses
 from microintern.steps.context import StepContext, StepResult
 from microintern.steps.letter_context import (
     ProgramContexts,
@@ -205,15 +207,26 @@ class _Run:
             self.updates.setdefault(row_key, {sheet.SUBMISSION_KEY: row_key})[column] = value
 
 
-def _read_hand_ins(answers: Sequence[Answers], options: Mapping[str, str]) -> tuple[
+def _read_hand_ins(answers: Sequence[Answers], options: Mapping[str, str],
+                   addresses: Mapping[str, str] | None = None) -> tuple[
         dict[tuple[str, str], list[HandIn]], dict[tuple[str, str], list[HandInProblem]], list[str]]:
     """The form's answers: usable ones and unusable ones by (applicant, assignment), and the
-    problems of answers that name no student or assignment."""
+    problems of answers that name no student or assignment.
+
+    With ``addresses`` (verified respondents), an answer whose signed-in address is not the
+    student's own is unusable: someone changed the prefilled id to hand in as another student.
+    """
     usable: dict[tuple[str, str], list[HandIn]] = {}
     unusable: dict[tuple[str, str], list[HandInProblem]] = {}
     unplaced: list[str] = []
     for answer in answers:
         found = read_hand_in(answer.response_id, answer.submitted_at, answer.by_key, options)
+        if (isinstance(found, HandIn) and addresses is not None
+                and not same_student(answer.respondent_email, addresses.get(found.applicant_id))):
+            found = HandInProblem(str(RowError(
+                "hand-in form", answer.response_id, "Student ID",
+                "sent by a signed-in address that is not this student's; not counted as their work")),
+                found.applicant_id, found.assignment_id)
         if isinstance(found, HandIn):
             usable.setdefault((found.applicant_id, found.assignment_id), []).append(found)
         elif found.applicant_id and found.assignment_id:
@@ -238,7 +251,10 @@ def run_assignments(ctx: StepContext, session_ids: Sequence[str] | None = None) 
     plans = read_session_plans(ctx, tabs)
     sessions = [config.session(i) for i in wanted if not plans[i].cancelled]
     options = assignment_options(config)
-    usable, unusable, unplaced = _read_hand_ins(read_answers(ctx, spec, form.form_id), options)
+    usable, unusable, unplaced = _read_hand_ins(
+        read_answers(ctx, spec, form.form_id), options,
+        student_addresses(tabs, question_columns(config))
+        if config.application.verified_respondents else None)
     everyone = {s.applicant_id for s in seated_students(config, tabs, None)}
     first_with_work = next(s.id for s in config.sessions if config.assignments_of(s))
     if session_ids is None or first_with_work in session_ids:
@@ -491,7 +507,8 @@ def _row(run: _Run, session: Session, plan: SessionPlan, student: Seated, item: 
     elif run.unusable.get((student.applicant_id, item.assignment.id)):
         run.result.problems.append(run.unusable[(student.applicant_id, item.assignment.id)][-1].message)
         if not text(row.get(sheet.WORK_LINK)):
-            run.set(row_key, sheet.WORK_LINK, "(a hand-in form answer had no usable link)")
+            run.set(row_key, sheet.WORK_LINK, "(a hand-in form answer could not be used: see the run's "
+                                              "problems)")
     if answers and answers[-1].note:
         run.set(row_key, sheet.STUDENT_NOTE, answers[-1].note)
     late = lateness(handed_in, item.due, run.ctx.now, zone)

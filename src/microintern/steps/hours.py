@@ -58,7 +58,7 @@ from microintern.domain.records import Record
 from microintern.domain.sessions import text
 from microintern.domain.timeline import StepName
 from microintern.steps.application_form import read_settings
-from microintern.steps.applications import question_columns
+from microintern.steps.applications import question_columns, student_addresses
 from microintern.steps.context import StepContext, StepResult
 from microintern.steps.letter_context import ProgramContexts, day_in, partner_of, session_context
 from microintern.steps.mailing import Addressed, deliver, guardian_copy, outbox_by_key
@@ -136,10 +136,13 @@ def read_book(ctx: StepContext, tabs: Mapping[str, list[Record]], spec: FormSpec
         entries.append(LoggedEntry(
             key=answers.response_id, applicant_id=given.get(STUDENT_KEY, ""),
             submitted_at=answers.submitted_at, date_text=given.get(DATE_KEY, ""),
-            hours_text=given.get(HOURS_KEY, ""), activity=given.get(ACTIVITY_KEY, "")))
+            hours_text=given.get(HOURS_KEY, ""), activity=given.get(ACTIVITY_KEY, ""),
+            respondent_email=answers.respondent_email))
     windows = {s.id: LogWindow.of(s) for s in hours_sessions(config)}
     checked = check_entries(entries, students, windows, decisions,
-                            max_per_day=Decimal(str(config.hours.max_hours_per_day)), zone=config.zone)
+                            max_per_day=Decimal(str(config.hours.max_hours_per_day)), zone=config.zone,
+                            addresses=student_addresses(tabs, questions)
+                            if config.application.verified_respondents else None)
     return HoursBook(checked, names, students, problems)
 
 

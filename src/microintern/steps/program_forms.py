@@ -62,6 +62,8 @@ class Answers:
     response_id: str
     submitted_at: datetime
     by_key: Mapping[str, str]
+    respondent_email: str | None = None
+    """The signed-in address the form verified, when it collects one (never typed)."""
 
 
 def read_answers(ctx: StepContext, spec: FormSpec, form_id: str) -> list[Answers]:
@@ -74,7 +76,8 @@ def read_answers(ctx: StepContext, spec: FormSpec, form_id: str) -> list[Answers
             key = titles.get(title)
             if key is not None:
                 by_key[key] = str(value)
-        answers.append(Answers(response.response_id, response.submitted_at, by_key))
+        answers.append(Answers(response.response_id, response.submitted_at, by_key,
+                               response.respondent_email))
     return answers
 
 

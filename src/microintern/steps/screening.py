@@ -71,7 +71,6 @@ def screen_applications(ctx: StepContext) -> StepResult:
     intake = new_responses(ctx, rows)
     new_rows = intake.rows
     result.add("imported", len(new_rows))
-    result.problems.extend(intake.skipped)
     if intake.updates:
         result.add("resubmissions merged into the student's row", len(intake.updates))
     keep_long_answers(ctx, intake, result)

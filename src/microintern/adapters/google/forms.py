@@ -148,7 +148,8 @@ class GoogleFormSource:
         def once() -> dict[str, Any]:
             current = state.pop("form", None) or self._get(form_id)
             requests = plan_changes(current.get("items", []), spec,
-                                    current_title=current.get("info", {}).get("title"))
+                                    current_title=current.get("info", {}).get("title"),
+                                    current_settings=current.get("settings"))
             if not requests:
                 return current
             body = {
