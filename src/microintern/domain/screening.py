@@ -24,8 +24,9 @@ Flags
     Latin: a person checks it), and BAD_EMAIL when it is the student's address. Advisory:
     BAD_EMAIL on the guardian's address, SAME_EMAIL (the guardian address is a student's),
     OUTSIDE_DOMAIN, SHORT_ESSAY, FORMULA, CONTROL_CHARS (also bidi, zero-width and invisible
-    characters), LONG_ANSWER. Support, never a penalty: NEEDS_DEVICE. Answers are only ever compared as text;
-    FORMULA warns the coordinator, and the sheet is written RAW so nothing is evaluated.
+    characters), LONG_ANSWER. Support, never a penalty: NEEDS_DEVICE. Answers are only ever
+    compared as text; FORMULA warns the coordinator, and the sheet is written RAW so nothing is
+    evaluated.
 
     A blocked applicant is proposed ``Deny`` when a blocking fact is certain (late, a grade
     number not eligible, sessions chosen that match none offered) and the student's email works;
