@@ -144,7 +144,7 @@ def test_hostile_answers_are_flagged_by_response_and_field_and_kept_as_text(conf
     assert first.learned == formula                             # stored as given, never evaluated
     assert first.testimonial == "Line one\r\nBcc: x@evil.example"
     assert by_id["r-long"].testimonial == long_text
-    assert len(by_id["r-long"].improve) == MAX_TEXT
+    assert by_id["r-long"].improve == huge          # kept whole; its cell is fitted when written
     assert by_id["r-long"].share == "maybe" and not by_id["r-long"].may_share
     assert by_id["r-moved"].session_id == "health-careers"     # the placement wins over the answer
     problems = "\n".join(parsed.problems)

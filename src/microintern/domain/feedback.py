@@ -9,8 +9,9 @@ name; a "no" or no answer keeps it in the program sheet.
 
 Answers are parsed without trusting them: a rating that is not a whole number from 1 to 5 is
 left out of the averages and reported with the response and the field; text is kept as given
-(the sheet writes it RAW, so ``=IMPORTXML(...)`` stays text) and only shortened past what a
-cell holds.
+(the sheet writes it RAW, so ``=IMPORTXML(...)`` stays text). An answer longer than the
+backend's cell holds is cut in its Feedback cell with a visible marker, and its full text is
+kept in the Long answers tab (:func:`fit_feedback_row`).
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ from datetime import datetime, tzinfo
 
 from microintern.config import ProgramConfig, QuestionKind
 from microintern.domain import program_sheet as sheet
+from microintern.domain.applicants import QuestionColumn
 from microintern.domain.forms import FormQuestion, FormSpec, question_id
+from microintern.domain.long_answers import CutAnswers, fit_answers
 from microintern.domain.participation import APPLICANT_KEY, NO, YES, yes_no
 from microintern.domain.records import Cell, Record
 
@@ -35,7 +38,8 @@ TESTIMONIAL_KEY = "testimonial"
 SHARE_KEY = "share"
 SCALE = ("1", "2", "3", "4", "5")
 AVERAGE_PREFIX = "average:"
-# Past this a cell cannot hold it (xlsx: 32,767 characters; Sheets: 50,000): kept, shortened.
+# Past this an answer is reported as long: near what a cell holds (xlsx: 32,767 characters;
+# Sheets: 50,000). It is kept whole; its cell is fitted when written (fit_feedback_row).
 MAX_TEXT = 30_000
 # A testimonial in the partner's letter: whole, up to this; longer ones end at a word with "…".
 LETTER_QUOTE = 600
@@ -206,9 +210,8 @@ def parse_rating(value: str) -> int | None:
 def _text(item: FormReturn, key: str, label: str, problems: list[str]) -> str:
     value = item.by_key.get(key, "") or ""
     if len(value) > MAX_TEXT:
-        problems.append(f"{_where(item)}, field {label!r}: {len(value)} characters, kept the first "
-                        f"{MAX_TEXT} (a cell holds no more)")
-        value = value[:MAX_TEXT]
+        problems.append(f"{_where(item)}, field {label!r}: {len(value):,} characters; a cell too small "
+                        "for it shows the beginning, the full text is in the Long answers tab")
     return value
 
 
@@ -321,6 +324,23 @@ def feedback_row(answer: FeedbackAnswer, ratings: Sequence[str], zone: tzinfo) -
         sheet.FEEDBACK_SHARE: answer.share,
     })
     return row
+
+
+FITTED_COLUMNS = ((LEARNED_KEY, sheet.FEEDBACK_LEARNED), (IMPROVE_KEY, sheet.FEEDBACK_IMPROVE),
+                  (TESTIMONIAL_KEY, sheet.FEEDBACK_TESTIMONIAL))
+"""The Feedback columns holding free text: (question key, column)."""
+
+
+def fit_feedback_row(row: Record, limit: int) -> CutAnswers:
+    """A :func:`feedback_row` with its text answers fitted to cells of ``limit`` UTF-16 units.
+
+    A cut answer ends with the marker naming its Long answers key,
+    ``<applicant id>/feedback-<response id>-<question key>`` (a student may answer twice, so
+    the response is in it), and its full text comes back as pieces to write there.
+    """
+    response = str(row[sheet.FEEDBACK_KEY])
+    questions = [QuestionColumn(f"feedback-{response}-{key}", column) for key, column in FITTED_COLUMNS]
+    return fit_answers(row, questions, limit)
 
 
 def average_key(session_id: str) -> str:

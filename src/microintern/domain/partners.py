@@ -20,7 +20,8 @@ from datetime import date, datetime, timedelta
 from microintern.config import ProgramConfig, QuestionKind, Session
 from microintern.domain import program_sheet as sheet
 from microintern.domain.forms import FormQuestion, FormSpec, question_id
-from microintern.domain.records import CalendarEvent, Cell
+from microintern.domain.long_answers import CutAnswers, fit_to_cell, pieces
+from microintern.domain.records import CalendarEvent, Cell, Record
 from microintern.errors import ConfigError, ConfigProblem, RowError
 
 PROSPECT = "prospect"
@@ -279,6 +280,40 @@ def industry_cells(answers: Mapping[str, str]) -> dict[str, str]:
     if other:
         cells[dates] = "; ".join(part for part in (cells[dates], other) if part)
     return cells
+
+
+def industry_answer_key(partner_id: str, column: str) -> str:
+    """Where a cut industry answer's full text is kept in the Long answers tab."""
+    key = next((k for k, c in INDUSTRY_KEYS.items() if c == column), column)
+    # No spaces: the cell's marker names the key as one word.
+    return f"partner-{'-'.join(partner_id.split())}/industry-{key}"
+
+
+def fit_industry_cells(partner_id: str, cells: Mapping[str, str], limit: int) -> CutAnswers:
+    """The industry cells fitted to cells of ``limit`` UTF-16 units, and the full text of cut ones.
+
+    A partner who pastes a long text must not make the Partners write fail for every partner.
+    A cut cell keeps the beginning and a marker naming its Long answers key; the pieces are the
+    Long answers rows (Applicant ID blank: a partner is no applicant).
+    """
+    fitted: Record = dict(cells)
+    kept: list[Record] = []
+    cut: list[str] = []
+    for column, answer in cells.items():
+        # A character is at most two units: half the limit in characters always fits.
+        if len(answer) <= limit // 2:
+            continue
+        key = industry_answer_key(partner_id, column)
+        result = fit_to_cell(answer, limit, key=key)
+        if not result.cut:
+            continue
+        fitted[column] = result.text
+        cut.append(column)
+        kept.extend({sheet.LONG_ANSWER_KEY: f"{key}/{part}", sheet.APPLICANT_ID: "",
+                     sheet.LONG_ANSWER_QUESTION: column, sheet.LONG_ANSWER_PART: part,
+                     sheet.LONG_ANSWER_TEXT: piece}
+                    for part, piece in enumerate(pieces(answer, limit), start=1))
+    return CutAnswers(fitted, tuple(kept), tuple(cut))
 
 
 def plain(value: Cell) -> str:

@@ -36,6 +36,7 @@ from microintern.domain.feedback import (
     average_row,
     feedback_row,
     feedback_spec,
+    fit_feedback_row,
     latest_per_student,
     parse_feedback,
     session_averages,
@@ -47,6 +48,7 @@ from microintern.domain.records import Cell, Record
 from microintern.domain.sessions import SessionPlan, text
 from microintern.domain.timeline import StepName
 from microintern.steps.application_form import read_settings, write_settings
+from microintern.steps.applications import Intake, cell_limit, keep_long_answers
 from microintern.steps.context import StepContext, StepResult
 from microintern.steps.letter_context import ProgramContexts, session_context
 from microintern.steps.mailing import Addressed, deliver, guardian_copy, outbox_by_key
@@ -165,7 +167,11 @@ def collect_feedback(ctx: StepContext, tabs: Mapping[str, list[Record]], session
     returns: list[FormReturn] = []
     for language, form_id in forms.items():
         spec = feedback_spec(config, language)
-        for answer in read_answers(ctx, spec, form_id):
+        answers = read_answers(ctx, spec, form_id)
+        # Responses the source could not read (a CSV row's bad timestamp) were left out: say so.
+        result.problems.extend(f"{problem}; left out until it is fixed"
+                               for problem in ctx.ports.surveys.problems)
+        for answer in answers:
             applicant = answer.by_key.get(APPLICANT_KEY, "").strip()
             session = placed.get(applicant) or answer.by_key.get(SESSION_KEY, "").strip()
             if not session or session in scope:
@@ -179,9 +185,20 @@ def collect_feedback(ctx: StepContext, tabs: Mapping[str, list[Record]], session
 
     existing = {text(r.get(sheet.FEEDBACK_KEY)): r for r in tabs[sheet.FEEDBACK]
                 if text(r.get(sheet.FEEDBACK_KEY))}
-    rows = [feedback_row(a, ratings, config.zone) for a in answers]
-    rows += [average_row(avg) for avg in averages.values() if avg.responses]
+    # Each text answer fitted to the backend's cell: one very long answer must not make the
+    # Feedback write fail for everyone. The fitted text is what a rerun compares with.
+    limit = cell_limit(config)
+    fitted = [fit_feedback_row(feedback_row(a, ratings, config.zone), limit) for a in answers]
+    rows = [f.record for f in fitted] + [average_row(avg) for avg in averages.values() if avg.responses]
     changed = [row for row in rows if _changed(existing.get(str(row[sheet.FEEDBACK_KEY])), row)]
+    written = {str(row[sheet.FEEDBACK_KEY]) for row in changed}
+    long = Intake()
+    for item in fitted:
+        if item.cut and str(item.record[sheet.FEEDBACK_KEY]) in written:
+            long.pieces.extend(item.pieces)
+            long.cut += len(item.cut)
+    # The full text first, so that a marker never names text that is not there.
+    keep_long_answers(ctx, long, result)
     if changed:
         ctx.ports.roster.upsert(sheet.FEEDBACK, sheet.FEEDBACK_KEY, changed)
 

@@ -40,6 +40,7 @@ from microintern.domain.partners import (
     PROSPECT,
     advance,
     event_fingerprint,
+    fit_industry_cells,
     followup_due,
     form_digest,
     industry_cells,
@@ -55,6 +56,7 @@ from microintern.domain.records import CalendarEvent, EventStatus, MeetSettings,
 from microintern.domain.timeline import Occurrence, StepName
 from microintern.errors import BackendError, RowError
 from microintern.steps.application_form import write_settings
+from microintern.steps.applications import Intake, cell_limit, keep_long_answers
 from microintern.steps.context import StepContext, StepResult
 from microintern.steps.letter_context import (
     clock_in,
@@ -397,6 +399,9 @@ class _Run:
 
     def _read_answers(self, form_id: str) -> None:
         answers = read_answers(self.ctx, self.spec, form_id)
+        # Responses the source could not read (a CSV row's bad timestamp) were left out: say so.
+        self.result.problems.extend(f"{problem}; left out until it is fixed"
+                                    for problem in self.ctx.ports.surveys.problems)
         known = {partner_id.casefold(): partner_id for partner_id in self.rows}
         chosen: dict[str, Answers] = {}
         for answer in answers:
@@ -415,12 +420,22 @@ class _Run:
                 continue
             if partner_id not in chosen or answer.submitted_at >= chosen[partner_id].submitted_at:
                 chosen[partner_id] = answer
+        long = Intake()
+        limit = cell_limit(self.config)
         for partner_id, answer in chosen.items():
-            cells: dict[str, str] = industry_cells(answer.by_key)
+            # Fitted to the backend's cell: one long answer must not fail the write for everyone.
+            fitted = fit_industry_cells(partner_id, industry_cells(answer.by_key), limit)
+            cells = dict(fitted.record)
             cells[sheet.PARTNER_INDUSTRY_FORM] = local_day(answer.submitted_at, self.config)
             row = self.rows[partner_id]
             changed = {column: value for column, value in cells.items() if plain(row.get(column)) != value}
             if changed:
                 self._change(partner_id, changed)
                 self.result.add("industry answers written")
+                if any(column in changed for column in fitted.cut):
+                    long.pieces.extend(fitted.pieces)
+                    long.cut += len(fitted.cut)
             self._move(partner_id, INDUSTRY_FORM_RECEIVED)
+        # The full text before the Partners write at the end of the run, so that a cell's
+        # marker never names text that is not there.
+        keep_long_answers(self.ctx, long, self.result)
