@@ -100,3 +100,12 @@ def test_a_200k_industry_answer_is_cut_marked_and_kept_and_every_partner_is_writ
     pipeline(google_program, NOW + timedelta(days=3))
     assert fake.count("sheets.spreadsheets.values.batchUpdate") == 0
     assert fake.count("sheets.spreadsheets.values.append") == 0
+
+
+def test_a_long_hand_in_note_is_cut_to_a_cell_with_a_marker() -> None:
+    from microintern.steps.assignments import NOTE_CHARS, fitted_note
+
+    assert fitted_note("Short note") == "Short note"
+    cell = fitted_note(LONG)
+    assert utf16_length(cell) < NOTE_CHARS + 100 and cell.startswith(LONG[:1000])
+    assert cell.endswith(f"[cut: {len(LONG):,} characters in all; the whole note is in the hand-in form]")

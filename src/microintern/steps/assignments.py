@@ -69,6 +69,7 @@ from microintern.domain.assignments import (
     waiting_for_feedback,
 )
 from microintern.domain.forms import FormSpec
+from microintern.domain.long_answers import safe_cut
 from microintern.domain.outbox import DELIVERED, message_key
 from microintern.domain.records import DriveFile, Record
 from microintern.domain.sessions import SessionPlan, text
@@ -205,6 +206,18 @@ class _Run:
         before = self.rows.get(row_key, {})
         if text(before.get(column)) != value or row_key not in self.rows:
             self.updates.setdefault(row_key, {sheet.SUBMISSION_KEY: row_key})[column] = value
+
+
+NOTE_CHARS = 5_000
+"""A student note longer than this is cut in its cell (Sheets refuses cells over 50,000)."""
+
+
+def fitted_note(note: str) -> str:
+    """The student's note as its cell holds it: past :data:`NOTE_CHARS`, cut with a visible marker."""
+    if len(note) <= NOTE_CHARS:
+        return note
+    return (note[:safe_cut(note, NOTE_CHARS)]
+            + f" … [cut: {len(note):,} characters in all; the whole note is in the hand-in form]")
 
 
 def _read_hand_ins(answers: Sequence[Answers], options: Mapping[str, str],
@@ -510,7 +523,7 @@ def _row(run: _Run, session: Session, plan: SessionPlan, student: Seated, item: 
             run.set(row_key, sheet.WORK_LINK, "(a hand-in form answer could not be used: see the run's "
                                               "problems)")
     if answers and answers[-1].note:
-        run.set(row_key, sheet.STUDENT_NOTE, answers[-1].note)
+        run.set(row_key, sheet.STUDENT_NOTE, fitted_note(answers[-1].note))
     late = lateness(handed_in, item.due, run.ctx.now, zone)
     run.set(row_key, sheet.LATE, late)
     if handed_in is not None:
