@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fakeworkspace import FakeWorkspace, write_service_account_file
@@ -76,3 +77,35 @@ def forms_made(fake: FakeWorkspace) -> int:
     through_drive = [c for c in fake.calls_to("drive.files.create")
                      if (c.body or {}).get("mimeType") == FORM]
     return len(through_drive) + fake.count("forms.forms.create")
+
+
+# Taking the run lease (read, write, read back, confirm) and releasing it (read, write, read
+# back), plus the tab check on a first run: a fixed cost of every command that writes.
+LEASE_CALLS = 10
+
+
+def _touches(call: Any, tab: str) -> bool:
+    """Whether a Sheets call reads or writes ``tab`` (by its ranges or its path)."""
+    ranges = list(call.query.get("ranges", []))
+    ranges += [d.get("range", "") for d in (call.body or {}).get("data", []) if isinstance(d, dict)]
+    quoted = "%27" + tab.replace(" ", "%20") + "%27"
+    return any(f"'{tab}'" in str(r) for r in ranges) or quoted in call.path
+
+
+def _touches_lease(call: Any) -> bool:
+    return _touches(call, "Run lease")
+
+
+def tab_calls(fake: FakeWorkspace, tab: str) -> list[Any]:
+    """The Sheets calls that read or write ``tab``."""
+    return [c for c in fake.calls_to("sheets.") if _touches(c, tab)]
+
+
+def lease_calls(fake: FakeWorkspace) -> list[Any]:
+    """The Sheets calls made for the run lease (its tab's reads and writes)."""
+    return [c for c in fake.calls_to("sheets.") if _touches_lease(c)]
+
+
+def program_sheet_calls(fake: FakeWorkspace) -> list[Any]:
+    """The Sheets calls made for the program's own tabs (everything but the run lease)."""
+    return [c for c in fake.calls_to("sheets.") if not _touches_lease(c)]

@@ -33,7 +33,7 @@ from microintern.errors import ConfigError, ConfigProblem
 from microintern.steps.application_form import remembered_form_id
 from microintern.steps.context import StepContext, StepResult
 from microintern.steps.letter_context import ProgramContexts, applicant_context
-from microintern.steps.mailing import Addressed, deliver, held_row, outbox_by_key
+from microintern.steps.mailing import Addressed, deliver, held_row, outbox_by_key, valid_address
 
 LETTER = "application_received"
 
@@ -338,7 +338,8 @@ def screen_out(ctx: StepContext, items: list[Addressed], outbox: dict[str, Recor
         state = str(row.get("State") or "") if row else ""
         if state in DELIVERED or (state == MessageState.DRAFTED and row and row.get("Draft ID")):
             passed.append(item)
-        elif domain and not in_domain(item.to, domain):
+        elif domain and valid_address(item.to) and not in_domain(item.to, domain):
+            # (an address that is not one at all is held by deliver, as not valid)
             reason = outside_domain_reason(domain)
             if not row or state != MessageState.HELD or str(row.get("Note") or "") != reason:
                 holds.append(held_row(ctx, item, reason))

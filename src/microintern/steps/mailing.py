@@ -102,7 +102,8 @@ def _message(ctx: StepContext, item: Addressed, letter: Letter) -> OutgoingMessa
     )
 
 
-def _valid_address(address: str) -> bool:
+def valid_address(address: str) -> bool:
+    """Whether the mailer can send to ``address`` (syntax and the MIME layer agree)."""
     # email_validator accepts internationalized local parts (SMTPUTF8); the message builder puts
     # only plain mailboxes on the wire. Both must agree, or the address is held, never sent, so
     # one odd address cannot stop a batch half-way.
@@ -151,7 +152,7 @@ def deliver(
             continue
         if state == MessageState.DRAFTED and row and row.get("Draft ID"):
             resume.append((item, str(row["Draft ID"])))
-        elif not _valid_address(item.to) or not all(_valid_address(c) for c in item.cc):
+        elif not valid_address(item.to) or not all(valid_address(c) for c in item.cc):
             # Reported once, when first held; the Outbox row keeps showing it.
             if state != MessageState.HELD:
                 result.problems.append(f"{item.recipient_id}: the recipient address is not valid")
@@ -336,6 +337,6 @@ class _Sending:
 
 def guardian_copy(ctx: StepContext, guardian_email: str | None) -> tuple[str, ...]:
     """The guardian's address as a Cc, only when the program copies guardians."""
-    if ctx.config.mail.guardian_cc and guardian_email and _valid_address(guardian_email):
+    if ctx.config.mail.guardian_cc and guardian_email and valid_address(guardian_email):
         return (guardian_email,)
     return ()

@@ -71,6 +71,7 @@ def screen_applications(ctx: StepContext) -> StepResult:
     intake = new_responses(ctx, rows)
     new_rows = intake.rows
     result.add("imported", len(new_rows))
+    result.problems.extend(intake.skipped)
     if intake.updates:
         result.add("resubmissions merged into the student's row", len(intake.updates))
     keep_long_answers(ctx, intake, result)
@@ -84,23 +85,16 @@ def screen_applications(ctx: StepContext) -> StepResult:
         # The answers themselves go out with the row's tool cells, in the same upsert.
         writes.append({**update, **cells.get(applicant, {}), sheet.APPLICANT_ID: applicant})
     if writes:
+        # The roster finds rows by id at write time and repairs, within the call, any cell a
+        # sort, insert or delete put on another row meanwhile (see the adapters); no read-back
+        # is needed here.
         roster.upsert(sheet.APPLICATIONS, sheet.APPLICANT_ID, writes)
-        for _ in range(REPAIR_ROUNDS):
-            current = roster.read_tabs([sheet.APPLICATIONS])[sheet.APPLICATIONS]
-            repairs = misplaced(current, cells)
-            stray = any(not r.get(sheet.APPLICANT_ID) and any(r.get(c) not in (None, "")
-                        for c in sheet.SCREENING_COLUMNS) for r in current)
-            if not repairs and not stray:
-                break
-            if repairs:
-                result.add("rows rewritten after a concurrent edit", len(repairs))
-                roster.upsert(sheet.APPLICATIONS, sheet.APPLICANT_ID, repairs)
-            if stray:
-                cleared = roster.clear_unkeyed(sheet.APPLICATIONS, sheet.APPLICANT_ID,
-                                               sheet.SCREENING_COLUMNS)
-                result.add("stray cells cleared from rows without an id", cleared)
-        else:
-            result.problems.append("the Applications tab kept changing during screening; run it again")
+    stray = any(not r.get(sheet.APPLICANT_ID) and any(r.get(c) not in (None, "")
+                for c in sheet.SCREENING_COLUMNS) for r in rows)
+    if stray:
+        # Tool cells on a row without an id, left by an older version's misplaced write.
+        cleared = roster.clear_unkeyed(sheet.APPLICATIONS, sheet.APPLICANT_ID, sheet.SCREENING_COLUMNS)
+        result.add("stray cells cleared from rows without an id", cleared)
     counts = screening.counts()
     result.add("screened", len(screening.applications))
     for decision, n in counts.items():
