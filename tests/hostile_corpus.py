@@ -210,4 +210,15 @@ def hostile_applications(config: ProgramConfig) -> list[tuple[Record, set[str]]]
     add({"CONTROL_CHARS"}, 97, essay=ESSAY.replace("behind", "be\u200bhind"))  # in a paragraph too
     add({"CONTROL_CHARS"}, 98, first_name="Ana\u3164")  # Hangul filler: a letter that shows nothing
     add({"CONTROL_CHARS"}, 99, guardian_name="\ufeffRosa Rivera 99")  # byte order mark
+
+    # Verified respondents: the typed school email is kept beside the signed-in one. (Numbers from
+    # 400: test_screening adds its own rows 100-129 to the corpus.)
+    add({"TYPED_EMAIL_DIFFERS"}, 400)[sheet.TYPED_EMAIL] = "victim@example.com"
+    add(set(), 401)[sheet.TYPED_EMAIL] = f" Ana.Rivera401@{DOMAIN.upper()} "  # the same, case aside
+    add(set(), 402)[sheet.TYPED_EMAIL] = ""
+    # Valid mail the mailer cannot address (a non-ASCII local part): no silent missing letter.
+    add({"BAD_EMAIL"}, 403, student_email="李明@example.cn")
+    add({"BAD_EMAIL"}, 404, student_email=f"josé.garcía404@{DOMAIN}")  # Latin, but not ASCII
+    add({"BAD_EMAIL"}, 405, guardian_email="妈妈405@example.cn")  # advisory: the student is ranked
+    add({"OUTSIDE_DOMAIN"}, 406, student_email="ana406@bücher.example")  # an IDN domain is sendable
     return rows

@@ -21,10 +21,14 @@ Flags
     See :class:`FlagCode` and :data:`FLAG_MEANINGS`. Blocking (the applicant is not ranked):
     DUPLICATE, MISSING (a required answer is blank), GRADE, NO_SESSION, LATE (the deadline's own
     minute is on time), LOOKALIKE (an address or name mixes scripts or has letters posing as
-    Latin: a person checks it), and BAD_EMAIL when it is the student's address. Advisory:
-    BAD_EMAIL on the guardian's address, SAME_EMAIL (the guardian address is a student's),
-    OUTSIDE_DOMAIN, SHORT_ESSAY, FORMULA, CONTROL_CHARS (also bidi, zero-width and invisible
-    characters), LONG_ANSWER. Support, never a penalty: NEEDS_DEVICE. Answers are only ever
+    Latin: a person checks it), and BAD_EMAIL when it is the student's address. BAD_EMAIL also
+    covers an address that is valid mail but one the mailer cannot address (a local part in
+    another script, such as "李明@…": the student would silently get no letter), unless it is
+    already a LOOKALIKE. Advisory: BAD_EMAIL on the guardian's address, SAME_EMAIL (the guardian
+    address is a student's), OUTSIDE_DOMAIN, TYPED_EMAIL_DIFFERS (with verified respondents, the
+    typed school email is not the signed-in one: a typo, or someone else's address), SHORT_ESSAY,
+    FORMULA, CONTROL_CHARS (also bidi, zero-width and invisible characters), LONG_ANSWER.
+    Support, never a penalty: NEEDS_DEVICE. Answers are only ever
     compared as text; FORMULA warns the coordinator, and the sheet is written RAW so nothing is
     evaluated.
 
@@ -74,6 +78,7 @@ from microintern.domain.decisions import Decision, UnknownDecision, parse_decisi
 from microintern.domain.hidden_text import HiddenKind, hidden_characters, may_hide, one_line
 from microintern.domain.long_answers import cut_marker
 from microintern.domain.lookalikes import address_lookalike, name_lookalike
+from microintern.domain.mime import normalize_addr_spec
 from microintern.domain.records import Cell, Record
 from microintern.errors import ConfigError, ConfigProblem
 
@@ -101,6 +106,7 @@ class FlagCode(StrEnum):
     NO_SESSION = "NO_SESSION"
     SAME_EMAIL = "SAME_EMAIL"
     OUTSIDE_DOMAIN = "OUTSIDE_DOMAIN"
+    TYPED_EMAIL_DIFFERS = "TYPED_EMAIL_DIFFERS"
     LATE = "LATE"
     SHORT_ESSAY = "SHORT_ESSAY"
     FORMULA = "FORMULA"
@@ -111,7 +117,8 @@ class FlagCode(StrEnum):
 
 FLAG_MEANINGS: Mapping[FlagCode, str] = {
     FlagCode.DUPLICATE: "another submission by the same student is newer (blocks: proposed Duplicate)",
-    FlagCode.BAD_EMAIL: "an email address is not valid (blocks when it is the student's)",
+    FlagCode.BAD_EMAIL: ("an email address is not valid, or is one our mail cannot be addressed to (a "
+                         "non-ASCII local part); blocks when it is the student's"),
     FlagCode.LOOKALIKE: ("an address or name mixes scripts or has letters from another script that "
                          "look Latin (blocks: proposed Review)"),
     FlagCode.MISSING: "a required answer is blank (blocks: proposed Review)",
@@ -120,6 +127,8 @@ FLAG_MEANINGS: Mapping[FlagCode, str] = {
     FlagCode.SAME_EMAIL: ("the guardian email is a student's address: the student's own, another "
                           "applicant's, or on the student domain (advisory)"),
     FlagCode.OUTSIDE_DOMAIN: "the student email is not a school address (advisory)",
+    FlagCode.TYPED_EMAIL_DIFFERS: ("the school email the student typed is not the address they signed in "
+                                   "with; letters go to the signed-in one (advisory)"),
     FlagCode.LATE: "submitted after the deadline (blocks)",
     FlagCode.SHORT_ESSAY: "the short answer is shorter than asked (advisory)",
     FlagCode.FORMULA: "an answer looks like a spreadsheet formula or markup; kept as text (advisory)",
@@ -589,6 +598,25 @@ def check_email(address: str) -> tuple[str | None, str]:
         return None, str(exc).rstrip(".")
 
 
+def unsendable(address: str) -> str | None:
+    """Why the mailer would refuse ``address``, valid by :func:`check_email`; None if it can send.
+
+    email_validator accepts internationalized local parts (``李明@example.cn``, SMTPUTF8), but
+    letters go only to plain mailboxes (:func:`microintern.domain.mime.normalize_addr_spec`,
+    the check the mailer itself makes): such a student would be accepted and get no letter.
+    The reason never quotes the address.
+    """
+    if address.isascii():
+        return None  # every ASCII address email_validator accepts is a plain mailbox
+    try:
+        normalize_addr_spec(address, "To")
+    except ValueError:
+        if not address.rpartition("@")[0].isascii():
+            return "the part before the @ has letters outside plain ASCII"
+        return "its domain cannot be written in ASCII"
+    return None
+
+
 # --- criteria ----------------------------------------------------------------------------------
 
 
@@ -703,10 +731,16 @@ def _flag_application(a: _Applicant, rules: ScreeningRules) -> None:
         student_ok, why = check_email(student_raw)
         if student_ok is None:
             bad.append(f"student email {_quoted(student_raw)} is not valid ({_clip(why, 90)})")
+        elif (cannot := _cannot_send(student_raw)) is not None:
+            student_ok = None
+            bad.append(f"student email cannot get our letters ({cannot}): ask for another address")
     if guardian_raw:
         guardian_ok, why = check_email(guardian_raw)
         if guardian_ok is None:
             bad.append(f"guardian email {_quoted(guardian_raw)} is not valid ({_clip(why, 90)})")
+        elif (cannot := _cannot_send(guardian_raw)) is not None:
+            guardian_ok = None
+            bad.append(f"guardian email cannot get our letters ({cannot}): ask for another address")
     a.student_email = (student_ok or student_raw).casefold()
     a.student_email_ok = student_ok is not None
     a.guardian_email = normalised_address(guardian_ok) if guardian_ok else ""
@@ -746,6 +780,15 @@ def _flag_application(a: _Applicant, rules: ScreeningRules) -> None:
     if domain and student_ok and student_ok.rsplit("@", 1)[1] != domain:
         flags.append(Flag(FlagCode.OUTSIDE_DOMAIN, f"student email is not an @{domain} address"))
 
+    typed = a.record.get(sheet.TYPED_EMAIL)
+    if typed is not None and str(typed).strip() and (
+            normalised_address(str(typed)) != normalised_address(student_raw)):
+        # Neither address is quoted: the typed one may be a stranger's, and both are in the row.
+        flags.append(Flag(
+            FlagCode.TYPED_EMAIL_DIFFERS,
+            "the school email typed in the form is not the address the student signed in with; "
+            f"letters go to the signed-in one (the typed one is in '{sheet.TYPED_EMAIL}')"))
+
     # The deadline's own minute is on time: "23:59" means until 23:59:59.
     if a.submitted is not None and a.submitted >= rules.late_from:
         flags.append(Flag(
@@ -773,6 +816,15 @@ def _flag_application(a: _Applicant, rules: ScreeningRules) -> None:
 
     if any(_is_yes(answers.get(k, "")) for k in ("needs_device", "needs_internet")):
         flags.append(Flag(FlagCode.NEEDS_DEVICE, "needs a laptop or internet access (support, no penalty)"))
+
+
+def _cannot_send(address: str) -> str | None:
+    """:func:`unsendable`, except for a look-alike address: LOOKALIKE already blocks it for review
+    and names the scripts of the same part, so a second flag would only repeat it."""
+    if address.isascii():
+        return None
+    why = unsendable(address)
+    return why if why is not None and address_lookalike(address) is None else None
 
 
 def _flag_text(a: _Applicant, rules: ScreeningRules) -> None:

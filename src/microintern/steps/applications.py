@@ -195,7 +195,7 @@ def _trust_signed_in_address(record: Record, respondent: str | None,
     """Put the address the form verified in the student email cell; keep a different typed one.
 
     The signed-in address is the student's own (Google checked it); what they typed may be a
-    typo, a guardian's, or a stranger's. Screening flags the difference (``TYPED_EMAIL``).
+    typo, a guardian's, or a stranger's. Screening flags the difference (``TYPED_EMAIL_DIFFERS``).
     """
     verified = (respondent or "").strip()
     title = next((q.title for q in questions if q.key == "student_email"), None)
