@@ -33,6 +33,12 @@ PROPOSED_DECISION = "Proposed decision"
 PROPOSAL_REASON = "Proposal reason"
 SCREENING_COLUMNS = (SCORE, SCORE_BREAKDOWN, FLAGS, FLAG_REASONS, PROPOSED_DECISION, PROPOSAL_REASON)
 
+# Intake's columns: tool-owned, written when a response comes in (the same names as in
+# domain/applicants.py, which writes them).
+RESUBMITTED = "Resubmitted"         # tool: "3 submissions, latest ...", blank for one submission
+TYPED_EMAIL = "Typed email"         # tool: a typed school email that differs from the signed-in one
+INTAKE_COLUMNS = (RESUBMITTED, TYPED_EMAIL)
+
 OUTBOX_KEY = "Key"
 OUTBOX_COLUMNS = (
     OUTBOX_KEY, "Step", "Recipient ID", "To", "Language", "State", "Draft ID", "Message ID",
@@ -182,10 +188,17 @@ LONG_ANSWER_COLUMNS = (LONG_ANSWER_KEY, APPLICANT_ID, LONG_ANSWER_QUESTION, LONG
 
 
 def application_columns(question_titles: Sequence[str]) -> tuple[str, ...]:
-    """The Applications tab's headers: ids, the questions, screening, then the coordinator's."""
+    """The Applications tab's headers: ids, the questions, intake's and screening's, then the
+    coordinator's.
+
+    Intake's columns sit right after the answers they qualify (how often they were sent, the
+    typed address beside the verified one) and before the screening columns whose flags refer
+    to them, so ``init`` makes them there instead of at the far right when first written.
+    """
     return (
         APPLICANT_ID, RESPONSE_ID, SUBMITTED, LANGUAGE,
         *question_titles,
+        *INTAKE_COLUMNS,
         *SCREENING_COLUMNS,
         *COORDINATOR_APPLICATION_COLUMNS,
     )
