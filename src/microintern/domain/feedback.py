@@ -17,7 +17,6 @@ kept in the Long answers tab (:func:`fit_feedback_row`).
 from __future__ import annotations
 
 import math
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
@@ -26,6 +25,7 @@ from microintern.config import ProgramConfig, QuestionKind
 from microintern.domain import program_sheet as sheet
 from microintern.domain.applicants import QuestionColumn
 from microintern.domain.forms import FormQuestion, FormSpec, question_id
+from microintern.domain.hidden_text import one_line
 from microintern.domain.long_answers import CutAnswers, fit_answers
 from microintern.domain.participation import APPLICANT_KEY, NO, YES, yes_no
 from microintern.domain.records import Cell, Record
@@ -361,15 +361,11 @@ def average_row(averages: SessionAverages) -> Record:
 # --- what the partner sees ------------------------------------------------------------------------
 
 
-def _one_line(text: str) -> str:
-    # Line breaks and control characters out (a quote is one paragraph); spaces collapsed.
-    cleaned = "".join(" " if unicodedata.category(c).startswith("C") else c for c in text)
-    return " ".join(cleaned.split())
-
-
 def quote(text: str, limit: int = LETTER_QUOTE) -> str:
     """A testimonial as the partner's letter prints it: one paragraph, at most ``limit`` characters."""
-    line = _one_line(text)
+    # One paragraph: line breaks and controls become spaces; bidi, zero-width and other hidden
+    # characters go (a right-to-left override must not turn the partner's letter around).
+    line = one_line(text)
     if len(line) <= limit:
         return line
     cut = line[:limit].rsplit(" ", 1)[0] or line[:limit]
@@ -391,6 +387,6 @@ def shared_testimonials(answers: Iterable[FeedbackAnswer], session_id: str,
         text = quote(answer.testimonial)
         if not text:
             continue
-        name = _one_line(first_names.get(answer.applicant_id, ""))[:40]
+        name = one_line(first_names.get(answer.applicant_id, ""))[:40]
         shared.append({"text": text, "first_name": name or "A student"})
     return shared
