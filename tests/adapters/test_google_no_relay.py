@@ -4,7 +4,9 @@ Through the real adapters against the fake Workspace: with ``program.student_ema
 set, an applicant whose address is outside it gets no acknowledgement (the Outbox row is held,
 with the reason), no Subject of any letter carries text an applicant typed, and the daily
 ceiling (``application.ack_daily_share`` of ``mail.daily_cap``) holds the extras for the next
-day and sends them then.
+day and sends them then. And the coordinator sees where letters cannot go: a typed address that
+is not the signed-in one is flagged (TYPED_EMAIL_DIFFERS, quoting neither), and an address the
+mailer cannot write (a non-ASCII local part) is flagged BAD_EMAIL and held, never dropped silently.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import yaml
-from adapters.conftest import PROGRAM_USER, SPREADSHEET_ID, GoogleProgram
+from adapters.conftest import FORM_ID, PROGRAM_USER, SPREADSHEET_ID, GoogleProgram
 from click.testing import CliRunner, Result
 from fakeworkspace import FakeWorkspace
 
@@ -51,15 +53,21 @@ def titled(program: GoogleProgram, **by_key: str) -> dict[str, str]:
 
 
 def apply(program: GoogleProgram, fake: FakeWorkspace, n: int, first: str, last: str, email: str,
-          student_id: str) -> dict[str, str]:
-    """One application by a distinct student, n minutes after the first; returns its answers."""
+          student_id: str, signed_in: str | None = None) -> dict[str, str]:
+    """One application by a distinct student, n minutes after the first; returns its answers.
+
+    ``signed_in``: the address the form verified (respondentEmail), when it collects one.
+    """
     answers = titled(
         program, first_name=first, last_name=last, student_id=student_id, student_email=email,
         school="Mesa Valley High School", grade="11", guardian_name="Rosa Quillfeather",
         guardian_email=f"guardian{n}@example.org", family_language="English",
+        interests="Health Science", availability="Behind the Scenes at a Regional Hospital",
         essay="I want to learn how hospitals use data to care for people. " * 4)
     when = datetime(2027, 1, 25, 16, tzinfo=UTC) + timedelta(minutes=n)
-    program.add_response(fake, f"relay-{n:03d}", when, answers)
+    fake.forms.add_response(FORM_ID, f"relay-{n:03d}", when,
+                            {program.question_ids[t]: v for t, v in answers.items()},
+                            respondent_email=signed_in)
     return answers
 
 
@@ -162,3 +170,61 @@ def test_the_daily_ceiling_holds_the_extras_and_sends_them_the_next_day(
     states = {r["To"]: r["State"] for r in outbox(fake)}
     assert all(states[f"student{n}@{DOMAIN}"] != MessageState.HELD for n in range(5))
     assert fake.gmail.drafts(PROGRAM_USER) == []
+
+
+# --- what the coordinator sees about where letters go --------------------------------------------
+
+
+def applications(fake: FakeWorkspace) -> tuple[list[str], list[dict[str, Any]]]:
+    header, *rows = fake.sheets.values(SPREADSHEET_ID, sheet.APPLICATIONS)
+    return header, [dict(zip(header, row, strict=False)) for row in rows]
+
+
+def screen(program: GoogleProgram, now: str) -> Result:
+    return CliRunner().invoke(cli, ["--config", str(program.config_file), "screen", "--now", now],
+                              catch_exceptions=False)
+
+
+def test_a_typed_address_other_than_the_signed_in_one_is_flagged_without_either_address(
+        fake: FakeWorkspace, google_program: GoogleProgram) -> None:
+    program = configured(google_program, program={"student_email_domain": DOMAIN},
+                         application={"verified_respondents": True})
+    signed_in = f"thelonia.b@{DOMAIN}"
+    apply(program, fake, 0, "Thelonia", "Brightwater", STRANGER, "500005", signed_in=signed_in)
+    assert run(program, DAY_1).exit_code == 0
+    result = screen(program, "2027-02-01T07:30")
+    assert result.exit_code == 0, result.output
+
+    header, (row,) = applications(fake)
+    # init placed intake's columns after the answers, before screening's (not at the far right).
+    score = header.index(sheet.SCORE)
+    assert header[score - 2:score] == [sheet.RESUBMITTED, sheet.TYPED_EMAIL]
+    assert row[sheet.TYPED_EMAIL] == STRANGER
+    assert row[sheet.FLAGS] == "TYPED_EMAIL_DIFFERS"
+    reason = row[sheet.FLAG_REASONS]
+    assert "signed in" in reason and sheet.TYPED_EMAIL in reason
+    assert "victim" not in reason and "thelonia" not in reason and "@" not in reason
+    assert row[sheet.PROPOSED_DECISION] == "Accept"          # advisory: the student is still ranked
+    assert recipients(fake) == [signed_in]
+
+
+def test_an_address_the_mailer_cannot_use_is_flagged_and_held_not_silently_dropped(
+        fake: FakeWorkspace, google_program: GoogleProgram) -> None:
+    program = configured(google_program, program={"student_email_domain": DOMAIN})
+    apply(program, fake, 0, "李明", "王", f"李明@{DOMAIN}", "700007")
+    apply(program, fake, 1, "Thelonia", "Brightwater", f"thelonia.b@{DOMAIN}", "500005")
+    result = run(program, DAY_1)
+    assert result.exit_code == 0, result.output
+    assert recipients(fake) == [f"thelonia.b@{DOMAIN}"]
+    (held,) = [r for r in outbox(fake) if r["State"] == MessageState.HELD]
+    assert held["To"] == f"李明@{DOMAIN}" and held["Note"]
+
+    assert screen(program, "2027-02-01T07:30").exit_code == 0
+    _, rows = applications(fake)
+    email = titled(program, student_email="")
+    (row,) = [r for r in rows if r[next(iter(email))] == f"李明@{DOMAIN}"]
+    assert row[sheet.FLAGS] == "BAD_EMAIL"
+    assert row[sheet.FLAG_REASONS] == ("BAD_EMAIL: student email cannot get our letters (the part "
+                                       "before the @ has letters outside plain ASCII): ask for "
+                                       "another address")
+    assert row[sheet.PROPOSED_DECISION] == "Review"                   # never proposed Accept

@@ -786,8 +786,8 @@ def _flag_application(a: _Applicant, rules: ScreeningRules) -> None:
         # Neither address is quoted: the typed one may be a stranger's, and both are in the row.
         flags.append(Flag(
             FlagCode.TYPED_EMAIL_DIFFERS,
-            "the school email typed in the form is not the address the student signed in with; "
-            f"letters go to the signed-in one (the typed one is in '{sheet.TYPED_EMAIL}')"))
+            "the school email typed in the form is not the address the student signed in with, "
+            f"and letters go to the signed-in one (the typed one is in '{sheet.TYPED_EMAIL}')"))
 
     # The deadline's own minute is on time: "23:59" means until 23:59:59.
     if a.submitted is not None and a.submitted >= rules.late_from:
