@@ -198,7 +198,8 @@ def _summarise(config: ProgramConfig, local: Path, roster: Roster, reports: list
     echo(f"  {local / 'program.xlsx'}   the program workbook: Applications (scores, flags, proposals, "
          "decisions), Partners (pipeline, industry answers), Sessions (Meet, recording, calendar), "
          "Participants (cohorts, returns, attendance, badges, hours), Feedback, Assignments, Hours, "
-         "Dashboard (figures and charts), Outbox, Timeline, Equity")
+         "Dashboard (figures and charts), Outbox, Timeline, Equity, Long answers (answers too long for "
+         "a cell), Run lease (which run holds the program)")
     echo(f"  {local / 'outbox' / 'sent'}   every letter as an .eml file")
     echo(f"  {local / 'calendar'}   every session meeting and partner meeting as an .ics event")
     echo(f"  {local / 'badges'}   Open Badges 2.0: issuer, badge class, one assertion and baked PNG per "

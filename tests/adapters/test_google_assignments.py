@@ -12,7 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from adapters.conftest import PROGRAM_USER, SPREADSHEET_ID, GoogleProgram
+from adapters.conftest import PROGRAM_USER, SPREADSHEET_ID, GoogleProgram, forms_made
 from fakeworkspace import FakeWorkspace
 from fakeworkspace.clients import build_service
 from google.oauth2.credentials import Credentials
@@ -120,12 +120,13 @@ def test_folders_sharing_form_and_api_calls_first_run_and_rerun(
     first = run(google_program, OPENS)
     assert first.counts["rows added"] == 12 and first.counts["folders made"] == 7
     first_calls = Counter(c.method_id for c in fake.calls if not c.method_id.startswith("oauth"))
-    assert first_calls["drive.files.create"] == 1 + 6 + 12        # session, students, assignments
+    # session, students, assignments, and the hand-in form (made through Drive with its tag)
+    assert first_calls["drive.files.create"] == 1 + 6 + 12 + 1
     assert first_calls["drive.permissions.create"] == 3 + 6       # staff, then each student once
-    assert first_calls["forms.forms.create"] == 1
-    # Each folder looked up by name once before it is made and once after (a create whose
-    # answer was lost, or that httplib2 re-sent, leaves a copy that must be found).
-    assert first_calls["drive.files.list"] == 2 * 19
+    assert forms_made(fake) == 1
+    # Each folder, and the hand-in form, looked up by its tag once before it is made and once
+    # after (a create whose answer was lost leaves a copy that must be found).
+    assert first_calls["drive.files.list"] == 2 * (19 + 1)
     assert sum(n for m, n in first_calls.items() if m.startswith("sheets.")) <= 15, first_calls
     assert sum(first_calls.values()) <= 89, first_calls
 

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
-from adapters.conftest import PROGRAM_USER, SPREADSHEET_ID, GoogleProgram
+from adapters.conftest import PROGRAM_USER, SPREADSHEET_ID, GoogleProgram, forms_made
 from fakeworkspace import FakeWorkspace
 
 from microintern.bootstrap import step_context
@@ -102,7 +102,7 @@ def test_form_entries_flags_letters_and_payroll(fake: FakeWorkspace, google_prog
 
     # The first meeting day: the form is made and published, each student gets their link once.
     first = log_hours(context(google_program, FIRST_DAY), [SESSION])
-    assert fake.count("forms.forms.create") == 1
+    assert forms_made(fake) == 1
     form = fake.forms.get(form_id(fake, google_program))
     assert form.published
     kinds = [next(k for k in item["questionItem"]["question"] if k.endswith("Question"))
@@ -120,7 +120,7 @@ def test_form_entries_flags_letters_and_payroll(fake: FakeWorkspace, google_prog
     assert parse_qs(urlsplit(link).query)[entry] == ["A-0000002"]
     assert "16,50" in body and "30 horas" in body
     again = log_hours(context(google_program, FIRST_DAY + timedelta(hours=3)), [SESSION])
-    assert "sent" not in again.counts and fake.count("forms.forms.create") == 1
+    assert "sent" not in again.counts and forms_made(fake) == 1
 
     # Week one comes in: one row per response, each implausible entry with its flag.
     week_one(fake, google_program)
@@ -183,7 +183,7 @@ def test_form_entries_flags_letters_and_payroll(fake: FakeWorkspace, google_prog
         ("A-0000003", Decimal("4.5"), Decimal("74.25")), ("A-0000004", Decimal("5.5"), Decimal("90.75")),
         ("A-0000005", Decimal("4.5"), Decimal("74.25"))]
     assert payroll_csv(lines).splitlines()[1] == "A-0000001,data-fellows,4.50,16.50,74.25,USD"
-    assert fake.count("forms.forms.create") == 1 and not fake.errors
+    assert forms_made(fake) == 1 and not fake.errors
 
 
 def test_calls_per_run_stay_flat_for_six_students_and_six_weeks(

@@ -110,16 +110,26 @@ class _RequestHandler(BaseHTTPRequestHandler):
                 chunks.append(self.rfile.read(size))
                 self.rfile.readline()
         length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length else b""
+        body = self.rfile.read(length) if length else b""
+        if len(body) < length:
+            # The client went away mid-request (a killed run): Google never sees such a
+            # request whole, so it is neither processed nor counted as a refusal.
+            raise ConnectionAbortedError("request body cut short")
+        return body
 
     def _serve(self) -> None:
         split = urllib.parse.urlsplit(self.path)
+        try:
+            body = self._read_body()
+        except (ConnectionError, ValueError):
+            self.close_connection = True
+            return
         request = RawRequest(
             http_method=self.command,
             path=split.path,
             query=urllib.parse.parse_qs(split.query, keep_blank_values=True),
             headers=self.headers,  # type: ignore[arg-type]
-            body=self._read_body(),
+            body=body,
         )
         pipeline = self.server.pipeline
         prepared = pipeline.prepare(request)

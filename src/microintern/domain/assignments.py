@@ -142,6 +142,8 @@ class HandInProblem:
     message: str
     applicant_id: str = ""
     assignment_id: str = ""
+    # What the Assignments tab's Work cell says about it (no typed text).
+    work_note: str = "(a hand-in form answer could not be used: see the run's problems)"
 
 
 def read_hand_in(response_id: str, submitted_at: datetime, by_key: Mapping[str, str],
@@ -162,7 +164,7 @@ def read_hand_in(response_id: str, submitted_at: datetime, by_key: Mapping[str, 
     link = work_link(by_key.get(LINK_KEY, ""))
     if link is None:
         return HandInProblem(str(RowError(where, response_id, LINK_TITLE, "not a web address")),
-                             applicant, assignment)
+                             applicant, assignment, "(a hand-in form answer had no usable link)")
     return HandIn(response_id, submitted_at, applicant, assignment, link, by_key.get(NOTE_KEY, "").strip())
 
 

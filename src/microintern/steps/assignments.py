@@ -239,7 +239,8 @@ def _read_hand_ins(answers: Sequence[Answers], options: Mapping[str, str],
             found = HandInProblem(str(RowError(
                 "hand-in form", answer.response_id, "Student ID",
                 "sent by a signed-in address that is not this student's; not counted as their work")),
-                found.applicant_id, found.assignment_id)
+                found.applicant_id, found.assignment_id,
+                "(a hand-in form answer came from another student's account: see the run's problems)")
         if isinstance(found, HandIn):
             usable.setdefault((found.applicant_id, found.assignment_id), []).append(found)
         elif found.applicant_id and found.assignment_id:
@@ -518,10 +519,10 @@ def _row(run: _Run, session: Session, plan: SessionPlan, student: Seated, item: 
     if links:
         run.set(row_key, sheet.WORK_LINK, "\n".join(links))
     elif run.unusable.get((student.applicant_id, item.assignment.id)):
-        run.result.problems.append(run.unusable[(student.applicant_id, item.assignment.id)][-1].message)
+        problem = run.unusable[(student.applicant_id, item.assignment.id)][-1]
+        run.result.problems.append(problem.message)
         if not text(row.get(sheet.WORK_LINK)):
-            run.set(row_key, sheet.WORK_LINK, "(a hand-in form answer could not be used: see the run's "
-                                              "problems)")
+            run.set(row_key, sheet.WORK_LINK, problem.work_note)
     if answers and answers[-1].note:
         run.set(row_key, sheet.STUDENT_NOTE, fitted_note(answers[-1].note))
     late = lateness(handed_in, item.due, run.ctx.now, zone)
