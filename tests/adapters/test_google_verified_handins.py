@@ -3,7 +3,7 @@
 With ``application.verified_respondents`` the hand-in form collects the signed-in address
 (``respondentEmail``). A student who edits the prefilled id to hand in as someone else is
 caught: the answer is not that student's work, the Assignments tab shows nothing handed in (its
-Work cell says an answer could not be used), the run's problems say why without repeating
+Work cell says the answer came from another student's account), the run's problems say why without repeating
 anything typed, and the real student's own hand-in, when it comes, counts as usual.
 """
 
@@ -60,7 +60,7 @@ def test_a_hand_in_signed_in_as_another_student_does_not_count_and_the_real_one_
     assert not victim.get(sheet.HANDED_IN)
     assert not victim.get(sheet.LATE)                       # not due yet, and nothing in
     assert IMPOSTOR_LINK not in str(victim[sheet.WORK_LINK])
-    assert "could not be used" in str(victim[sheet.WORK_LINK])
+    assert "another student's account" in str(victim[sheet.WORK_LINK])
     assert not victim.get(sheet.STUDENT_NOTE)
     assert not rows[impostor_key].get(sheet.HANDED_IN)      # nor is it the impostor's own work
     assert "handed in" not in result.counts

@@ -97,7 +97,7 @@ def test_a_hand_in_signed_in_as_another_student_does_not_count_and_the_real_one_
     assert result.exit_code == 0, result.output
     victim = row(config, VICTIM)
     assert not text(victim.get(sheet.HANDED_IN))
-    assert "could not be used" in text(victim.get(sheet.WORK_LINK))
+    assert "another student's account" in text(victim.get(sheet.WORK_LINK))
     assert IMPOSTOR_LINK not in text(victim.get(sheet.WORK_LINK))
     assert not text(row(config, IMPOSTOR).get(sheet.HANDED_IN))
     assert f"{SESSION} data-cleaning: 0 of 3 handed in" in result.output
