@@ -5,10 +5,15 @@ The Sessions tab is seeded from the config; after that the coordinator may edit 
 "scheduled" or "cancelled") in the sheet, and the sheet wins. Everything here is pure: the
 steps read the tabs and call the ports.
 
-The ``Calendar`` column remembers what was last written, so a rerun makes no call at all when
-nothing changed. It holds space-separated tokens: ``meet:<digest>`` for the Meet settings last
-applied, then one token per meeting, in order: ``<digest>@<local start>`` for an event written
-as it stands, ``cancelled@<local start>`` for one cancelled, ``-`` for one not written yet.
+The ``Calendar`` column says in words what is on the calendar ("3 events on the calendar,
+2027-03-16 15:30 to 2027-03-30 15:30; last written 2027-02-20 06:30"), then, after
+:data:`MEMO_SEPARATOR`, the tool's memo of what it last wrote, so a rerun makes no call at all
+when nothing changed. The memo holds space-separated tokens: ``meet:<digest>`` for the Meet
+settings last applied, then one token per meeting, in order: ``<digest>@<local start>`` for an
+event written as it stands, ``cancelled@<local start>`` for one cancelled, ``-`` for one not
+written yet. The memo stays in the same cell (not a column of its own) so that it can never be
+separated from its row by a sort, and it sits at the end where the Built column next to it
+hides it; a cell from before the words (memo only) is still read, and rewritten once.
 """
 
 from __future__ import annotations
@@ -23,11 +28,12 @@ from zoneinfo import ZoneInfo
 
 from microintern.config import ProgramConfig, Session
 from microintern.domain import program_sheet as sheet
+from microintern.domain.dates import DATE_TIME
 from microintern.domain.records import CalendarEvent, Cell, EventStatus, MeetSettings, Record
 from microintern.domain.wall_time import gap_problem, in_gap, meeting_problem
 from microintern.errors import RowError
 
-WALL_FORMAT = "%Y-%m-%d %H:%M"
+WALL_FORMAT = DATE_TIME  # the Meetings cell: the program's one layout for a moment
 MEETING_SEPARATOR = "; "
 SCHEDULED = "scheduled"
 CANCELLED = "cancelled"
@@ -58,6 +64,11 @@ _US_WALL = re.compile(r"\d{1,2}/\d{1,2}/\d{4} \d{1,2}:\d{2}(:\d{2})?( ?[AaPp][Mm
 _DIGEST = re.compile(r"[0-9a-f]{12}")
 _MEET_PREFIX = "meet:"
 NOT_WRITTEN = "-"
+# Between the Calendar cell's words and the tool's memo. "||" never occurs in the words.
+MEMO_SEPARATOR = " || for the tool: "
+_MEMO_MARK = "||"
+_MEMO_LABEL = "for the tool:"
+_MEMO_STAMP = "%Y-%m-%dT%H:%M"   # inside the memo only: one word per token
 
 
 @dataclass(frozen=True)
@@ -344,7 +355,7 @@ def settings_digest(settings: MeetSettings) -> str:
 
 def event_token(event: CalendarEvent, wall_start: datetime) -> str:
     """The Calendar column's token for an event as written (cancelled ones by their start)."""
-    stamp = wall_start.strftime("%Y-%m-%dT%H:%M")
+    stamp = wall_start.strftime(_MEMO_STAMP)
     if event.status is EventStatus.CANCELLED:
         return f"{CANCELLED}@{stamp}"
     return f"{event_digest(event)}@{stamp}"
@@ -359,10 +370,18 @@ class LastBuild:
 
     @classmethod
     def parse(cls, cell: Cell) -> LastBuild:
-        """Read the column; tokens it cannot read count as not written (a rewrite fixes them)."""
+        """Read the column's memo; tokens it cannot read count as not written (a rewrite fixes them).
+
+        The memo is what follows the separator; a cell without one is a memo from before the
+        words, unless it holds the words (the separator was deleted by hand): then nothing is
+        known and every event is written again (idempotent: same ids, no second event).
+        """
+        memo = _memo_part(cell)
+        if memo is None:
+            return cls()
         meet = ""
         events: list[str] = []
-        for token in text(cell).split():
+        for token in memo.split():
             if token.startswith(_MEET_PREFIX):
                 digest = token[len(_MEET_PREFIX):]
                 meet = digest if _DIGEST.fullmatch(digest) else ""
@@ -371,7 +390,7 @@ class LastBuild:
         return cls(meet, tuple(events))
 
     def cell(self) -> str:
-        """The column's text."""
+        """The memo: the tokens the column keeps after :data:`MEMO_SEPARATOR`."""
         tokens = [f"{_MEET_PREFIX}{self.meet}"] if self.meet else []
         events = list(self.events)
         while events and events[-1] == NOT_WRITTEN:
@@ -385,7 +404,7 @@ def token_start(token: str) -> datetime | None:
     if head != CANCELLED and not _DIGEST.fullmatch(head):
         return None
     try:
-        return datetime.strptime(stamp, "%Y-%m-%dT%H:%M")
+        return datetime.strptime(stamp, _MEMO_STAMP)
     except ValueError:
         return None
 
@@ -393,3 +412,65 @@ def token_start(token: str) -> datetime | None:
 def is_live(token: str) -> bool:
     """True for a token of an event written and not cancelled."""
     return token_start(token) is not None and not token.startswith(CANCELLED + "@")
+
+
+def _memo_part(cell: Cell) -> str | None:
+    """The memo in a Calendar cell ("" when blank), or None when the words lost their separator."""
+    raw = text(cell)
+    if _MEMO_MARK in raw:
+        memo = raw.rpartition(_MEMO_MARK)[2].strip()
+        return memo[len(_MEMO_LABEL):].strip() if memo.startswith(_MEMO_LABEL) else memo
+    return None if _SUMMARY_WORDS in raw else raw
+
+
+_SUMMARY_WORDS = " on the calendar"
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" + ("" if count == 1 else "s")
+
+
+def calendar_summary(last: LastBuild, *, planned: int, written: str = "") -> str:
+    """The Calendar cell's words: events on the calendar, their span, what is cancelled or missing.
+
+    ``planned`` is how many meetings the session has now (0 when it is cancelled), so that a
+    build cut short says how many are still to be written; ``written`` is when the tool last
+    wrote (:data:`~microintern.domain.dates.DATE_TIME`), left out when unknown. No names.
+    """
+    live = sorted(start for token in last.events if is_live(token)
+                  for start in [token_start(token)] if start is not None)
+    cancelled = sum(1 for token in last.events if token.startswith(CANCELLED + "@"))
+    missing = sum(1 for index in range(planned)
+                  if index >= len(last.events) or last.events[index] == NOT_WRITTEN)
+    words = _plural(len(live), "event") + _SUMMARY_WORDS
+    if live:
+        words += f", {live[0]:{WALL_FORMAT}}"
+        if len(live) > 1:
+            words += f" to {live[-1]:{WALL_FORMAT}}"
+    if cancelled:
+        words += f"; {cancelled} cancelled"
+    if missing:
+        words += f"; {missing} not written yet"
+    if written:
+        words += f"; last written {written}"
+    return words
+
+
+def calendar_cell(last: LastBuild, *, planned: int, written: str = "") -> str:
+    """The whole Calendar cell: the words, then the memo after the separator ("" before any build)."""
+    memo = last.cell()
+    if not memo:
+        return ""
+    return calendar_summary(last, planned=planned, written=written) + MEMO_SEPARATOR + memo
+
+
+def calendar_cell_current(cell: Cell, last: LastBuild) -> bool:
+    """True when ``cell`` already has the words and the memo ``last`` (nothing to write).
+
+    Only the memo is compared, not the words: they are derived from it, and the time in them
+    comes from the Built cell, which a spreadsheet may hand back in another form.
+    """
+    raw = text(cell)
+    if not last.cell():
+        return not raw
+    return MEMO_SEPARATOR.strip() in raw and _memo_part(raw) == last.cell()

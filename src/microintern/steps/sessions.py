@@ -17,6 +17,7 @@ from datetime import datetime
 from microintern.config import ProgramConfig, Session, localize
 from microintern.domain import program_sheet as sheet
 from microintern.domain.applicants import answers_by_key
+from microintern.domain.dates import moment_text, parse_moment
 from microintern.domain.mime import normalize_addr_spec
 from microintern.domain.records import CalendarEvent, EventStatus, MeetSettings, MeetSpace, Record
 from microintern.domain.sessions import (
@@ -26,6 +27,8 @@ from microintern.domain.sessions import (
     SESSION_BUILT,
     LastBuild,
     SessionPlan,
+    calendar_cell,
+    calendar_cell_current,
     event_description,
     event_id,
     event_token,
@@ -46,7 +49,6 @@ from microintern.steps.context import StepContext, StepResult
 from microintern.steps.letter_context import partner_of
 from microintern.steps.outreach import partner_rows
 
-BUILT_FORMAT = "%Y-%m-%d %H:%M"
 TABS = (sheet.SESSIONS, sheet.PARTICIPANTS, sheet.PARTNERS, sheet.APPLICATIONS)
 _UNAVAILABLE_CELL = f"off: {RECORDING_UNAVAILABLE}"
 
@@ -146,13 +148,22 @@ class _SessionBuild:
 
     def finish(self) -> Record:
         """The Sessions cells this build changed (the Built stamp when anything was written)."""
-        memo = LastBuild(self.meet_digest, tuple(self.tokens)).cell()
-        if memo != text(self.row.get(sheet.SESSION_CALENDAR)):
-            self.changes[sheet.SESSION_CALENDAR] = memo
+        zone = self.ctx.config.zone
+        last = LastBuild(self.meet_digest, tuple(self.tokens))
         if self.calls:
-            zone = self.ctx.config.zone
-            self.changes[sheet.SESSION_BUILT] = self.ctx.now.astimezone(zone).strftime(BUILT_FORMAT)
-        elif self.complete:
+            written = moment_text(self.ctx.now, zone)
+            self.changes[sheet.SESSION_BUILT] = written
+        else:
+            # Nothing written now: an older cell is only brought to the readable form, with the
+            # time the Built column already shows (when it can be read).
+            built = parse_moment(text(self.row.get(sheet.SESSION_BUILT)), zone)
+            written = moment_text(built) if built else ""
+        if self.calls or not calendar_cell_current(self.row.get(sheet.SESSION_CALENDAR), last):
+            planned = 0 if self.plan.cancelled else len(self.plan.starts)
+            cell = calendar_cell(last, planned=planned, written=written)
+            if cell != text(self.row.get(sheet.SESSION_CALENDAR)):
+                self.changes[sheet.SESSION_CALENDAR] = cell
+        if self.complete and not self.calls:
             self.result.add("unchanged")
         return self.changes
 
