@@ -33,7 +33,8 @@ def outcomes() -> list[Outcome]:
     # Mesa Valley: 40 applied, 20 accepted -> 20/40 = 0.50 (the highest rate: reference)
     # Canyon Ridge: 30 applied, 9 accepted -> 9/30 = 0.30; ratio 0.30/0.50 = 0.60 < 0.8: flagged
     # Palo Verde: 10 applied, 4 accepted -> 4/10 = 0.40; ratio 0.40/0.50 = 0.80: not below, not flagged
-    # (not given): 2 blank + 2 missing = 4 applied, 0 accepted -> 0.00; ratio 0; shown, never reference
+    # (not given): 2 blank + 2 missing = 4 applied, 0 accepted -> 0.00; ratio 0; shown, never reference,
+    #   and not flagged: 4 applicants is under the default minimum group size of 10
     return (
         people("school", "Mesa Valley High School", 40, 20)
         + people("school", "canyon ridge high school ", 30, 9)  # spelling differs: same group
@@ -62,7 +63,12 @@ def test_hand_computed_rates_ratios_and_flags(outcomes: list[Outcome]) -> None:
     assert palo.ratio == pytest.approx(0.8)
     assert not palo.below_four_fifths  # exactly four fifths is not below it
     assert (blank.applicants, blank.accepted, blank.selection_rate, blank.ratio) == (4, 0, 0.0, 0.0)
-    assert blank.below_four_fifths and not blank.reference
+    assert not blank.below_four_fifths and not blank.reference and blank.small
+    assert blank.note == "never the reference; not flagged: fewer than 10 applicants in the group"
+    assert not palo.small                                   # 10 applicants: exactly the minimum
+    assert school.flagged == ("Canyon Ridge High School",)
+    # With a minimum of 4 the blank group is large enough, and flagged.
+    [school] = selection_equity(outcomes, [SCHOOL], min_group_size=4).fields
     assert school.flagged == ("Canyon Ridge High School", NOT_GIVEN)
 
 
@@ -107,11 +113,11 @@ def test_not_given_is_never_the_reference() -> None:
 def test_small_groups_are_not_the_reference_unless_nothing_else_is_large() -> None:
     # Tiny: 2 applied, 2 accepted = 1.00 (small: below 5). Large: 20 applied, 10 accepted = 0.50.
     outcomes = people("grade", "12", 2, 2) + people("grade", "11", 20, 10)
-    [grade] = selection_equity(outcomes, [DemographicField("grade", "Grade")]).fields
+    [grade] = selection_equity(outcomes, [DemographicField("grade", "Grade")], min_group_size=5).fields
     assert grade.reference == "11"
     tiny = next(g for g in grade.groups if g.group == "12")
     assert tiny.small and tiny.ratio == pytest.approx(2.0)
-    assert tiny.note == "small group: read with care"
+    assert tiny.note == "not flagged: fewer than 5 applicants in the group"
     # With only small groups the highest of them is the reference after all.
     [grade] = selection_equity(people("grade", "12", 2, 2) + people("grade", "11", 3, 1),
                                [DemographicField("grade", "Grade")]).fields
@@ -148,15 +154,17 @@ def test_rows_and_table(outcomes: list[Outcome]) -> None:
     assert [tuple(r) for r in rows] == [EQUITY_COLUMNS] * 4
     assert rows[1] == {
         "Question": "School", "Group": "Canyon Ridge High School", "Applicants": 30, "Accepted": 9,
-        "Selection rate": 0.3, "Ratio to highest": 0.6, "Below four fifths": "yes",
-        "Share of applicants": 0.375, "Enrolled": 1200, "Share of enrollment": 0.3, "Note": "",
+        "Selection rate": "30.0%", "Ratio to highest": 0.6, "Below four fifths": "yes",
+        "Share of applicants": "37.5%", "Enrolled": 1200, "Share of enrollment": "30.0%", "Note": "",
     }
     assert rows[3]["Group"] == NOT_GIVEN
-    assert rows[3]["Enrolled"] == ""
+    assert rows[3]["Enrolled"] == "" and rows[3]["Share of enrollment"] == ""
+    assert (rows[3]["Selection rate"], rows[3]["Below four fifths"]) == ("0.0%", "")
+    assert rows[3]["Note"].endswith("not flagged: fewer than 10 applicants in the group")
     text = equity_table(report)
     lines = text.splitlines()
     assert lines[0] == ("Selection equity: 33 accepted of 84 applicants; * = selection rate below 0.8 of "
-                        "the highest group's")
+                        "the highest group's; groups under 10 applicants are not flagged")
     assert lines[2] == "School (80 answered)"
     canyon = next(line for line in lines if "Canyon Ridge" in line)
     assert canyon.startswith("* Canyon Ridge High School")

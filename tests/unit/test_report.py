@@ -72,7 +72,7 @@ def test_funnel_counts_each_stage(config: ProgramConfig) -> None:
         ("Attended", 1), ("Badged", 1)]
 
 
-def test_attendance_per_session_counts_placed_attended_and_average_minutes(config: ProgramConfig) -> None:
+def test_attendance_per_session_counts_placed_attended_and_minutes_per_meeting(config: ProgramConfig) -> None:
     participants = [
         participant("A1", "cyber-basics", **{sheet.ATTENDED: "yes", sheet.MINUTES: 80}),
         participant("A2", "cyber-basics", **{sheet.ATTENDED: "Yes", sheet.MINUTES: "70"}),
@@ -83,9 +83,11 @@ def test_attendance_per_session_counts_placed_attended_and_average_minutes(confi
     report = build_report(config, {sheet.PARTICIPANTS: participants}, now=now(config))
     by_id = {a.session_id: a for a in report.attendance}
     assert (by_id["cyber-basics"].placed, by_id["cyber-basics"].attended) == (3, 2)
-    assert by_id["cyber-basics"].average_minutes == 75.0      # over students who attended
+    assert by_id["cyber-basics"].minutes_per_meeting == 75.0  # over students who attended (1 meeting)
+    assert by_id["cyber-basics"].time_share == pytest.approx((80 / 90 + 70 / 90) / 2, abs=1e-3)
+    assert by_id["cyber-basics"].timed == 2
     assert (by_id["health-careers"].placed, by_id["health-careers"].attended) == (1, 1)
-    assert by_id["health-careers"].average_minutes is None    # no minutes recorded
+    assert by_id["health-careers"].minutes_per_meeting is None  # no minutes recorded
     assert "site-planning" not in by_id                       # nobody placed yet
 
 
@@ -102,7 +104,7 @@ def test_feedback_uses_the_average_rows_or_computes_from_responses(config: Progr
     report = build_report(config, {sheet.FEEDBACK: rows}, now=now(config))
     by_id = {f.session_id: f for f in report.feedback}
     assert by_id["cyber-basics"].responses == 4
-    assert by_id["cyber-basics"].averages == (4.5, 3.25, None)   # the step's averages win
+    assert by_id["cyber-basics"].averages == (4.5, 3.3, None)    # the step's averages win (1 decimal)
     assert by_id["health-careers"].responses == 2
     assert by_id["health-careers"].averages == (4.5, 3.5, None)  # 9 is not a 1-5 rating
 
@@ -111,8 +113,13 @@ def test_partners_count_every_stage_they_reached(config: ProgramConfig) -> None:
     rows = [{sheet.PARTNER_ID: f"p{i}", sheet.PARTNER_STATUS: status} for i, status in enumerate(
         ["prospect", "contacted", "Confirmed", "session built", "thanked", "declined", None])]
     report = build_report(config, {sheet.PARTNERS: rows}, now=now(config))
-    assert {p.stage: p.count for p in report.partners} == {
+    assert {p.stage: p.count for p in report.partner_pipeline} == {
         "listed": 7, "contacted": 5, "confirmed": 3, "session built": 2, "thanked": 1, "declined": 1}
+    # Where each stands now: every partner in one column (the blank status is a prospect).
+    assert {p.stage: p.count for p in report.partners if p.count} == {
+        "prospect": 2, "contacted": 1, "confirmed": 1, "session built": 1, "thanked": 1, "declined": 1}
+    assert sum(p.count for p in report.partners) == report.partner_total == 7
+    assert report.partners_engaged == 3
 
 
 def test_submissions_missing_late_and_feedback_turnaround(config: ProgramConfig) -> None:
@@ -163,7 +170,7 @@ def test_hours_confirmed_against_the_target(config: ProgramConfig) -> None:
     assert (hours.session_id, hours.target, hours.students) == ("data-fellows", 30.0, 3)
     assert hours.confirmed == 63.5                                 # 32.5 logged + 31 from Participants
     assert hours.at_target == 2
-    assert (hours.pending_entries, hours.rejected_entries, hours.flagged_entries) == (1, 1, 1)
+    assert (hours.waiting_entries, hours.rejected_entries, hours.flagged_entries) == (1, 1, 1)
     assert hours.per_student == pytest.approx(63.5 / 3)
 
 
@@ -217,8 +224,9 @@ def test_blank_columns_are_tolerated(config: ProgramConfig) -> None:
 
 
 def test_equity_and_hostile_text_are_escaped(config: ProgramConfig) -> None:
-    outcomes = [Outcome({"school": "<script>alert(1)</script> $x$"}, accepted=i % 2 == 0) for i in range(6)]
-    outcomes += [Outcome({"school": "Mesa Valley High School"}, accepted=True) for _ in range(6)]
+    # 12 applicants each: groups under equity.min_group_size (10) are never flagged.
+    outcomes = [Outcome({"school": "<script>alert(1)</script> $x$"}, accepted=i % 2 == 0) for i in range(12)]
+    outcomes += [Outcome({"school": "Mesa Valley High School"}, accepted=True) for _ in range(12)]
     equity = selection_equity(outcomes, [DemographicField("school", "School")])
     participants = [participant("A1", "cyber-basics", **{sheet.ATTENDED: "yes"})]
     report = build_report(config, {sheet.PARTICIPANTS: participants}, now=now(config),

@@ -5,8 +5,11 @@ first generation, free/reduced lunch, language ...), every answer is a group wit
 accepted applicants and selection rate. Each rate is compared with the highest group's rate; a
 ratio below four fifths (0.8) is flagged, the "four-fifths rule" of adverse-impact screening.
 The ratio is a prompt to look closer, not a finding: with small groups chance alone moves rates
-a lot, so groups smaller than ``min_group_size`` are marked small and are not chosen as the
-reference unless no group is large enough.
+a lot (one more acceptance among 4 applicants moves the rate by 25 points), so a group smaller
+than ``min_group_size`` is never flagged. Its ratio is still shown, with the reason it is not
+flagged ("not flagged: fewer than 10 applicants in the group"), and it is not chosen as the
+reference unless no group is large enough. The Uniform Guidelines that define the four-fifths
+rule themselves warn that it is not meaningful for small numbers; 10 applicants by default.
 
 Blank answers form the group ``(not given)``: it is shown with its own rate and ratio, but it
 is never the reference group. Where enrollment counts are known (e.g. students per school) the
@@ -19,7 +22,7 @@ The module is config-agnostic: callers pass plain :class:`Outcome` and
         fields: list[str] = Field(default_factory=list)            # question keys to group by
         enrollment: dict[str, dict[str, int]] = Field(default_factory=dict)  # key -> group -> count
         threshold: float = Field(default=0.8, gt=0, le=1)
-        min_group_size: int = Field(default=5, ge=1)
+        min_group_size: int = Field(default=10, ge=1)
 """
 
 from __future__ import annotations
@@ -34,6 +37,8 @@ from microintern.domain.screening import chosen
 NOT_GIVEN = "(not given)"
 OTHER = "(other)"
 FOUR_FIFTHS = 0.8
+MIN_GROUP_SIZE = 10
+"""Groups with fewer applicants are never flagged (the config's ``equity.min_group_size``)."""
 
 EQUITY_COLUMNS = (
     "Question", "Group", "Applicants", "Accepted", "Selection rate", "Ratio to highest",
@@ -74,16 +79,17 @@ class GroupResult:
     accepted: int
     selection_rate: float | None
     ratio: float | None
-    below_four_fifths: bool
+    below_four_fifths: bool           # flagged: ratio below the threshold and the group not small
     reference: bool
-    small: bool
+    small: bool                       # fewer applicants than ``min_group_size``: never flagged
     applicant_share: float | None
     enrolled: int | None
     enrollment_share: float | None
+    min_group_size: int = MIN_GROUP_SIZE
 
     @property
     def note(self) -> str:
-        """A short note for the coordinator: reference group, small group, no applicants."""
+        """A short note for the coordinator: reference group, why a small group is not flagged."""
         notes = []
         if self.reference:
             notes.append("highest rate (reference)")
@@ -92,7 +98,7 @@ class GroupResult:
         if self.applicants == 0:
             notes.append("no applicants")
         elif self.small:
-            notes.append("small group: read with care")
+            notes.append(f"not flagged: fewer than {self.min_group_size} applicants in the group")
         return "; ".join(notes)
 
 
@@ -198,12 +204,14 @@ def _field_result(
             accepted=k,
             selection_rate=k / n if n else None,
             ratio=float(ratio) if ratio is not None else None,
-            below_four_fifths=ratio is not None and ratio < threshold,
+            # A small group is never flagged: its rate says too little (see the module's docstring).
+            below_four_fifths=ratio is not None and ratio < threshold and n >= min_group_size,
             reference=key == reference,
             small=n < min_group_size,
             applicant_share=_share(n, answered) if key != not_given else _share(n, len(outcomes)),
             enrolled=enrolled,
             enrollment_share=_share(enrolled, enrolled_total) if enrolled is not None else None,
+            min_group_size=min_group_size,
         ))
     results.sort(key=lambda g: (g.group == NOT_GIVEN, not g.reference, -g.applicants, _fold(g.group)))
     return FieldResult(
@@ -220,10 +228,11 @@ def selection_equity(
     fields: Sequence[DemographicField],
     *,
     threshold: float = FOUR_FIFTHS,
-    min_group_size: int = 5,
+    min_group_size: int = MIN_GROUP_SIZE,
 ) -> EquityReport:
     """Selection rates per group for each field, with four-fifths flags and enrollment shares.
 
+    A group with fewer than ``min_group_size`` applicants is never flagged (its note says why).
     A group's share of applicants is taken over applicants who answered the question (so it
     compares with enrollment shares); the ``(not given)`` group's share is over all applicants.
     Ratios are computed exactly, so a ratio of exactly 0.8 is not flagged.
@@ -238,32 +247,36 @@ def selection_equity(
     )
 
 
-def _round(value: float | None, places: int = 3) -> float | str:
+def _round(value: float | None, places: int = 2) -> float | str:
     return "" if value is None else round(value, places)
 
 
+def percent(value: float | None, blank: str = "-") -> str:
+    """A rate or share as people read it: 0.375 -> "37.5%" (``blank`` when there is none)."""
+    return blank if value is None else f"{100 * value:.1f}%"
+
+
 def equity_rows(report: EquityReport) -> list[Record]:
-    """Rows for an equity tab of the program sheet (:data:`EQUITY_COLUMNS`); rates as fractions."""
+    """Rows for the Equity tab (:data:`EQUITY_COLUMNS`): rates and shares as percentages
+    ("37.5%", as the report shows them), the ratio to two decimals."""
     rows: list[Record] = []
     for field in report.fields:
         for g in field.groups:
             rows.append(dict(zip(EQUITY_COLUMNS, (
-                field.label, g.group, g.applicants, g.accepted, _round(g.selection_rate),
-                _round(g.ratio), "yes" if g.below_four_fifths else "", _round(g.applicant_share),
-                "" if g.enrolled is None else g.enrolled, _round(g.enrollment_share), g.note,
+                field.label, g.group, g.applicants, g.accepted, percent(g.selection_rate, ""),
+                _round(g.ratio), "yes" if g.below_four_fifths else "", percent(g.applicant_share, ""),
+                "" if g.enrolled is None else g.enrolled, percent(g.enrollment_share, ""), g.note,
             ), strict=True)))
     return rows
 
-
-def _percent(value: float | None) -> str:
-    return "-" if value is None else f"{100 * value:.1f}%"
 
 
 def equity_table(report: EquityReport) -> str:
     """A plain-text table for the CLI, one block per question; ``*`` marks a flagged group."""
     lines = [
         f"Selection equity: {report.accepted} accepted of {report.applicants} applicants; "
-        f"* = selection rate below {report.threshold:g} of the highest group's",
+        f"* = selection rate below {report.threshold:g} of the highest group's; groups under "
+        f"{report.min_group_size} applicants are not flagged",
     ]
     headers = ("  Group", "Applied", "Accepted", "Rate", "Ratio", "Applicants", "Enrollment", "Note")
     for field in report.fields:
@@ -271,9 +284,9 @@ def equity_table(report: EquityReport) -> str:
         for g in field.groups:
             mark = "*" if g.below_four_fifths else " "
             table.append((
-                f"{mark} {g.group}", str(g.applicants), str(g.accepted), _percent(g.selection_rate),
-                "-" if g.ratio is None else f"{g.ratio:.2f}", _percent(g.applicant_share),
-                _percent(g.enrollment_share), g.note,
+                f"{mark} {g.group}", str(g.applicants), str(g.accepted), percent(g.selection_rate),
+                "-" if g.ratio is None else f"{g.ratio:.2f}", percent(g.applicant_share),
+                percent(g.enrollment_share), g.note,
             ))
         widths = [max(len(row[i]) for row in table) for i in range(len(headers))]
         lines.append("")

@@ -19,12 +19,16 @@ import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from microintern.config import ProgramConfig
 from microintern.domain import program_sheet as sheet
 from microintern.domain.decisions import Decision, UnknownDecision, parse_decision
 from microintern.domain.equity import EquityReport
+from microintern.domain.hours import NEVER_COUNTS, Flag, decision_of
+from microintern.domain.hours import Decision as HoursDecision
+from microintern.domain.partners import CONFIRMED as PARTNER_CONFIRMED
 from microintern.domain.partners import DECLINED, PIPELINE, status_of
 from microintern.domain.records import Cell, ChartSpec, Record
 
@@ -36,8 +40,13 @@ TABS = (sheet.APPLICATIONS, sheet.PARTNERS, sheet.PARTICIPANTS, sheet.FEEDBACK, 
         sheet.HOURS)
 
 FUNNEL_STAGES = ("Applied", "Accepted", "Registered", "Release returned", "Attended", "Badged")
-# Partner stages the report counts: a partner counts at every stage it has reached.
+# Partner stages the pipeline table counts: a partner counts at every stage it has reached.
 PARTNER_STAGES = ("contacted", "confirmed", "session built", "thanked")
+# Where a partner can stand now: the pipeline's stages, declined, and anything else typed by hand.
+OTHER_STATUS = "other"
+PARTNER_STATUSES = (*PIPELINE, DECLINED, OTHER_STATUS)
+# A partner is engaged from the moment they confirm a session (confirmed and every later stage).
+ENGAGED = PIPELINE[PIPELINE.index(PARTNER_CONFIRMED):]
 DUPLICATE = "Duplicate"           # screening's proposal for a superseded duplicate application
 CONFIRMED = "confirmed"
 REJECTED = "rejected"
@@ -54,18 +63,31 @@ class FunnelStage:
 
 @dataclass(frozen=True)
 class SessionAttendance:
-    """Students placed in a session, how many attended, and their average minutes."""
+    """Students placed in a session, how many attended, and the time they spent in its meetings.
+
+    The Minutes column holds a student's minutes over *all* the session's meetings, so a total
+    is not comparable between a one-meeting and a six-meeting session: the report gives minutes
+    per meeting, and the share of the scheduled meeting time, averaged over attending students
+    whose minutes are known (``timed`` of them).
+    """
 
     session_id: str
     title: str
     placed: int
     attended: int
-    average_minutes: float | None     # over attending students with minutes recorded
+    meetings: int | None              # None for a session the config no longer lists
+    minutes_per_meeting: float | None  # whole minutes: a per-student average over ``timed``
+    time_share: float | None          # minutes / (meetings x scheduled minutes), 0..1+
+    timed: int                        # attending students with minutes recorded
 
 
 @dataclass(frozen=True)
 class SessionFeedback:
-    """A session's feedback: how many answered and each rating's average (1-5)."""
+    """A session's feedback: how many answered and each rating's average (1-5).
+
+    Averages are kept to one decimal: a handful of 1-5 answers supports no finer figure (with 3
+    answers the mean moves in steps of 0.33). ``responses`` is shown beside them.
+    """
 
     session_id: str
     title: str
@@ -75,7 +97,7 @@ class SessionFeedback:
 
 @dataclass(frozen=True)
 class PartnerStage:
-    """Partners that reached a stage of the pipeline (or declined)."""
+    """Partners at a status: where they stand now, or (pipeline table) every stage they reached."""
 
     stage: str
     count: int
@@ -113,7 +135,7 @@ class SessionHours:
     students: int
     confirmed: float                  # total confirmed hours of the session's students
     at_target: int                    # students whose confirmed hours reach the target
-    pending_entries: int              # entries nobody confirmed or rejected yet
+    waiting_entries: int              # undecided entries that can still count (as `hours` says)
     rejected_entries: int
     flagged_entries: int
 
@@ -147,8 +169,10 @@ class ProgramReport:
     feedback: tuple[SessionFeedback, ...]
     equity: EquityReport | None
     equity_basis: str
-    partners: tuple[PartnerStage, ...]
+    partners: tuple[PartnerStage, ...]            # partners at each status now (sums to the total)
     partner_total: int
+    partners_engaged: int                         # confirmed, session built or thanked
+    partner_pipeline: tuple[PartnerStage, ...]    # listed, then every stage reached, then declined
     assignments: tuple[AssignmentSubmissions, ...]
     median_turnaround_days: float | None
     turnaround_count: int
@@ -205,6 +229,17 @@ def _mean(values: Sequence[float]) -> float | None:
     return round(statistics.fmean(values), 2) if values else None
 
 
+def one_decimal(value: float | None) -> float | None:
+    """``value`` to one decimal, halves rounded up as people expect (4.25 -> 4.3, not 4.2)."""
+    if value is None:
+        return None
+    return float(Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
+def _whole(value: float) -> float:
+    return float(Decimal(str(value)).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
+
+
 # --- figures -------------------------------------------------------------------------------------
 
 
@@ -240,15 +275,27 @@ def _funnel(applications: Sequence[Record], participants: Sequence[Record]) -> t
     return tuple(FunnelStage(name, n) for name, n in zip(FUNNEL_STAGES, counts, strict=True))
 
 
-def _attendance(titles: Mapping[str, str], participants: Sequence[Record]) -> tuple[SessionAttendance, ...]:
+def _attendance(config: ProgramConfig, titles: Mapping[str, str],
+                participants: Sequence[Record]) -> tuple[SessionAttendance, ...]:
+    sessions = {s.id: s for s in config.sessions}
     result = []
     for session, title in titles.items():
         rows = [r for r in participants if _text(r.get(sheet.SESSION_ID)) == session]
         seated = [r for r in rows if _text(r.get(sheet.PLACEMENT)) in sheet.SEATED]
         attended = [r for r in rows if _yes(r.get(sheet.ATTENDED))]
         minutes = [m for m in (_number(r.get(sheet.MINUTES)) for r in attended) if m is not None]
-        if seated or attended:
-            result.append(SessionAttendance(session, title, len(seated), len(attended), _mean(minutes)))
+        if not (seated or attended):
+            continue
+        known = sessions.get(session)
+        meetings = len(known.meeting_starts()) if known is not None else None
+        per_meeting = share = None
+        if minutes and meetings:
+            # Each student's own per-meeting figure, then their mean: every student weighs the same.
+            per_meeting = _whole(statistics.fmean(m / meetings for m in minutes))
+            scheduled = meetings * known.duration_minutes if known is not None else 0
+            share = round(statistics.fmean(m / scheduled for m in minutes), 3) if scheduled else None
+        result.append(SessionAttendance(session, title, len(seated), len(attended), meetings,
+                                        per_meeting, share, len(minutes)))
     return tuple(result)
 
 
@@ -276,11 +323,11 @@ def _feedback(titles: Mapping[str, str], ratings: Sequence[str],
         if session in averages:   # the feedback step's own averages, when it wrote them
             row = averages[session]
             responses = int(_number(row.get(sheet.FEEDBACK_RESPONSES)) or len(given))
-            means = tuple(_number(row.get(r)) for r in ratings)
-            means = tuple(None if m is None else round(m, 2) for m in means)
+            means = tuple(one_decimal(_number(row.get(r))) for r in ratings)
         elif given:
             responses = len(given)
-            means = tuple(_mean([v for v in (_rating(g.get(r)) for g in given) if v is not None])
+            means = tuple(one_decimal(_mean([v for v in (_rating(g.get(r)) for g in given)
+                                             if v is not None]))
                           for r in ratings)
         else:
             continue
@@ -288,7 +335,17 @@ def _feedback(titles: Mapping[str, str], ratings: Sequence[str],
     return tuple(result)
 
 
+def _partners_now(rows: Sequence[Record]) -> tuple[PartnerStage, ...]:
+    """Partners at each status now: every partner in exactly one column (a hand-typed status is
+    "other"). "Other" is listed only when some partner has one."""
+    statuses = [status_of(r.get(sheet.PARTNER_STATUS)) for r in rows if _text(r.get(sheet.PARTNER_ID))]
+    known = [s if s in PARTNER_STATUSES else OTHER_STATUS for s in statuses]
+    return tuple(PartnerStage(s, known.count(s)) for s in PARTNER_STATUSES
+                 if s != OTHER_STATUS or OTHER_STATUS in known)
+
+
 def _partners(rows: Sequence[Record]) -> tuple[tuple[PartnerStage, ...], int]:
+    """The pipeline table: listed, then each stage with every partner that reached it, declined."""
     listed = [r for r in rows if _text(r.get(sheet.PARTNER_ID))]
     statuses = [status_of(r.get(sheet.PARTNER_STATUS)) for r in listed]
     stages = []
@@ -348,11 +405,34 @@ def _assignments(config: ProgramConfig, titles: Mapping[str, str], rows: Sequenc
     return tuple(result), _median(every_turnaround), len(every_turnaround)
 
 
+# How the Flags cell of the Hours tab begins each reason that keeps an entry out of every total
+# (microintern.domain.hours writes them; "; " joins them). "possible duplicate of" is SAME_DAY,
+# which still counts once confirmed, so it is told apart from "duplicate of".
+_NEVER_COUNTS_REASONS = tuple(sorted({
+    *(f.value for f in NEVER_COUNTS if f is not Flag.BAD_INPUT), "Date worked:", "Hours:"}))
+
+
+def never_counts(flags: Cell) -> bool:
+    """Whether an Hours row's Flags cell names a reason the entry can never count for.
+
+    The same rule as :attr:`microintern.domain.hours.CheckedEntry.never_counts`, read back from
+    the sheet: so the report's confirmed hours and its "waiting" entries are the `hours`
+    command's figures, not a second definition.
+    """
+    text = "" if flags is None else str(flags)
+    return any(reason.strip().startswith(_NEVER_COUNTS_REASONS) for reason in text.split("; "))
+
+
+def _decision(row: Record) -> HoursDecision:
+    """The Confirmation cell read as the hours step reads it: anything else is still waiting."""
+    return decision_of(row.get(sheet.CONFIRMATION)) or HoursDecision.PENDING
+
+
 def _confirmed_hours(rows: Sequence[Record]) -> dict[str, float]:
-    """Confirmed hours per applicant id, from the Hours tab."""
+    """Confirmed hours per applicant id, from the Hours tab (entries that can count only)."""
     totals: dict[str, float] = {}
     for row in rows:
-        if _text(row.get(sheet.CONFIRMATION)).casefold() != CONFIRMED:
+        if _decision(row) is not HoursDecision.CONFIRMED or never_counts(row.get(sheet.HOURS_FLAGS)):
             continue
         applicant = _text(row.get(sheet.APPLICANT_ID))
         hours = _number(row.get(sheet.HOURS_LOGGED))
@@ -385,11 +465,15 @@ def _hours(config: ProgramConfig, titles: Mapping[str, str], participants: Seque
         seated = [r for r in participants if _text(r.get(sheet.SESSION_ID)) == session
                   and _text(r.get(sheet.PLACEMENT)) in sheet.SEATED]
         hours = [_student_hours(r, logged) or 0.0 for r in seated]
-        states = [_text(r.get(sheet.CONFIRMATION)).casefold() for r in mine]
+        states = [_decision(r) for r in mine]
+        # Waiting: undecided and able to count, what `hours` prints as "waiting" (an entry that
+        # never counts waits for nobody; a typo in Confirmation is no decision: it still waits).
+        waiting = sum(1 for r, s in zip(mine, states, strict=True)
+                      if s is HoursDecision.PENDING and not never_counts(r.get(sheet.HOURS_FLAGS)))
         result.append(SessionHours(
             session, title, target, len(seated), round(sum(hours), 2),
             sum(1 for h in hours if target is not None and h >= target),
-            sum(1 for s in states if s not in (CONFIRMED, REJECTED)), states.count(REJECTED),
+            waiting, states.count(HoursDecision.REJECTED),
             sum(1 for r in mine if _text(r.get(sheet.HOURS_FLAGS)))))
     return tuple(result)
 
@@ -426,20 +510,23 @@ def build_report(config: ProgramConfig, tabs: Mapping[str, Sequence[Record]], *,
                     and _text(r.get(sheet.PLACEMENT)) != sheet.WITHDRAWN]
     titles = _session_titles(config, [participants, rows(sheet.FEEDBACK), rows(sheet.ASSIGNMENTS),
                                       rows(sheet.HOURS)])
-    partners, partner_total = _partners(rows(sheet.PARTNERS))
+    pipeline, partner_total = _partners(rows(sheet.PARTNERS))
+    partners = _partners_now(rows(sheet.PARTNERS))
     assignments, median, counted = _assignments(config, titles, rows(sheet.ASSIGNMENTS), now)
     return ProgramReport(
         program=config.program.name,
         district=config.program.district,
         generated=now,
         funnel=_funnel(rows(sheet.APPLICATIONS), participants),
-        attendance=_attendance(titles, participants),
+        attendance=_attendance(config, titles, participants),
         ratings=tuple(config.feedback.ratings),
         feedback=_feedback(titles, config.feedback.ratings, rows(sheet.FEEDBACK)),
         equity=equity,
         equity_basis=equity_basis,
         partners=partners,
         partner_total=partner_total,
+        partners_engaged=sum(p.count for p in partners if p.stage in ENGAGED),
+        partner_pipeline=pipeline,
         assignments=assignments,
         median_turnaround_days=median,
         turnaround_count=counted,
@@ -477,6 +564,7 @@ def _dashboard_figures(report: ProgramReport) -> list[tuple[str, list[tuple[str,
             (f"Rating: {_label(feedback_titles, i, f.session_id)}",
              f.averages[0] if f.averages and f.averages[0] is not None else 0)
             for i, f in enumerate(report.feedback)]),
+        # Where each partner stands now: the columns add up to the partners listed.
         ("Partners engaged", [(f"Partners: {p.stage}", p.count) for p in report.partners]),
         ("Assignments handed in", [
             ("Assignments: on time", sum(a.on_time for a in report.assignments)),
@@ -484,7 +572,7 @@ def _dashboard_figures(report: ProgramReport) -> list[tuple[str, list[tuple[str,
             ("Assignments: missing", sum(a.missing for a in report.assignments)),
             ("Assignments: not due yet", sum(a.not_due for a in report.assignments))]),
         ("Confirmed hours per student", [
-            (f"Hours per student: {_label(hours_titles, i, h.session_id)}", round(h.per_student or 0, 2))
+            (f"Hours per student: {_label(hours_titles, i, h.session_id)}", one_decimal(h.per_student or 0))
             for i, h in enumerate(report.hours)]),
     ]
 
@@ -500,6 +588,10 @@ def dashboard_rows(report: ProgramReport) -> list[Record]:
     turnaround: Cell = NO_DATA if report.median_turnaround_days is None else report.median_turnaround_days
     rows.append({FIGURE: "Partner feedback turnaround (median days)", VALUE: turnaround})
     rows.append({FIGURE: "Feedback responses", VALUE: sum(f.responses for f in report.feedback)})
+    rows.append({FIGURE: "Partners: listed", VALUE: report.partner_total})
+    rows.append({FIGURE: "Partners: engaged (confirmed or later)", VALUE: report.partners_engaged})
+    rows.append({FIGURE: "Hours entries waiting for confirmation",
+                 VALUE: sum(h.waiting_entries for h in report.hours)})
     if report.equity is not None:
         flagged = [f"{f.label}: {', '.join(f.flagged)}" for f in report.equity.fields if f.flagged]
         rows.append({FIGURE: "Equity: groups below four fifths", VALUE: "; ".join(flagged) or "none"})

@@ -75,19 +75,33 @@ def _wrap(label: str, width: int = 24, lines: int = 2) -> str:
     return "\n".join(parts).replace("$", r"\$")
 
 
-def _ticks(ax: Axes, labels: Sequence[str]) -> None:
-    """Session names under the bars: wrapped when few, slanted and cut when many."""
+def _ticks(ax: Axes, labels: Sequence[str], notes: Sequence[str] = ()) -> None:
+    """Session names under the bars: wrapped when few, slanted and cut when many.
+
+    ``notes`` (such as "n=3") follow each name whole, on a line of their own when wrapped: a
+    long name is cut, its note never.
+    """
+    extra = list(notes) or [""] * len(labels)
     if len(labels) <= 8:
-        ax.set_xticks(range(len(labels)), [_wrap(label) for label in labels], fontsize=8)
+        ax.set_xticks(range(len(labels)), [_wrap(label) + (f"\n{note}" if note else "")
+                                           for label, note in zip(labels, extra, strict=True)],
+                      fontsize=8)
     else:
-        ax.set_xticks(range(len(labels)), [_short(label, 24) for label in labels], fontsize=6,
-                      rotation=40, ha="right")
+        ax.set_xticks(range(len(labels)), [_short(label, 24) + (f" ({note})" if note else "")
+                                           for label, note in zip(labels, extra, strict=True)],
+                      fontsize=6, rotation=40, ha="right")
 
 
 def _capped(ax: Axes, total: int, what: str) -> None:
     if total > MAX_GROUPS:
         ax.set_title(f"the first {MAX_GROUPS} of {total} {what}; the table lists them all",
                      fontsize=7, loc="right", color=INK)
+
+
+def _legend_above(ax: Axes, columns: int, fontsize: float = 8) -> None:
+    """The legend in a row above the plot area, outside it: it can never cover a bar."""
+    ax.legend(frameon=False, ncols=max(columns, 1), fontsize=fontsize, loc="lower left",
+              bbox_to_anchor=(0, 1.01), borderaxespad=0)
 
 
 def _style(ax: Axes, *, horizontal: bool = False) -> None:
@@ -112,14 +126,15 @@ def _funnel(report: ProgramReport) -> tuple[Figure, str] | None:
     return fig, alt
 
 
-def _grouped(ax: Axes, labels: Sequence[str], series: Sequence[tuple[str, Sequence[float], str]]) -> None:
+def _grouped(ax: Axes, labels: Sequence[str], series: Sequence[tuple[str, Sequence[float], str]],
+             notes: Sequence[str] = ()) -> None:
     width = 0.8 / max(len(series), 1)
     for i, (name, values, colour) in enumerate(series):
         offsets = [x - 0.4 + width * (i + 0.5) for x in range(len(labels))]
         bars = ax.bar(offsets, values, width=width * 0.95, color=colour, label=name)
         if len(labels) <= 12:  # beyond that the numbers collide; the table has them
             ax.bar_label(bars, labels=[f"{v:g}" for v in values], padding=2, fontsize=7)
-    _ticks(ax, labels)
+    _ticks(ax, labels, notes)
 
 
 def _attendance(report: ProgramReport) -> tuple[Figure, str] | None:
@@ -134,7 +149,7 @@ def _attendance(report: ProgramReport) -> tuple[Figure, str] | None:
         ("placed", [s.placed for s in sessions], placed),
         ("attended", [s.attended for s in sessions], attended)])
     ax.set_ylabel("students")
-    ax.legend(frameon=False, ncols=2, loc="upper right")
+    _legend_above(ax, 2)
     _style(ax)
     alt = "Attendance: " + "; ".join(f"{s.title}: {s.attended} of {s.placed}" for s in sessions)
     return fig, alt
@@ -148,12 +163,13 @@ def _feedback(report: ProgramReport) -> tuple[Figure, str] | None:
     ax = fig.add_subplot()
     _capped(ax, len(report.feedback), "sessions")
     colours = COLOURS["feedback"]
+    # n under each session's name: an average of 3 answers reads differently from one of 30.
     _grouped(ax, [s.title for s in sessions], [
         (_short(rating, 40), [s.averages[i] or 0 for s in sessions], colours[i % len(colours)])
-        for i, rating in enumerate(report.ratings)])
-    ax.set_ylim(0, 5.6)
+        for i, rating in enumerate(report.ratings)], notes=[f"n={s.responses}" for s in sessions])
+    ax.set_ylim(0, 5.4)
     ax.set_ylabel("average rating (1-5)")
-    ax.legend(frameon=False, fontsize=7, loc="upper left", ncols=min(3, len(report.ratings)))
+    _legend_above(ax, min(3, len(report.ratings)), fontsize=7)
     _style(ax)
     alt = "Average ratings: " + "; ".join(f"{s.title}: {s.responses} responses" for s in sessions)
     return fig, alt
@@ -173,12 +189,15 @@ def _equity(report: ProgramReport) -> tuple[Figure, str] | None:
     for ax, field in zip(axes[:, 0], fields, strict=True):
         groups = list(reversed(field.groups))
         rates = [100 * (g.selection_rate or 0) for g in groups]
-        ax.barh([_short(g.group, 34) for g in groups], rates, height=0.6,
-                color=[flagged if g.below_four_fifths else normal for g in groups])
+        # n beside each group: a small group is not flagged, and the reader sees why.
+        bars = ax.barh([f"{_short(g.group, 30)} (n={g.applicants})" for g in groups], rates, height=0.6,
+                       color=[flagged if g.below_four_fifths else normal for g in groups])
+        ax.bar_label(bars, labels=[f"{r:.0f}%" for r in rates], padding=2, fontsize=7)
         ax.set_xlim(0, 105)
         ax.set_title(_short(field.label, 80), fontsize=9, loc="left")
         _style(ax, horizontal=True)
-    axes[-1, 0].set_xlabel("selection rate (% of applicants accepted)")
+    axes[-1, 0].set_xlabel(f"selection rate (% of applicants accepted)\ngroups under "
+                           f"{equity.min_group_size} applicants are not flagged")
     fig.align_ylabels(axes[:, 0])
     alt = "Selection rate per group; flagged: " + (
         "; ".join(f"{f.label}: {', '.join(f.flagged)}" for f in fields if f.flagged) or "none")
@@ -186,18 +205,23 @@ def _equity(report: ProgramReport) -> tuple[Figure, str] | None:
 
 
 def _partners(report: ProgramReport) -> tuple[Figure, str] | None:
+    """Where each partner stands now: one bar per status, each partner in exactly one bar."""
     if not report.partner_total:
         return None
     stages = list(report.partners)
-    fig = Figure(figsize=(WIDTH_INCHES, 2.6))
+    fig = Figure(figsize=(WIDTH_INCHES, 2.8))
     ax = fig.add_subplot()
     stage, declined = COLOURS["partners"]
-    bars = ax.bar([s.stage for s in stages], [s.count for s in stages], width=0.6,
+    bars = ax.bar(range(len(stages)), [s.count for s in stages], width=0.6,
                   color=[declined if s.stage == "declined" else stage for s in stages])
     ax.bar_label(bars, padding=2, fontsize=8)
-    ax.set_ylabel("partners")
+    ax.set_xticks(range(len(stages)), [_wrap(s.stage, 12) for s in stages], fontsize=8)
+    ax.set_ylim(0, 1.2 * max([s.count for s in stages] + [1]))
+    ax.yaxis.get_major_locator().set_params(integer=True)
+    ax.set_ylabel("partners now")
     _style(ax)
-    alt = "Partners: " + ", ".join(f"{s.stage} {s.count}" for s in stages)
+    alt = (f"Partners by status now, {report.partners_engaged} of {report.partner_total} engaged: "
+           + ", ".join(f"{s.stage} {s.count}" for s in stages))
     return fig, alt
 
 
@@ -242,7 +266,7 @@ def _hours(report: ProgramReport) -> tuple[Figure, str] | None:
     ax.set_ylim(0, 1.3 * max([*values, *(t for _i, t in targets), 1]))
     _ticks(ax, [h.title for h in rows])
     ax.set_ylabel("hours")
-    ax.legend(frameon=False, fontsize=7, loc="upper right", ncols=2)
+    _legend_above(ax, 2, fontsize=7)
     _style(ax)
     alt = "Confirmed hours per student: " + "; ".join(
         f"{h.title}: {h.per_student or 0:.1f} of {h.target if h.target is not None else '-'}" for h in rows)

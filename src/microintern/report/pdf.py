@@ -1,9 +1,12 @@
 """The report as a PDF (fpdf2, pure Python): the same sections as the HTML, in the same order.
 
 Each section is a PDF outline entry (bookmark) with the HTML's heading, followed by its lead
-sentence, its chart (the PNG rendering) and its tables. fpdf2's built-in Helvetica speaks
-Windows-1252 only, so other characters are spelled in their closest Latin form ("Nguyễn" →
-"Nguyen"); no font file is needed on any machine.
+sentence, its chart (the PNG rendering) and its tables. A heading is kept with its chart (or,
+without one, with the start of its first table): the height they need is measured before the
+heading is written, and a page is added first when they would not fit; a chart taller than a
+page is scaled down to fit under its heading. A table's caption is kept with its first rows.
+fpdf2's built-in Helvetica speaks Windows-1252 only, so other characters are spelled in their
+closest Latin form ("Nguyễn" → "Nguyen"); no font file is needed on any machine.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ INK = (31, 41, 51)
 MUTED = (82, 96, 109)
 WARN = (180, 35, 24)
 HEADER_FILL = (240, 244, 248)
+CHART_WIDTH = 0.9          # of the page's usable width
+TABLE_START = 24.0         # mm: a table's header and first rows, kept with its caption or heading
 
 
 class _ReportPDF(FPDF):
@@ -38,8 +43,51 @@ class _ReportPDF(FPDF):
         self.cell(0, 5, f"page {self.page_no()}", align="R")
 
 
+def _png_size(png: bytes) -> tuple[int, int]:
+    """Width and height in pixels, from the PNG's IHDR chunk (always bytes 16-24)."""
+    return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+
+
+def _room(pdf: FPDF) -> float:
+    """Height left on the current page before fpdf2 would break it."""
+    return pdf.page_break_trigger - pdf.get_y()
+
+
+def _page_height(pdf: FPDF) -> float:
+    """The usable height of a fresh page."""
+    return pdf.page_break_trigger - pdf.t_margin
+
+
+def _heading_height(pdf: FPDF, section: Section) -> float:
+    """What the heading, the lead and the "no data yet" line take (measured, nothing written)."""
+    pdf.set_font("helvetica", style="B", size=14)
+    height = pdf.multi_cell(0, 8, section.heading, dry_run=True, output="HEIGHT")
+    pdf.set_font("helvetica", style="B" if section.internal else "", size=9)
+    height += pdf.multi_cell(0, 4.5, section.lead, dry_run=True, output="HEIGHT") + 1
+    if not section.has_data:
+        pdf.set_font("helvetica", style="I", size=9)
+        height += pdf.multi_cell(0, 5, NO_DATA, dry_run=True, output="HEIGHT")
+    return float(height)
+
+
+def _chart_size(pdf: FPDF, chart: Chart, heading: float) -> tuple[float, float]:
+    """The chart's width and height on the page: the usable width, or smaller when it would not
+    fit on one page under its heading."""
+    pixels_wide, pixels_high = _png_size(chart.png)
+    width = pdf.epw * CHART_WIDTH
+    height = width * pixels_high / pixels_wide
+    most = _page_height(pdf) - heading - 2
+    if height > most:
+        width, height = width * most / height, most
+    return width, height
+
+
 def _table(pdf: FPDF, table: Table) -> None:
     if table.caption:
+        pdf.set_font("helvetica", style="B", size=9)
+        caption = float(pdf.multi_cell(0, 5, table.caption, dry_run=True, output="HEIGHT"))
+        if _room(pdf) < caption + TABLE_START:   # a caption never ends a page alone
+            pdf.add_page()
         pdf.set_font("helvetica", style="B", size=9)
         pdf.set_text_color(*INK)
         pdf.multi_cell(0, 5, table.caption, new_x="LMARGIN", new_y="NEXT")
@@ -57,7 +105,12 @@ def _table(pdf: FPDF, table: Table) -> None:
 
 
 def _section(pdf: FPDF, section: Section, chart: Chart | None) -> None:
-    if pdf.get_y() > pdf.h - 60:
+    heading = _heading_height(pdf, section)
+    size = _chart_size(pdf, chart, heading) if chart is not None else None
+    # What must stand on the heading's page: the heading and lead, then the chart (or the
+    # start of the first table). When that does not fit, the heading moves to a new page.
+    follows = size[1] + 2 if size is not None else (TABLE_START if section.tables else 0)
+    if _room(pdf) < heading + follows:
         pdf.add_page()
     pdf.start_section(pdf_text(section.heading))
     pdf.set_font("helvetica", style="B", size=14)
@@ -70,8 +123,8 @@ def _section(pdf: FPDF, section: Section, chart: Chart | None) -> None:
     if not section.has_data:
         pdf.set_font("helvetica", style="I", size=9)
         pdf.multi_cell(0, 5, NO_DATA, new_x="LMARGIN", new_y="NEXT")
-    if chart is not None:
-        pdf.image(io.BytesIO(chart.png), w=pdf.epw * 0.9, alt_text=pdf_text(chart.alt))
+    if chart is not None and size is not None:
+        pdf.image(io.BytesIO(chart.png), w=size[0], h=size[1], alt_text=pdf_text(chart.alt))
         pdf.ln(2)
     pdf.set_text_color(*INK)
     for table in section.tables:

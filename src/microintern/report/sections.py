@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from microintern.domain.equity import NOT_GIVEN
-from microintern.domain.report import NO_DATA, ProgramReport
+from microintern.domain.report import NO_DATA, ProgramReport, one_decimal
 
 # Stable section ids (HTML anchors, chart names, PDF outline order) and their headings.
 HEADINGS: dict[str, str] = {
@@ -65,6 +65,13 @@ def _share(value: float | None) -> str:
     return "-" if value is None else f"{100 * value:.1f}%"
 
 
+def rating(value: float | None) -> str:
+    """An average rating to one decimal, always shown with it (4.0, not 4): a few answers
+    support no finer figure, and the column reads evenly."""
+    shown = one_decimal(value)
+    return "-" if shown is None else f"{shown:.1f}"
+
+
 def _funnel(report: ProgramReport) -> Section:
     applied = report.funnel[0].count if report.funnel else 0
     rows = tuple((s.name, number(s.count), percent(s.count, applied)) for s in report.funnel)
@@ -76,21 +83,26 @@ def _funnel(report: ProgramReport) -> Section:
 
 
 def _attendance(report: ProgramReport) -> Section:
-    rows = tuple((a.title, number(a.placed), number(a.attended), percent(a.attended, a.placed),
-                  number(a.average_minutes)) for a in report.attendance)
+    rows = tuple((a.title, number(a.meetings), number(a.placed), number(a.attended),
+                  percent(a.attended, a.placed), number(a.minutes_per_meeting, 0), _share(a.time_share),
+                  number(a.timed)) for a in report.attendance)
     return Section("attendance", HEADINGS["attendance"],
                    "Students placed in each session and how many attended (after the coordinator's "
-                   "corrections); minutes are averaged over students who attended.",
-                   (Table("", ("Session", "Placed", "Attended", "Rate", "Average minutes"), rows),)
+                   "corrections). Sessions differ in their number of meetings, so time in the "
+                   "meetings is given per meeting and as a share of the scheduled meeting time, "
+                   "averaged over the attending students whose minutes are known (n).",
+                   (Table("", ("Session", "Meetings", "Placed", "Attended", "Rate",
+                               "Minutes per meeting", "Of scheduled time", "n"), rows),)
                    if rows else (), bool(rows))
 
 
 def _feedback(report: ProgramReport) -> Section:
-    rows = tuple((f.title, number(f.responses), *(number(a, 2) for a in f.averages))
+    rows = tuple((f.title, number(f.responses), *(rating(a) for a in f.averages))
                  for f in report.feedback)
     return Section("feedback", HEADINGS["feedback"],
-                   "Average ratings from the feedback form, 1 (poor) to 5 (excellent).",
-                   (Table("", ("Session", "Responses", *report.ratings), rows),) if rows else (),
+                   "Average ratings from the feedback form, 1 (poor) to 5 (excellent), over n "
+                   "responses; to one decimal, since a few answers support no finer figure.",
+                   (Table("", ("Session", "Responses (n)", *report.ratings), rows),) if rows else (),
                    bool(rows))
 
 
@@ -112,17 +124,24 @@ def _equity(report: ProgramReport) -> Section:
     lead = (f"{equity.accepted} accepted of {equity.applicants} applicants; accepted counts "
             f"{report.equity_basis or 'the decisions'}. * marks a group whose selection rate is "
             f"below {equity.threshold:g} of the highest group's (the four-fifths rule): a prompt "
-            f"to look closer, not a finding. Groups under {equity.min_group_size} applicants are "
-            f"small; \"{NOT_GIVEN}\" is never the reference.")
+            f"to look closer, not a finding. A group with fewer than {equity.min_group_size} "
+            f"applicants is not flagged (chance alone moves a small group's rate; "
+            f"equity.min_group_size), and its note says so; \"{NOT_GIVEN}\" is never the "
+            f"reference.")
     return Section("equity", HEADINGS["equity"], lead, tuple(tables), equity.applicants > 0)
 
 
 def _partners(report: ProgramReport) -> Section:
-    rows = tuple((p.stage.capitalize(), number(p.count)) for p in report.partners)
+    now = tuple((p.stage.capitalize(), number(p.count)) for p in report.partners)
+    reached = tuple((p.stage.capitalize(), number(p.count)) for p in report.partner_pipeline)
     return Section("partners", HEADINGS["partners"],
-                   "Partners on the Partners tab and the stages of the pipeline they have reached "
-                   "(a partner counts at every stage it passed).",
-                   (Table("", ("Stage", "Partners"), rows),), report.partner_total > 0)
+                   f"{number(report.partners_engaged)} of {number(report.partner_total)} partners on "
+                   "the Partners tab are engaged (confirmed, session built or thanked). The chart and "
+                   "the first table show where each partner stands now (each counts once); the "
+                   "second counts a partner at every stage it has passed.",
+                   (Table("Where partners stand now", ("Status", "Partners"), now),
+                    Table("Stages reached", ("Stage", "Partners"), reached)),
+                   report.partner_total > 0)
 
 
 def _assignments(report: ProgramReport) -> Section:
@@ -142,14 +161,16 @@ def _assignments(report: ProgramReport) -> Section:
 
 def _hours(report: ProgramReport) -> Section:
     rows = tuple((h.title, number(h.target), number(h.students), number(h.confirmed),
-                  number(h.per_student), number(h.at_target), number(h.pending_entries),
+                  number(h.per_student), number(h.at_target), number(h.waiting_entries),
                   number(h.rejected_entries), number(h.flagged_entries)) for h in report.hours)
     return Section("hours", HEADINGS["hours"],
-                   "Confirmed hours of each session's students against the session's target "
-                   "(pending entries are not counted until confirmed).",
+                   "Confirmed hours of each session's students against the session's target. "
+                   "Waiting: entries nobody has confirmed or rejected yet that can still count, as "
+                   "`microintern hours` counts them (an entry flagged as a duplicate, a future date "
+                   "or unreadable never counts, so it waits for nobody).",
                    (Table("", ("Session", "Target", "Students", "Confirmed hours", "Per student",
-                               "At target", "Pending", "Rejected", "Flagged"), rows),) if rows else (),
-                   bool(rows))
+                               "At target", "Waiting for confirmation", "Rejected", "Flagged"), rows),)
+                   if rows else (), bool(rows))
 
 
 def _students(report: ProgramReport) -> Section:
