@@ -339,7 +339,9 @@ class EquitySettings(_Model):
     fields: list[str] = Field(default_factory=list)          # question keys, e.g. school, gender
     enrollment: dict[str, dict[str, int]] = Field(default_factory=dict)  # key -> group -> enrolled
     threshold: float = Field(default=0.8, gt=0, le=1)        # the four-fifths rule
-    min_group_size: int = Field(default=5, ge=1)
+    # Groups with fewer applicants are never flagged (chance alone moves small groups' rates);
+    # the report says so beside each one.
+    min_group_size: int = Field(default=10, ge=1)
 
 
 class Alignment(_Model):
