@@ -11,13 +11,14 @@ from zoneinfo import ZoneInfo
 
 from microintern.domain import program_sheet as sheet
 from microintern.domain.addresses import normalised_address
+from microintern.domain.dates import DATE_TIME_SECONDS
 from microintern.domain.records import Cell, FormResponse, Record
 
 # Answers to the family-language question, mapped to template languages.
 LANGUAGE_ANSWERS = {"english": "en", "inglés": "en", "ingles": "en", "español": "es",
                     "espanol": "es", "spanish": "es"}
 
-SUBMITTED_FORMAT = "%Y-%m-%d %H:%M:%S"
+SUBMITTED_FORMAT = DATE_TIME_SECONDS  # to the second: deadlines and resubmissions
 
 RESUBMITTED = "Resubmitted"
 """Tool column of the Applications tab: how often the student submitted and when last (blank:

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from microintern.config import Assignment, ProgramConfig, QuestionKind, Session
+from microintern.domain.dates import DATE, DATE_TIME
 from microintern.domain.forms import FormQuestion, FormSpec, question_id
 from microintern.domain.records import Cell
 from microintern.errors import RowError
@@ -40,8 +41,8 @@ LATE_YES = "yes"
 LATE_MISSING = "missing"
 """The Late column: on time, late, or nothing by the end of the due date."""
 
-STAMP = "%Y-%m-%d %H:%M"
-DAY = "%Y-%m-%d"
+STAMP = DATE_TIME
+DAY = DATE
 MAX_LINK = 2000
 RATINGS = ("1", "2", "3", "4", "5")
 

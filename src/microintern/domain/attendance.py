@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from microintern.domain.dates import DATE, DATE_TIME
 from microintern.domain.records import Conference
 
 # How long Meet keeps a conference record after the meeting.
@@ -152,11 +153,11 @@ def minutes_by_person(conferences: Sequence[Conference], person_of: Mapping[str,
 
 def meetings(windows: Sequence[tuple[datetime, datetime]]) -> list[Meeting]:
     """The session's meetings, numbered from 1, keyed by local date (and time when a date repeats)."""
-    days = [start.strftime("%Y-%m-%d") for start, _ in windows]
+    days = [start.strftime(DATE) for start, _ in windows]
     found: list[Meeting] = []
     for number, (start, end) in enumerate(windows, 1):
-        day = start.strftime("%Y-%m-%d")
-        key = day if days.count(day) == 1 else start.strftime("%Y-%m-%d %H:%M")
+        day = start.strftime(DATE)
+        key = day if days.count(day) == 1 else start.strftime(DATE_TIME)
         found.append(Meeting(number, start, end, key))
     return found
 

@@ -24,6 +24,7 @@ from datetime import datetime, tzinfo
 from microintern.config import ProgramConfig, QuestionKind
 from microintern.domain import program_sheet as sheet
 from microintern.domain.applicants import QuestionColumn
+from microintern.domain.dates import DATE_TIME_SECONDS
 from microintern.domain.forms import FormQuestion, FormSpec, question_id
 from microintern.domain.hidden_text import one_line
 from microintern.domain.long_answers import CutAnswers, fit_answers
@@ -43,7 +44,7 @@ AVERAGE_PREFIX = "average:"
 MAX_TEXT = 30_000
 # A testimonial in the partner's letter: whole, up to this; longer ones end at a word with "…".
 LETTER_QUOTE = 600
-SUBMITTED_FORMAT = "%Y-%m-%d %H:%M:%S"
+SUBMITTED_FORMAT = DATE_TIME_SECONDS  # as the Applications tab's Submitted
 
 _DEFAULT_RATINGS_ES = {
     "The session overall": "La sesión en general",

@@ -41,6 +41,7 @@ from enum import StrEnum
 from microintern.config import ProgramConfig, QuestionKind, Session
 from microintern.domain import program_sheet as sheet
 from microintern.domain.addresses import same_student
+from microintern.domain.dates import DATE_TIME
 from microintern.domain.forms import FormQuestion, FormSpec, question_id
 from microintern.domain.records import Record
 from microintern.domain.timeline import STEPS, StepName
@@ -59,7 +60,7 @@ MAX_ACTIVITY_CHARS = 5000
 # meeting: the Hours log step's closing day on the timeline.
 DAYS_AFTER_LAST_MEETING = next(s.closes_day for s in STEPS if s.name is StepName.HOURS_LOG)
 
-STAMP = "%Y-%m-%d %H:%M"
+STAMP = DATE_TIME
 
 
 def _question(key: str, title: str, kind: QuestionKind, required: bool = True) -> FormQuestion:

@@ -20,6 +20,7 @@ from microintern.domain.applicants import (
     resubmitted_note,
     submission_count,
 )
+from microintern.domain.dates import day_text
 from microintern.domain.long_answers import (
     EXCEL_CELL_LIMIT,
     GOOGLE_CELL_LIMIT,
@@ -296,7 +297,7 @@ def acknowledgement_ceiling(config: ProgramConfig) -> int:
 
 
 def _acknowledged_today(ctx: StepContext, outbox: dict[str, Record]) -> int:
-    today = ctx.now.astimezone(ctx.config.zone).strftime("%Y-%m-%d")
+    today = day_text(ctx.now, ctx.config.zone)
     return sum(1 for key, row in outbox.items()
                if f"/{LETTER}/" in key and str(row.get("State") or "") in DELIVERED
                and str(row.get("Updated") or "").startswith(today))

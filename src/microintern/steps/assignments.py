@@ -68,6 +68,7 @@ from microintern.domain.assignments import (
     submission_key,
     waiting_for_feedback,
 )
+from microintern.domain.dates import DATE_TIME
 from microintern.domain.forms import FormSpec
 from microintern.domain.long_answers import safe_cut
 from microintern.domain.outbox import DELIVERED, message_key
@@ -91,7 +92,7 @@ from microintern.steps.sessions import read_session_plans
 
 _TABS = (sheet.APPLICATIONS, sheet.PARTICIPANTS, sheet.SESSIONS, sheet.OUTBOX, sheet.ASSIGNMENTS,
          sheet.SETTINGS)
-_SENT_STAMP = "%Y-%m-%d %H:%M"
+_SENT_STAMP = DATE_TIME
 
 GIVEN = "assignment_given"
 REMINDER = "assignment_reminder"

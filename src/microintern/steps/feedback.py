@@ -26,6 +26,7 @@ from typing import Any
 
 from microintern.config import ProgramConfig, Session
 from microintern.domain import program_sheet as sheet
+from microintern.domain.dates import DATE
 from microintern.domain.feedback import (
     FEEDBACK_LANGUAGES,
     SESSION_KEY,
@@ -59,7 +60,7 @@ from microintern.steps.sessions import read_session_plans
 REQUEST = "feedback_request"
 REMINDER = "feedback_reminder"
 TABS = (sheet.APPLICATIONS, sheet.PARTICIPANTS, sheet.SESSIONS, sheet.OUTBOX, sheet.FEEDBACK)
-_DAY = "%Y-%m-%d"
+_DAY = DATE
 
 
 def feedback_languages(config: ProgramConfig) -> list[str]:

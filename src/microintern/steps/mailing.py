@@ -30,9 +30,11 @@ from typing import Any
 from email_validator import EmailNotValidError, validate_email
 
 from microintern.domain import program_sheet as sheet
+from microintern.domain.dates import DATE_TIME, day_text
 from microintern.domain.letters import Letter
 from microintern.domain.mime import normalize_addr_spec
 from microintern.domain.outbox import DELIVERED, MessageState
+from microintern.domain.problems import Problem
 from microintern.domain.records import Attachment, OutgoingMessage, Record
 from microintern.errors import BackendError, DeliveryUnknown, MicrointernError, TemplateError
 from microintern.ports import DraftGone
@@ -42,7 +44,7 @@ CHUNK = 25  # messages drafted and recorded per Outbox write: bounds Sheets writ
 REDRAFTED = "re-drafted (draft was deleted)"
 FOUND_IN_SENT = "sent (found in Sent)"
 RATE_LIMIT_TRIES = 6
-STAMP = "%Y-%m-%d %H:%M:%S"
+STAMP = DATE_TIME  # the Outbox's Updated: the program's one layout for a moment
 
 
 @dataclass(frozen=True)
@@ -117,7 +119,7 @@ def valid_address(address: str) -> bool:
 
 def sent_today(ctx: StepContext, outbox: Mapping[str, Record]) -> int:
     """Messages the Outbox records as delivered on the program-local day of ``ctx.now``."""
-    today = ctx.now.astimezone(ctx.config.zone).strftime("%Y-%m-%d")
+    today = day_text(ctx.now, ctx.config.zone)
     return sum(1 for row in outbox.values()
                if str(row.get("State") or "") in DELIVERED
                and str(row.get("Updated") or "").startswith(today))
@@ -153,9 +155,12 @@ def deliver(
         if state == MessageState.DRAFTED and row and row.get("Draft ID"):
             resume.append((item, str(row["Draft ID"])))
         elif not valid_address(item.to) or not all(valid_address(c) for c in item.cc):
-            # Reported once, when first held; the Outbox row keeps showing it.
+            # Named on every run while it stays held (the Problems tab keeps it open until the
+            # address is fixed); the Outbox row is written once, when first held.
+            result.problem(held_problem(item, "the recipient address is not valid",
+                                        "correct the address in the Applications tab (or the "
+                                        "config); the next run sends the letter"))
             if state != MessageState.HELD:
-                result.problems.append(f"{item.recipient_id}: the recipient address is not valid")
                 held.append(_row(ctx, item, MessageState.HELD, Note="address is not valid"))
         else:
             fresh.append(item)
@@ -256,7 +261,8 @@ class _Sending:
 
     def _held(self, item: Addressed, reason: str) -> Record:
         self.result.add("held")
-        self.result.problems.append(f"{item.recipient_id}: letter held: {reason}")
+        self.result.problem(held_problem(item, reason, "leave the program's drafts alone; the "
+                                                       "next run drafts and sends it again"))
         return _row(self.ctx, item, MessageState.HELD, Note=reason)
 
     def _draft_again(self, gone: Sequence[Addressed]) -> None:
@@ -333,6 +339,11 @@ class _Sending:
             self.result.add("sent")
             return _row(self.ctx, item, MessageState.SENT, **{"Message ID": message_id})
         return None
+
+
+def held_problem(item: Addressed, why: str, todo: str) -> Problem:
+    """The named problem of one held letter: the recipient's id, the letter, why, what to do."""
+    return Problem(item.recipient_id, f"{item.letter.replace('_', ' ')} letter held", why, todo)
 
 
 def guardian_copy(ctx: StepContext, guardian_email: str | None) -> tuple[str, ...]:
