@@ -7,6 +7,7 @@ Each command maps microintern's errors to a one-paragraph message and an exit co
 from __future__ import annotations
 
 import functools
+import io
 import logging
 import os
 import sys
@@ -91,8 +92,84 @@ class Obj:
 now_option = click.option("--now", metavar="ISO",
                           help="Act as if it were this time (naive = program time zone).")
 
+GLOBAL_FLAGS = frozenset({"-v", "--verbose", "--debug-http"})
+GLOBAL_WITH_VALUE = frozenset({"--config"})
+END_OF_OPTIONS = "--"
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+def hoist_global_options(args: list[str]) -> list[str]:
+    """Move the global options (``--config X``, ``-v``, ``-vv``, ``--debug-http``) to the front.
+
+    So that ``microintern status --config X -v`` means what ``microintern --config X -v status``
+    does: people type options after the command. Nothing after ``--`` is touched, and no
+    command has an option of the same name.
+    """
+    front: list[str] = []
+    rest: list[str] = []
+    words = iter(args)
+    for word in words:
+        if word == END_OF_OPTIONS:
+            rest += [word, *words]
+            break
+        if word in GLOBAL_FLAGS or (word.startswith("-v") and set(word[1:]) == {"v"}):
+            front.append(word)
+        elif word in GLOBAL_WITH_VALUE:
+            value = next(words, None)
+            if value is None:
+                rest.append(word)  # left last, so click says the option needs a value
+            else:
+                front += [word, value]
+        elif word.split("=", 1)[0] in GLOBAL_WITH_VALUE:
+            front.append(word)
+        else:
+            rest.append(word)
+    return front + rest
+
+
+class GlobalOptionsCommand(click.Command):
+    """A command whose ``--help`` also lists the global options (accepted after it too)."""
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command's options, then the program's global options."""
+        super().format_options(ctx, formatter)
+        _format_global_options(ctx, formatter)
+
+
+class GlobalOptionsGroup(click.Group):
+    """The ``microintern`` group: global options may come before or after the command."""
+
+    command_class = GlobalOptionsCommand
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Parse with the global options hoisted in front of the command."""
+        return super().parse_args(ctx, hoist_global_options(args))
+
+
+class GlobalOptionsSubgroup(click.Group):
+    """A command group under ``microintern`` (``hours``): help lists the global options too."""
+
+    command_class = GlobalOptionsCommand
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The group's options and commands, then the program's global options."""
+        super().format_options(ctx, formatter)
+        _format_global_options(ctx, formatter)
+
+
+GlobalOptionsGroup.group_class = GlobalOptionsSubgroup
+
+
+def _format_global_options(ctx: click.Context, formatter: click.HelpFormatter) -> None:
+    root = ctx.find_root()
+    rows = [record for param in root.command.get_params(root)
+            if param.name in ("config_path", "verbose", "debug_http")
+            and (record := param.get_help_record(root)) is not None]
+    if rows:
+        with formatter.section("Global options (before or after the command)"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=GlobalOptionsGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--config", "config_path", type=click.Path(path_type=Path),
               default=lambda: os.environ.get(CONFIG_VARIABLE, DEFAULT_CONFIG),
               show_default=f"${CONFIG_VARIABLE} or {DEFAULT_CONFIG}",
@@ -153,30 +230,35 @@ def init(obj: Obj) -> None:
 
 @cli.command()
 @now_option
-@click.option("--all", "show_all", is_flag=True, help="Show every session's steps, not only open ones.")
+@click.option("--all", "show_all", is_flag=True,
+              help="List every step of the timeline (done and later ones too), not only open ones.")
 @click.pass_obj
 @handles_errors
 def status(obj: Obj, now: str | None, show_all: bool) -> None:
-    """Show every step of the timeline: window, state, last run and counts (reads only).
+    """Show what needs attention: due, overdue, missed and failed steps, and what opens soon (reads only).
 
-    It writes nothing, takes no lock and may run at any time, even during a send: the Timeline
+    One short line per step, named by the command that runs it; `--all` lists every step. It
+    writes nothing, takes no lock and may run at any time, even during a send: the Timeline
     tab is written by `run-due`.
     """
+    import shutil
+
     from microintern.bootstrap import step_context
     from microintern.domain.program_sheet import TIMELINE
+    from microintern.domain.timeline import t_label
     from microintern.steps.runner import status as timeline_status
-    from microintern.steps.runner import timeline_rows
+    from microintern.steps.runner import status_lines
 
     config = obj.config
     ctx = step_context(config, parse_now(now, config))
     timeline_before = ctx.ports.roster.read_tabs([TIMELINE])[TIMELINE]
     statuses = timeline_status(ctx, timeline_before)
-    rows = timeline_rows(ctx, statuses)
-    click.echo(f"{config.program.name} — {ctx.now:%Y-%m-%d %H:%M %Z}")
-    click.echo(f"{'step':<34} {'opens':<16} {'closes':<16} {'state':<20} {'last run':<19} result")
-    for row in rows:
-        click.echo(f"{row['Key']!s:<34} {row['Opens']!s:<16} {row['Closes']!s:<16} "
-                   f"{row['State']!s:<20} {row['Last run'] or '-'!s:<19} {row['Result'] or ''}")
+    # Never wider than a terminal allows (and 100 columns when piped or mailed by cron).
+    width = min(max(shutil.get_terminal_size((100, 24)).columns, 80), 120)
+    anchor = t_label(ctx.now.astimezone(config.zone).date(), config.first_meeting().date())
+    click.echo(f"{config.program.name} — {ctx.now:%Y-%m-%d %H:%M %Z} ({anchor})")
+    for line in status_lines(ctx, statuses, show_all=show_all, width=width):
+        click.echo(line)
 
 
 @cli.command("run-due")
@@ -250,17 +332,17 @@ def _run_step(obj: Obj, step: str, now: str | None, dry_run: Path | None = None,
 
     from microintern.adapters.preview import DryRunRoster, PreviewBadges, PreviewMailer
     from microintern.bootstrap import build_ports, hold_program, lock_path, run_holder, step_context
-    from microintern.domain.timeline import StepName
+    from microintern.domain.timeline import step_named
     from microintern.errors import MicrointernError
     from microintern.steps.runner import AUTOMATED, RunReport, locked, occurrences, record_runs
     from microintern.steps.setup import initialise
 
     config = obj.config
     names = ", ".join(s.value for s in AUTOMATED)
-    try:
-        name = StepName(step)
-    except ValueError:
-        raise click.BadParameter(f"choose one of: {names}", param_hint="STEP") from None
+    # A step's name (release_forms or release-forms) or its own command (thank-partners).
+    name = step_named(step)
+    if name is None:
+        raise click.BadParameter(f"choose one of: {names}", param_hint="STEP")
     if name not in AUTOMATED:
         raise click.BadParameter(f"{step} is not automated yet; automated: {names}",
                                  param_hint="STEP")
@@ -319,12 +401,29 @@ def _run_step(obj: Obj, step: str, now: str | None, dry_run: Path | None = None,
         # previewing a batch a run on this machine is sending.
         report = locked(lock_path(config), lambda: work(build_ports(config), None),
                         holder=run_holder())
-    click.echo(report.summary())
+    click.echo(report.summary() if dry_run is None else _dry_run_summary(report))
     for _occurrence, result in report.ran:
         for problem in result.problems:
             click.echo(f"  ! {problem}")
     if dry_run is not None:
-        click.echo(f"dry run: nothing was sent or saved; open {dry_run / 'index.html'}")
+        click.echo(f"dry run: nothing was sent or saved; the letters that would go: "
+                   f"{dry_run / 'index.html'}")
+
+
+#: How a dry run words a step's counts: it previewed these letters, it sent none.
+_WOULD = {"sent": "would send", "held": "would hold", "re-drafted (draft was deleted)": "would re-draft"}
+
+
+def _dry_run_summary(report: Any) -> str:
+    """The summary line of ``send --dry-run``: what would be sent (``would send 3``), never "sent"."""
+    stamp = report.now.strftime("%Y-%m-%d %H:%M %Z")
+    parts = []
+    for occurrence, result in report.ran:
+        counts = [f"{_WOULD.get(name, name)} {n}" for name, n in result.counts.items()]
+        if result.problems:
+            counts.append(f"{len(result.problems)} problem(s)")
+        parts.append(f"{occurrence.key} ({', '.join(counts) or 'nothing to send'})")
+    return f"dry run {stamp}: " + ("; ".join(parts) or "nothing due")
 
 
 @cli.command("run")
@@ -814,6 +913,55 @@ def demo(out: Path, seed: int, applicants: int) -> None:
     run_demo(out, seed=seed, applicants=applicants, echo=click.echo)
 
 
+class _QuietWhenClosed(io.RawIOBase):
+    """stdout's file descriptor, dropping what is written once its reader has gone.
+
+    ``microintern status | head -3`` closes the pipe early; the command still finishes its
+    work (a send piped into ``head`` must not stop between a draft and its record) and exits
+    as it would have, with no BrokenPipeError.
+    """
+
+    def __init__(self, fd: int) -> None:
+        super().__init__()
+        self._fd = fd
+        self.gone = False
+
+    def writable(self) -> bool:
+        """Always: this is an output stream."""
+        return True
+
+    def fileno(self) -> int:
+        """The wrapped descriptor (for ``isatty`` and terminal size)."""
+        return self._fd
+
+    def isatty(self) -> bool:
+        """Whether stdout is a terminal (the progress bar asks)."""
+        return os.isatty(self._fd)
+
+    def write(self, data: Any) -> int:
+        """Write to the descriptor; once the reader is gone, report everything as written."""
+        if not self.gone:
+            try:
+                return os.write(self._fd, data)
+            except BrokenPipeError:
+                self.gone = True
+        return len(data)
+
+
+def quiet_on_closed_pipe() -> None:
+    """Make ``sys.stdout`` drop output after its pipe closes instead of raising BrokenPipeError."""
+    stream = sys.stdout
+    try:
+        fd = stream.fileno()
+    except (AttributeError, OSError, ValueError):
+        return  # not a real file (tests capture it): nothing to protect
+    stream.flush()
+    sys.stdout = io.TextIOWrapper(io.BufferedWriter(_QuietWhenClosed(fd)),
+                                  encoding=stream.encoding, errors=stream.errors,
+                                  line_buffering=stream.line_buffering)
+
+
 def main() -> None:
     """Entry point of the ``microintern`` command."""
+    quiet_on_closed_pipe()
     cli(prog_name="microintern")

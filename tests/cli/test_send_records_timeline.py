@@ -15,6 +15,7 @@ from microintern.adapters.local.workbook import LocalWorkbook
 from microintern.cli import cli
 from microintern.config import load_config
 from microintern.domain import program_sheet as sheet
+from microintern.domain.timeline import COMMANDS, StepName
 from microintern.steps.runner import MISSED_NOTE
 
 MISSED = "partner_outreach:cyber-basics"   # its window's last day is 25 January 2027
@@ -33,8 +34,11 @@ def timeline(config_file: Path) -> dict[str, dict[str, Any]]:
 
 
 def status_line(config_file: Path, now: str, key: str) -> str:
-    output = invoke(config_file, "status", "--now", now).output
-    (line,) = [line for line in output.splitlines() if line.startswith(key + " ")]
+    output = invoke(config_file, "status", "--all", "--now", now).output
+    step, session = key.split(":")
+    command = COMMANDS[StepName(step)]  # status names a step by its command (issue 16)
+    (line,) = [line for line in output.splitlines()
+               if line.startswith(command + " ") and f" {session} " in line]
     return line
 
 

@@ -176,7 +176,7 @@ def test_run_due_sends_a_day_late_invitation_but_not_a_month_late_one(config_fil
     second = _invoke(config_file, "run-due", "--now", "2027-02-03T06:30")
     assert "partner_outreach:cyber-basics" not in second.output
     status = _invoke(config_file, "status", "--now", "2027-02-03T06:30")
-    assert any(line.startswith("partner_outreach:cyber-basics") and " missed " in line
+    assert any(line.startswith("send partner-outreach  cyber-basics ") and " missed " in line
                for line in status.output.splitlines())
 
 

@@ -104,6 +104,59 @@ STEPS: tuple[StepSpec, ...] = (
 )
 
 
+COMMANDS: Mapping[StepName, str] = {
+    StepName.PARTNER_OUTREACH: "send partner-outreach",
+    StepName.PARTNER_MEETING: "partners",
+    StepName.APPLICATION_FORM: "form",
+    StepName.APPLICATIONS: "run applications",
+    StepName.RECRUITMENT: "send recruitment",
+    StepName.SCREENING: "screen",
+    StepName.DECISIONS: "send decisions",
+    StepName.COHORTS: "cohorts",
+    StepName.REGISTRATION: "send registration",
+    StepName.RELEASE_FORMS: "send release-forms",
+    StepName.SESSIONS: "sessions",
+    StepName.SESSION_SUPPORT: "send session-support",
+    StepName.REMINDERS: "send reminders",
+    StepName.RUN_SHEET: "send run-sheet",
+    StepName.ATTENDANCE: "attendance",
+    StepName.FEEDBACK: "feedback",
+    StepName.BADGES: "badges",
+    StepName.APPRECIATION: "thank-partners",
+    StepName.ASSIGNMENTS: "assignments",
+    StepName.HOURS_LOG: "hours",
+    StepName.DASHBOARD: "report --dashboard",
+}
+"""What a coordinator types after ``microintern`` to run each step now, and so how the demo's
+log and ``status`` name it: the step's own command where it has one (``appreciation`` is
+``thank-partners``), else ``send`` (letters) or ``run`` with the step's name. The one place this
+mapping lives."""
+
+
+def step_named(text: str) -> StepName | None:
+    """The step ``text`` names: ``release_forms``, ``release-forms`` or its command (``thank-partners``).
+
+    None when it names no step. ``returns`` and other commands that run several steps name none.
+    """
+    word = text.strip().lower()
+    with_underscores = word.replace("-", "_")
+    if with_underscores in StepName._value2member_map_:
+        return StepName(with_underscores)
+    for name, command in COMMANDS.items():
+        if command == word or (command.split()[-1] == word and not word.startswith("-")):
+            return name
+    return None
+
+
+def t_label(day: date, anchor: date) -> str:
+    """``day`` relative to the program's first meeting ``anchor``: ``T-4w``, ``T-27d``, ``T``, ``T+3d``."""
+    days = (day - anchor).days
+    if days == 0:
+        return "T"
+    sign = "-" if days < 0 else "+"
+    return f"T{sign}{abs(days) // 7}w" if days % 7 == 0 else f"T{sign}{abs(days)}d"
+
+
 class StepState(StrEnum):
     """Where a step stands at a given moment."""
 

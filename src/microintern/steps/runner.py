@@ -11,7 +11,7 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
@@ -24,6 +24,7 @@ from microintern.domain import program_sheet as sheet
 from microintern.domain.lease import Holder, show
 from microintern.domain.records import Record
 from microintern.domain.timeline import (
+    COMMANDS,
     Occurrence,
     RunRecord,
     StepName,
@@ -254,6 +255,87 @@ def timeline_rows(ctx: StepContext, statuses: list[StepStatus]) -> list[Record]:
             "Result": record.result if record else "",
         })
     return rows
+
+
+STATUS_DAYS_AHEAD = 3
+"""``status`` also lists what opens within this many days, so the coordinator sees it coming."""
+_URGENCY = {"failed": 0, "missed": 1, "overdue": 2, "due": 3, "soon": 4}
+
+
+def _shown_state(s: StepStatus, now: datetime) -> str:
+    """The word ``status`` shows: a failed last run reads ``failed``, an upcoming step ``soon``."""
+    if s.record is not None and not s.record.ok and s.state in (StepState.DUE, StepState.OVERDUE):
+        return "failed"
+    if s.state is StepState.UPCOMING:
+        ahead = (s.occurrence.opens.date() - now.astimezone(s.occurrence.opens.tzinfo).date()).days
+        return "soon" if ahead <= STATUS_DAYS_AHEAD else "later"
+    return s.state.value
+
+
+def _fit(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
+
+
+def latest_future_run(statuses: Sequence[StepStatus], now: datetime) -> datetime | None:
+    """The latest recorded run after ``now`` (runs made in simulated time or with ``--now``), if any."""
+    future = [s.record.last_run for s in statuses
+              if s.record is not None and s.record.last_run is not None and s.record.last_run > now]
+    return max(future, default=None)
+
+
+def status_lines(ctx: StepContext, statuses: Sequence[StepStatus], *, show_all: bool = False,
+                 width: int = 100) -> list[str]:
+    """The status view: one line per step occurrence, at most ``width`` characters.
+
+    By default only what needs the coordinator: failed, missed, overdue and due steps (most
+    urgent first), and what opens within :data:`STATUS_DAYS_AHEAD` days; ``show_all`` lists every
+    occurrence in timeline order. Steps are named by the command that runs them
+    (:data:`~microintern.domain.timeline.COMMANDS`). A run recorded after ``ctx.now`` (the demo
+    runs in simulated time) never shows as a date in the past's view: its cell reads
+    ``(future)`` and one note above the table says how to look at the program at that time.
+    """
+    zone, now = ctx.config.zone, ctx.now
+    lines: list[str] = []
+    future = latest_future_run(statuses, now)
+    if future is not None:
+        at = future.astimezone(zone)
+        lines += [f"note: the Timeline tab has runs after this moment (the last {at:%Y-%m-%d %H:%M});",
+                  "      they were made in simulated time (the demo) or with --now. To see the program",
+                  f"      then: microintern status --now {at:%Y-%m-%dT%H:%M}"]
+    shown = [(s, _shown_state(s, now)) for s in statuses]
+    if show_all:
+        picked = shown
+    else:
+        picked = sorted(((s, w) for s, w in shown if w in _URGENCY),
+                        key=lambda p: (_URGENCY[p[1]], p[0].occurrence.opens))
+    lines.append(f"{'step':<22} {'session':<15} {'state':<7} {'window':<13} {'last run':<12} result")
+    for s, word in picked:
+        o, record = s.occurrence, s.record
+        last_day = (o.closes - timedelta(seconds=1)).astimezone(zone)
+        window = f"{o.opens.astimezone(zone):%b %d}–{last_day:%b %d}"
+        if record is None or record.last_run is None:
+            last = "-"
+        elif record.last_run > now:
+            last = "(future)"
+        else:
+            last = f"{record.last_run.astimezone(zone):%b %d %H:%M}"
+        # A result recorded after ``now`` says nothing about ``now``: left out (see the note).
+        result = record.result if record is not None and last not in ("-", "(future)") else ""
+        if word == "soon":
+            days = (o.opens.date() - now.astimezone(o.opens.tzinfo).date()).days
+            result = f"opens in {days} day{'' if days == 1 else 's'}" if days else "opens today"
+        if not s.automated:
+            result = f"by hand; {result}" if result else "by hand"
+        head = (f"{_fit(COMMANDS[o.step.name], 22):<22} {_fit(o.scope_id, 15):<15} {word:<7} "
+                f"{window:<13} {last:<12} ")
+        lines.append(_fit(head + result, width).rstrip())
+    if not show_all:
+        if len(picked) == 0:
+            lines.append(f"(nothing due, failed or missed; nothing opens in {STATUS_DAYS_AHEAD} days)")
+        counts = {w: sum(1 for _, x in shown if x == w) for w in ("done", "later")}
+        lines.append(f"{counts['done']} done, {counts['later']} later (status --all: every step; "
+                     "full results: Timeline tab)")
+    return lines
 
 
 def run_due(ctx: StepContext, *, steps: Mapping[StepName, StepFn] | None = None,
