@@ -261,9 +261,16 @@ def _session_titles(config: ProgramConfig, rows: Sequence[Sequence[Record]]) -> 
     return titles
 
 
+def counts_as_applicant(row: Record) -> bool:
+    """An Applications row that is an applicant: it has an id and is not a superseded duplicate
+    (screening proposed "Duplicate" and nobody accepted it). The funnel and the equity report
+    both count this way, so "applied" is the same number in both."""
+    return bool(_text(row.get(sheet.APPLICANT_ID))) and not (
+        _text(row.get(sheet.PROPOSED_DECISION)) == DUPLICATE and not _accepted(row))
+
+
 def _funnel(applications: Sequence[Record], participants: Sequence[Record]) -> tuple[FunnelStage, ...]:
-    applied = [r for r in applications if _text(r.get(sheet.APPLICANT_ID))
-               and not (_text(r.get(sheet.PROPOSED_DECISION)) == DUPLICATE and not _accepted(r))]
+    applied = [r for r in applications if counts_as_applicant(r)]
     counts = (
         len(applied),
         sum(1 for r in applied if _accepted(r)),

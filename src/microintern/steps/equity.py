@@ -14,6 +14,7 @@ from microintern.domain.equity import (
     selection_equity,
 )
 from microintern.domain.records import Cell, Record
+from microintern.domain.report import counts_as_applicant
 from microintern.steps.applications import question_columns
 from microintern.steps.context import StepContext
 
@@ -34,8 +35,9 @@ def equity_report(ctx: StepContext) -> tuple[EquityReport, str]:
     Once any Decision is made the coordinator's decisions count; before that, the proposals.
     """
     config = ctx.config
+    # The funnel's applicants: a superseded duplicate is not a second applicant.
     rows = [r for r in ctx.ports.roster.read_tabs([sheet.APPLICATIONS])[sheet.APPLICATIONS]
-            if r.get(sheet.APPLICANT_ID)]
+            if counts_as_applicant(r)]
     decided = any(r.get(sheet.DECISION) not in (None, "") for r in rows)
     column, basis = (sheet.DECISION, DECIDED) if decided else (sheet.PROPOSED_DECISION, PROPOSED)
     questions = question_columns(config)
