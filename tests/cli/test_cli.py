@@ -70,7 +70,10 @@ def test_run_due_imports_and_acknowledges_once(config_file: Path) -> None:
     sample = seed_responses(config_file, 12)
     first = invoke(config_file, "run-due", "--now", DURING_APPLICATIONS)
     assert first.exit_code == 0, first.output
-    assert len(first.output.strip().splitlines()) == 1  # quiet: one summary line
+    # Quiet: one summary line, then one named line per problem (issue 16), ids only.
+    summary, *problems = first.output.strip().splitlines()
+    assert summary.startswith("run-due ") and all(line.startswith("  ! ") for line in problems)
+    assert len(problems) == len(sample) - len([a for a in sample if "@" in a.email])
     assert "applications:program (imported 12" in first.output
     arrived = [a for a in sample if "@" in a.email]
     assert len(acknowledgements(config_file)) == len(arrived)

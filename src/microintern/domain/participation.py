@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from enum import IntEnum
 
 from microintern.config import ProgramConfig, QuestionKind
 from microintern.domain.forms import FormQuestion, FormSpec, question_id
@@ -135,3 +136,85 @@ def missing_items(registered: str, release_returned: str) -> str:
     missing = [name for name, value in (("registration", registered), ("release form", release_returned))
                if not value.strip()]
     return ", ".join(missing)
+
+
+class Stage(IntEnum):
+    """The letters to a placed student, in the order each one assumes the one before.
+
+    The acceptance tells the student they have a place; the registration link asks them to
+    confirm it; the release form asks the family's consent; the session details and the
+    reminder assume all three went.
+    """
+
+    REGISTRATION = 1
+    RELEASE = 2
+    SESSION = 3
+
+
+ACCEPTANCE = "acceptance"
+
+
+@dataclass(frozen=True)
+class ChainState:
+    """What the Outbox and the Participants tab say of one student's earlier letters.
+
+    Letter states are the Outbox's State cell ("" when the letter has no row).
+    """
+
+    decision: str                   # the Decision cell as the coordinator typed it
+    acceptance: str = ""
+    acceptance_note: str = ""
+    last_letter: str = ""           # a waitlist or denial letter delivered to the student, if any
+    registration: str = ""
+    registered: bool = False
+    release: str = ""
+    release_returned: bool = False
+
+
+@dataclass(frozen=True)
+class Wait:
+    """Why a letter waits for an earlier one, and what the coordinator can do."""
+
+    earlier: str
+    why: str
+    todo: str
+
+
+def _not_sent(letter: str, state: str, note: str = "") -> str:
+    if state == "held":
+        return f"the {letter} is held in the Outbox" + (f" ({note})" if note else "")
+    if state == "drafted":
+        return f"the {letter} is drafted but not yet confirmed sent"
+    return f"the {letter} has not been sent"
+
+
+def waiting_for(stage: Stage, state: ChainState, delivered: frozenset[str]) -> Wait | None:
+    """The earlier letter ``stage``'s letter waits for, or None when it may go.
+
+    A letter goes only when each earlier letter of the chain is recorded sent for the student
+    (a returned registration or release form counts as its letter having arrived). The chain
+    starts with the coordinator's Accept: a seat held with a blank Decision was made by hand,
+    outside the decisions step, and starts at the letter in hand. ``delivered`` holds the
+    Outbox states that count as sent.
+    """
+    decision = " ".join(state.decision.split()).casefold()
+    if not decision:
+        return None
+    if decision not in ("accept", "accepted"):
+        return Wait(ACCEPTANCE, f"the Decision is {state.decision.strip()[:20]!r}, not Accept",
+                    "the cohorts step withdraws the student; set the Decision back to Accept "
+                    "if that was a mistake")
+    if state.acceptance not in delivered:
+        why = _not_sent("acceptance letter", state.acceptance, state.acceptance_note)
+        if state.last_letter:
+            why += f"; the last decision letter the student received was the {state.last_letter} letter"
+        return Wait(ACCEPTANCE, why,
+                    "fix what holds the acceptance letter (see the decisions step's line), then "
+                    "`microintern send decisions`; this letter follows on the next run")
+    if stage >= Stage.RELEASE and not state.registered and state.registration not in delivered:
+        return Wait("registration", _not_sent("registration link", state.registration),
+                    "see the registration step's line; `microintern returns` sends it now")
+    if stage >= Stage.SESSION and not state.release_returned and state.release not in delivered:
+        return Wait("release_form", _not_sent("release form", state.release),
+                    "see the release forms step's line; `microintern returns` sends it now")
+    return None

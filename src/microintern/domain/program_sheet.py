@@ -223,6 +223,13 @@ def layout(question_titles: Sequence[str],
     }
 
 
+# Problems: one row per problem a run named (domain.problems): who (an id), what, why, what to
+# do; open until a later complete run of the same step no longer finds it. Written by runs only.
+PROBLEMS = "Problems"
+PROBLEM_KEY = "Key"                 # "<step> | <who> | <what>": a rerun updates, never duplicates
+PROBLEM_COLUMNS = (PROBLEM_KEY, "Step", "Who", "What", "Why", "What to do", "First seen",
+                   "Last seen", "State")
+
 # Values the tool must remember between runs (e.g. the id of a form it created): key → value.
 SETTINGS = "Settings"
 SETTING = "Setting"

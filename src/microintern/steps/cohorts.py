@@ -24,6 +24,8 @@ from microintern.domain.cohorts import (
     preference_points,
 )
 from microintern.domain.decisions import Decision, UnknownDecision, parse_decision
+from microintern.domain.outbox import DELIVERED, message_key
+from microintern.domain.problems import PROGRAM, Problem
 from microintern.domain.records import Cell, Record
 from microintern.domain.sessions import session_rows, text
 from microintern.steps.applications import question_columns
@@ -58,12 +60,40 @@ def cancelled_sessions(sessions_tab: Sequence[Record]) -> set[str]:
             if text(r.get(sheet.SESSION_STATUS)).casefold() == "cancelled"}
 
 
+def told_otherwise(config: ProgramConfig, applicant: str, outbox: Mapping[str, Record]) -> str:
+    """Why an accepted student is not to be placed yet, from the Outbox ("" when they may be).
+
+    A seat goes with the acceptance letter: a student whose acceptance is held, or whose last
+    decision letter was a waitlist or denial letter and whose acceptance has not gone, would
+    otherwise be placed (and invited) while still believing they are not in.
+    """
+    def state(letter: str) -> tuple[str, str]:
+        row = outbox.get(message_key(config.program.id, letter, applicant)) or {}
+        return text(row.get("State")), text(row.get("Note"))
+
+    acceptance, note = state("acceptance")
+    if acceptance in DELIVERED:
+        return ""
+    if acceptance == "held":
+        return "the acceptance letter is held in the Outbox" + (f" ({note})" if note else "")
+    if acceptance == "drafted":
+        return "the acceptance letter is drafted but not yet confirmed sent"
+    for letter in ("waitlist", "denial"):
+        if state(letter)[0] in DELIVERED:
+            return (f"the acceptance letter has not been sent; the last decision letter the "
+                    f"student received was the {letter} letter")
+    return ""
+
+
 def candidates(config: ProgramConfig, applications: Sequence[Record], participants: Mapping[str, Record],
-               open_sessions: set[str], result: StepResult) -> tuple[list[Candidate], dict[str, Record]]:
+               open_sessions: set[str], result: StepResult,
+               outbox: Mapping[str, Record] | None = None) -> tuple[list[Candidate], dict[str, Record]]:
     """The accepted students as candidates, and their application rows by applicant id.
 
     A student already seated in an open session is fixed there (as an override would be) so
-    a rerun never moves anyone; an override the coordinator set wins over that.
+    a rerun never moves anyone; an override the coordinator set wins over that. With the
+    ``outbox`` (keyed), a student not yet seated whose acceptance has not reached them
+    (:func:`told_otherwise`) waits, named in ``result``, and is left out.
     """
     questions = question_columns(config)
     choices = [c for c in session_choices(config) if c.session_id in open_sessions]
@@ -82,6 +112,15 @@ def candidates(config: ProgramConfig, applications: Sequence[Record], participan
         earlier = participants.get(applicant, {})
         if text(earlier.get(sheet.PLACEMENT)) == DECLINED:
             continue  # the student or family said no: never placed again automatically
+        waiting = "" if outbox is None or text(earlier.get(sheet.PLACEMENT)) in SEATED else \
+            told_otherwise(config, applicant, outbox)
+        if waiting:
+            result.problem(Problem(
+                applicant, "placement waiting", waiting,
+                "fix what holds the acceptance letter (see the decisions step's line), then "
+                "`microintern send decisions`; the student is placed on the next run"))
+            result.add("waiting for the acceptance letter")
+            continue
         answers = answers_by_key(row, questions)
         points = preference_points(
             _contained([c.title for c in choices], answers.get("availability", "")),
@@ -91,9 +130,10 @@ def candidates(config: ProgramConfig, applications: Sequence[Record], participan
         )
         override = text(row.get(sheet.COHORT_OVERRIDE)) or None
         if override is not None and override not in open_sessions:
-            result.problems.append(
-                f"Applications row {applicant}, {sheet.COHORT_OVERRIDE}: {override[:40]!r} is not an "
-                "open session id; the student is placed by preference")
+            result.problem(Problem(
+                applicant, f"{sheet.COHORT_OVERRIDE} ignored",
+                f"{override[:40]!r} is not an open session id; the student is placed by preference",
+                f"type an open session id in {sheet.COHORT_OVERRIDE} (Applications tab), or clear it"))
             override = None
         seated_in = text(earlier.get(sheet.SESSION_ID))
         if override is None and text(earlier.get(sheet.PLACEMENT)) in SEATED and seated_in in open_sessions:
@@ -104,8 +144,12 @@ def candidates(config: ProgramConfig, applications: Sequence[Record], participan
 
 
 def participant_rows(plan: CohortPlan, applications: Mapping[str, Record],
-                     participants: Mapping[str, Record], config: ProgramConfig) -> list[Record]:
-    """The Participants rows this plan changes: placements, reasons, names; withdrawals."""
+                     participants: Mapping[str, Record], config: ProgramConfig,
+                     waiting: frozenset[str] = frozenset()) -> list[Record]:
+    """The Participants rows this plan changes: placements, reasons, names; withdrawals.
+
+    Students in ``waiting`` (accepted, their acceptance not yet out) keep their rows as they are.
+    """
     questions = question_columns(config)
     changed: list[Record] = []
     for applicant, placement in plan.placements.items():
@@ -134,7 +178,7 @@ def participant_rows(plan: CohortPlan, applications: Mapping[str, Record],
             changed.append(row)
     for applicant, earlier in participants.items():
         ended = text(earlier.get(sheet.PLACEMENT)) in (WITHDRAWN, DECLINED)
-        if applicant not in plan.placements and not ended:
+        if applicant not in plan.placements and not ended and applicant not in waiting:
             changed.append({sheet.APPLICANT_ID: applicant, sheet.SESSION_ID: "",
                             sheet.PLACEMENT: WITHDRAWN,
                             sheet.PLACEMENT_REASON: "no longer accepted (Decision changed)"})
@@ -165,7 +209,7 @@ def place_cohorts(ctx: StepContext) -> StepResult:
     config = ctx.config
     result = StepResult()
     roster = ctx.ports.roster
-    tabs = roster.read_tabs([sheet.APPLICATIONS, sheet.PARTICIPANTS, sheet.SESSIONS])
+    tabs = roster.read_tabs([sheet.APPLICATIONS, sheet.PARTICIPANTS, sheet.SESSIONS, sheet.OUTBOX])
     present = {text(r.get(sheet.SESSION_ID)): r for r in tabs[sheet.SESSIONS]
                if text(r.get(sheet.SESSION_ID))}
     seed = session_rows(config, present)
@@ -175,13 +219,19 @@ def place_cohorts(ctx: StepContext) -> StepResult:
                     if text(r.get(sheet.APPLICANT_ID))}
     cancelled = cancelled_sessions(tabs[sheet.SESSIONS])
     open_sessions = {s.id for s in config.sessions} - cancelled
-    found, rows = candidates(config, tabs[sheet.APPLICATIONS], participants, open_sessions, result)
+    outbox = {text(r.get(sheet.OUTBOX_KEY)): r for r in tabs[sheet.OUTBOX] if r.get(sheet.OUTBOX_KEY)}
+    found, rows = candidates(config, tabs[sheet.APPLICATIONS], participants, open_sessions, result,
+                             outbox)
+    waiting = frozenset(p.who for p in result.structured if p.what == "placement waiting")
     seats = [CohortSeats(s.id, s.group_size.min, s.group_size.max)
              for s in config.sessions if s.id in open_sessions]
     plan = assign(found, seats)
     if not plan.optimal:
-        result.problems.append("the cohort solver stopped before proving its plan optimal")
-    changed = participant_rows(plan, rows, participants, config)
+        result.problem(Problem(PROGRAM, "cohort plan not proven optimal",
+                               "the cohort solver stopped at its time limit; every group is within "
+                               "its bounds but a better plan may exist",
+                               "nothing urgent; check the placements in the Participants tab"))
+    changed = participant_rows(plan, rows, participants, config, waiting)
     if changed:
         roster.upsert(sheet.PARTICIPANTS, sheet.APPLICANT_ID, changed)
     checks = session_checks(plan, tabs[sheet.SESSIONS], cancelled)
@@ -194,5 +244,8 @@ def place_cohorts(ctx: StepContext) -> StepResult:
     result.add("rows changed", len(changed))
     for group in plan.groups.values():
         if group.problem:
-            result.problems.append(f"session {group.session_id}: {group.problem}")
+            result.problem(Problem(
+                group.session_id, "group size", group.problem,
+                "accept more students or set Cohort overrides, change the session's group size "
+                "in the config, or cancel the session in the Sessions tab"))
     return result

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from microintern.config import ProgramConfig
 from microintern.domain.letters import LetterRenderer
+from microintern.domain.problems import Problem, from_text
 from microintern.ports import (
     BadgeIssuer,
     Calendar,
@@ -67,14 +68,38 @@ class StepContext:
 
 @dataclass
 class StepResult:
-    """What a step did, as counts for the summary line and the Timeline tab."""
+    """What a step did, as counts for the summary line and the Timeline tab.
+
+    ``problems`` holds one line per problem, for printing. Steps that can name who, what, why
+    and what to do report a :class:`Problem` with :meth:`problem` (its line lands in
+    ``problems`` too); steps that append plain lines still work, and :meth:`named` turns those
+    into problems with as much as the line says.
+    """
 
     counts: dict[str, int] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    structured: list[Problem] = field(default_factory=list)
+    # Problems told on an earlier run and still there (a letter still held): kept open in the
+    # Problems tab, neither counted nor printed again, so a quiet day's run stays quiet.
+    still: list[Problem] = field(default_factory=list)
 
     def add(self, name: str, n: int = 1) -> None:
         """Add ``n`` to the count called ``name``."""
         self.counts[name] = self.counts.get(name, 0) + n
+
+    def problem(self, problem: Problem) -> None:
+        """Report ``problem``: its line in :attr:`problems`, the problem itself kept whole."""
+        self.structured.append(problem)
+        self.problems.append(problem.line())
+
+    def ongoing(self, problem: Problem) -> None:
+        """Keep ``problem``, told on an earlier run, open in the Problems tab without repeating it."""
+        self.still.append(problem)
+
+    def named(self) -> list[Problem]:
+        """Every problem of this result: the reported ones, then plain lines made problems."""
+        lines = {p.line() for p in self.structured}
+        return [*self.structured, *(from_text(t) for t in self.problems if t not in lines)]
 
     def summary(self) -> str:
         """``imported 3, sent 3`` style text, counts in insertion order; held problems last."""

@@ -155,13 +155,16 @@ def deliver(
         if state == MessageState.DRAFTED and row and row.get("Draft ID"):
             resume.append((item, str(row["Draft ID"])))
         elif not valid_address(item.to) or not all(valid_address(c) for c in item.cc):
-            # Named on every run while it stays held (the Problems tab keeps it open until the
-            # address is fixed); the Outbox row is written once, when first held.
-            result.problem(held_problem(item, "the recipient address is not valid",
-                                        "correct the address in the Applications tab (or the "
-                                        "config); the next run sends the letter"))
+            # Told once, when first held; the Outbox row and the Problems tab keep showing it
+            # (open until the address is fixed).
+            problem = held_problem(item, "the recipient address is not valid",
+                                   "correct the address in the Applications tab (or the config); "
+                                   "the next run sends the letter")
             if state != MessageState.HELD:
+                result.problem(problem)
                 held.append(_row(ctx, item, MessageState.HELD, Note="address is not valid"))
+            else:
+                result.ongoing(problem)
         else:
             fresh.append(item)
 

@@ -21,17 +21,22 @@ from microintern.domain.applicants import answers_by_key
 from microintern.domain.forms import FormSpec
 from microintern.domain.outbox import DELIVERED, message_key
 from microintern.domain.participation import (
+    ACCEPTANCE,
     APPLICANT_KEY,
     ATTENDING_KEY,
     ATTENDING_NO,
     NO,
     RELEASE_LANGUAGES,
+    ChainState,
     ReminderPlan,
+    Stage,
     missing_items,
     registration_spec,
     release_spec,
+    waiting_for,
     yes_no,
 )
+from microintern.domain.problems import Problem
 from microintern.domain.records import Record
 from microintern.domain.sessions import text
 from microintern.domain.timeline import StepName
@@ -58,6 +63,8 @@ class Seated:
     guardian_name: str
     applicant: Mapping[str, Any]
     participant: Record
+    decision: str = ""
+    """The coordinator's Decision cell: the chain of letters starts with an Accept."""
 
 
 def seated_students(config: ProgramConfig, tabs: Mapping[str, list[Record]],
@@ -81,8 +88,53 @@ def seated_students(config: ProgramConfig, tabs: Mapping[str, list[Record]],
         found.append(Seated(
             applicant, session, language if language in RELEASE_LANGUAGES else "en",
             answers.get("student_email", "").strip(), answers.get("guardian_email", "").strip(),
-            answers.get("guardian_name", "").strip(), applicant_context(application, questions), row))
+            answers.get("guardian_name", "").strip(), applicant_context(application, questions), row,
+            text(application.get(sheet.DECISION))))
     return found
+
+
+def chain_state(config: ProgramConfig, student: Seated, outbox: Mapping[str, Record]) -> ChainState:
+    """What the Outbox and Participants say of ``student``'s earlier letters."""
+    program = config.program.id
+
+    def state(letter: str, session: str | None = None) -> Record:
+        return outbox.get(message_key(program, letter, student.applicant_id, session)) or {}
+
+    acceptance = state(ACCEPTANCE)
+    last = next((letter for letter in ("waitlist", "denial")
+                 if text(state(letter).get("State")) in DELIVERED), "")
+    return ChainState(
+        decision=student.decision,
+        acceptance=text(acceptance.get("State")), acceptance_note=text(acceptance.get("Note")),
+        last_letter=last,
+        registration=text(state("registration", student.session_id).get("State")),
+        registered=bool(text(student.participant.get(sheet.REGISTERED))),
+        release=text(state("release_form", student.session_id).get("State")),
+        release_returned=bool(text(student.participant.get(sheet.RELEASE_RETURNED))),
+    )
+
+
+def letter_waits(config: ProgramConfig, student: Seated, outbox: Mapping[str, Record], stage: Stage,
+                 letter: str) -> Problem | None:
+    """The named problem when ``letter`` to ``student`` waits for an earlier letter, else None.
+
+    ``letter`` says what waits ("registration link", "session details"); the problem's *why*
+    names the earlier letter that has not gone and *to do* how to let it go.
+    """
+    wait = waiting_for(stage, chain_state(config, student, outbox), DELIVERED)
+    if wait is None:
+        return None
+    return Problem(student.applicant_id, f"{letter} waiting", wait.why, wait.todo)
+
+
+def skipped_rows(ctx: StepContext, form: str, result: StepResult) -> None:
+    """Name each response the form source just left out (row and field, never its content)."""
+    for error in ctx.ports.surveys.problems:
+        result.problem(Problem(
+            str(getattr(error, "row", "") or "-"), f"{form} response skipped",
+            str(getattr(error, "reason", "") or error),
+            f"fix that response (field {getattr(error, 'field', '?')!r}) in the form's responses; "
+            "the next run reads it"))
 
 
 def _due(config: ProgramConfig, session_id: str, days_before: int) -> date:
@@ -139,6 +191,27 @@ class _Letters:
                          cc=cc)
 
 
+def _still_missing(letters: _Letters, student: Seated, letter: str, label: str,
+                   result: StepResult) -> None:
+    """Name a form still missing after the letter and every reminder: mail has done its part."""
+    config = letters.ctx.config
+    sent = _reminders_sent(letters.outbox, config, f"{letter}_reminder", student.applicant_id,
+                           student.session_id, letters.plan.limit)
+    if not letters.plan.limit or sent < letters.plan.limit:
+        return
+    problem = Problem(
+        student.applicant_id, f"{label} still missing",
+        f"not returned after the first letter and {sent} reminder(s); no more reminders go",
+        "contact the student or family directly (phone, counselor); the seat is kept")
+    last = _sent_on(letters.outbox, message_key(config.program.id, f"{letter}_reminder-{sent}",
+                                                student.applicant_id, student.session_id))
+    # Told on the day the next reminder would have gone; kept open in the Problems tab after.
+    if last is not None and letters.today == last + timedelta(days=letters.plan.every_days):
+        result.problem(problem)
+    else:
+        result.ongoing(problem)
+
+
 def _changed(before: Record, after: Record) -> bool:
     return any(text(before.get(k)) != text(v) for k, v in after.items())
 
@@ -156,6 +229,7 @@ def register_students(ctx: StepContext, session_ids: Sequence[str] | None = None
     spec = registration_spec(config)
     form = ensure_form(ctx, spec)
     returns = latest_by(read_answers(ctx, spec, form.form_id), APPLICANT_KEY)
+    skipped_rows(ctx, "registration form", result)
     outbox = outbox_by_key(tabs[sheet.OUTBOX])
     letters = _Letters(ctx, outbox, ReminderPlan(config.registration.reminder_every_days,
                                                  config.registration.max_reminders))
@@ -171,6 +245,10 @@ def register_students(ctx: StepContext, session_ids: Sequence[str] | None = None
                 update[sheet.PLACEMENT] = DECLINED
                 update[sheet.PLACEMENT_REASON] = "the student declined on the registration form"
                 result.add("declined")
+        elif (waits := letter_waits(config, student, outbox, Stage.REGISTRATION,
+                                    "registration link")) is not None:
+            result.problem(waits)
+            result.add("waiting for an earlier letter")
         else:
             link = prefilled_link(form.responder_uri, spec, {APPLICANT_KEY: student.applicant_id})
             item = letters.next_letter(
@@ -181,6 +259,8 @@ def register_students(ctx: StepContext, session_ids: Sequence[str] | None = None
                 cc=guardian_copy(ctx, student.guardian_email))
             if item is not None:
                 items.append(item)
+            else:
+                _still_missing(letters, student, "registration", "registration", result)
         update[sheet.MISSING] = _missing(student.participant, update)
         if _changed(student.participant, update):
             updates.append(update)
@@ -192,11 +272,16 @@ def register_students(ctx: StepContext, session_ids: Sequence[str] | None = None
 
 
 def release_returns(ctx: StepContext, specs: Mapping[str, FormSpec],
-                    form_ids: Mapping[str, str]) -> dict[str, Answers]:
-    """The latest release form per applicant id, across every language's form."""
+                    form_ids: Mapping[str, str], result: StepResult | None = None) -> dict[str, Answers]:
+    """The latest release form per applicant id, across every language's form.
+
+    With ``result``, each response a form source left out is named in it.
+    """
     merged: list[Answers] = []
     for language, spec in specs.items():
         merged.extend(read_answers(ctx, spec, form_ids[language]))
+        if result is not None:
+            skipped_rows(ctx, f"release form ({language})", result)
     merged.sort(key=lambda a: a.submitted_at)
     return latest_by(merged, APPLICANT_KEY)
 
@@ -210,7 +295,7 @@ def collect_release_forms(ctx: StepContext, session_ids: Sequence[str] | None = 
     languages = [lang for lang in RELEASE_LANGUAGES if lang in config.program.languages] or ["en"]
     specs = {lang: release_spec(config, lang) for lang in languages}
     forms = {lang: ensure_form(ctx, spec) for lang, spec in specs.items()}
-    returns = release_returns(ctx, specs, {lang: f.form_id for lang, f in forms.items()})
+    returns = release_returns(ctx, specs, {lang: f.form_id for lang, f in forms.items()}, result)
     outbox = outbox_by_key(tabs[sheet.OUTBOX])
     letters = _Letters(ctx, outbox, ReminderPlan(config.release_form.reminder_every_days,
                                                  config.release_form.max_reminders))
@@ -229,6 +314,10 @@ def collect_release_forms(ctx: StepContext, session_ids: Sequence[str] | None = 
                 update[sheet.PLACEMENT] = DECLINED
                 update[sheet.PLACEMENT_REASON] = "the release form does not allow participation"
                 result.add("participation not allowed")
+        elif (waits := letter_waits(config, student, outbox, Stage.RELEASE,
+                                    "release form")) is not None:
+            result.problem(waits)
+            result.add("waiting for an earlier letter")
         else:
             language = student.language if student.language in forms else languages[0]
             link = prefilled_link(forms[language].responder_uri, specs[language],
@@ -240,6 +329,8 @@ def collect_release_forms(ctx: StepContext, session_ids: Sequence[str] | None = 
                 _due(config, student.session_id, config.release_form.due_days_before))
             if item is not None:
                 items.append(item)
+            else:
+                _still_missing(letters, student, "release_form", "release form", result)
         update[sheet.MISSING] = _missing(student.participant, update)
         if _changed(student.participant, update):
             updates.append(update)

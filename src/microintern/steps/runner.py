@@ -22,6 +22,7 @@ except ImportError:  # pragma: no cover - Windows
 
 from microintern.domain import program_sheet as sheet
 from microintern.domain.lease import Holder, show
+from microintern.domain.problems import Problem, problem_rows
 from microintern.domain.records import Record
 from microintern.domain.timeline import (
     COMMANDS,
@@ -153,6 +154,9 @@ class RunReport:
     # Occurrences found missed by this run (more than catch_up_days past their window, never
     # run), with how many days past: not run, told once so the coordinator can send them.
     missed: list[tuple[Occurrence, int]] = field(default_factory=list)
+    # The problems this run named (run_due fills it), each printed on its own line under the
+    # summary line, so cron's mail says who, what, why and what to do, not only a count.
+    problems: list[tuple[Occurrence, Problem]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -160,7 +164,17 @@ class RunReport:
         return not self.failed
 
     def summary(self) -> str:
-        """One line for cron's mail: what ran, what failed."""
+        """For cron's mail: one line of what ran and failed, then one line per named problem.
+
+        The counts stay on the first line; each problem line starts with ``  ! `` and names
+        the step, who (an id), what, why and what to do.
+        """
+        lines = [self.summary_line()]
+        lines.extend(f"  ! {o.key}: {p.line()}" for o, p in self.problems)
+        return "\n".join(lines)
+
+    def summary_line(self) -> str:
+        """One line: what ran (with each step's counts), what failed, what was missed."""
         stamp = self.now.strftime("%Y-%m-%d %H:%M %Z")
         parts = [f"{o.key} ({r.summary()})" for o, r in self.ran]
         text = f"run-due {stamp}: " + ("; ".join(parts) if parts else "nothing due")
@@ -349,7 +363,8 @@ def run_due(ctx: StepContext, *, steps: Mapping[StepName, StepFn] | None = None,
     steps = AUTOMATED if steps is None else steps
     roster = ctx.ports.roster
     initialise(ctx.config, roster)
-    before = roster.read_tabs([sheet.TIMELINE])[sheet.TIMELINE]
+    tabs = roster.read_tabs([sheet.TIMELINE, sheet.PROBLEMS])   # one read for both
+    before, problems_before = tabs[sheet.TIMELINE], tabs[sheet.PROBLEMS]
     records = _records(before, ctx)
     report = RunReport(ran=[], failed=[], now=ctx.now)
     catch_up = ctx.config.schedule.catch_up
@@ -369,19 +384,52 @@ def run_due(ctx: StepContext, *, steps: Mapping[StepName, StepFn] | None = None,
             report.failed.append((s.occurrence, why))
             records[s.occurrence.key] = RunRecord(ctx.now, previous.runs + 1, False, f"failed: {why}")
             log.error("step %s failed: %s", s.occurrence.key, why)
+            report.problems.append((s.occurrence, _failure(s.occurrence, why)))
             continue
         except Exception as exc:
             why = f"{type(exc).__name__}: {exc}".splitlines()[0]
             report.failed.append((s.occurrence, why))
             records[s.occurrence.key] = RunRecord(ctx.now, previous.runs + 1, False, f"failed: {why}")
             log.exception("step %s failed unexpectedly", s.occurrence.key)
+            report.problems.append((s.occurrence, _failure(s.occurrence, why)))
             continue
         report.ran.append((s.occurrence, result))
+        report.problems.extend((s.occurrence, p) for p in result.named())
         records[s.occurrence.key] = RunRecord(ctx.now, previous.runs + 1, True, result.summary())
     if lease is not None:
         lease.renew_if_due()
     write_timeline(ctx, before, _statuses(ctx, records))
+    write_problems(ctx, problems_before, [(o, r) for o, r in report.ran],
+                   [(o, p) for o, p in report.problems if o.key in {f.key for f, _ in report.failed}])
     return report
+
+
+def _failure(occurrence: Occurrence, why: str) -> Problem:
+    """The problem line of a step that failed as a whole (its letters did not go)."""
+    return Problem(occurrence.scope_id, f"step {occurrence.step.name.value} failed", why,
+                   "fix the cause named here; the next run-due runs the step again "
+                   f"(or now: microintern run {occurrence.step.name.value})")
+
+
+def write_problems(ctx: StepContext, before: list[Record],
+                   ran: Sequence[tuple[Occurrence, StepResult]],
+                   failed: Sequence[tuple[Occurrence, Problem]] = ()) -> None:
+    """Bring the Problems tab up to date with this run's steps (one upsert, or none).
+
+    A problem found again keeps its First seen; an open one its step, run to completion, no
+    longer finds reads resolved. A failed step adds its failure and leaves its other problems
+    as they were until a complete run. The caller holds the program's lock.
+    """
+    stamp = ctx.now.astimezone(ctx.config.zone).strftime(STAMP)
+    seen: dict[str, list[Problem]] = {}
+    for occurrence, result in ran:
+        seen.setdefault(occurrence.key, []).extend([*result.named(), *result.still])
+    partial: dict[str, list[Problem]] = {}
+    for occurrence, problem in failed:
+        partial.setdefault(occurrence.key, []).append(problem)
+    changed = problem_rows(before, seen, stamp, partial)
+    if changed:
+        ctx.ports.roster.upsert(sheet.PROBLEMS, sheet.PROBLEM_KEY, changed)
 
 
 MISSED_NOTE = "missed: not sent late"
@@ -431,7 +479,8 @@ def record_runs(ctx: StepContext, outcomes: Sequence[tuple[Occurrence, StepResul
     """
     if not outcomes:
         return
-    before = ctx.ports.roster.read_tabs([sheet.TIMELINE])[sheet.TIMELINE]
+    tabs = ctx.ports.roster.read_tabs([sheet.TIMELINE, sheet.PROBLEMS])
+    before = tabs[sheet.TIMELINE]
     records = _records(before, ctx)
     for occurrence, outcome in outcomes:
         previous = records.get(occurrence.key) or RunRecord()
@@ -439,6 +488,9 @@ def record_runs(ctx: StepContext, outcomes: Sequence[tuple[Occurrence, StepResul
         result = outcome.summary() if isinstance(outcome, StepResult) else f"failed: {outcome}"
         records[occurrence.key] = RunRecord(ctx.now, previous.runs + 1, ok, result)
     write_timeline(ctx, before, _statuses(ctx, records))
+    write_problems(ctx, tabs[sheet.PROBLEMS],
+                   [(o, r) for o, r in outcomes if isinstance(r, StepResult)],
+                   [(o, _failure(o, r)) for o, r in outcomes if isinstance(r, str)])
 
 
 def _same(old: object, new: object) -> bool:

@@ -19,6 +19,7 @@ from microintern.config import ProgramConfig, Session
 from microintern.domain import program_sheet as sheet
 from microintern.domain.applicants import answers_by_key
 from microintern.domain.outbox import message_key
+from microintern.domain.participation import Stage
 from microintern.domain.records import Record
 from microintern.domain.sessions import SessionPlan
 from microintern.domain.timeline import StepName
@@ -31,7 +32,7 @@ from microintern.steps.letter_context import (
     session_context,
 )
 from microintern.steps.mailing import Addressed, deliver, guardian_copy, outbox_by_key
-from microintern.steps.participation import Seated, seated_students
+from microintern.steps.participation import Seated, letter_waits, seated_students
 from microintern.steps.sessions import read_session_plans
 
 _RECORDING = {
@@ -86,9 +87,21 @@ class _SessionMail:
         return Addressed(self.key(letter, partner.id, session), step.value, partner.id,
                          partner.contact.email, letter, "en", context)
 
-    def student_letters(self, step: StepName, letter: str, session: Session) -> list[Addressed]:
+    def student_letters(self, step: StepName, letter: str, session: Session,
+                        result: StepResult) -> list[Addressed]:
+        """The letter to each student of ``session`` whose earlier letters have all gone.
+
+        The others wait, each named in ``result``: session details and the reminder assume the
+        acceptance, the registration link and the release form reached the student's family.
+        """
         items = []
+        label = letter.replace("_student", "").replace("_", " ")
         for student in self.students.get(session.id, []):
+            waits = letter_waits(self.config, student, self.outbox, Stage.SESSION, label)
+            if waits is not None:
+                result.problem(waits)
+                result.add("waiting for an earlier letter")
+                continue
             context = {**self.program(student.language),
                        "applicant": dict(student.applicant),
                        "session": _session_letter_context(self.config, session, self.plans[session.id],
@@ -113,7 +126,8 @@ def support_sessions(ctx: StepContext, session_ids: Sequence[str] | None = None)
             result.add("details waiting for the Meet link")
             continue
         items.append(mail.partner_letter(StepName.SESSION_SUPPORT, "session_details_partner", session))
-        items.extend(mail.student_letters(StepName.SESSION_SUPPORT, "session_details_student", session))
+        items.extend(mail.student_letters(StepName.SESSION_SUPPORT, "session_details_student", session,
+                                          result))
     mail.send(items, result)
     return result
 
@@ -123,7 +137,7 @@ def remind_students(ctx: StepContext, session_ids: Sequence[str] | None = None) 
     result = StepResult()
     mail = _SessionMail(ctx, session_ids)
     items = [item for session in mail.sessions
-             for item in mail.student_letters(StepName.REMINDERS, "session_reminder", session)]
+             for item in mail.student_letters(StepName.REMINDERS, "session_reminder", session, result)]
     mail.send(items, result)
     return result
 
