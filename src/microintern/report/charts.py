@@ -127,13 +127,15 @@ def _funnel(report: ProgramReport) -> tuple[Figure, str] | None:
 
 
 def _grouped(ax: Axes, labels: Sequence[str], series: Sequence[tuple[str, Sequence[float], str]],
-             notes: Sequence[str] = ()) -> None:
+             notes: Sequence[str] = (), fmt: str = "{:g}") -> None:
     width = 0.8 / max(len(series), 1)
     for i, (name, values, colour) in enumerate(series):
         offsets = [x - 0.4 + width * (i + 0.5) for x in range(len(labels))]
         bars = ax.bar(offsets, values, width=width * 0.95, color=colour, label=name)
         if len(labels) <= 12:  # beyond that the numbers collide; the table has them
-            ax.bar_label(bars, labels=[f"{v:g}" for v in values], padding=2, fontsize=7)
+            ax.bar_label(bars, labels=[fmt.format(v) for v in values], padding=2, fontsize=7)
+    # Room above the tallest bar for its number (a caller with a fixed scale sets its own).
+    ax.set_ylim(0, 1.15 * max([v for _n, values, _c in series for v in values] + [1]))
     _ticks(ax, labels, notes)
 
 
@@ -149,6 +151,7 @@ def _attendance(report: ProgramReport) -> tuple[Figure, str] | None:
         ("placed", [s.placed for s in sessions], placed),
         ("attended", [s.attended for s in sessions], attended)])
     ax.set_ylabel("students")
+    ax.yaxis.get_major_locator().set_params(integer=True)   # students come whole
     _legend_above(ax, 2)
     _style(ax)
     alt = "Attendance: " + "; ".join(f"{s.title}: {s.attended} of {s.placed}" for s in sessions)
@@ -166,7 +169,8 @@ def _feedback(report: ProgramReport) -> tuple[Figure, str] | None:
     # n under each session's name: an average of 3 answers reads differently from one of 30.
     _grouped(ax, [s.title for s in sessions], [
         (_short(rating, 40), [s.averages[i] or 0 for s in sessions], colours[i % len(colours)])
-        for i, rating in enumerate(report.ratings)], notes=[f"n={s.responses}" for s in sessions])
+        for i, rating in enumerate(report.ratings)], notes=[f"n={s.responses}" for s in sessions],
+        fmt="{:.1f}")
     ax.set_ylim(0, 5.4)
     ax.set_ylabel("average rating (1-5)")
     _legend_above(ax, min(3, len(report.ratings)), fontsize=7)

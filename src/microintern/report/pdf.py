@@ -82,7 +82,33 @@ def _chart_size(pdf: FPDF, chart: Chart, heading: float) -> tuple[float, float]:
     return width, height
 
 
+def _scratch(pdf: FPDF) -> FPDF:
+    """A blank page of the same size and margins, to measure what a table takes."""
+    scratch = _ReportPDF(format=(pdf.w, pdf.h), unit="mm")
+    scratch.set_margins(pdf.l_margin, pdf.t_margin, pdf.r_margin)
+    scratch.set_auto_page_break(auto=True, margin=pdf.b_margin)
+    scratch.add_page()
+    return scratch
+
+
+def _table_height(pdf: FPDF, table: Table) -> float | None:
+    """The height the table takes when drawn whole on one page; None when it needs more."""
+    scratch = _scratch(pdf)
+    start = scratch.get_y()
+    _draw_table(scratch, table)
+    return None if scratch.page > 1 else scratch.get_y() - start
+
+
 def _table(pdf: FPDF, table: Table) -> None:
+    # A table that fits on a page is kept whole (moved to the next page rather than split);
+    # a longer one starts where it is, but never with its caption alone at a page's end.
+    whole = _table_height(pdf, table)
+    if whole is not None and whole > _room(pdf) and whole <= _page_height(pdf) / 2:
+        pdf.add_page()
+    _draw_table(pdf, table)
+
+
+def _draw_table(pdf: FPDF, table: Table) -> None:
     if table.caption:
         pdf.set_font("helvetica", style="B", size=9)
         caption = float(pdf.multi_cell(0, 5, table.caption, dry_run=True, output="HEIGHT"))
