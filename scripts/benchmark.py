@@ -138,13 +138,41 @@ def screening(count: int, folder: Path) -> dict[str, object]:
     return {"wall": wall, "cpu": cpu, "sheets": sheets_calls, "rows": rows, "calls": dict(services)}
 
 
+def _timed_cli(config_file: Path, *args: str) -> tuple[float, float, str]:
+    """One CLI command in this process: wall and CPU seconds, and its output."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = CliRunner().invoke(cli, ["--config", str(config_file), *args])
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    if result.exit_code != 0:
+        raise SystemExit(result.output)
+    return wall, cpu, result.output.strip()
+
+
+def local_screening(count: int, folder: Path) -> dict[str, object]:
+    """Import and screen ``count`` applications on the local backend, then screen again.
+
+    ``init`` runs first (not timed). The first `screen` imports every response from the CSV
+    export and writes every row; the rerun finds nothing new.
+    """
+    config_file = write_config(folder)
+    config = load_config(config_file)
+    write_responses(config.resolve(config.local.folder) / "forms", config,
+                    applications(config, count=count, seed=3))
+    _timed_cli(config_file, "init")
+    first = _timed_cli(config_file, "screen", "--now", "2027-02-16T06:00")
+    rerun = _timed_cli(config_file, "screen", "--now", "2027-02-16T07:00")
+    return {"first": first[:2], "rerun": rerun[:2], "summary": first[2].splitlines()[-1]}
+
+
 def main() -> None:
     """Print a Markdown table of the measurements."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--applications", type=int, nargs="+", default=[100, 1000])
-    parser.add_argument("--screening", type=int, nargs="+", default=[10000], help="applications to screen")
+    parser.add_argument("--applications", type=int, nargs="*", default=[100, 1000])
+    parser.add_argument("--screening", type=int, nargs="*", default=[10000], help="applications to screen")
+    parser.add_argument("--local-screening", type=int, nargs="*", default=[],
+                        help="applications to screen on the local backend (first run and rerun)")
     parser.add_argument("--letters", type=int, default=300, help="letters in the pacing run")
-    parser.add_argument("--per-minute", type=int, nargs="+", default=[60], help="quotas to pace to")
+    parser.add_argument("--per-minute", type=int, nargs="*", default=[60], help="quotas to pace to")
     args = parser.parse_args()
     print("| backend | applications | letters | wall s | CPU s | CPU ms/letter | API calls |")
     print("|---|---|---|---|---|---|---|")
@@ -165,6 +193,15 @@ def main() -> None:
             r = screening(count, Path(tmp))
         shown = ", ".join(f"{k} {v}" for k, v in sorted(r["calls"].items()))  # type: ignore[union-attr]
         print(f"| {count} | {r['rows']} | {r['sheets']} | {shown} | {r['wall']:.1f} | {r['cpu']:.2f} |")
+    if args.local_screening:
+        print()
+        print("| local: applications screened | first wall s | first CPU s | rerun wall s | rerun CPU s |")
+        print("|---|---|---|---|---|")
+    for count in args.local_screening:
+        with tempfile.TemporaryDirectory() as tmp:
+            r = local_screening(count, Path(tmp))
+        (w1, c1), (w2, c2) = r["first"], r["rerun"]  # type: ignore[misc]
+        print(f"| {count} | {w1:.1f} | {c1:.1f} | {w2:.1f} | {c2:.1f} |")
     print()
     print("| letters | quota /min | sent | refused (429) | virtual min | sends/min | of quota | wall s |")
     print("|---|---|---|---|---|---|---|---|")

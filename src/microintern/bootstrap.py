@@ -7,6 +7,7 @@ import logging
 import os
 import socket
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -42,13 +43,18 @@ def local_ports(config: ProgramConfig) -> Ports:
         LocalOutbox,
         LocalWorkbook,
     )
+    from microintern.adapters.local.workbook import SavesBeforeSending
+    from microintern.domain.program_sheet import RUN_LEASE
 
     folder = config.resolve(config.local.folder)
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     domain = config.sender.address.rsplit("@", 1)[-1]
+    # The lease is saved the moment it is written (other machines must see it); a letter is
+    # sent only after the workbook holding its draft's record is saved (the outbox protocol).
+    roster = LocalWorkbook(folder / "program.xlsx", save_at_once={RUN_LEASE})
     return Ports(
-        roster=LocalWorkbook(folder / "program.xlsx"),
-        mailer=LocalOutbox(folder / "outbox", domain=domain),
+        roster=roster,
+        mailer=SavesBeforeSending(LocalOutbox(folder / "outbox", domain=domain), roster),
         forms=CsvFormSource(folder / "forms", time_zone=config.program.time_zone,
                             renamed=renamed_columns(config)),
         program_forms=CsvFormSource(folder / "forms", time_zone=config.program.time_zone),
@@ -259,10 +265,18 @@ def hold_program(config: ProgramConfig, work: Callable[[Ports, ProgramLease], T]
 
     def action() -> T:
         held = ports or build_ports(config, env)
-        with program_lease(config, held).held() as lease:
+        with program_lease(config, held).held() as lease, batch_of(held.roster):
+            # The command's writes are gathered and saved together (per step in run-due, see
+            # runner.AUTOMATED); the lease itself is saved at once (see local_ports).
             return work(held, lease)
 
     return locked(lock_path(config), action, holder=run_holder())
+
+
+def batch_of(roster: Any) -> AbstractContextManager[None]:
+    """``roster.batch()``, or nothing for a roster without batches (a test's own)."""
+    batch = getattr(roster, "batch", None)
+    return nullcontext() if batch is None else batch()  # type: ignore[no-any-return]
 
 
 def step_context(config: ProgramConfig, now: datetime, *, ports: Ports | None = None,

@@ -6,6 +6,7 @@ Steps see only these; the bootstrap picks an adapter (Google or local) for each.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -78,6 +79,17 @@ class Roster(Protocol):
         A chart of the tab with the same title is updated in place (where the coordinator moved
         it stays), a missing one is added; other charts are left alone. Rows are found by each
         spec's key column now; keys not in the tab are left out of the chart. Data is untouched.
+        """
+        ...
+
+    def batch(self) -> AbstractContextManager[None]:
+        """Gather the writes of the ``with`` block and save them together when it ends.
+
+        Reads inside the block see its writes. The end of every block (nested ones too, and
+        one left by an error) is a save point. Backends whose every call is already a write of
+        its own (Sheets) gather nothing; the local workbook saves once instead of per call,
+        and still saves at once what must be on disk first (see
+        :mod:`microintern.adapters.local.workbook`).
         """
         ...
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+import microintern.adapters.local.workbook as workbook_module
 from microintern.adapters.local.workbook import (
     EXCEL_CELL_LIMIT,
     TRUNCATION_MARKER,
@@ -346,10 +347,10 @@ def test_failed_save_leaves_previous_file_intact(
     book.upsert("Applications", "Application ID", [{"Application ID": "a1", "Score": 1}])
     before = book.path.read_bytes()
 
-    def explode(self: object, handle: object) -> None:
+    def explode(book: object, handle: object, cache: object) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(openpyxl.Workbook, "save", explode)
+    monkeypatch.setattr(workbook_module, "_write_xlsx", explode)
     with pytest.raises(OSError, match="disk full"):
         book.upsert("Applications", "Application ID", [{"Application ID": "a1", "Score": 2}])
     assert book.path.read_bytes() == before

@@ -12,6 +12,7 @@ import email
 import email.policy
 import html
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -103,6 +104,10 @@ class DryRunRoster:
 
     def ensure_charts(self, tab: str, charts: Sequence[ChartSpec]) -> None:
         """Nothing is drawn in a dry run."""
+
+    def batch(self) -> AbstractContextManager[None]:
+        """Nothing is saved in a dry run: writes stay in memory anyway."""
+        return nullcontext()
 
     def read_tabs(self, tabs: Sequence[str]) -> dict[str, list[Record]]:
         """The real tabs with this run's unsaved writes laid over them."""

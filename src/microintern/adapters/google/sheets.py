@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any, TypeVar
 
 import gspread
@@ -457,6 +458,7 @@ class GoogleSheetsRoster:
         (for :meth:`clear_unkeyed`). See the module docstring for the rules and the window.
         """
         written: Stamps = dict(stamps)  # every cell written so far, the latest per cell
+        columns = sorted({name for (_, name) in stamps})  # the columns written by cell
         ours: dict[tuple[str, Any], set[str | None]] = {}  # (header, value) → rows meant for
         for (_, name), (value, meant) in stamps.items():
             ours.setdefault((name, _norm(value)), set()).add(meant)
@@ -496,6 +498,16 @@ class GoogleSheetsRoster:
                     own = own_row.get(name, "") if own_row is not None else ""
                     if not _same(value, own):
                         repairs[number, name] = (own, key)
+                if own_row is None:
+                    # A row the first read did not have (no key, a key this write appended, or
+                    # one typed since), wherever a sort has moved it: a cell holding what we
+                    # wrote for another row goes back to blank (a new row has only its own).
+                    for name in columns:
+                        current = now.get(number, name)
+                        if name in mine or current in ("", None) or (number, name) in repairs:
+                            continue
+                        if ours.get((name, _norm(current)), set()) - {key}:
+                            repairs[number, name] = ("", key)
                 if key is None:
                     for name in blank:
                         if now.get(number, name) not in ("", None):
@@ -589,6 +601,10 @@ class GoogleSheetsRoster:
             return chart_requests(tab, charts, meta)
         except KeyError:
             raise BackendError(f"the spreadsheet has no tab {tab!r}: run `microintern init`") from None
+
+    def batch(self) -> AbstractContextManager[None]:
+        """Nothing to gather: every write is already one call of its own, done when it returns."""
+        return nullcontext()
 
     def ensure_charts(self, tab: str, charts: Sequence[ChartSpec]) -> None:
         """Native column charts on ``tab``, found again by title; idempotent.

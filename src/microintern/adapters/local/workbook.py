@@ -5,33 +5,69 @@ sheet, so the same rules hold: rows are found by their key column at write time,
 step names are written, and text from applicants is stored as text (``=IMPORTXML(...)`` stays a
 string, never a formula).
 
-Every call reads the file afresh and every write replaces it atomically (0600), so a run killed
-mid-save leaves the previous workbook intact.
+Every save replaces the file atomically (0600), so a run killed mid-save leaves the previous
+workbook intact.
+
+**Batches.** Saving rewrites the whole .xlsx, so a step that writes twenty times must not save
+twenty times. Inside ``with workbook.batch():`` writes change the workbook in memory (later reads
+of the run see them) and are saved together when the block ends, also when it ends with an
+error (what a step wrote before failing is kept, as on Sheets). Blocks nest; each block's end
+is a save point. Outside a block every write is saved at once. Three kinds of write are saved
+at once even inside a block (:meth:`LocalWorkbook.flush`):
+
+- the run lease's tab (``save_at_once``, set by the bootstrap): another machine must see a
+  lease taken, renewed or released when it happens;
+- everything gathered so far, before any letter leaves: the local mailer is wrapped in
+  :class:`SavesBeforeSending`, which saves the workbook before each send. The mail engine's
+  exactly-once protocol (:mod:`microintern.domain.outbox`) needs a draft's ``drafted`` row in
+  the Outbox *on disk* before that draft is sent: the engine records each chunk of 25 drafts
+  and then sends them, so the first send of a chunk saves the chunk's record (one save per
+  chunk; later sends of the chunk find nothing new to save). A kill -9 at any moment loses
+  only writes made since the last save: records of letters already sent are rebuilt on the
+  rerun from ``sent/`` (``sent (found in Sent)``), never sent twice, and no send happens whose
+  draft is not recorded on disk;
+- nothing else: a crash loses at most the current step's unsaved writes, which the rerun
+  redoes (every step is safe to rerun).
 
 Someone else's save is never thrown away: a person editing the file in Excel, or another
 process, may replace it between our load and our save. The new file is written to a temporary
 file first; just before it replaces the workbook, the workbook's signature (inode, size,
 modification and change times) is compared with the one we loaded. If it changed, nothing is
-replaced: the file is loaded again and the write is redone on it (rows are found by key at
-write time, so a sort, an inserted or a deleted row is taken into account), up to
-:data:`SAVE_ROUNDS` times, then a clear error. The window left is the rename itself, after the
-check (microseconds), and an editor that keeps the file's inode, size and times unchanged.
+replaced: the file is loaded again and every write not yet saved is redone on it, in order
+(rows are found by key at write time, so a sort, an inserted or a deleted row is taken into
+account), up to :data:`SAVE_ROUNDS` times, then a clear error. The window left is the rename
+itself, after the check (microseconds), and an editor that keeps the file's inode, size and
+times unchanged.
+
+**Speed.** A run loads the file once per version: reads come from the loaded workbook (a
+formula the coordinator typed reads as its last value, from a second, read-only parse made
+only when such a cell is met), and a save rewrites only the tabs changed since this process
+last saved them: the XML of the others is reused (:class:`_CachingWriter`).
 """
 
 from __future__ import annotations
 
+import copy
 import logging
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import date, datetime, time, timedelta
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from io import BytesIO
 from pathlib import Path
-from typing import Any, BinaryIO, TypeVar
+from typing import Any, BinaryIO
+from zipfile import ZIP_DEFLATED, ZipFile
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
+from openpyxl.packaging.relationship import RelationshipList
 from openpyxl.styles import Font
+from openpyxl.worksheet._writer import WorksheetWriter
 from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.writer.excel import ExcelWriter
 
 from microintern.adapters.local._files import atomic_write
 from microintern.adapters.local.workbook_charts import draw_charts
@@ -42,14 +78,13 @@ from microintern.adapters.local.workbook_format import (
     header_notes,
     highlights,
 )
-from microintern.domain.records import Cell, ChartSpec, Record
+from microintern.domain.records import Cell, ChartSpec, OutgoingMessage, Record
 from microintern.domain.sheet_rules import SheetRules
 from microintern.errors import BackendError, RowError
 from microintern.ports import UpsertResult
 
 log = logging.getLogger(__name__)
 
-T = TypeVar("T")
 Signature = tuple[int, int, int, int]
 """What identifies one version of the file: inode, size, modification and change time (ns)."""
 
@@ -67,25 +102,40 @@ class _Replaced(Exception):
     """The file changed on disk after we loaded it: saving now would throw that change away."""
 
 
+_Op = Callable[[Workbook], tuple[Any, "frozenset[str] | None", bool]]
+"""One write: applied to a workbook, it returns its result, the tabs it touched (None: any may
+have) and whether it changed anything. Kept until saved, to be redone on another version."""
+
+
 class LocalWorkbook:
     """A :class:`~microintern.ports.Roster` over one .xlsx file (openpyxl).
 
     Row 1 of each tab holds the headers (bold, frozen when the tool creates the tab). Values are
     read unformatted: numbers stay numbers, empty cells are None, dates come back as ISO 8601
     text, formula cells the coordinator typed come back as their last computed value.
+
+    ``save_at_once`` names tabs whose writes are saved at once even inside a batch (the run
+    lease's tab: see the module docstring).
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, save_at_once: Iterable[str] = ()) -> None:
         self.path = Path(path)
-        # The last workbook this instance loaded or saved, with the file's (mtime, size) at
-        # that moment: reused while the file is unchanged, reloaded as soon as anyone (the
+        self.save_at_once = frozenset(save_at_once)
+        # The workbook as last loaded, with the file's signature at that moment (or after our
+        # last save of it): reused while the file is unchanged, reloaded as soon as anyone (the
         # coordinator in Excel, another process) has replaced it.
         self._book: Workbook | None = None
         self._signature: Signature | None = None
-        # Tabs as read_tabs last parsed them, valid while the file keeps this signature: a run
-        # reads the same tabs many times between writes, and parsing the file is the cost.
-        self._read: dict[str, list[Record]] = {}
-        self._read_signature: Signature | None = None
+        self._generation = 0  # counts loads, so cached reads know which workbook they came from
+        # Writes applied to ``_book`` and not saved yet, in order (redone on a reloaded book).
+        self._pending: list[_Op] = []
+        self._depth = 0  # open batch() blocks
+        # Tabs as read_tabs last built them, valid for the workbook or file version in _source.
+        self._records: dict[str, list[Record]] = {}
+        self._source: tuple[str, object] | None = None
+        # The file's last computed values of formula cells, parsed only when one is met.
+        self._formulas: dict[str, list[tuple[Any, ...]]] | None = None
+        self._xml: dict[str, _SheetXml] = {}  # serialised tabs, valid for this _book only
 
     def _stat(self) -> Signature | None:
         try:
@@ -96,32 +146,97 @@ class LocalWorkbook:
         # granularity, where two saves can share a modification time and a size.
         return (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
 
-    def _redo(self, write: Callable[[], T]) -> T:
-        """Run ``write`` (load, change, save); again on the new file if someone replaced it."""
-        for _ in range(SAVE_ROUNDS):
-            try:
-                return write()
-            except _Replaced:
-                log.warning("%s was saved by someone else while microintern wrote to it; "
-                            "writing again on their version", self.path.name)
-                self._book = self._signature = None
-                self._read, self._read_signature = {}, None
+    def _before_replace(self) -> None:
+        """Called after the new file is written and before the change check (a test seam)."""
+
+    def _editable(self) -> Workbook:
+        """The workbook for writing: the loaded one while the file is unchanged.
+
+        When the file changed on disk (or a write failed half way), it is loaded again and the
+        writes not yet saved are redone on it, in order: their rows are found by key again.
+        """
+        signature = self._stat()
+        if self._book is not None and signature == self._signature:
+            return self._book
+        if self._book is not None and self._pending:
+            log.warning("%s was saved by someone else while microintern had writes to save; "
+                        "they are redone on their version", self.path.name)
+        book = _new_book() if signature is None else self._load()
+        self._book, self._signature = book, signature
+        self._generation += 1
+        self._records, self._source, self._formulas, self._xml = {}, None, None, {}
+        for op in self._pending:
+            op(book)
+        return book
+
+    # -- batches -------------------------------------------------------------------------------
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Gather the block's writes in memory and save them once, when it ends (see module)."""
+        self._depth += 1
+        try:
+            yield
+        finally:
+            self._depth -= 1
+            self.flush()
+
+    def flush(self) -> None:
+        """Save every write gathered so far (nothing to do when there is none).
+
+        If someone else saved the file meanwhile, their version is loaded and the writes are
+        redone on it, up to :data:`SAVE_ROUNDS` times; then a clear error, nothing of theirs
+        overwritten and the gathered writes dropped.
+        """
+        if not self._pending:
+            return
+        try:
+            for _ in range(SAVE_ROUNDS):
+                book = self._editable()
+                try:
+                    self._save(book)
+                except _Replaced:
+                    log.warning("%s was saved by someone else while microintern wrote to it; "
+                                "writing again on their version", self.path.name)
+                    self._book = None  # load their version and redo the writes on it
+                    continue
+                self._pending.clear()
+                return
+        except BaseException:
+            self._drop()
+            raise
+        self._drop()
         raise BackendError(
             f"{self.path} kept changing while microintern wrote to it ({SAVE_ROUNDS} saves by "
             "someone else in a row: is it open in Excel with autosave, or is another program "
             "writing it?). Nothing of theirs was overwritten; close it and run the command again")
 
-    def _before_replace(self) -> None:
-        """Called after the new file is written and before the change check (a test seam)."""
+    def _drop(self) -> None:
+        """Forget unsaved writes and the workbook holding them (the file is the truth again)."""
+        self._pending.clear()
+        self._book = self._signature = None
+        self._records, self._source, self._formulas, self._xml = {}, None, None, {}
 
-    def _editable(self) -> Workbook:
-        """The workbook for writing: the cached one while the file is unchanged."""
-        signature = self._stat()
-        if signature is None:
-            self._book, self._signature = _new_book(), None
-        elif self._book is None or signature != self._signature:
-            self._book, self._signature = self._load(), signature
-        return self._book
+    def _write(self, op: _Op) -> Any:
+        """Apply ``op`` to the workbook; save now, or at the end of the batch gathering it."""
+        try:
+            result, tabs, changed = op(self._editable())
+        except BaseException:
+            # Half-applied edits must not be saved: reload, and redo only the complete writes.
+            self._book = None
+            raise
+        if not changed:
+            return result
+        self._pending.append(op)
+        if tabs is None:
+            self._records, self._xml = {}, {}
+        else:
+            for tab in tabs:
+                self._records.pop(tab, None)
+                self._xml.pop(tab, None)
+        if self._depth == 0 or tabs is None or tabs & self.save_at_once:
+            self.flush()
+        return result
 
     # -- Roster --------------------------------------------------------------------------------
 
@@ -133,42 +248,94 @@ class LocalWorkbook:
         """
         if not layout:
             return
-        self._redo(lambda: self._ensure_tabs(layout))
+        self._write(lambda book: self._ensure_tabs(book, layout))
 
-    def _ensure_tabs(self, layout: Mapping[str, Sequence[str]]) -> None:
-        changed = not self.path.exists()
-        book = self._editable()
+    def _ensure_tabs(self, book: Workbook, layout: Mapping[str, Sequence[str]]
+                     ) -> tuple[None, frozenset[str], bool]:
+        changed = self._signature is None  # a new file is written even with nothing in it
+        touched: set[str] = set()
         for tab, headers in layout.items():
             is_new = tab not in book.sheetnames
             sheet = self._sheet(book, tab)
             if is_new:
                 sheet.freeze_panes = "A2"  # keep the headers in view while scrolling
-                changed = True
+                touched.add(tab)
             present = _headers(sheet)
             for header in headers:
                 if _clean_header(header) not in present:
                     present[_clean_header(header)] = _append_header(sheet, present, header)
-                    changed = True
-        if changed:
-            self._save(book)
+                    touched.add(tab)
+        return None, frozenset(touched), changed or bool(touched)
 
     def read_tabs(self, tabs: Sequence[str]) -> dict[str, list[Record]]:
         """Read whole tabs as records keyed by header; absent tabs (or file) read empty.
 
-        Fully blank rows are skipped. Columns without a header are ignored.
+        Fully blank rows are skipped. Columns without a header are ignored. Writes gathered by
+        a batch are seen.
         """
         result: dict[str, list[Record]] = {tab: [] for tab in tabs}
         signature = self._stat()
-        if signature is None:
+        book: Workbook | None = None
+        if self._pending or (self._book is not None and signature == self._signature):
+            book = self._editable()
+            source: tuple[str, object] = ("book", self._generation)
+        elif signature is None:
             return result
-        if signature != self._read_signature:
-            self._read, self._read_signature = {}, signature
-        missing = [tab for tab in dict.fromkeys(tabs) if tab not in self._read]
+        else:
+            source = ("file", signature)
+        if source != self._source:
+            self._records, self._source = {}, source
+        missing = [tab for tab in dict.fromkeys(tabs) if tab not in self._records]
         if missing:
-            self._read.update(self._parse_tabs(missing))
+            parsed = self._parse_tabs(missing) if book is None else {
+                tab: self._book_records(book, tab) for tab in missing}
+            self._records.update(parsed)
         for tab in tabs:
-            result[tab] = [dict(record) for record in self._read[tab]]
+            result[tab] = [dict(record) for record in self._records[tab]]
         return result
+
+    def _book_records(self, book: Workbook, tab: str) -> list[Record]:
+        """``tab`` of the loaded workbook as records (formula cells read as their last value)."""
+        if tab not in book.sheetnames:
+            return []
+        # Straight from the cell map: iter_rows would create an empty cell at every gap.
+        by_row: dict[int, dict[int, Any]] = {}
+        for (row, column), cell in book[tab]._cells.items():
+            by_row.setdefault(row, {})[column] = cell
+        header = by_row.pop(1, {})
+        width = max(header, default=0)
+        columns = _header_positions(
+            header[c].value if c in header else None for c in range(1, width + 1))
+        records: list[Record] = []
+        for row in sorted(by_row):
+            cells = by_row[row]
+            record: Record = {}
+            for name, index in columns.items():
+                cell = cells.get(index + 1)
+                if cell is None:
+                    record[name] = None
+                elif cell.data_type == "f":
+                    record[name] = _read_value(self._formula_value(tab, row, index))
+                else:
+                    record[name] = _read_value(cell.value)
+            if any(value is not None for value in record.values()):
+                records.append(record)
+        return records
+
+    def _formula_value(self, tab: str, row: int, index: int) -> Any:
+        """A formula cell's last computed value, as the file holds it (Sheets' UNFORMATTED_VALUE)."""
+        if self._formulas is None:
+            self._formulas = {}
+            if self.path.exists():
+                book = self._load(read_only=True, data_only=True)
+                try:
+                    self._formulas = {name: list(book[name].iter_rows(values_only=True))
+                                      for name in book.sheetnames}
+                finally:
+                    book.close()
+        grid = self._formulas.get(tab, [])
+        values = grid[row - 1] if row - 1 < len(grid) else ()
+        return values[index] if index < len(values) else None
 
     def _parse_tabs(self, tabs: Sequence[str]) -> dict[str, list[Record]]:
         """Parse ``tabs`` from the file (absent tabs parse empty)."""
@@ -205,35 +372,35 @@ class LocalWorkbook:
         """
         if not rows:
             return UpsertResult(updated=0, appended=0)
-        try:
-            return self._redo(lambda: self._upsert(tab, key_column, rows))
-        except BaseException:
-            # An error half way leaves edits in the cached book that were never saved.
-            self._book = self._signature = None
-            raise
+        for position, row in enumerate(rows, start=1):
+            if _key_text(row.get(key_column)) is None:  # refused before anything is changed
+                raise RowError(
+                    f"{self.path.name} [{tab}]", f"#{position} of the upsert", key_column,
+                    "the key column is empty",
+                )
+        rows = [dict(row) for row in rows]  # kept to be redone: the caller may reuse its dicts
+        result: UpsertResult = self._write(lambda book: self._upsert(book, tab, key_column, rows))
+        return result
 
-    def _upsert(self, tab: str, key_column: str, rows: Sequence[Record]) -> UpsertResult:
-        book = self._editable()
+    def _upsert(self, book: Workbook, tab: str, key_column: str, rows: Sequence[Record]
+                ) -> tuple[UpsertResult, frozenset[str], bool]:
         is_new = tab not in book.sheetnames
         sheet = self._sheet(book, tab)
         if is_new:
             sheet.freeze_panes = "A2"
         headers = _headers(sheet)
         key_header = _clean_header(key_column)
+        changed = is_new
         if key_header not in headers:
             headers[key_header] = _append_header(sheet, headers, key_column)
+            changed = True
         key_index = headers[key_header]
         row_of_key, last_row = _index_rows(sheet, key_index)
 
         updated = appended = 0
-        changed = is_new
-        for position, row in enumerate(rows, start=1):
+        for row in rows:
             key = _key_text(row.get(key_column))
-            if key is None:
-                raise RowError(
-                    f"{self.path.name} [{tab}]", f"#{position} of the upsert", key_column,
-                    "the key column is empty",
-                )
+            assert key is not None  # checked by upsert
             target = row_of_key.get(key)
             if target is None:
                 last_row += 1
@@ -247,29 +414,28 @@ class LocalWorkbook:
                 if header not in headers:
                     headers[header] = _append_header(sheet, headers, column)
                     changed = True
-                before = sheet.cell(row=target, column=headers[header]).value
-                _write_cell(sheet, target, headers[header], value, where=(tab, column, key))
-                changed = changed or sheet.cell(row=target, column=headers[header]).value != before
-        # The whole file is rewritten on every save (the demo's main cost): a write that changes
-        # no cell leaves the file alone.
-        if changed:
-            self._save(book, changed=tab)
-        return UpsertResult(updated=updated, appended=appended)
+                cell = sheet.cell(row=target, column=headers[header])
+                before = cell.value
+                _write_cell(cell, value, where=(tab, column, key))
+                changed = changed or cell.value != before
+        # The whole file is rewritten on every save: a write that changes no cell is not one.
+        return UpsertResult(updated=updated, appended=appended), frozenset({tab}), changed
 
     def clear_unkeyed(self, tab: str, key_column: str, columns: Sequence[str]) -> int:
         """Blank ``columns`` on rows whose key cell is empty; return how many rows."""
-        return self._redo(lambda: self._clear_unkeyed(tab, key_column, columns))
+        cleared: int = self._write(lambda book: self._clear_unkeyed(book, tab, key_column, columns))
+        return cleared
 
-    def _clear_unkeyed(self, tab: str, key_column: str, columns: Sequence[str]) -> int:
-        book = self._editable()
+    def _clear_unkeyed(self, book: Workbook, tab: str, key_column: str, columns: Sequence[str]
+                       ) -> tuple[int, frozenset[str], bool]:
         if tab not in book.sheetnames:
-            return 0
+            return 0, frozenset(), False
         sheet = book[tab]
         headers = _headers(sheet)
         key_index = headers.get(_clean_header(key_column))
         targets = [headers[h] for h in map(_clean_header, columns) if h in headers]
         if key_index is None or not targets:
-            return 0
+            return 0, frozenset(), False
         cleared = 0
         for number in range(2, sheet.max_row + 1):
             if _key_text(sheet.cell(number, key_index).value) is not None:
@@ -279,9 +445,7 @@ class LocalWorkbook:
                 for c in cells:
                     c.value = None
                 cleared += 1
-        if cleared:
-            self._save(book, changed=tab)
-        return cleared
+        return cleared, frozenset({tab}), cleared > 0
 
     def apply_rules(self, rules: SheetRules) -> None:
         """Dropdowns, highlights, notes on tool-owned headers and frozen panes; idempotent.
@@ -293,16 +457,11 @@ class LocalWorkbook:
         rewritten atomically, and only when something changed; tabs that do not exist yet
         are skipped.
         """
-        if not self.path.exists():
+        if not self.path.exists() and not self._pending:
             return
-        try:
-            self._redo(lambda: self._apply_rules(rules))
-        except BaseException:
-            self._book = self._signature = None  # unsaved edits must not linger in the cache
-            raise
+        self._write(lambda book: self._apply_rules(book, rules))
 
-    def _apply_rules(self, rules: SheetRules) -> None:
-        book = self._editable()
+    def _apply_rules(self, book: Workbook, rules: SheetRules) -> tuple[None, None, bool]:
         changed = False
         for tab in rules.tabs:
             if tab.tab not in book.sheetnames:
@@ -313,8 +472,7 @@ class LocalWorkbook:
             changed |= dropdowns(book, sheet, tab, columns)
             changed |= highlights(sheet, tab, columns)
             changed |= header_notes(sheet, tab, columns)
-        if changed:
-            self._save(book)
+        return None, None, changed  # validations may live on any tab: all are re-serialised
 
     def ensure_charts(self, tab: str, charts: Sequence[ChartSpec]) -> None:
         """Column charts on ``tab`` (openpyxl), found again by title; idempotent.
@@ -323,16 +481,12 @@ class LocalWorkbook:
         right of the data; other charts stay. The file is rewritten atomically, once, and only
         when a chart was drawn; other tabs' cached rows stay valid (see :mod:`.workbook_charts`).
         """
-        if not charts or not self.path.exists():
+        if not charts or (not self.path.exists() and not self._pending):
             return
-        try:
-            self._redo(lambda: self._ensure_charts(tab, charts))
-        except BaseException:
-            self._book = self._signature = None  # unsaved edits must not linger in the cache
-            raise
+        self._write(lambda book: self._ensure_charts(book, tab, charts))
 
-    def _ensure_charts(self, tab: str, charts: Sequence[ChartSpec]) -> None:
-        book = self._editable()
+    def _ensure_charts(self, book: Workbook, tab: str, charts: Sequence[ChartSpec]
+                       ) -> tuple[None, frozenset[str], bool]:
         if tab not in book.sheetnames:
             raise BackendError(f"{self.path}: no tab {tab!r} to draw charts on: run `microintern init`")
         sheet = book[tab]
@@ -343,8 +497,7 @@ class LocalWorkbook:
             if _clean_header(key_column) in headers:
                 found, _last = _index_rows(sheet, headers[_clean_header(key_column)])
                 rows_of_key.update({k: v for k, v in found.items() if k not in rows_of_key})
-        if draw_charts(sheet, charts, headers, rows_of_key):
-            self._save(book, changed=tab)
+        return None, frozenset({tab}), draw_charts(sheet, charts, headers, rows_of_key)
 
     # -- file handling -------------------------------------------------------------------------
 
@@ -360,21 +513,16 @@ class LocalWorkbook:
                 "restore it from a backup or move it away to start a new one"
             ) from exc
 
-    def _save(self, book: Workbook, *, changed: str | None = None) -> None:
+    def _save(self, book: Workbook) -> None:
         """Replace the file atomically with a 0600 copy of ``book``, unless someone else has.
 
         Raises :class:`_Replaced` (nothing written) when the file is no longer the one ``book``
         was loaded from.
-
-        ``changed`` names the only tab this save changed (None: any may have): the other tabs'
-        parsed rows stay valid when they were parsed from the file ``book`` was loaded from.
         """
-        keep = changed is not None and self._read_signature is not None and \
-            self._read_signature == self._signature
         loaded = self._signature
 
         def write(handle: BinaryIO) -> None:
-            book.save(handle)
+            _write_xlsx(book, handle, self._xml)
             self._before_replace()
             # Checked after the slow part (serialising the workbook), just before the rename.
             if self._stat() != loaded:
@@ -382,15 +530,9 @@ class LocalWorkbook:
         try:
             atomic_write(self.path, write)
         except BaseException:
-            self._book = self._signature = None  # the file may not hold what the cache holds
-            self._read, self._read_signature = {}, None
+            self._book = None  # the file may not hold what the workbook holds: load it again
             raise
-        self._book, self._signature = book, self._stat()
-        if keep:
-            self._read.pop(str(changed), None)
-            self._read_signature = self._signature
-        else:
-            self._read, self._read_signature = {}, None
+        self._signature = self._stat()
 
     def _sheet(self, book: Workbook, tab: str) -> Worksheet:
         """Return the tab named ``tab``, creating it when missing (Excel's title rules apply)."""
@@ -400,6 +542,99 @@ class LocalWorkbook:
             return book.create_sheet(title=tab)
         except ValueError as exc:  # Excel forbids []:*?/\ and titles over 31 characters
             raise BackendError(f"{self.path}: cannot create tab {tab!r}: {exc}") from exc
+
+
+class SavesBeforeSending:
+    """A :class:`~microintern.ports.Mailer` that saves the workbook before every send.
+
+    The outbox protocol needs each draft's record on disk before the draft is sent; with writes
+    gathered in batches, this wrapper is what guarantees it (see the module docstring). Saving
+    when nothing is gathered costs nothing. Everything else is the wrapped mailer's.
+    """
+
+    def __init__(self, mailer: Any, workbook: LocalWorkbook) -> None:
+        self.mailer = mailer
+        self.workbook = workbook
+
+    def create_draft(self, message: OutgoingMessage) -> str:
+        """Store the draft (nothing leaves)."""
+        draft_id: str = self.mailer.create_draft(message)
+        return draft_id
+
+    def send_draft(self, draft_id: str) -> str:
+        """Save what the workbook gathered (the draft's record among it), then send."""
+        self.workbook.flush()
+        message_id: str = self.mailer.send_draft(draft_id)
+        return message_id
+
+    def find_sent(self, key: str) -> str | None:
+        """The wrapped mailer's look-up."""
+        found: str | None = self.mailer.find_sent(key)
+        return found
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.mailer, name)
+
+
+@dataclass
+class _SheetXml:
+    """One tab as the last save wrote it: reused while the tab is unchanged."""
+
+    sheet: Worksheet
+    shape: tuple[int, int]
+    data: bytes
+    rels: RelationshipList
+    comments: list[Any]
+    hyperlinks: list[Any]
+
+
+def _shape(sheet: Worksheet) -> tuple[int, int]:
+    """A cheap second check that a tab was not changed behind the cache's back."""
+    return (sheet.max_row, sheet.max_column)
+
+
+class _CachingWriter(ExcelWriter):
+    """openpyxl's writer, reusing the XML of tabs that did not change since the last save.
+
+    Serialising cells is nearly all of a save's cost (openpyxl writes XML in pure Python),
+    and most saves change one or two tabs. The reused XML stays valid because, within one
+    loaded workbook, openpyxl only ever adds to its shared-string and style tables, so the
+    indexes the old XML holds keep their meaning. A tab changed by a write is dropped from the
+    cache by :meth:`LocalWorkbook._write`; a tab with tables or pivots is always written.
+    """
+
+    def __init__(self, workbook: Workbook, archive: ZipFile, cache: dict[str, _SheetXml]) -> None:
+        super().__init__(workbook, archive)
+        self.cache = cache
+
+    def write_worksheet(self, ws: Worksheet) -> None:
+        """Write one tab's part: its cached XML, or a fresh serialisation that is then cached."""
+        ws._drawing = SpreadsheetDrawing()
+        ws._drawing.charts = ws._charts
+        ws._drawing.images = ws._images
+        entry = self.cache.get(ws.title)
+        shape = _shape(ws)
+        if entry is not None and entry.sheet is ws and entry.shape == shape:
+            ws._rels = copy.deepcopy(entry.rels)
+            ws._comments = list(entry.comments)
+            ws._hyperlinks = list(entry.hyperlinks)
+        else:
+            writer = WorksheetWriter(ws, out=BytesIO())
+            writer.write()
+            entry = _SheetXml(ws, shape, writer.read(), copy.deepcopy(writer._rels),
+                              list(ws._comments), list(ws._hyperlinks))
+            ws._rels = writer._rels
+            if not ws.tables and not ws._pivots:  # their parts are numbered as they are written
+                self.cache[ws.title] = entry
+        self._archive.writestr(ws.path[1:], entry.data)
+        self.manifest.append(ws)
+
+
+def _write_xlsx(book: Workbook, handle: BinaryIO, cache: dict[str, _SheetXml]) -> None:
+    """Serialise ``book`` into ``handle`` as openpyxl's ``Workbook.save`` does, with ``cache``."""
+    archive = ZipFile(handle, "w", ZIP_DEFLATED, allowZip64=True)
+    book.properties.modified = datetime.now(UTC).replace(tzinfo=None)
+    _CachingWriter(book, archive, cache).save()
 
 
 def _new_book() -> Workbook:
@@ -523,11 +758,9 @@ def _store(cell: Any, value: Cell) -> bool:
     return truncated
 
 
-def _write_cell(
-    sheet: Worksheet, row: int, column: int, value: Cell, *, where: tuple[str, str, str]
-) -> None:
+def _write_cell(cell: Any, value: Cell, *, where: tuple[str, str, str]) -> None:
     """Store one value, logging (without the content, which may be personal) a truncation."""
-    if _store(sheet.cell(row=row, column=column), value):
+    if _store(cell, value):
         tab, header, key = where
         log.warning(
             "tab %s, key %s, column %s: text longer than Excel's %d-character cell limit "
