@@ -6,10 +6,11 @@ memory, so cron, the built-in scheduler and a rerun after a crash all agree.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 from collections.abc import Callable, Mapping, Sequence
-from contextlib import suppress
+from contextlib import nullcontext, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -36,25 +37,8 @@ from microintern.domain.timeline import (
     state_of,
 )
 from microintern.errors import MicrointernError, RunLocked
-from microintern.steps.application_form import sync_application_form
-from microintern.steps.applications import receive_applications
-from microintern.steps.appreciation import thank_partners
-from microintern.steps.assignments import run_assignments
-from microintern.steps.attendance import take_attendance
-from microintern.steps.badges import award_badges
-from microintern.steps.cohorts import place_cohorts
 from microintern.steps.context import StepContext, StepResult
-from microintern.steps.dashboard import program_report, update_dashboard
-from microintern.steps.decisions import send_decisions
-from microintern.steps.feedback import request_feedback
-from microintern.steps.hours import log_hours
 from microintern.steps.lease import ProgramLease
-from microintern.steps.outreach import invite_partner, recruit
-from microintern.steps.participation import collect_release_forms, register_students
-from microintern.steps.partners import partner_meeting
-from microintern.steps.screening import screen_applications
-from microintern.steps.session_letters import remind_students, send_run_sheets, support_sessions
-from microintern.steps.sessions import build_sessions
 from microintern.steps.setup import initialise
 
 log = logging.getLogger(__name__)
@@ -65,71 +49,79 @@ T = TypeVar("T")
 STAMP = "%Y-%m-%d %H:%M:%S"
 
 
-def _applications(ctx: StepContext, occurrence: Occurrence) -> StepResult:
-    return receive_applications(ctx)
-
-
-def _decisions(ctx: StepContext, occurrence: Occurrence) -> StepResult:
-    return send_decisions(ctx)
-
-
-def _recruitment(ctx: StepContext, occurrence: Occurrence) -> StepResult:
-    return recruit(ctx)
-
-
-def _screening(ctx: StepContext, occurrence: Occurrence) -> StepResult:
-    return screen_applications(ctx)
-
-
 def _application_form(ctx: StepContext, occurrence: Occurrence) -> StepResult:
     # A hand-made form read through its linked sheet is the district's: leave it alone.
     if ctx.config.application.responses_sheet is not None:
         return StepResult(counts={"skipped (form made by hand)": 1})
+    from microintern.steps.application_form import sync_application_form
+
     return sync_application_form(ctx)
-
-
-def _for_session(step: Callable[[StepContext, list[str]], StepResult]) -> StepFn:
-    """A step that takes session ids, run for the occurrence's session."""
-
-    def run(ctx: StepContext, occurrence: Occurrence) -> StepResult:
-        return step(ctx, [occurrence.scope_id])
-
-    run.__doc__ = step.__doc__
-    return run
-
-
-def _cohorts(ctx: StepContext, occurrence: Occurrence) -> StepResult:
-    return place_cohorts(ctx)
 
 
 def _dashboard(ctx: StepContext, occurrence: Occurrence) -> StepResult:
     # The files of the report are written on request (`microintern report`); the Dashboard tab,
     # which the coordinator looks at every day, is kept fresh here.
+    from microintern.steps.dashboard import program_report, update_dashboard
+
     return update_dashboard(ctx, program_report(ctx))
 
 
+@dataclass(frozen=True)
+class _Step:
+    """A step of :data:`AUTOMATED`, imported only when it runs, its writes saved together.
+
+    ``target`` is ``"module:function"``: the module (and what it needs: scipy for cohorts,
+    matplotlib for the report) is imported at the first call, so an idle run-due imports no
+    step. ``takes`` is how the function is called: ``ctx`` alone, ``sessions`` (the
+    occurrence's session id in a list) or ``occurrence`` (``ctx, occurrence``). The call runs in
+    one ``roster.batch()``, so the local workbook saves the step's writes once, at its end.
+    """
+
+    target: str
+    takes: str = "ctx"
+
+    def __call__(self, ctx: StepContext, occurrence: Occurrence) -> StepResult:
+        module, name = self.target.split(":")
+        function = getattr(importlib.import_module(module), name)
+        batch = getattr(ctx.ports.roster, "batch", None)  # a test's own roster may have none
+        with nullcontext() if batch is None else batch():
+            if self.takes == "sessions":
+                result: StepResult = function(ctx, [occurrence.scope_id])
+            elif self.takes == "occurrence":
+                result = function(ctx, occurrence)
+            else:
+                result = function(ctx)
+        return result
+
+
+def _session_step(target: str) -> _Step:
+    """A step that takes session ids, run for the occurrence's session."""
+    return _Step(target, takes="sessions")
+
+
+_STEPS = "microintern.steps."
 AUTOMATED: dict[StepName, StepFn] = {
-    StepName.PARTNER_OUTREACH: invite_partner,
-    StepName.PARTNER_MEETING: partner_meeting,
-    StepName.APPLICATION_FORM: _application_form,
-    StepName.APPLICATIONS: _applications,
-    StepName.RECRUITMENT: _recruitment,
-    StepName.SCREENING: _screening,
-    StepName.DECISIONS: _decisions,
-    StepName.COHORTS: _cohorts,
-    StepName.REGISTRATION: _for_session(register_students),
-    StepName.RELEASE_FORMS: _for_session(collect_release_forms),
-    StepName.SESSIONS: _for_session(build_sessions),
-    StepName.SESSION_SUPPORT: _for_session(support_sessions),
-    StepName.REMINDERS: _for_session(remind_students),
-    StepName.RUN_SHEET: _for_session(send_run_sheets),
-    StepName.HOURS_LOG: _for_session(log_hours),
-    StepName.ATTENDANCE: _for_session(take_attendance),
-    StepName.FEEDBACK: _for_session(request_feedback),
-    StepName.BADGES: _for_session(award_badges),
-    StepName.APPRECIATION: _for_session(thank_partners),
-    StepName.ASSIGNMENTS: _for_session(run_assignments),
-    StepName.DASHBOARD: _dashboard,
+    StepName.PARTNER_OUTREACH: _Step(_STEPS + "outreach:invite_partner", takes="occurrence"),
+    StepName.PARTNER_MEETING: _Step(_STEPS + "partners:partner_meeting", takes="occurrence"),
+    StepName.APPLICATION_FORM: _Step(__name__ + ":_application_form", takes="occurrence"),
+    StepName.APPLICATIONS: _Step(_STEPS + "applications:receive_applications"),
+    StepName.RECRUITMENT: _Step(_STEPS + "outreach:recruit"),
+    StepName.SCREENING: _Step(_STEPS + "screening:screen_applications"),
+    StepName.DECISIONS: _Step(_STEPS + "decisions:send_decisions"),
+    StepName.COHORTS: _Step(_STEPS + "cohorts:place_cohorts"),
+    StepName.REGISTRATION: _session_step(_STEPS + "participation:register_students"),
+    StepName.RELEASE_FORMS: _session_step(_STEPS + "participation:collect_release_forms"),
+    StepName.SESSIONS: _session_step(_STEPS + "sessions:build_sessions"),
+    StepName.SESSION_SUPPORT: _session_step(_STEPS + "session_letters:support_sessions"),
+    StepName.REMINDERS: _session_step(_STEPS + "session_letters:remind_students"),
+    StepName.RUN_SHEET: _session_step(_STEPS + "session_letters:send_run_sheets"),
+    StepName.HOURS_LOG: _session_step(_STEPS + "hours:log_hours"),
+    StepName.ATTENDANCE: _session_step(_STEPS + "attendance:take_attendance"),
+    StepName.FEEDBACK: _session_step(_STEPS + "feedback:request_feedback"),
+    StepName.BADGES: _session_step(_STEPS + "badges:award_badges"),
+    StepName.APPRECIATION: _session_step(_STEPS + "appreciation:thank_partners"),
+    StepName.ASSIGNMENTS: _session_step(_STEPS + "assignments:run_assignments"),
+    StepName.DASHBOARD: _Step(__name__ + ":_dashboard", takes="occurrence"),
 }
 """Steps microintern carries out; the others are shown on the timeline for the coordinator."""
 
