@@ -13,6 +13,7 @@ from fakeworkspace import FakeWorkspace
 from microintern.bootstrap import step_context
 from microintern.domain import program_sheet as sheet
 from microintern.domain.forms import FormSpec, prefill_entry
+from microintern.domain.outbox import message_key
 from microintern.domain.participation import APPLICANT_KEY, registration_spec, release_spec
 from microintern.steps.context import StepContext
 from microintern.steps.participation import collect_release_forms, register_students
@@ -44,6 +45,10 @@ def seat_students(program: GoogleProgram) -> None:
     roster.upsert(sheet.PARTICIPANTS, sheet.APPLICANT_ID, [
         {sheet.APPLICANT_ID: applicant, sheet.SESSION_ID: SESSION, sheet.PLACEMENT: sheet.PLACED}
         for applicant in STUDENTS])
+    # Accepted and told so: the registration link follows the acceptance letter (issue 16).
+    roster.upsert(sheet.OUTBOX, sheet.OUTBOX_KEY, [
+        {sheet.OUTBOX_KEY: message_key(program.config.program.id, "acceptance", applicant),
+         "Step": "decisions", "Recipient ID": applicant, "State": "sent"} for applicant in STUDENTS])
 
 
 def settings(fake: FakeWorkspace) -> dict[str, str]:
