@@ -106,3 +106,10 @@ def test_each_letter_waits_for_the_earlier_ones(stage: Stage, state: ChainState,
         assert wait is None
     else:
         assert wait is not None and wait.earlier == earlier and why in wait.why and wait.todo
+
+
+def test_a_problem_still_there_stays_open_without_being_told_again() -> None:
+    result = StepResult()
+    result.ongoing(HELD)
+    assert result.problems == [] and result.summary() == "nothing to do" and result.named() == []
+    assert result.still == [HELD]
