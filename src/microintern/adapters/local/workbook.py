@@ -53,7 +53,7 @@ import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from io import BytesIO
 from pathlib import Path
@@ -62,8 +62,9 @@ from zipfile import ZIP_DEFLATED, ZipFile
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.comments.comment_sheet import CommentSheet
 from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
-from openpyxl.packaging.relationship import RelationshipList
+from openpyxl.packaging.relationship import Relationship, RelationshipList
 from openpyxl.styles import Font
 from openpyxl.worksheet._writer import WorksheetWriter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -586,6 +587,21 @@ class _SheetXml:
     rels: RelationshipList
     comments: list[Any]
     hyperlinks: list[Any]
+    # The tab's comments part and its VML drawing as written, by the comments part's number.
+    comment_parts: dict[int, list[tuple[str, bytes]]] = field(default_factory=dict)
+
+
+class _Recorder:
+    """An archive stand-in that writes through and keeps what was written."""
+
+    def __init__(self, archive: ZipFile) -> None:
+        self.archive = archive
+        self.parts: list[tuple[str, bytes]] = []
+
+    def writestr(self, name: str, data: bytes | str) -> None:
+        """Write ``data`` as ``name`` into the real archive, and remember it."""
+        self.archive.writestr(name, data)
+        self.parts.append((name, data.encode("utf-8") if isinstance(data, str) else data))
 
 
 def _shape(sheet: Worksheet) -> tuple[int, int]:
@@ -628,6 +644,33 @@ class _CachingWriter(ExcelWriter):
                 self.cache[ws.title] = entry
         self._archive.writestr(ws.path[1:], entry.data)
         self.manifest.append(ws)
+
+    def _write_comment(self, ws: Worksheet) -> None:
+        """The tab's header notes: reused with its XML (their VML costs as much as the cells)."""
+        entry = self.cache.get(ws.title)
+        if entry is None or entry.sheet is not ws or self.workbook.vba_archive is not None:
+            super()._write_comment(ws)
+            return
+        number = len(self._comments) + 1
+        parts = entry.comment_parts.get(number)
+        if parts is None:
+            recorder, archive = _Recorder(self._archive), self._archive
+            self._archive = recorder  # type: ignore[assignment]
+            try:
+                super()._write_comment(ws)
+            finally:
+                self._archive = archive
+            entry.comment_parts[number] = recorder.parts
+            return
+        sheet = CommentSheet.from_comments(ws._comments)
+        self._comments.append(sheet)
+        sheet._id = number
+        for name, data in parts:
+            self._archive.writestr(name, data)
+        self.manifest.append(sheet)
+        ws.legacy_drawing = f"xl/drawings/commentsDrawing{number}.vml"
+        self.vba_modified.add(ws.legacy_drawing)
+        ws._rels.append(Relationship(Id="comments", type=sheet._rel_type, Target=sheet.path))
 
 
 def _write_xlsx(book: Workbook, handle: BinaryIO, cache: dict[str, _SheetXml]) -> None:
