@@ -9,6 +9,7 @@ last one.
 from __future__ import annotations
 
 import shutil
+import textwrap
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -29,7 +30,10 @@ from microintern.demo_assignments import HandIns
 from microintern.demo_attendance import MeetingAttendance
 from microintern.demo_feedback import answer_feedback
 from microintern.demo_hours import log_and_confirm_hours, write_payroll
+from microintern.demo_intake import HardCases, arriving, check_intake, hard_cases
+from microintern.demo_log import CoordinatorLog, step_name
 from microintern.demo_people import People, write_form_csv
+from microintern.demo_tidying import check_on_key, cut_off_then_tidy, sent_once, snapshot, sort_tabs
 from microintern.domain import program_sheet as sheet
 from microintern.flyer import flyer_context, render_flyer
 from microintern.ports import Roster
@@ -39,9 +43,11 @@ from microintern.steps.context import Ports
 from microintern.steps.equity import equity_report, write_equity_tab
 from microintern.steps.lease import ProgramLease
 from microintern.steps.letter_context import application_url
+from microintern.steps.mailing import REDRAFTED
 from microintern.steps.report import report_step
 from microintern.steps.runner import RunReport, run_due
 from microintern.steps.samples import send_samples
+from microintern.steps.setup import format_sheet, initialise
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_CONFIG = ROOT / "config" / "program.example.yaml"
@@ -77,60 +83,102 @@ def write_responses(folder: Path, config: ProgramConfig, arrived: list[SampleApp
 
 
 def run_demo(out: Path, *, seed: int, applicants: int, echo: Callable[[str], None]) -> None:
-    """Simulate the program day by day and print what happened and where to look."""
+    """Simulate the program day by day and print a coordinator's log and where to look."""
     out = out.resolve()
     _fresh_folder(out)
     config = demo_config(out)
     local = config.resolve(config.local.folder)
-    sample = applications(config, count=applicants, seed=seed)
+    cases = hard_cases(config, applications(config, count=applicants, seed=seed))
+    sample = cases.applications
     zone = config.zone
-    first = config.first_meeting().date() - timedelta(weeks=8)
+    anchor = config.first_meeting().date()
+    first = anchor - timedelta(weeks=8)
     # A week past the last meeting of any session, so the thank-you letters go out.
     last = max(s.meeting_starts()[-1] for s in config.sessions).date() + timedelta(days=7)
     echo(f"microintern demo: {config.program.name}")
-    echo(f"simulating {first} to {last} on the local backend ({applicants} sample applicants)")
+    echo(f"simulating {first} to {last} on the local backend ({applicants} sample applicants);")
+    echo("each day that something happens: [% of the timeline] date (T = the first meeting), then")
+    echo("what people did (in brackets) and what each step did, named as its command")
     ports = build_ports(config)  # one set for the whole simulation, as one cron host has
+    hold_program(config, lambda held, _lease: _prepare_workbook(config, held.roster), ports=ports)
+    echo("the workbook is set up as `microintern init` sets it up: dropdowns, highlights, frozen headers")
+    log = CoordinatorLog(echo, first=first, last=last, anchor=anchor)
     day = first
     reports: list[RunReport] = []
-    decisions_day = config.first_meeting().date() - timedelta(weeks=4)
+    decisions_day = anchor - timedelta(weeks=4)
+    sort_day = anchor - timedelta(weeks=2)
     people = People(config, local / "forms")
     hand_ins = HandIns(config, local)
     meetings = MeetingAttendance(config, local / "meet")
+    before_sort: dict[str, dict[str, tuple[object, ...]]] | None = None
+    deleted: str | None = None
+    yesterday = datetime.combine(first - timedelta(days=1), config.schedule.run_at, tzinfo=zone)
     while day <= last:
         now = datetime.combine(day, config.schedule.run_at, tzinfo=zone)
         write_responses(local / "forms", config, [a for a in sample if a.submitted_at <= now])
-        for line in [*people.act(now, ports.roster),
-                     *meetings.act(now, ports.roster),
-                     *answer_feedback(config, local / "forms", now, ports.roster),
-                     *log_and_confirm_hours(config, local / "forms", now, ports.roster),
-                     *hand_ins.act(now, ports.roster)]:
-            echo("  " + line)
+        lines = [*arriving(cases, config, yesterday, now),
+                 *people.act(now, ports.roster),
+                 *meetings.act(now, ports.roster),
+                 *answer_feedback(config, local / "forms", now, ports.roster),
+                 *log_and_confirm_hours(config, local / "forms", now, ports.roster),
+                 *hand_ins.act(now, ports.roster)]
         if day == decisions_day:
             decided = coordinator_decides(config, ports.roster)
-            echo(f"  (the coordinator reviews the sheet and decides: {decided})")
+            lines.append(f"(the coordinator reviews the sheet and decides: {decided})")
+        if day == sort_day:
+            before_sort = snapshot(ports.roster)
+            lines.append(f"(the coordinator sorts {' and '.join(sort_tabs(local / 'program.xlsx'))} "
+                         "in the workbook)")
 
         def work(held: Ports, lease: ProgramLease, now: datetime = now) -> RunReport:
             return run_due(step_context(config, now, ports=held), lease=lease)
 
+        if day == decisions_day:
+            said, deleted = cut_off_then_tidy(
+                lambda held: hold_program(config, work, ports=held), ports, local / "outbox" / "drafts")
+            lines += said
         report = hold_program(config, work, ports=ports)
         reports.append(report)
-        if report.ran or report.failed:
-            echo("  " + report.summary())
+        lines += log.step_lines(report.ran)
+        lines += [f"FAILED {step_name(o)}: {why}" for o, why in report.failed]
+        lines += [f"missed {step_name(o)}: window closed {days} days ago; not sent late"
+                  for o, days in report.missed]
+        log.day(day, lines)
+        yesterday = now
         day += timedelta(days=1)
     end = datetime.combine(last, config.schedule.run_at, tzinfo=zone)
+    echo("")
+    echo("after the program:")
     closing = step_context(config, end, ports=ports)
     report, basis = equity_report(closing)
     write_equity_tab(closing, report, basis)
     flagged = [f"{f.label}: {', '.join(f.flagged)}" for f in report.fields if f.flagged]
-    echo(f"  equity report ({basis}): {report.accepted} accepted of {report.applicants}; "
-         + (f"below four fifths: {'; '.join(flagged)}" if flagged else "no group below four fifths")
-         + " (Equity tab)")
+    echo(f"  equity report ({basis}): {report.accepted} accepted of {report.applicants}")
+    echo("    " + (f"below four fifths in {len(flagged)} question(s) (Equity tab):" if flagged
+                   else "no group below four fifths (Equity tab)"))
+    for line in flagged:
+        echo(_cut(f"      {line}"))
     rendered, dashboard = report_step(closing)
     files = save_report(rendered, out / "report" / "report.html")
-    echo(f"  program report: {files.html} ({dashboard.summary()}; Dashboard tab)")
-    echo(write_payroll(closing, out / "payroll.csv"))
+    echo(f"  program report: {files.html}")
+    echo(f"    ({dashboard.summary()}; Dashboard tab)")
+    echo(_cut("  " + write_payroll(closing, out / "payroll.csv").strip()))
     previews = write_previews(config, out, now=end)
     _summarise(config, local, ports.roster, reports, echo, previews)
+    _what_was_hard(config, local, ports.roster, cases, before_sort, deleted, echo)
+    _where_to_look(local, previews, echo)
+    if any(r.failed for r in reports):
+        raise SystemExit(1)
+
+
+def _prepare_workbook(config: ProgramConfig, roster: Roster) -> None:
+    """Tabs and headers, then the formatting `microintern init` adds (run-due never formats)."""
+    initialise(config, roster)
+    format_sheet(config, roster)
+
+
+def _cut(text: str, width: int = 100) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def coordinator_decides(config: ProgramConfig, roster: Roster) -> str:
@@ -184,35 +232,65 @@ def _summarise(config: ProgramConfig, local: Path, roster: Roster, reports: list
     failed = sum(len(r.failed) for r in reports)
     echo("")
     echo(f"done: {len(tabs[sheet.APPLICATIONS])} applications imported, {len(sent)} letters sent, "
-         f"{len(held)} held for a bad address, {failed} failed steps")
+         f"{len(held)} held with a reason (Outbox), {failed} failed steps")
     for row in tabs[sheet.SESSIONS]:
         check = f", {row[sheet.SESSION_GROUP_CHECK]}" if row.get(sheet.SESSION_GROUP_CHECK) else ""
         echo(f"  session {row.get(sheet.SESSION_ID)}: {row.get(sheet.SESSION_PLACED) or 0} placed{check}; "
-             f"Meet {row.get(sheet.SESSION_MEET_LINK) or '(none)'}; "
-             f"recording {row.get(sheet.SESSION_RECORDING)}")
+             f"Meet {row.get(sheet.SESSION_MEET_LINK) or '(none)'}")
+        echo(_cut(f"    recording {row.get(sheet.SESSION_RECORDING)}"))
     owing = [r for r in tabs[sheet.PARTICIPANTS] if r.get(sheet.MISSING)
              and r.get(sheet.PLACEMENT) in sheet.SEATED]
     echo(f"  {len(owing)} placed students still owe a registration or release form "
          "(Participants tab, Missing)")
+
+
+def _what_was_hard(config: ProgramConfig, local: Path, roster: Roster, cases: HardCases,
+                   before_sort: dict[str, dict[str, tuple[object, ...]]] | None, deleted: str | None,
+                   echo: Callable[[str], None]) -> None:
+    """What happened to the hard cases: resubmission, look-alike, no relay, long essay, tidying."""
+    tabs = roster.read_tabs([sheet.APPLICATIONS, sheet.OUTBOX, sheet.LONG_ANSWERS])
+    echo("hard cases:")
+    for line in check_intake(config, cases, tabs):
+        for part in textwrap.wrap(line, width=98, initial_indent="  ", subsequent_indent="      "):
+            echo(part)
+    sent_folder = local / "outbox" / "sent"
+    if before_sort is not None:
+        checked, wrong = check_on_key(roster, before_sort, sent_folder)
+        rows = ", ".join(f"{n} {tab}" for tab, n in checked.items())
+        echo(f"  tabs sorted mid-program: {len(wrong) or 'nothing'} misplaced ({rows} rows checked "
+             "by key)")
+        for line in wrong[:5]:
+            echo(_cut(f"    ! {line}"))
+    if deleted is not None:
+        letter = deleted.split("/")[1] if deleted.count("/") >= 2 else deleted
+        echo(f"  deleted draft: the {letter} letter drafted again and sent "
+             f"{sent_once(sent_folder, deleted)} time(s)")
+        echo(f"    (Outbox: {REDRAFTED})")
+
+
+def _where_to_look(local: Path, previews: Path, echo: Callable[[str], None]) -> None:
+    out = local.parent
+    places = [
+        (local / "program.xlsx", "the program workbook: Applications (scores, flags, proposals, "
+         "decisions), Partners, Sessions, Participants, Feedback, Assignments, Hours, Dashboard, "
+         "Outbox, Timeline, Equity, Long answers (answers too long for a cell), Run lease"),
+        (local / "outbox" / "sent", "every letter as an .eml file"),
+        (local / "calendar", "every session meeting and partner meeting as an .ics event"),
+        (local / "badges", "Open Badges 2.0: issuer, badge class, one assertion and baked PNG per "
+         "student who earned the badge (docs/badges.md)"),
+        (previews / "index.html", "one sample of every letter of the timeline, in each language"),
+        (out / "flyers", "the student and partner flyers (HTML and PDF)"),
+        (out / "report" / "report.html", "the program report with charts (and .pdf): funnel, "
+         "attendance, feedback, equity, partners, assignments, hours"),
+        (local / "forms", "the forms (.form.json) and their responses (.csv): application, "
+         "industry, registration, release, feedback, hand-in, hours log"),
+        (local / "meet", "the Meet spaces and the conference records attendance was read from"),
+        (local / "drive", "the submission folders: one per session, one per student inside it"),
+        (out / "payroll.csv", "the payroll export: confirmed hours only"),
+        (out / "program.yaml", "the config the demo ran with"),
+    ]
     echo("where to look:")
-    echo(f"  {local / 'program.xlsx'}   the program workbook: Applications (scores, flags, proposals, "
-         "decisions), Partners (pipeline, industry answers), Sessions (Meet, recording, calendar), "
-         "Participants (cohorts, returns, attendance, badges, hours), Feedback, Assignments, Hours, "
-         "Dashboard (figures and charts), Outbox, Timeline, Equity, Long answers (answers too long for "
-         "a cell), Run lease (which run holds the program)")
-    echo(f"  {local / 'outbox' / 'sent'}   every letter as an .eml file")
-    echo(f"  {local / 'calendar'}   every session meeting and partner meeting as an .ics event")
-    echo(f"  {local / 'badges'}   Open Badges 2.0: issuer, badge class, one assertion and baked PNG per "
-         "student who earned the badge (docs/badges.md)")
-    echo(f"  {previews / 'index.html'}   one sample of every letter of the timeline, in each language")
-    echo(f"  {previews.parent / 'flyers'}   the student and partner flyers (HTML and PDF)")
-    echo(f"  {previews.parent / 'report' / 'report.html'}   the program report with charts (and .pdf): "
-         "funnel, attendance, feedback, equity, partners, assignments, hours")
-    echo(f"  {local / 'forms'}   the forms (.form.json) and their responses (.csv): application, "
-         "industry, registration, release, feedback, hand-in, hours log")
-    echo(f"  {local / 'meet'}   the Meet spaces and the conference records attendance was read from")
-    echo(f"  {local / 'drive'}   the submission folders: one per session, one per student inside it")
-    echo(f"  {local.parent / 'payroll.csv'}   the payroll export: confirmed hours only")
-    echo(f"  {local.parent / 'program.yaml'}   the config the demo ran with")
-    if failed:
-        raise SystemExit(1)
+    for path, what in places:
+        echo(f"  {path}")
+        for line in textwrap.wrap(what, width=92):
+            echo(f"      {line}")
