@@ -93,8 +93,7 @@ class CoordinatorLog:
             for problem in result.problems[:PROBLEMS_SHOWN]:
                 lines.append(_cut(f"  ! {problem}", WIDTH - 7))
             if len(result.problems) > PROBLEMS_SHOWN:
-                lines.append(f"  ! and {len(result.problems) - PROBLEMS_SHOWN} more (Outbox and "
-                             "Applications tabs)")
+                lines.append(f"  ! and {len(result.problems) - PROBLEMS_SHOWN} more (Problems tab)")
         return lines
 
     def day(self, day: date, lines: Sequence[str]) -> None:

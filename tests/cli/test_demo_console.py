@@ -67,7 +67,7 @@ def test_only_what_happened_is_printed() -> None:
     assert lines[0] == "send registration (cyber-basics): registered 3, sent 2, 5 problems"
     assert [line[:9] for line in lines[1:4]] == ["  ! A-0: ", "  ! A-1: ", "  ! A-2: "]
     assert all(len(line) <= 93 for line in lines)
-    assert lines[4] == "  ! and 2 more (Outbox and Applications tabs)"
+    assert lines[4] == "  ! and 2 more (Problems tab)"
     # A quiet day prints nothing at all; a day with news prints its header first.
     coordinator.day(date(2027, 2, 1), [])
     assert printed == []

@@ -318,7 +318,8 @@ def status_lines(ctx: StepContext, statuses: Sequence[StepStatus], *, show_all: 
     for s, word in picked:
         o, record = s.occurrence, s.record
         last_day = (o.closes - timedelta(seconds=1)).astimezone(zone)
-        window = f"{o.opens.astimezone(zone):%b %d}–{last_day:%b %d}"
+        opens = o.opens.astimezone(zone)
+        window = f"{opens:%b %d}" if opens.date() == last_day.date() else f"{opens:%b %d}–{last_day:%b %d}"
         if record is None or record.last_run is None:
             last = "-"
         elif record.last_run > now:
