@@ -8,7 +8,7 @@ against the folder the file lives in.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from pathlib import Path
@@ -22,10 +22,13 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    GetCoreSchemaHandler,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
+from pydantic_core import core_schema
 
 from microintern.domain.wall_time import is_ambiguous, meeting_problem, overlap_note
 from microintern.errors import ConfigError, ConfigProblem
@@ -67,6 +70,71 @@ LocalDateTime = Annotated[datetime, AfterValidator(_local_time)]
 Language = Literal["en", "es"]
 
 
+class Localized(str):
+    """Text families read, given as one string or per language (``{en: ..., es: ...}``).
+
+    It is the default language's text wherever a plain string is expected (sheets, forms, logs,
+    comparisons with form answers), so a one-language program and every existing caller see
+    what they always saw; letters ask for :meth:`in_language`. A mapping must give the program's
+    default language (the fallback of every other language) and only languages the program offers.
+    """
+
+    texts: dict[str, str]
+
+    def __new__(cls, text: str, texts: Mapping[str, str] | None = None) -> Localized:
+        """``text`` is the default language's; ``texts`` every language given (may be empty)."""
+        self = super().__new__(cls, text)
+        self.texts = dict(texts or {})
+        return self
+
+    def in_language(self, language: str) -> str:
+        """The text in ``language``, else the default language's."""
+        return self.texts.get(language) or str(self)
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any,
+                                     handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        """Validate a string or a language mapping; dump back what was given."""
+        return core_schema.with_info_plain_validator_function(
+            cls._validate,
+            serialization=core_schema.plain_serializer_function_ser_schema(
+                lambda value: dict(value.texts) if isinstance(value, Localized) and value.texts
+                else str(value)))
+
+    @classmethod
+    def _validate(cls, value: Any, info: ValidationInfo) -> Localized:
+        if isinstance(value, Localized):
+            return value
+        # parse_config passes the program's languages: a field is validated before
+        # program.default_language is known to the model.
+        context = info.context if isinstance(info.context, Mapping) else {}
+        default = context.get("default_language")
+        offered = context.get("languages")
+        if isinstance(value, str):
+            if not value.strip():
+                raise ValueError("a non-empty text")
+            return cls(value)
+        if not isinstance(value, Mapping) or not value:
+            raise ValueError("a text, or a mapping of language to text such as {en: ..., es: ...}")
+        for language, text in value.items():
+            if offered is not None and language not in offered:
+                raise ValueError(f"languages of program.languages ({', '.join(offered)}), "
+                                 f"not {language!r}")
+            if not isinstance(text, str) or not text.strip():
+                raise ValueError(f"a non-empty text for {language!r}")
+        if default is None:
+            # The program's default language is itself wrong (reported there): pick any text.
+            default = "en" if "en" in value else next(iter(value))
+        elif default not in value:
+            raise ValueError(f"a text in the default language {default!r} (the fallback of the others)")
+        return cls(value[default], {str(k): v for k, v in value.items()})
+
+
+def text_in(value: str, language: str) -> str:
+    """``value`` (a :class:`Localized` or a plain string) in ``language``, default as fallback."""
+    return value.in_language(language) if isinstance(value, Localized) else value
+
+
 class _Model(BaseModel):
     # A typo in a key is a problem to report, not a setting to ignore.
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -83,8 +151,8 @@ class ProgramInfo(_Model):
     """Who runs the program and where."""
 
     id: Slug
-    name: str = Field(min_length=1)
-    district: str = Field(min_length=1)
+    name: Localized
+    district: Localized
     time_zone: Zone
     student_email_domain: str | None = None
     languages: list[Language] = Field(default_factory=lambda: ["en"], min_length=1)
@@ -183,10 +251,11 @@ class Partner(_Model):
     """An industry partner organisation and its contact."""
 
     id: Slug
-    organization: str = Field(min_length=1)
+    organization: Localized
     contact: Person
     industry: str = Field(min_length=1)
     website: str | None = None
+    blurb: Localized | None = None              # a line or two about the partner, for families
 
 
 class Bounds(_Model):
@@ -214,7 +283,8 @@ class Session(_Model):
     """One micro-internship: a partner, a teacher, a group and its meeting times."""
 
     id: Slug
-    title: str = Field(min_length=1)
+    title: Localized
+    description: Localized | None = None
     partner: str
     teacher: Person
     industry: str | None = None
@@ -744,12 +814,30 @@ def _cross_checks(config: ProgramConfig) -> list[ConfigProblem]:
     return problems
 
 
+def _language_context(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The program's languages as the raw file gives them, for validating :class:`Localized`."""
+    program = data.get("program")
+    program = program if isinstance(program, Mapping) else {}
+    default = program.get("default_language", "en")
+    languages = program.get("languages", ["en"])
+    # Only languages that are themselves valid: a wrong one is reported once, at its own key,
+    # not again at every translated text.
+    if not (isinstance(languages, list) and languages
+            and all(isinstance(x, str) and x in LANGUAGES for x in languages)):
+        return {}
+    context: dict[str, Any] = {"languages": list(languages)}
+    if isinstance(default, str) and default in languages:
+        context["default_language"] = default
+    return context
+
+
 def parse_config(data: Any, *, source: str = "config", base_dir: Path | None = None) -> ProgramConfig:
     """Validate already-parsed YAML data; raise :class:`ConfigError` listing every problem."""
     if not isinstance(data, dict):
         raise ConfigError(source, [ConfigProblem("(top level)", "a mapping of keys", _describe(data))])
     try:
-        config = ProgramConfig.model_validate({**data, "base_dir": base_dir or Path()})
+        config = ProgramConfig.model_validate({**data, "base_dir": base_dir or Path()},
+                                              context=_language_context(data))
     except ValidationError as exc:
         raise ConfigError(source, [_problem(e) for e in exc.errors()]) from None
     problems = _cross_checks(config)

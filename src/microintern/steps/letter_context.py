@@ -2,6 +2,10 @@
 
 The keys match :mod:`microintern.domain.catalog`: a letter gets exactly what it needs, and a
 field it needs but cannot have (an unset link, say) stops the batch in pre-flight.
+
+Config text families read (program and district names, which sign every letter, session titles and
+descriptions, partner names and blurbs) may be given per language: it is resolved here, in the
+letter's language with the default language as fallback, so templates keep one set of names.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from typing import Any
 
 from babel.dates import format_date, format_time
 
-from microintern.config import Partner, ProgramConfig, Session
+from microintern.config import Partner, ProgramConfig, Session, text_in
 from microintern.domain import program_sheet as sheet
 from microintern.domain.applicants import QuestionColumn, answers_by_key
 from microintern.domain.records import Cell
@@ -71,8 +75,8 @@ def program_context(config: ProgramConfig, url: str | None = None, language: str
     return {
         "program": {
             "id": config.program.id,
-            "name": config.program.name,
-            "district": config.program.district,
+            "name": text_in(config.program.name, language),
+            "district": text_in(config.program.district, language),
             "deadline": long_day(config.application.deadline.date(), language),
             "decisions_by": long_day(decisions.date(), language),
             "application_url": url or config.application.url or "",
@@ -102,12 +106,13 @@ def long_day(day: date, language: str = "en") -> str:
     return day.strftime(DAY)
 
 
-def partner_context(partner: Partner) -> dict[str, Any]:
-    """A partner as letters see it."""
+def partner_context(partner: Partner, language: str = "en") -> dict[str, Any]:
+    """A partner as letters in ``language`` see it."""
     return {
-        "organization": partner.organization,
+        "organization": text_in(partner.organization, language),
         "contact_name": partner.contact.name,
         "industry": partner.industry,
+        "blurb": text_in(partner.blurb, language) if partner.blurb is not None else "",
     }
 
 
@@ -136,8 +141,10 @@ def session_context(config: ProgramConfig, session: Session, *, meet_url: str = 
     meetings = session.meeting_starts() if starts is None else list(starts)
     return {
         "id": session.id,
-        "title": session.title,
-        "partner_organization": partner.organization,
+        "title": text_in(session.title, language),
+        "description": text_in(session.description, language) if session.description is not None else "",
+        "partner_organization": text_in(partner.organization, language),
+        "partner_blurb": text_in(partner.blurb, language) if partner.blurb is not None else "",
         "teacher_name": session.teacher.name,
         "duration_minutes": session.duration_minutes,
         "multi_week": len(meetings) > 1,
