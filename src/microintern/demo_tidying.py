@@ -14,12 +14,11 @@
 
 from __future__ import annotations
 
-import email
-import email.policy
 import io
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
+from email.parser import BytesHeaderParser
 from pathlib import Path
 from typing import Any
 
@@ -105,8 +104,11 @@ def check_on_key(roster: Any, before: dict[str, dict[str, tuple[object, ...]]],
 
 
 def _key(path: Path) -> str | None:
-    message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-    return message[KEY_HEADER]
+    """The letter's key from the message's headers (the body, attachments included, is not parsed)."""
+    with path.open("rb") as handle:
+        headers = BytesHeaderParser().parse(handle)
+    value = headers[KEY_HEADER]
+    return None if value is None else "".join(str(value).split())  # unfolded; keys hold no spaces
 
 
 class CutOff(BaseException):
