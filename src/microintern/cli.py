@@ -194,10 +194,22 @@ def cli(ctx: click.Context, config_path: Path, verbose: int, debug_http: bool) -
 @click.pass_obj
 @handles_errors
 def check_config(obj: Obj) -> None:
-    """Validate the config file and summarise the program."""
+    """Validate the config file and every letter's templates, and summarise the program.
+
+    Each letter must exist in each of the program's languages it is written in and render with
+    the program's own data; every problem is listed, one per line (exit 2).
+    """
+    from microintern.bootstrap import letter_renderer
     from microintern.config import meeting_time_notes
+    from microintern.errors import TemplateError
+    from microintern.steps.template_check import template_problems
 
     config = obj.config
+    problems = template_problems(config, letter_renderer(config))
+    if problems:
+        folder = config.resolve(config.templates_folder)
+        raise TemplateError("\n".join([f"{folder}: {len(problems)} letter template problem(s)",
+                                        *(f"  - {p}" for p in problems)]))
     meetings = sum(len(s.meeting_starts()) for s in config.sessions)
     click.echo(f"{obj.config_path}: OK")
     click.echo(f"  {config.program.name} ({config.program.time_zone}), backend {config.backend}")

@@ -1,0 +1,175 @@
+"""Translated config text (issue 15): names families read, per language, default as fallback."""
+
+from __future__ import annotations
+
+import copy
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from programs import EXAMPLE, write_config
+
+from microintern.bootstrap import letter_renderer, step_context
+from microintern.config import Localized, ProgramConfig, load_config, parse_config, text_in
+from microintern.domain import program_sheet as sheet
+from microintern.domain.letters import Letter
+from microintern.errors import ConfigError
+from microintern.steps.context import StepResult
+from microintern.steps.decisions import decision_letters
+from microintern.steps.letter_context import ProgramContexts, partner_context, partner_of, session_context
+
+ROOT = Path(__file__).resolve().parents[2]
+
+ENGLISH = ("Mesa Valley Micro-Internships", "Mesa Valley Unified School District",
+           "Defend the Network: a Day in Cybersecurity")
+SPANISH = ("Micropasantías de Mesa Valley, primavera de 2027", "Distrito Escolar Unificado de Mesa Valley",
+           "Defiende la red: un día en la ciberseguridad")
+
+
+def example() -> dict[str, Any]:
+    return yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+
+
+def parsed(data: dict[str, Any]) -> ProgramConfig:
+    return parse_config(data, source="test.yaml", base_dir=ROOT / "config")
+
+
+def problems_of(data: dict[str, Any]) -> list[str]:
+    with pytest.raises(ConfigError) as caught:
+        parsed(data)
+    assert caught.value.exit_code == 2
+    return [str(p) for p in caught.value.problems]
+
+
+def test_example_gives_spanish_names_and_reads_as_english_elsewhere() -> None:
+    config = load_config(EXAMPLE)
+    name = config.program.name
+    # Wherever a plain string is expected (sheets, forms, logs), it is the default language's.
+    assert name == "Mesa Valley Micro-Internships, Spring 2027"
+    assert isinstance(name, str) and isinstance(name, Localized)
+    assert text_in(name, "es") == SPANISH[0]
+    assert text_in(config.program.district, "es") == SPANISH[1]
+    assert text_in(config.session("cyber-basics").title, "es") == SPANISH[2]
+    # A session given in English only reads English in Spanish letters (the fallback).
+    assert text_in(config.session("health-careers").title, "es") == "Behind the Scenes at a Regional Hospital"
+
+
+def test_one_language_program_writes_plain_strings() -> None:
+    data = example()
+    data["program"] = {**data["program"], "name": "Mesa Valley Micro-Internships", "languages": ["en"],
+                       "district": "Mesa Valley USD"}
+    data["sessions"] = [{**s, "title": "Defend the Network"} if s["id"] == "cyber-basics" else s
+                        for s in data["sessions"]]
+    config = parsed(data)
+    assert config.program.name == "Mesa Valley Micro-Internships"
+    assert text_in(config.program.name, "es") == "Mesa Valley Micro-Internships"
+    assert config.program.name.texts == {}
+    context = ProgramContexts(config)("en")
+    assert context["program"]["name"] == "Mesa Valley Micro-Internships"
+    assert context["program"]["district"] == "Mesa Valley USD"
+    # Dumped back as it was written: a plain string.
+    assert config.program.model_dump(mode="json")["name"] == "Mesa Valley Micro-Internships"
+
+
+def test_mapping_dumps_back_as_a_mapping_and_reloads() -> None:
+    config = load_config(EXAMPLE)
+    dumped = config.program.model_dump(mode="json")
+    assert dumped["name"] == {"en": "Mesa Valley Micro-Internships, Spring 2027", "es": SPANISH[0]}
+    again = parsed({**example(), "program": dumped})
+    assert text_in(again.program.name, "es") == SPANISH[0]
+    assert copy.deepcopy(again.program.name).texts == again.program.name.texts
+
+
+@pytest.mark.parametrize(("where", "value", "expected"), [
+    ("name", {"es": "Micropasantías"}, "program.name: expected a text in the default language 'en'"),
+    ("district", {"en": "Mesa Valley USD", "fr": "District de Mesa Valley"},
+     "program.district: expected languages of program.languages (en, es), not 'fr'"),
+    ("name", {"en": "Mesa Valley", "es": "  "}, "program.name: expected a non-empty text for 'es'"),
+    ("name", "", "program.name: expected a non-empty text"),
+    ("name", {}, "program.name: expected a text, or a mapping of language to text"),
+    ("name", 42, "program.name: expected a text, or a mapping of language to text"),
+])
+def test_bad_translated_text_is_named_once(where: str, value: Any, expected: str) -> None:
+    data = example()
+    data["program"] = {**data["program"], where: value}
+    problems = problems_of(data)
+    assert len(problems) == 1, problems
+    assert problems[0].startswith(expected), problems
+
+
+def test_default_language_other_than_english_is_the_fallback() -> None:
+    data = example()
+    data["program"] = {**data["program"], "default_language": "es"}
+    config = parsed(data)
+    assert config.program.name == SPANISH[0]              # the default language's, as a string
+    assert text_in(config.program.name, "en") == "Mesa Valley Micro-Internships, Spring 2027"
+    data["program"]["name"] = {"en": "Mesa Valley Micro-Internships"}
+    assert problems_of(data) == [
+        "program.name: expected a text in the default language 'es' (the fallback of the others), "
+        "found {'en': 'Mesa Valley Micro-Internships'}"]
+
+
+def test_session_description_and_partner_blurb_per_language() -> None:
+    data = example()
+    data["sessions"][0]["description"] = {"en": "Hunt for the intruder.", "es": "Busca al intruso."}
+    data["partners"][0]["blurb"] = {"en": "A security firm.", "es": "Una empresa de seguridad."}
+    data["partners"][0]["organization"] = {"en": "Solis Cyber Defense", "es": "Solis Ciberdefensa"}
+    config = parsed(data)
+    session = config.session("cyber-basics")
+    spanish = session_context(config, session, language="es")
+    assert spanish["description"] == "Busca al intruso."
+    assert spanish["partner_organization"] == "Solis Ciberdefensa"
+    assert spanish["partner_blurb"] == "Una empresa de seguridad."
+    english = session_context(config, session, language="en")
+    assert english["description"] == "Hunt for the intruder." and english["partner_organization"] == \
+        "Solis Cyber Defense"
+    assert partner_context(partner_of(config, session), "es")["blurb"] == "Una empresa de seguridad."
+    # Without one, the keys are there and empty (a template may test them).
+    other = session_context(config, config.session("health-careers"), language="es")
+    assert other["description"] == "" and other["partner_blurb"] == ""
+
+
+def _spanish_letters(tmp_path: Path) -> list[Letter]:
+    """The acceptance, release form and session details of a Spanish family, as the steps build them."""
+    config = load_config(write_config(tmp_path))
+    assert config.backend.value == "local"
+    renderer = letter_renderer(config)
+    ctx = step_context(config, datetime.fromisoformat("2027-02-16T06:30-08:00"))
+    row = {sheet.APPLICANT_ID: "A-3HR8WZLT", sheet.DECISION: "Accept", sheet.LANGUAGE: "es",
+           "First name": "Sofía", "Last name": "Ramírez", "School email address": "sofia@students.example"}
+    result = StepResult()
+    (acceptance,) = decision_letters(ctx, [row], result)
+    assert result.problems == []
+    assert (acceptance.letter, acceptance.language) == ("acceptance", "es")
+    program = ProgramContexts(config)("es")
+    applicant = acceptance.context["applicant"]
+    session = config.session("cyber-basics")
+    release = {**program, "applicant": applicant, "guardian": {"name": "Lucía Ramírez"},
+               "links": {"release_form": "https://forms.example.org/release"},
+               "due": "martes 2 de marzo de 2027"}
+    details = {**program, "applicant": applicant,
+               "session": session_context(config, session, meet_url="https://meet.google.com/abc-defg-hij",
+                                          recording_reason="Esta sesión no se graba.", language="es")}
+    return [renderer.render("acceptance", "es", acceptance.context, row="A-3HR8WZLT"),
+            renderer.render("release_form", "es", release, row="A-3HR8WZLT"),
+            renderer.render("session_details_student", "es", details, row="A-3HR8WZLT")]
+
+
+def test_spanish_family_letters_carry_no_english_program_text(tmp_path: Path) -> None:
+    letters = _spanish_letters(tmp_path)
+    for letter in letters:
+        assert letter.language == "es"
+        for part in (letter.subject, letter.text, letter.html):
+            for english in ENGLISH:
+                assert english not in part, (letter.name, english)
+        whole = letter.subject + letter.text + letter.html
+        assert SPANISH[0] in whole, letter.name
+    by_name = {letter.name: letter for letter in letters}
+    # Signed with the Spanish names on two lines: no "..., primavera de 2027, Distrito ..." run-on.
+    for letter in letters:
+        assert f"{SPANISH[0]}\n{SPANISH[1]}" in letter.text, letter.name
+        assert f"{SPANISH[0]}, {SPANISH[1]}" not in letter.text
+    assert SPANISH[2] in by_name["session_details_student"].text
+    assert SPANISH[1] in by_name["release_form"].text
