@@ -3,19 +3,28 @@
 from __future__ import annotations
 
 import copy
+import email
+import email.policy
 from datetime import datetime
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from click.testing import CliRunner
 from programs import EXAMPLE, write_config
 
+from microintern.adapters.local import LocalWorkbook
 from microintern.bootstrap import letter_renderer, step_context
+from microintern.cli import cli
 from microintern.config import Localized, ProgramConfig, load_config, parse_config, text_in
+from microintern.demo import write_responses
 from microintern.domain import program_sheet as sheet
 from microintern.domain.letters import Letter
+from microintern.domain.mime import KEY_HEADER
 from microintern.errors import ConfigError
+from microintern.sample_data import applications
 from microintern.steps.context import StepResult
 from microintern.steps.decisions import decision_letters
 from microintern.steps.letter_context import ProgramContexts, partner_context, partner_of, session_context
@@ -173,3 +182,57 @@ def test_spanish_family_letters_carry_no_english_program_text(tmp_path: Path) ->
         assert f"{SPANISH[0]}, {SPANISH[1]}" not in letter.text
     assert SPANISH[2] in by_name["session_details_student"].text
     assert SPANISH[1] in by_name["release_form"].text
+
+
+def _sent_on_the_local_backend(config_file: Path) -> dict[tuple[str, str], EmailMessage]:
+    config = load_config(config_file)
+    folder = config.resolve(config.local.folder) / "outbox" / "sent"
+    letters: dict[tuple[str, str], EmailMessage] = {}
+    for path in sorted(folder.glob("*.eml")):
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        _, letter, recipient, _ = str(message[KEY_HEADER]).split("/")
+        letters[(letter, recipient)] = message  # type: ignore[assignment]
+    return letters
+
+
+def _run(config_file: Path, *args: str) -> None:
+    result = CliRunner().invoke(cli, ["--config", str(config_file), *args], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+
+
+def test_spanish_family_letters_sent_on_the_local_backend(tmp_path: Path) -> None:
+    """The steps themselves, on the local backend: a Spanish family's acceptance, release form and
+    session details, as sent, name the program, district and session in Spanish only."""
+    config_file = write_config(tmp_path)
+    config = load_config(config_file)
+    write_responses(config.resolve(config.local.folder) / "forms", config,
+                    applications(config, count=24, seed=5))
+    _run(config_file, "run", "applications", "--now", "2027-02-01T06:30")
+    book = LocalWorkbook(config.resolve(config.local.folder) / "program.xlsx")
+    rows = book.read_tabs([sheet.APPLICATIONS])[sheet.APPLICATIONS]
+    spanish = [str(r[sheet.APPLICANT_ID]) for r in rows
+               if r.get(sheet.LANGUAGE) == "es" and str(r.get("First name") or "").isalpha()][:2]
+    assert spanish, "the sample has Spanish-speaking families"
+    book.upsert(sheet.APPLICATIONS, sheet.APPLICANT_ID,
+                [{sheet.APPLICANT_ID: a, sheet.DECISION: "Accept"} for a in spanish])
+    _run(config_file, "send", "decisions", "--now", "2027-02-16T06:30")
+    book.upsert(sheet.PARTICIPANTS, sheet.APPLICANT_ID, [
+        {sheet.APPLICANT_ID: a, sheet.SESSION_ID: "cyber-basics", sheet.PLACEMENT: sheet.PLACED}
+        for a in spanish])
+    # Each letter of the chain assumes the one before: registration, release form, then details.
+    _run(config_file, "send", "registration", "--now", "2027-02-23T06:30")
+    _run(config_file, "send", "release-forms", "--now", "2027-02-23T06:30")
+    _run(config_file, "sessions", "--now", "2027-02-23T06:30")
+    _run(config_file, "send", "session-support", "--now", "2027-02-23T06:30")
+    letters = _sent_on_the_local_backend(config_file)
+    for applicant in spanish:
+        for letter in ("acceptance", "release_form", "session_details_student"):
+            message = letters[(letter, applicant)]
+            plain = message.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
+            html = message.get_body(preferencelist=("html",)).get_content()  # type: ignore[union-attr]
+            body = f"{message['Subject']}\n{plain}\n{html}"
+            for english in ENGLISH:
+                assert english not in body, (letter, english)
+            assert SPANISH[0] in body and SPANISH[1] in body, letter
+        details = letters[("session_details_student", applicant)]
+        assert SPANISH[2] in details.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
