@@ -49,9 +49,11 @@ def local_ports(config: ProgramConfig) -> Ports:
     folder = config.resolve(config.local.folder)
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     domain = config.sender.address.rsplit("@", 1)[-1]
-    # The lease is saved the moment it is written (other machines must see it); a letter is
-    # sent only after the workbook holding its draft's record is saved (the outbox protocol).
-    roster = LocalWorkbook(folder / "program.xlsx", save_at_once={RUN_LEASE})
+    # The lease lives in program.run-lease.json beside the workbook: saved the moment it is
+    # written (other machines opening the folder must see it) without rewriting the workbook.
+    # A letter is sent only after the workbook holding its draft's record is saved (the outbox
+    # protocol).
+    roster = LocalWorkbook(folder / "program.xlsx", sidecar_tabs={RUN_LEASE})
     return Ports(
         roster=roster,
         mailer=SavesBeforeSending(LocalOutbox(folder / "outbox", domain=domain), roster),

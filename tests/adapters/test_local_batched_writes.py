@@ -4,7 +4,8 @@ What is proved on real files (no stand-ins for our own code):
 
 - inside ``batch()`` writes stay in memory (the file is untouched, reads see them) and are saved
   once when the block ends, also when it ends with an error;
-- the run lease's tab is saved at once even inside a batch;
+- the run lease's tab is saved at once even inside a batch; kept beside the workbook
+  (``sidecar_tabs``, as the bootstrap does), taking it does not rewrite the workbook at all;
 - a person's save during a batch is kept: our gathered writes are redone on their version;
 - saves that reuse unchanged tabs' XML give the same workbook as openpyxl's own save;
 - the outbox protocol holds with batches: a draft's record is on disk before its send, and a
@@ -75,6 +76,31 @@ def test_the_lease_tab_is_saved_at_once_inside_a_batch(tmp_path: Path) -> None:
         on_disk = LocalWorkbook(book.path).read_tabs([sheet.RUN_LEASE, "Outbox"])
         assert on_disk[sheet.RUN_LEASE] == [{sheet.LEASE_KEY: "tok", "Host": "h"}]
         assert on_disk["Outbox"] == [{"Key": "k1", "State": "drafted"}]  # saved with it
+
+
+def test_the_lease_lives_beside_the_workbook_saved_at_once_without_rewriting_it(tmp_path: Path) -> None:
+    book = LocalWorkbook(tmp_path / "program.xlsx", sidecar_tabs={sheet.RUN_LEASE})
+    book.ensure_tabs({"Outbox": ["Key", "State"], sheet.RUN_LEASE: sheet.LEASE_COLUMNS})
+    before = _signature(book.path)
+    sidecar = tmp_path / "program.run-lease.json"
+    with book.batch():
+        book.upsert("Outbox", "Key", [{"Key": "k1", "State": "drafted"}])
+        book.upsert(sheet.RUN_LEASE, sheet.LEASE_KEY, [{sheet.LEASE_KEY: "tok", "Host": "h", "PID": 7}])
+        # Another process (another machine on the shared folder) sees the lease at once ...
+        other = LocalWorkbook(book.path, sidecar_tabs={sheet.RUN_LEASE})
+        assert other.read_tabs([sheet.RUN_LEASE])[sheet.RUN_LEASE] == [
+            {sheet.LEASE_KEY: "tok", "Host": "h", "PID": 7}]
+        # ... and taking it did not rewrite the workbook (the batch is still gathering).
+        assert _signature(book.path) == before
+        assert sidecar.stat().st_mode & 0o777 == 0o600
+        taken = _signature(sidecar)
+        book.upsert(sheet.RUN_LEASE, sheet.LEASE_KEY, [{sheet.LEASE_KEY: "tok", "Host": "h"}])
+        assert _signature(sidecar) == taken  # a write that changes nothing is not made
+        book.upsert(sheet.RUN_LEASE, sheet.LEASE_KEY, [{sheet.LEASE_KEY: "tok", "State": "released"}])
+    assert book.read_tabs([sheet.RUN_LEASE])[sheet.RUN_LEASE] == [
+        {sheet.LEASE_KEY: "tok", "Host": "h", "PID": 7, "State": "released"}]
+    assert sheet.RUN_LEASE not in openpyxl.load_workbook(book.path).sheetnames
+    assert LocalWorkbook(book.path).read_tabs(["Outbox"])["Outbox"] == [{"Key": "k1", "State": "drafted"}]
 
 
 def test_a_persons_save_during_a_batch_is_kept_and_our_writes_redone_on_it(tmp_path: Path) -> None:

@@ -15,6 +15,10 @@ Why a tab of its own rather than rows of Settings: the lease is one row written 
 so its fields cannot be torn between two writers, and the coordinator sees plainly who is
 running and since when. It goes through the :class:`~microintern.ports.Roster` port, so the
 same code runs on the local workbook (which may sit on a shared drive two machines open).
+There the tab is kept in ``program.run-lease.json`` beside the workbook (the bootstrap's
+``sidecar_tabs``): as visible to every machine that opens the folder, saved at once, and
+taking or releasing it no longer rewrites the whole workbook (half the demo's saves were the
+lease's).
 
 **The window.** Sheets has no compare-and-set. Two machines that read a free lease within the
 same second or so both write; the one written last wins the row and the other's read-back
