@@ -21,6 +21,7 @@ from microintern.cli import cli
 from microintern.config import Localized, ProgramConfig, load_config, parse_config, text_in
 from microintern.demo import write_responses
 from microintern.domain import program_sheet as sheet
+from microintern.domain.catalog import sample_context
 from microintern.domain.letters import Letter
 from microintern.domain.mime import KEY_HEADER
 from microintern.errors import ConfigError
@@ -236,3 +237,17 @@ def test_spanish_family_letters_sent_on_the_local_backend(tmp_path: Path) -> Non
             assert SPANISH[0] in body and SPANISH[1] in body, letter
         details = letters[("session_details_student", applicant)]
         assert SPANISH[2] in details.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
+
+
+def test_samples_have_the_keys_real_letters_have() -> None:
+    """Previews and template tests render with the catalog's samples: a key a real letter has
+    (a session's description, a partner's blurb) is there too, so a template that uses it
+    previews as it sends."""
+    config = load_config(EXAMPLE)
+    session = config.session("cyber-basics")
+    for language in ("en", "es"):
+        sample = sample_context("session_details_student", language)
+        assert set(sample["session"]) == set(session_context(config, session, language=language))
+        assert set(sample["program"]) == set(ProgramContexts(config)(language)["program"])
+    partner = sample_context("session_details_partner", "en")["partner"]
+    assert set(partner) == set(partner_context(partner_of(config, session)))

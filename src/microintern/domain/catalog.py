@@ -343,12 +343,17 @@ _PENDING = {
 }
 
 
+# Config text a session or partner may give (issue 15): the sample gives none, as a program
+# that leaves them out; the keys are there so a template may test them, as with real letters.
+_UNSET_TEXT = {"description": "", "partner_blurb": ""}
+
+
 def _session(name: str, language: str) -> dict[str, Any]:
     if name not in _MULTI_WEEK_SAMPLES:
-        return copy.deepcopy(_SINGLE_SESSION[language])
+        return {**copy.deepcopy(_SINGLE_SESSION[language]), **_UNSET_TEXT}
     start, end = _MULTI_WEEK_TIMES[language]
     meetings = [{"date": date, "start": start, "end": end} for date in _MULTI_WEEK_DATES[language]]
-    return {**copy.deepcopy(_MULTI_WEEK_SESSION[language]), "meetings": meetings}
+    return {**copy.deepcopy(_MULTI_WEEK_SESSION[language]), **_UNSET_TEXT, "meetings": meetings}
 
 
 def _value(key: str, spec: LetterSpec, language: str) -> Any:
@@ -362,7 +367,7 @@ def _value(key: str, spec: LetterSpec, language: str) -> Any:
     if key == "guardian":
         return dict(_GUARDIAN[language])
     if key == "partner":
-        return dict(_MULTI_WEEK_PARTNER if spec.name in _MULTI_WEEK_SAMPLES else _PARTNER)
+        return {**(_MULTI_WEEK_PARTNER if spec.name in _MULTI_WEEK_SAMPLES else _PARTNER), "blurb": ""}
     if key == "session":
         return _session(spec.name, language)
     if key == "links":
