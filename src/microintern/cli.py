@@ -202,7 +202,7 @@ def check_config(obj: Obj) -> None:
     from microintern.bootstrap import letter_renderer
     from microintern.config import meeting_time_notes
     from microintern.errors import TemplateError
-    from microintern.steps.template_check import template_problems
+    from microintern.steps.template_check import letter_pairs, template_problems
 
     config = obj.config
     problems = template_problems(config, letter_renderer(config))
@@ -216,6 +216,8 @@ def check_config(obj: Obj) -> None:
     click.echo(f"  {len(config.partners)} partners, {len(config.sessions)} sessions, "
                f"{meetings} meetings, {len(config.application.questions)} questions")
     click.echo(f"  first meeting {config.first_meeting():%Y-%m-%d %H:%M}")
+    click.echo(f"  {len(letter_pairs(config))} letter x language pairs "
+               f"({', '.join(config.program.languages)}) render with the program's data")
     # A start in the hour that happens twice (DST ends) is valid, but say which one it means.
     for note in meeting_time_notes(config):
         click.echo(f"  note: {note}")

@@ -31,6 +31,8 @@ def test_example_program_passes(tmp_path: Path) -> None:
     result = check(write_config(tmp_path))
     assert result.exit_code == 0, result.output
     assert ": OK" in result.output
+    pairs = sum(2 if "es" in spec.languages else 1 for spec in LETTERS.values())
+    assert f"  {pairs} letter x language pairs (en, es) render with the program's data" in result.output
 
 
 def test_missing_templates_are_each_named_and_exit_2(tmp_path: Path) -> None:

@@ -102,9 +102,13 @@ def letter_problems(config: ProgramConfig, renderer: LetterRenderer, spec: Lette
     return problems
 
 
+def letter_pairs(config: ProgramConfig) -> list[tuple[LetterSpec, str]]:
+    """Every letter x language this program writes."""
+    return [(spec, language) for spec in LETTERS.values() for language in letter_languages(config, spec)]
+
+
 def template_problems(config: ProgramConfig, renderer: LetterRenderer) -> list[str]:
     """Every missing letter x language pair and every letter that does not render, one line each."""
     return [problem
-            for spec in LETTERS.values()
-            for language in letter_languages(config, spec)
+            for spec, language in letter_pairs(config)
             for problem in letter_problems(config, renderer, spec, language)]
