@@ -243,3 +243,78 @@ def test_kill_9_during_a_batch_of_letters_then_rerun_sends_each_once(tmp_path: P
     assert max(delivered.values()) == 1  # 0 duplicates
     rows = LocalWorkbook(local / "program.xlsx").read_tabs([sheet.OUTBOX])[sheet.OUTBOX]
     assert len(rows) == 60 and all(str(r["State"]) in DELIVERED for r in rows)
+
+
+def _openpyxl_rows(path: Path, tab: str) -> list[list[object]]:
+    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        rows = [list(r) for r in book[tab].iter_rows(values_only=True)]
+    finally:
+        book.close()
+    return [[v for v in r] for r in rows]
+
+
+def _trim(rows: list[list[object]]) -> list[list[object]]:
+    out = [list(r) for r in rows]
+    for r in out:
+        while r and r[-1] is None:
+            r.pop()
+    return out
+
+
+def test_the_fast_reader_reads_what_openpyxl_reads_and_hands_dates_to_it(tmp_path: Path) -> None:
+    from datetime import datetime
+
+    from openpyxl.cell.rich_text import CellRichText, TextBlock
+    from openpyxl.cell.text import InlineFont
+
+    from microintern.adapters.local._xlsx_read import Unsupported, read_rows
+
+    path = tmp_path / "program.xlsx"
+    book = openpyxl.Workbook()
+    tab = book.active
+    tab.title = "Applications"
+    tab.append(["Key", "Name", "Score", "Ratio", "Ok", "Formula", "Essay"])
+    tab.append(["a1", "=IMPORTXML(x)", 3, 2.5, True, "=1+1", "line one\nline two  "])
+    tab.cell(2, 2).data_type = "s"  # stored as text, as the tool stores applicants' text
+    tab.append([1001, "José Ñúñez", -7, 1e-9, False, None, "ok"])
+    tab.cell(4, 1, "gap above")
+    tab.cell(6, 9, "far right, nothing between")
+    tab.cell(7, 1, CellRichText(["bold ", TextBlock(InlineFont(b=True), "part")]))
+    tab.cell(8, 3, "#N/A").data_type = "e"
+    book.create_sheet("Timeline").append(["Key", "Runs"])
+    book.save(path)
+    # A formula's cached value, as Excel would leave it, for the data-only read.
+    _patch_formula_value(path, "2")
+
+    grids = read_rows(path, ["Applications", "Timeline", "Absent"])
+    assert set(grids) == {"Applications", "Timeline"}
+    assert _trim(grids["Applications"]) == _trim(_openpyxl_rows(path, "Applications"))
+    assert grids["Timeline"] == [["Key", "Runs"]]
+    records = LocalWorkbook(path).read_tabs(["Applications"])["Applications"]
+    assert records[0]["Name"] == "=IMPORTXML(x)" and records[0]["Formula"] == 2
+    assert records[1]["Key"] == 1001 and records[1]["Name"] == "José Ñúñez"
+
+    tab = openpyxl.load_workbook(path)
+    tab["Timeline"].append(["t", datetime(2027, 2, 1, 6, 30)])
+    tab.save(path)
+    with pytest.raises(Unsupported):
+        read_rows(path, ["Timeline"])
+    # ... and the workbook reads it through openpyxl: the same value as before this reader.
+    assert LocalWorkbook(path).read_tabs(["Timeline"])["Timeline"] == [
+        {"Key": "t", "Runs": "2027-02-01T06:30:00"}]
+
+
+def _patch_formula_value(path: Path, value: str) -> None:
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    xml = parts["xl/worksheets/sheet1.xml"].decode()
+    xml = re.sub(r"<f>1\+1</f><v\s*/>|<f>1\+1</f><v></v>|<f>1\+1</f>",
+                 f"<f>1+1</f><v>{value}</v>", xml, count=1)
+    parts["xl/worksheets/sheet1.xml"] = xml.encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
