@@ -29,6 +29,7 @@ from microintern.sample_data import applications
 from microintern.steps.context import StepResult
 from microintern.steps.decisions import decision_letters
 from microintern.steps.letter_context import ProgramContexts, partner_context, partner_of, session_context
+from microintern.steps.template_check import check_context, letter_pairs
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -251,3 +252,18 @@ def test_samples_have_the_keys_real_letters_have() -> None:
         assert set(sample["program"]) == set(ProgramContexts(config)(language)["program"])
     partner = sample_context("session_details_partner", "en")["partner"]
     assert set(partner) == set(partner_context(partner_of(config, session)))
+
+
+def test_no_spanish_letter_names_the_program_or_district_in_english() -> None:
+    """Every family letter, in Spanish, rendered with the example program's data (as check-config
+    renders it): the program and district only ever appear in Spanish."""
+    config = load_config(EXAMPLE)
+    renderer = letter_renderer(config)
+    spanish = [spec for spec, language in letter_pairs(config) if language == "es"]
+    assert len(spanish) >= 15
+    for spec in spanish:
+        letter = renderer.render(spec.name, "es", check_context(config, spec, "es"), row="check")
+        whole = f"{letter.subject}\n{letter.text}\n{letter.html}"
+        assert "Mesa Valley Micro-Internships" not in whole, spec.name
+        assert "Unified School District" not in whole, spec.name
+        assert SPANISH[1] in whole, spec.name
