@@ -442,7 +442,7 @@ def _note_missed(ctx: StepContext, occurrence: Occurrence, records: dict[str, Ru
     days = days_past(occurrence, ctx.now)
     closed = (occurrence.closes.astimezone(ctx.config.zone).date()).isoformat()
     note = (f"{MISSED_NOTE} (window closed {closed}); to send anyway: "
-            f"microintern send {occurrence.step.name.value}")
+            f"microintern {COMMANDS[occurrence.step.name]}")
     # A failed run's text stays first, so the record still reads as failed (never as done).
     result = f"{previous.result}; {note}" if previous.result else note
     records[occurrence.key] = RunRecord(previous.last_run, previous.runs, previous.ok, result)
