@@ -9,6 +9,7 @@ import socket
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime, timedelta
+from importlib import import_module
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -31,11 +32,23 @@ def google_endpoint(config: ProgramConfig, env: Mapping[str, str] = os.environ) 
     return env.get(ENDPOINT_VARIABLE) or config.google.endpoint
 
 
+class OnFirstUse:
+    """An adapter built (and its module imported) only when a step first uses it."""
+
+    def __init__(self, build: Callable[[], Any]) -> None:
+        self._build = build
+        self._adapter: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._adapter is None:
+            self._adapter = self._build()
+        return getattr(self._adapter, name)
+
+
 def local_ports(config: ProgramConfig) -> Ports:
     """The embedded local backend in ``local.folder``."""
     from microintern.adapters.local import (
         CsvFormSource,
-        IcsCalendar,
         LocalDirectory,
         LocalFolders,
         LocalMeetRecords,
@@ -60,7 +73,9 @@ def local_ports(config: ProgramConfig) -> Ports:
         forms=CsvFormSource(folder / "forms", time_zone=config.program.time_zone,
                             renamed=renamed_columns(config)),
         program_forms=CsvFormSource(folder / "forms", time_zone=config.program.time_zone),
-        calendar=IcsCalendar(folder / "calendar"),
+        # Built when first used: icalendar is a tenth of an idle run-due's imports.
+        calendar=OnFirstUse(lambda: import_module("microintern.adapters.local.calendar")
+                            .IcsCalendar(folder / "calendar")),
         meet=LocalMeetRooms(folder / "meet"),
         folders=LocalFolders(folder / "drive"),
         meet_records=LocalMeetRecords(folder / "meet"),

@@ -65,6 +65,24 @@ def read_rows(path: Path, tabs: Sequence[str]) -> dict[str, list[list[Any]]]:
         return result
 
 
+def header_rows(path: Path, tabs: Sequence[str]) -> dict[str, list[Any]]:
+    """Row 1 of each named tab present in ``path`` (only that row is parsed)."""
+    with zipfile.ZipFile(path) as archive:
+        parts = _sheet_parts(archive)
+        names = set(archive.namelist())
+        wanted = {tab: parts[tab] for tab in tabs if tab in parts}
+        strings = _shared_strings(archive) if wanted and "xl/sharedStrings.xml" in names else []
+        dates = _date_styles(archive) if wanted and "xl/styles.xml" in names else frozenset()
+        result: dict[str, list[Any]] = {}
+        for tab, part in wanted.items():
+            if part not in names:
+                raise Unsupported(f"no part {part}")
+            with archive.open(part) as stream:
+                rows = _rows(stream, strings, dates, limit=1)
+            result[tab] = rows[0] if rows else []
+        return result
+
+
 def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
     """Tab name → its worksheet part, from the workbook and its relationships."""
     targets: dict[str, str] = {}
@@ -142,8 +160,9 @@ def _number(text: str) -> int | float:
     return float(text) if "." in text or "E" in text or "e" in text else int(text)
 
 
-def _rows(stream: Any, strings: list[str], dates: frozenset[int]) -> list[list[Any]]:
-    """One sheet's rows of values (see :func:`read_rows`)."""
+def _rows(stream: Any, strings: list[str], dates: frozenset[int], *, limit: int | None = None
+          ) -> list[list[Any]]:
+    """One sheet's rows of values (see :func:`read_rows`), up to row ``limit`` if given."""
     rows: list[list[Any]] = []
     number = 0
     for _event, node in iterparse(stream):
@@ -151,6 +170,8 @@ def _rows(stream: Any, strings: list[str], dates: frozenset[int]) -> list[list[A
             continue
         at = node.get("r")
         number = int(at) if at else number + 1
+        if limit is not None and number > limit:
+            break
         while len(rows) < number - 1:
             rows.append([])  # a row with no cells
         values: list[Any] = []

@@ -49,44 +49,26 @@ last saved them: the XML of the others is reused (:class:`_CachingWriter`).
 
 from __future__ import annotations
 
-import copy
 import json
 import logging
 import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
-from io import BytesIO
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any, BinaryIO
-from zipfile import ZIP_DEFLATED, ZipFile
-
-from openpyxl import Workbook, load_workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.comments.comment_sheet import CommentSheet
-from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
-from openpyxl.packaging.relationship import Relationship, RelationshipList
-from openpyxl.styles import Font
-from openpyxl.worksheet._writer import WorksheetWriter
-from openpyxl.worksheet.worksheet import Worksheet
-from openpyxl.writer.excel import ExcelWriter
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from microintern.adapters.local._files import atomic_write, atomic_write_bytes
-from microintern.adapters.local._xlsx_read import read_rows
-from microintern.adapters.local.workbook_charts import draw_charts
-from microintern.adapters.local.workbook_format import (
-    dropdowns,
-    freeze,
-    header_columns,
-    header_notes,
-    highlights,
-)
+from microintern.adapters.local._xlsx_read import header_rows, read_rows
 from microintern.domain.records import Cell, ChartSpec, OutgoingMessage, Record
 from microintern.domain.sheet_rules import SheetRules
 from microintern.errors import BackendError, RowError
 from microintern.ports import UpsertResult
+
+if TYPE_CHECKING:  # openpyxl is imported by the first write, never by a run that only reads
+    from openpyxl import Workbook
+    from openpyxl.worksheet.worksheet import Worksheet
 
 log = logging.getLogger(__name__)
 
@@ -101,13 +83,16 @@ TRUNCATION_MARKER = " …[truncated by microintern]"
 # Beyond openpyxl's ILLEGAL_CHARACTERS_RE (C0 controls), XML 1.0 also forbids U+FFFE/U+FFFF;
 # openpyxl's pure-Python writer would emit them and produce a file nobody can open again.
 _XML_NONCHARACTERS = re.compile("[\ufffe\uffff]")
+# openpyxl's ILLEGAL_CHARACTERS_RE (C0 controls but tab, LF and CR), copied so that sanitising
+# text does not import openpyxl.
+ILLEGAL_CHARACTERS_RE = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 
 
 class _Replaced(Exception):
     """The file changed on disk after we loaded it: saving now would throw that change away."""
 
 
-_Op = Callable[[Workbook], tuple[Any, "frozenset[str] | None", bool]]
+_Op = Callable[["Workbook"], tuple[Any, "frozenset[str] | None", bool]]
 """One write: applied to a workbook, it returns its result, the tabs it touched (None: any may
 have) and whether it changed anything. Kept until saved, to be redone on another version."""
 
@@ -143,7 +128,7 @@ class LocalWorkbook:
         self._source: tuple[str, object] | None = None
         # The file's last computed values of formula cells, parsed only when one is met.
         self._formulas: dict[str, list[tuple[Any, ...]]] | None = None
-        self._xml: dict[str, _SheetXml] = {}  # serialised tabs, valid for this _book only
+        self._xml: dict[str, Any] = {}  # _xlsx_write.SheetXml  # serialised tabs, valid for this _book only
 
     def _stat(self) -> Signature | None:
         try:
@@ -258,9 +243,32 @@ class LocalWorkbook:
         # A workbook needs one tab to exist: a first run before `init` still creates the file
         # (as it did when the lease lived in it), with the sidecar tab's headers only.
         layout = kept if kept or self._pending or self.path.exists() else layout
-        if not layout:
+        if not layout or self._has_tabs(layout):
             return
         self._write(lambda book: self._ensure_tabs(book, layout))
+
+    def _has_tabs(self, layout: Mapping[str, Sequence[str]]) -> bool:
+        """Whether the file on disk has every tab and header of ``layout``, read cheaply.
+
+        Every run checks its tabs first; loading the whole workbook for an editable copy only
+        to find nothing missing cost an idle run most of its time. With writes gathered or the
+        workbook loaded already, the loaded copy answers instead (False: let it check).
+        """
+        if self._pending or self._book is not None or self._stat() is None:
+            return False
+        try:
+            rows = header_rows(self.path, list(layout))
+        except FileNotFoundError:
+            return False
+        except Exception:  # noqa: BLE001 - Unsupported or damaged: the full load decides
+            return False
+        for tab, headers in layout.items():
+            if tab not in rows:
+                return False
+            present = _header_positions(rows[tab])
+            if any(_clean_header(header) not in present for header in headers):
+                return False
+        return True
 
     def _ensure_tabs(self, book: Workbook, layout: Mapping[str, Sequence[str]]
                      ) -> tuple[None, frozenset[str], bool]:
@@ -497,6 +505,14 @@ class LocalWorkbook:
         self._write(lambda book: self._apply_rules(book, rules))
 
     def _apply_rules(self, book: Workbook, rules: SheetRules) -> tuple[None, None, bool]:
+        from microintern.adapters.local.workbook_format import (
+            dropdowns,
+            freeze,
+            header_columns,
+            header_notes,
+            highlights,
+        )
+
         changed = False
         for tab in rules.tabs:
             if tab.tab not in book.sheetnames:
@@ -532,12 +548,16 @@ class LocalWorkbook:
             if _clean_header(key_column) in headers:
                 found, _last = _index_rows(sheet, headers[_clean_header(key_column)])
                 rows_of_key.update({k: v for k, v in found.items() if k not in rows_of_key})
+        from microintern.adapters.local.workbook_charts import draw_charts
+
         return None, frozenset({tab}), draw_charts(sheet, charts, headers, rows_of_key)
 
     # -- file handling -------------------------------------------------------------------------
 
     def _load(self, *, read_only: bool = False, data_only: bool = False) -> Workbook:
         """Open the workbook, turning any parse failure into a clear BackendError."""
+        from openpyxl import load_workbook
+
         try:
             return load_workbook(self.path, read_only=read_only, data_only=data_only)
         except FileNotFoundError:
@@ -668,107 +688,11 @@ class SavesBeforeSending:
         return getattr(self.mailer, name)
 
 
-@dataclass
-class _SheetXml:
-    """One tab as the last save wrote it: reused while the tab is unchanged."""
+def _write_xlsx(book: Workbook, handle: BinaryIO, cache: dict[str, Any]) -> None:
+    """Serialise ``book`` into ``handle``, reusing ``cache`` (imports openpyxl's writer now)."""
+    from microintern.adapters.local._xlsx_write import write_xlsx
 
-    sheet: Worksheet
-    shape: tuple[int, int]
-    data: bytes
-    rels: RelationshipList
-    comments: list[Any]
-    hyperlinks: list[Any]
-    # The tab's comments part and its VML drawing as written, by the comments part's number.
-    comment_parts: dict[int, list[tuple[str, bytes]]] = field(default_factory=dict)
-
-
-class _Recorder:
-    """An archive stand-in that writes through and keeps what was written."""
-
-    def __init__(self, archive: ZipFile) -> None:
-        self.archive = archive
-        self.parts: list[tuple[str, bytes]] = []
-
-    def writestr(self, name: str, data: bytes | str) -> None:
-        """Write ``data`` as ``name`` into the real archive, and remember it."""
-        self.archive.writestr(name, data)
-        self.parts.append((name, data.encode("utf-8") if isinstance(data, str) else data))
-
-
-def _shape(sheet: Worksheet) -> tuple[int, int]:
-    """A cheap second check that a tab was not changed behind the cache's back."""
-    return (sheet.max_row, sheet.max_column)
-
-
-class _CachingWriter(ExcelWriter):
-    """openpyxl's writer, reusing the XML of tabs that did not change since the last save.
-
-    Serialising cells is nearly all of a save's cost (openpyxl writes XML in pure Python),
-    and most saves change one or two tabs. The reused XML stays valid because, within one
-    loaded workbook, openpyxl only ever adds to its shared-string and style tables, so the
-    indexes the old XML holds keep their meaning. A tab changed by a write is dropped from the
-    cache by :meth:`LocalWorkbook._write`; a tab with tables or pivots is always written.
-    """
-
-    def __init__(self, workbook: Workbook, archive: ZipFile, cache: dict[str, _SheetXml]) -> None:
-        super().__init__(workbook, archive)
-        self.cache = cache
-
-    def write_worksheet(self, ws: Worksheet) -> None:
-        """Write one tab's part: its cached XML, or a fresh serialisation that is then cached."""
-        ws._drawing = SpreadsheetDrawing()
-        ws._drawing.charts = ws._charts
-        ws._drawing.images = ws._images
-        entry = self.cache.get(ws.title)
-        shape = _shape(ws)
-        if entry is not None and entry.sheet is ws and entry.shape == shape:
-            ws._rels = copy.deepcopy(entry.rels)
-            ws._comments = list(entry.comments)
-            ws._hyperlinks = list(entry.hyperlinks)
-        else:
-            writer = WorksheetWriter(ws, out=BytesIO())
-            writer.write()
-            entry = _SheetXml(ws, shape, writer.read(), copy.deepcopy(writer._rels),
-                              list(ws._comments), list(ws._hyperlinks))
-            ws._rels = writer._rels
-            if not ws.tables and not ws._pivots:  # their parts are numbered as they are written
-                self.cache[ws.title] = entry
-        self._archive.writestr(ws.path[1:], entry.data)
-        self.manifest.append(ws)
-
-    def _write_comment(self, ws: Worksheet) -> None:
-        """The tab's header notes: reused with its XML (their VML costs as much as the cells)."""
-        entry = self.cache.get(ws.title)
-        if entry is None or entry.sheet is not ws or self.workbook.vba_archive is not None:
-            super()._write_comment(ws)
-            return
-        number = len(self._comments) + 1
-        parts = entry.comment_parts.get(number)
-        if parts is None:
-            recorder, archive = _Recorder(self._archive), self._archive
-            self._archive = recorder  # type: ignore[assignment]
-            try:
-                super()._write_comment(ws)
-            finally:
-                self._archive = archive
-            entry.comment_parts[number] = recorder.parts
-            return
-        sheet = CommentSheet.from_comments(ws._comments)
-        self._comments.append(sheet)
-        sheet._id = number
-        for name, data in parts:
-            self._archive.writestr(name, data)
-        self.manifest.append(sheet)
-        ws.legacy_drawing = f"xl/drawings/commentsDrawing{number}.vml"
-        self.vba_modified.add(ws.legacy_drawing)
-        ws._rels.append(Relationship(Id="comments", type=sheet._rel_type, Target=sheet.path))
-
-
-def _write_xlsx(book: Workbook, handle: BinaryIO, cache: dict[str, _SheetXml]) -> None:
-    """Serialise ``book`` into ``handle`` as openpyxl's ``Workbook.save`` does, with ``cache``."""
-    archive = ZipFile(handle, "w", ZIP_DEFLATED, allowZip64=True)
-    book.properties.modified = datetime.now(UTC).replace(tzinfo=None)
-    _CachingWriter(book, archive, cache).save()
+    write_xlsx(book, handle, cache)
 
 
 def _grid_records(grid: Sequence[Sequence[Any]]) -> list[Record]:
@@ -787,6 +711,8 @@ def _grid_records(grid: Sequence[Sequence[Any]]) -> list[Record]:
 
 def _new_book() -> Workbook:
     """An empty workbook without openpyxl's default sheet."""
+    from openpyxl import Workbook
+
     book = Workbook()
     book.remove(book.active)
     return book
@@ -815,6 +741,8 @@ def _headers(sheet: Worksheet) -> dict[str, int]:
 
 def _append_header(sheet: Worksheet, present: Mapping[str, int], header: str) -> int:
     """Write ``header`` after the last used header cell, bold; return its column."""
+    from openpyxl.styles import Font
+
     column = max([*present.values(), _last_used_column(sheet)]) + 1
     cell = sheet.cell(row=1, column=column)
     _store(cell, _clean_header(header))

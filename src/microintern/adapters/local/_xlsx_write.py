@@ -1,0 +1,125 @@
+"""Saving the local workbook: openpyxl's writer, reusing the XML of unchanged tabs.
+
+Split from :mod:`.workbook` so that a run that only reads (an idle ``run-due``) never imports
+openpyxl: this module is imported by the first save.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from io import BytesIO
+from typing import Any, BinaryIO
+from zipfile import ZIP_DEFLATED, ZipFile
+
+from openpyxl import Workbook
+from openpyxl.comments.comment_sheet import CommentSheet
+from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
+from openpyxl.packaging.relationship import Relationship, RelationshipList
+from openpyxl.worksheet._writer import WorksheetWriter
+from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.writer.excel import ExcelWriter
+
+
+@dataclass
+class SheetXml:
+    """One tab as the last save wrote it: reused while the tab is unchanged."""
+
+    sheet: Worksheet
+    shape: tuple[int, int]
+    data: bytes
+    rels: RelationshipList
+    comments: list[Any]
+    hyperlinks: list[Any]
+    # The tab's comments part and its VML drawing as written, by the comments part's number.
+    comment_parts: dict[int, list[tuple[str, bytes]]] = field(default_factory=dict)
+
+
+class _Recorder:
+    """An archive stand-in that writes through and keeps what was written."""
+
+    def __init__(self, archive: ZipFile) -> None:
+        self.archive = archive
+        self.parts: list[tuple[str, bytes]] = []
+
+    def writestr(self, name: str, data: bytes | str) -> None:
+        """Write ``data`` as ``name`` into the real archive, and remember it."""
+        self.archive.writestr(name, data)
+        self.parts.append((name, data.encode("utf-8") if isinstance(data, str) else data))
+
+
+def _shape(sheet: Worksheet) -> tuple[int, int]:
+    """A cheap second check that a tab was not changed behind the cache's back."""
+    return (sheet.max_row, sheet.max_column)
+
+
+class _CachingWriter(ExcelWriter):
+    """openpyxl's writer, reusing the XML of tabs that did not change since the last save.
+
+    Serialising cells is nearly all of a save's cost (openpyxl writes XML in pure Python),
+    and most saves change one or two tabs. The reused XML stays valid because, within one
+    loaded workbook, openpyxl only ever adds to its shared-string and style tables, so the
+    indexes the old XML holds keep their meaning. A tab changed by a write is dropped from the
+    cache by :meth:`LocalWorkbook._write`; a tab with tables or pivots is always written.
+    """
+
+    def __init__(self, workbook: Workbook, archive: ZipFile, cache: dict[str, SheetXml]) -> None:
+        super().__init__(workbook, archive)
+        self.cache = cache
+
+    def write_worksheet(self, ws: Worksheet) -> None:
+        """Write one tab's part: its cached XML, or a fresh serialisation that is then cached."""
+        ws._drawing = SpreadsheetDrawing()
+        ws._drawing.charts = ws._charts
+        ws._drawing.images = ws._images
+        entry = self.cache.get(ws.title)
+        shape = _shape(ws)
+        if entry is not None and entry.sheet is ws and entry.shape == shape:
+            ws._rels = copy.deepcopy(entry.rels)
+            ws._comments = list(entry.comments)
+            ws._hyperlinks = list(entry.hyperlinks)
+        else:
+            writer = WorksheetWriter(ws, out=BytesIO())
+            writer.write()
+            entry = SheetXml(ws, shape, writer.read(), copy.deepcopy(writer._rels),
+                              list(ws._comments), list(ws._hyperlinks))
+            ws._rels = writer._rels
+            if not ws.tables and not ws._pivots:  # their parts are numbered as they are written
+                self.cache[ws.title] = entry
+        self._archive.writestr(ws.path[1:], entry.data)
+        self.manifest.append(ws)
+
+    def _write_comment(self, ws: Worksheet) -> None:
+        """The tab's header notes: reused with its XML (their VML costs as much as the cells)."""
+        entry = self.cache.get(ws.title)
+        if entry is None or entry.sheet is not ws or self.workbook.vba_archive is not None:
+            super()._write_comment(ws)
+            return
+        number = len(self._comments) + 1
+        parts = entry.comment_parts.get(number)
+        if parts is None:
+            recorder, archive = _Recorder(self._archive), self._archive
+            self._archive = recorder  # type: ignore[assignment]
+            try:
+                super()._write_comment(ws)
+            finally:
+                self._archive = archive
+            entry.comment_parts[number] = recorder.parts
+            return
+        sheet = CommentSheet.from_comments(ws._comments)
+        self._comments.append(sheet)
+        sheet._id = number
+        for name, data in parts:
+            self._archive.writestr(name, data)
+        self.manifest.append(sheet)
+        ws.legacy_drawing = f"xl/drawings/commentsDrawing{number}.vml"
+        self.vba_modified.add(ws.legacy_drawing)
+        ws._rels.append(Relationship(Id="comments", type=sheet._rel_type, Target=sheet.path))
+
+
+def write_xlsx(book: Workbook, handle: BinaryIO, cache: dict[str, Any]) -> None:
+    """Serialise ``book`` into ``handle`` as openpyxl's ``Workbook.save`` does, with ``cache``."""
+    archive = ZipFile(handle, "w", ZIP_DEFLATED, allowZip64=True)
+    book.properties.modified = datetime.now(UTC).replace(tzinfo=None)
+    _CachingWriter(book, archive, cache).save()
