@@ -15,6 +15,7 @@ import textwrap
 from collections.abc import Callable, Sequence
 from datetime import date
 
+from microintern.domain.dates import day_text
 from microintern.domain.timeline import COMMANDS, PROGRAM, Occurrence, t_label
 from microintern.steps.context import StepResult
 
@@ -64,7 +65,7 @@ class CoordinatorLog:
         """``[ 34%] 2027-02-16 Tue (T-4w)``."""
         span = max((self.last - self.first).days, 1)
         percent = round(100 * (day - self.first).days / span)
-        return f"[{percent:3d}%] {day:%Y-%m-%d %a} ({t_label(day, self.anchor)})"
+        return f"[{percent:3d}%] {day_text(day)} {day:%a} ({t_label(day, self.anchor)})"
 
     def step_lines(self, ran: Sequence[tuple[Occurrence, StepResult]]) -> list[str]:
         """One line per step that did something (and its first problems), in run order."""
