@@ -164,6 +164,27 @@ def local_screening(count: int, folder: Path) -> dict[str, object]:
     return {"first": first[:2], "rerun": rerun[:2], "summary": first[2].splitlines()[-1]}
 
 
+def idle_run_due(folder: Path, runs: int) -> list[float]:
+    """Wall seconds of ``runs`` idle ``run-due`` processes (interpreter start included).
+
+    ``init`` and one run-due first (not timed: the first run writes the Timeline's rows); then
+    nothing is due, as on most mornings cron runs it.
+    """
+    import subprocess
+
+    config_file = write_config(folder)
+    _timed_cli(config_file, "init")
+    command = [sys.executable, "-m", "microintern", "--config", str(config_file), "run-due",
+               "--now", "2026-06-01T06:30"]
+    subprocess.run(command, check=True, capture_output=True)
+    seconds: list[float] = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(command, check=True, capture_output=True)
+        seconds.append(time.perf_counter() - start)
+    return seconds
+
+
 def main() -> None:
     """Print a Markdown table of the measurements."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -171,6 +192,8 @@ def main() -> None:
     parser.add_argument("--screening", type=int, nargs="*", default=[10000], help="applications to screen")
     parser.add_argument("--local-screening", type=int, nargs="*", default=[],
                         help="applications to screen on the local backend (first run and rerun)")
+    parser.add_argument("--idle-run-due", type=int, default=0, metavar="RUNS",
+                        help="time this many idle run-due processes on the local backend")
     parser.add_argument("--letters", type=int, default=300, help="letters in the pacing run")
     parser.add_argument("--per-minute", type=int, nargs="*", default=[60], help="quotas to pace to")
     args = parser.parse_args()
@@ -202,6 +225,11 @@ def main() -> None:
             r = local_screening(count, Path(tmp))
         (w1, c1), (w2, c2) = r["first"], r["rerun"]  # type: ignore[misc]
         print(f"| {count} | {w1:.1f} | {c1:.1f} | {w2:.1f} | {c2:.1f} |")
+    if args.idle_run_due:
+        with tempfile.TemporaryDirectory() as tmp:
+            idle = idle_run_due(Path(tmp), args.idle_run_due)
+        print()
+        print(f"idle run-due, {len(idle)} runs: " + ", ".join(f"{x:.2f}" for x in idle) + " s")
     print()
     print("| letters | quota /min | sent | refused (429) | virtual min | sends/min | of quota | wall s |")
     print("|---|---|---|---|---|---|---|---|")
