@@ -318,3 +318,52 @@ def _patch_formula_value(path: Path, value: str) -> None:
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in parts.items():
             archive.writestr(name, data)
+
+
+def test_a_write_to_one_tab_leaves_the_others_xml_as_it_was_and_every_note_and_dropdown(
+        tmp_path: Path) -> None:
+    import zipfile
+
+    config = load_config(write_config(tmp_path))
+    book = LocalWorkbook(tmp_path / "program.xlsx")
+    initialise(config, book)
+    format_sheet(config, book)  # header notes (comments + VML), dropdowns, highlights
+    book.upsert(sheet.APPLICATIONS, "Application ID",
+                [{"Application ID": f"A{n}", "Score": n, "Name": f"Ana {n}"} for n in range(300)])
+    before = openpyxl.load_workbook(book.path)
+    with zipfile.ZipFile(book.path) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+
+    fresh = LocalWorkbook(book.path)  # a new run: loads only what it writes
+    fresh.upsert(sheet.TIMELINE, sheet.TIMELINE_KEY, [{sheet.TIMELINE_KEY: "screening", "Runs": 2}])
+    assert sheet.APPLICATIONS in fresh._unbound  # the 300 applications were not parsed
+    assert fresh.read_tabs([sheet.APPLICATIONS])[sheet.APPLICATIONS][299]["Name"] == "Ana 299"
+
+    after = openpyxl.load_workbook(book.path)
+    assert after.sheetnames == before.sheetnames
+    with zipfile.ZipFile(book.path) as archive:
+        unchanged = {name for name in archive.namelist() if parts.get(name) == archive.read(name)}
+    for name in before.sheetnames:
+        old, new = before[name], after[name]
+        if name != sheet.TIMELINE:
+            assert f"xl/worksheets/sheet{before.sheetnames.index(name) + 1}.xml" in unchanged
+            assert [[c.value for c in r] for r in old.iter_rows()] == \
+                [[c.value for c in r] for r in new.iter_rows()]
+        assert [(c.coordinate, c.comment.text) for r in old.iter_rows() for c in r if c.comment] == \
+            [(c.coordinate, c.comment.text) for r in new.iter_rows() for c in r if c.comment]
+        assert [str(v.sqref) for v in old.data_validations.dataValidation] == \
+            [str(v.sqref) for v in new.data_validations.dataValidation]
+        assert [(str(f.sqref), [r.dxf.fill.bgColor.rgb if r.dxf and r.dxf.fill else None
+                                for r in f.rules]) for f in old.conditional_formatting] == \
+            [(str(f.sqref), [r.dxf.fill.bgColor.rgb if r.dxf and r.dxf.fill else None
+                             for r in f.rules]) for f in new.conditional_formatting]
+        if name != sheet.TIMELINE:  # the same cell formats (bold headers, fills) by index
+            assert [[(c.font.b, c.fill.fgColor.rgb) for c in r] for r in old.iter_rows()] == \
+                [[(c.font.b, c.fill.fgColor.rgb) for c in r] for r in new.iter_rows()]
+    timeline = LocalWorkbook(book.path).read_tabs([sheet.TIMELINE])[sheet.TIMELINE]
+    assert [(r[sheet.TIMELINE_KEY], r["Runs"]) for r in timeline] == [("screening", 2)]
+
+    # A write to a tab left unparsed parses the whole workbook first: nothing is lost.
+    fresh.upsert(sheet.APPLICATIONS, "Application ID", [{"Application ID": "A7", "Score": 70}])
+    rows = LocalWorkbook(book.path).read_tabs([sheet.APPLICATIONS])[sheet.APPLICATIONS]
+    assert len(rows) == 300 and rows[7]["Score"] == 70 and rows[299]["Name"] == "Ana 299"

@@ -123,3 +123,74 @@ def write_xlsx(book: Workbook, handle: BinaryIO, cache: dict[str, Any]) -> None:
     archive = ZipFile(handle, "w", ZIP_DEFLATED, allowZip64=True)
     book.properties.modified = datetime.now(UTC).replace(tzinfo=None)
     _CachingWriter(book, archive, cache).save()
+
+
+# -- loading only the tabs a write needs -------------------------------------------------------
+
+_SIMPLE_RELS = {
+    "http://schemas.openxmlformats.org/officeDocument/2006/relationships/comments",
+    "http://schemas.openxmlformats.org/officeDocument/2006/relationships/vmlDrawing",
+}
+
+
+class _Skipped(Exception):
+    """Raised inside openpyxl's reader for a tab left unparsed (never escapes load_partial)."""
+
+
+def load_partial(path: Any, bind: frozenset[str]) -> tuple[Workbook, dict[str, SheetXml]] | None:
+    """Load ``path`` for editing with cells only in the tabs ``bind`` names.
+
+    Every other tab keeps the XML it has in the file, written back unchanged by the next save
+    (returned as cache entries for :class:`_CachingWriter`), so a write to the Timeline of a
+    10,000-application workbook neither parses nor re-serialises the applications. A tab is
+    left unparsed only when its XML depends on nothing a save renumbers: no shared strings
+    (openpyxl writes text inline), no drawings, hyperlinks or tables (only header notes, whose
+    parts are written again from the comments read here), and the file's cell styles must load
+    in their order (checked: no duplicates merged). Otherwise None: the caller loads it all.
+    """
+    from openpyxl.comments.comment_sheet import CommentRecord
+    from openpyxl.reader import excel
+    from openpyxl.worksheet._reader import WorksheetReader
+
+    kept: dict[str, bytes] = {}
+
+    class _Reader(WorksheetReader):  # type: ignore[misc]
+        def bind_all(self) -> None:
+            ws = self.ws
+            if ws.title not in bind and all(rel.Type in _SIMPLE_RELS for rel in ws._rels):
+                data = self.parser.source.read()
+                if b't="s"' not in data and b"t='s'" not in data:
+                    kept[ws.title] = data
+                    return
+                self.parser.source.seek(0)
+            super().bind_all()
+
+    original = excel.WorksheetReader
+    excel.WorksheetReader = _Reader  # the CLI is single-threaded; restored below
+    try:
+        reader = excel.ExcelReader(path, read_only=False, keep_vba=False, data_only=False,
+                                   keep_links=True, rich_text=False)
+        reader.read()
+    finally:
+        excel.WorksheetReader = original
+    book: Workbook = reader.wb
+    if kept and _style_count(path) != len(book._cell_styles):
+        return None
+    entries: dict[str, SheetXml] = {}
+    for title, data in kept.items():
+        ws = book[title]
+        cells = sorted((c for c in ws._cells.values() if c.comment is not None),
+                       key=lambda c: (c.row, c.column))
+        entries[title] = SheetXml(ws, _shape(ws), data, RelationshipList(),
+                                  [CommentRecord.from_cell(c) for c in cells], [])
+    return book, entries
+
+
+def _style_count(path: Any) -> int:
+    """How many cell formats (cellXfs) the file's styles part holds."""
+    import re
+
+    with ZipFile(path) as archive:
+        styles = archive.read("xl/styles.xml")
+    found = re.search(rb"<(?:\w+:)?cellXfs\b.*?</(?:\w+:)?cellXfs>", styles, re.S)
+    return 0 if found is None else len(re.findall(rb"<(?:\w+:)?xf\b", found.group(0)))

@@ -128,7 +128,11 @@ class LocalWorkbook:
         self._source: tuple[str, object] | None = None
         # The file's last computed values of formula cells, parsed only when one is met.
         self._formulas: dict[str, list[tuple[Any, ...]]] | None = None
-        self._xml: dict[str, Any] = {}  # _xlsx_write.SheetXml  # serialised tabs, valid for this _book only
+        self._xml: dict[str, Any] = {}  # _xlsx_write.SheetXml
+        # Tabs of _book whose cells were not parsed (their file XML is in _xml, saved as is),
+        # and the tabs the pending writes touch (None: any).
+        self._unbound: frozenset[str] = frozenset()
+        self._pending_tabs: set[str] | None = set()  # serialised tabs, valid for this _book only
 
     def _stat(self) -> Signature | None:
         try:
@@ -142,22 +146,35 @@ class LocalWorkbook:
     def _before_replace(self) -> None:
         """Called after the new file is written and before the change check (a test seam)."""
 
-    def _editable(self) -> Workbook:
-        """The workbook for writing: the loaded one while the file is unchanged.
+    def _editable(self, need: frozenset[str] | None = None) -> Workbook:
+        """The workbook for writing tabs ``need`` (None: any): the loaded one while the file is unchanged.
 
         When the file changed on disk (or a write failed half way), it is loaded again and the
         writes not yet saved are redone on it, in order: their rows are found by key again.
+        Only the tabs the writes name are parsed; the others keep their XML (see
+        :func:`._xlsx_write.load_partial`); a write to one of those loads the whole workbook.
         """
         signature = self._stat()
-        if self._book is not None and signature == self._signature:
+        if self._book is not None and signature == self._signature and (
+                not self._unbound or (need is not None and not need & self._unbound)):
             return self._book
-        if self._book is not None and self._pending:
+        if self._book is not None and self._pending and signature != self._signature:
             log.warning("%s was saved by someone else while microintern had writes to save; "
                         "they are redone on their version", self.path.name)
-        book = _new_book() if signature is None else self._load()
+        bind = None if need is None or self._pending_tabs is None else need | self._pending_tabs
+        if self._book is not None and signature == self._signature:
+            bind = None  # a tab left unparsed is needed now: parse everything
+        cached: dict[str, Any] = {}
+        if signature is None:
+            book = _new_book()
+        elif bind is None:
+            book = self._load()
+        else:
+            book, cached = self._load_partial(bind)
         self._book, self._signature = book, signature
         self._generation += 1
-        self._records, self._source, self._formulas, self._xml = {}, None, None, {}
+        self._records, self._source, self._formulas, self._xml = {}, None, None, cached
+        self._unbound = frozenset(cached)
         for op in self._pending:
             op(book)
         return book
@@ -185,7 +202,7 @@ class LocalWorkbook:
             return
         try:
             for _ in range(SAVE_ROUNDS):
-                book = self._editable()
+                book = self._editable(frozenset())
                 try:
                     self._save(book)
                 except _Replaced:
@@ -194,6 +211,7 @@ class LocalWorkbook:
                     self._book = None  # load their version and redo the writes on it
                     continue
                 self._pending.clear()
+                self._pending_tabs = set()
                 return
         except BaseException:
             self._drop()
@@ -207,13 +225,16 @@ class LocalWorkbook:
     def _drop(self) -> None:
         """Forget unsaved writes and the workbook holding them (the file is the truth again)."""
         self._pending.clear()
+        self._pending_tabs, self._unbound = set(), frozenset()
         self._book = self._signature = None
         self._records, self._source, self._formulas, self._xml = {}, None, None, {}
 
-    def _write(self, op: _Op) -> Any:
-        """Apply ``op`` to the workbook; save now, or at the end of the batch gathering it."""
+    def _write(self, op: _Op, need: Iterable[str] | None) -> Any:
+        """Apply ``op`` (which touches tabs ``need``, None: any) to the workbook; save now, or
+        at the end of the batch gathering it."""
+        need = None if need is None else frozenset(need)
         try:
-            result, tabs, changed = op(self._editable())
+            result, tabs, changed = op(self._editable(need))
         except BaseException:
             # Half-applied edits must not be saved: reload, and redo only the complete writes.
             self._book = None
@@ -221,6 +242,8 @@ class LocalWorkbook:
         if not changed:
             return result
         self._pending.append(op)
+        if self._pending_tabs is not None:
+            self._pending_tabs = None if need is None else self._pending_tabs | need
         if tabs is None:
             self._records, self._xml = {}, {}
         else:
@@ -245,7 +268,7 @@ class LocalWorkbook:
         layout = kept if kept or self._pending or self.path.exists() else layout
         if not layout or self._has_tabs(layout):
             return
-        self._write(lambda book: self._ensure_tabs(book, layout))
+        self._write(lambda book: self._ensure_tabs(book, layout), layout)
 
     def _has_tabs(self, layout: Mapping[str, Sequence[str]]) -> bool:
         """Whether the file on disk has every tab and header of ``layout``, read cheaply.
@@ -304,7 +327,7 @@ class LocalWorkbook:
         signature = self._stat()
         book: Workbook | None = None
         if self._pending or (self._book is not None and signature == self._signature):
-            book = self._editable()
+            book = self._editable(frozenset())
             source: tuple[str, object] = ("book", self._generation)
         elif signature is None:
             return result
@@ -314,8 +337,12 @@ class LocalWorkbook:
             self._records, self._source = {}, source
         missing = [tab for tab in dict.fromkeys(tabs) if tab not in self._records]
         if missing:
-            parsed = self._parse_tabs(missing) if book is None else {
-                tab: self._book_records(book, tab) for tab in missing}
+            unparsed = [tab for tab in missing if book is None or tab in self._unbound]
+            # A tab the loaded workbook left unparsed is as the file holds it (no write to it).
+            parsed = self._parse_tabs(unparsed) if unparsed else {}
+            if book is not None:
+                parsed.update({tab: self._book_records(book, tab)
+                               for tab in missing if tab not in self._unbound})
             self._records.update(parsed)
         for tab in tabs:
             result[tab] = [dict(record) for record in self._records[tab]]
@@ -420,7 +447,8 @@ class LocalWorkbook:
         if tab in self.sidecars:
             return self.sidecars[tab].upsert(key_column, rows)
         rows = [dict(row) for row in rows]  # kept to be redone: the caller may reuse its dicts
-        result: UpsertResult = self._write(lambda book: self._upsert(book, tab, key_column, rows))
+        result: UpsertResult = self._write(
+            lambda book: self._upsert(book, tab, key_column, rows), {tab})
         return result
 
     def _upsert(self, book: Workbook, tab: str, key_column: str, rows: Sequence[Record]
@@ -466,7 +494,8 @@ class LocalWorkbook:
         """Blank ``columns`` on rows whose key cell is empty; return how many rows."""
         if tab in self.sidecars:
             return 0  # a sidecar holds keyed rows only
-        cleared: int = self._write(lambda book: self._clear_unkeyed(book, tab, key_column, columns))
+        cleared: int = self._write(
+            lambda book: self._clear_unkeyed(book, tab, key_column, columns), {tab})
         return cleared
 
     def _clear_unkeyed(self, book: Workbook, tab: str, key_column: str, columns: Sequence[str]
@@ -502,7 +531,7 @@ class LocalWorkbook:
         """
         if not self.path.exists() and not self._pending:
             return
-        self._write(lambda book: self._apply_rules(book, rules))
+        self._write(lambda book: self._apply_rules(book, rules), None)
 
     def _apply_rules(self, book: Workbook, rules: SheetRules) -> tuple[None, None, bool]:
         from microintern.adapters.local.workbook_format import (
@@ -534,7 +563,7 @@ class LocalWorkbook:
         """
         if not charts or (not self.path.exists() and not self._pending):
             return
-        self._write(lambda book: self._ensure_charts(book, tab, charts))
+        self._write(lambda book: self._ensure_charts(book, tab, charts), {tab})
 
     def _ensure_charts(self, book: Workbook, tab: str, charts: Sequence[ChartSpec]
                        ) -> tuple[None, frozenset[str], bool]:
@@ -567,6 +596,18 @@ class LocalWorkbook:
                 f"{self.path} is not a valid .xlsx workbook ({type(exc).__name__}: {exc}); "
                 "restore it from a backup or move it away to start a new one"
             ) from exc
+
+    def _load_partial(self, bind: frozenset[str]) -> tuple[Workbook, dict[str, Any]]:
+        """The workbook with only ``bind`` tabs parsed, and the others' XML; all if it must."""
+        from microintern.adapters.local._xlsx_write import load_partial
+
+        try:
+            loaded = load_partial(self.path, bind)
+        except FileNotFoundError:
+            raise
+        except Exception:  # noqa: BLE001 - the full load names what is wrong with the file
+            loaded = None
+        return (self._load(), {}) if loaded is None else loaded
 
     def _save(self, book: Workbook) -> None:
         """Replace the file atomically with a 0600 copy of ``book``, unless someone else has.
