@@ -363,7 +363,7 @@ def test_a_write_to_one_tab_leaves_the_others_xml_as_it_was_and_every_note_and_d
     timeline = LocalWorkbook(book.path).read_tabs([sheet.TIMELINE])[sheet.TIMELINE]
     assert [(r[sheet.TIMELINE_KEY], r["Runs"]) for r in timeline] == [("screening", 2)]
 
-    # A write to a tab left unparsed parses the whole workbook first: nothing is lost.
+    # A write to a tab left unparsed parses that tab first (from the XML kept): nothing is lost.
     fresh.upsert(sheet.APPLICATIONS, "Application ID", [{"Application ID": "A7", "Score": 70}])
     rows = LocalWorkbook(book.path).read_tabs([sheet.APPLICATIONS])[sheet.APPLICATIONS]
     assert len(rows) == 300 and rows[7]["Score"] == 70 and rows[299]["Name"] == "Ana 299"

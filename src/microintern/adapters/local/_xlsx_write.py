@@ -194,3 +194,20 @@ def _style_count(path: Any) -> int:
         styles = archive.read("xl/styles.xml")
     found = re.search(rb"<(?:\w+:)?cellXfs\b.*?</(?:\w+:)?cellXfs>", styles, re.S)
     return 0 if found is None else len(re.findall(rb"<(?:\w+:)?xf\b", found.group(0)))
+
+
+def bind_tab(book: Workbook, title: str, entry: SheetXml) -> None:
+    """Parse a tab :func:`load_partial` left unparsed into ``book``, from its kept XML.
+
+    The tab then holds what a full load gives it (cells, validations, formatting, panes,
+    sizes); its header notes, read already, are put back on their cells.
+    """
+    from openpyxl.worksheet._reader import WorksheetReader
+
+    ws = book[title]
+    notes = {(c.row, c.column): c.comment for c in ws._cells.values() if c.comment is not None}
+    ws._cells.clear()
+    # No shared strings: load_partial keeps only tabs whose text is inline.
+    WorksheetReader(ws, BytesIO(entry.data), [], False, False).bind_all()
+    for (row, column), note in notes.items():
+        ws.cell(row=row, column=column).comment = note

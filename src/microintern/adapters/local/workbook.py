@@ -155,15 +155,21 @@ class LocalWorkbook:
         :func:`._xlsx_write.load_partial`); a write to one of those loads the whole workbook.
         """
         signature = self._stat()
-        if self._book is not None and signature == self._signature and (
-                not self._unbound or (need is not None and not need & self._unbound)):
+        if self._book is not None and signature == self._signature:
+            wanted = self._unbound if need is None else need & self._unbound
+            if wanted:
+                # Parse the tabs this write needs from the XML kept for them (the file is
+                # unchanged since): cheaper than loading everything again.
+                from microintern.adapters.local._xlsx_write import bind_tab
+
+                for title in sorted(wanted):
+                    bind_tab(self._book, title, self._xml.pop(title))
+                self._unbound = self._unbound - wanted
             return self._book
         if self._book is not None and self._pending and signature != self._signature:
             log.warning("%s was saved by someone else while microintern had writes to save; "
                         "they are redone on their version", self.path.name)
         bind = None if need is None or self._pending_tabs is None else need | self._pending_tabs
-        if self._book is not None and signature == self._signature:
-            bind = None  # a tab left unparsed is needed now: parse everything
         cached: dict[str, Any] = {}
         if signature is None:
             book = _new_book()
