@@ -41,10 +41,12 @@ account), up to :data:`SAVE_ROUNDS` times, then a clear error. The window left i
 itself, after the check (microseconds), and an editor that keeps the file's inode, size and
 times unchanged.
 
-**Speed.** A run loads the file once per version: reads come from the loaded workbook (a
-formula the coordinator typed reads as its last value, from a second, read-only parse made
-only when such a cell is met), and a save rewrites only the tabs changed since this process
-last saved them: the XML of the others is reused (:class:`_CachingWriter`).
+**Speed.** Reads parse the sheet XML with the standard library (:mod:`._xlsx_read`, openpyxl
+for what it does not reproduce exactly); a run that only reads never imports openpyxl. A write
+loads the workbook once per version, parsing only the tabs the writes touch: the others keep
+their file XML, written back unchanged (:func:`._xlsx_write.load_partial`), and are parsed
+when a later write needs them. A save rewrites only the tabs changed since this process last
+saved them: the XML of the others is reused (:class:`._xlsx_write._CachingWriter`).
 """
 
 from __future__ import annotations
