@@ -110,7 +110,8 @@ def test_new_responses_are_picked_up_by_the_next_run(fake: FakeWorkspace,
     assert "imported 1" in result.output and "sent 1" in result.output
     last = acknowledgements(fake)[-1].message
     # Issue 14: the Subject carries no text the applicant typed.
-    assert last["Subject"] == "Recibimos tu solicitud para Mesa Valley Micro-Internships, Spring 2027"
+    # The program's Spanish name from the config, for a Spanish-speaking applicant.
+    assert last["Subject"] == "Recibimos tu solicitud para Micropasantías de Mesa Valley, primavera de 2027"
     assert len(applications_tab(fake)) == 1 + 6
 
 

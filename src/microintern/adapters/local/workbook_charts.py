@@ -94,7 +94,10 @@ def draw_charts(sheet: Worksheet, specs: Sequence[ChartSpec], headers: dict[str,
             continue
         if old is not None:
             chart.anchor = old.anchor
-            sheet._charts[sheet._charts.index(old)] = chart
+            # By identity: openpyxl's field-by-field __eq__ can fail to find a chart read back
+            # from a file in the list it came from.
+            place = next(i for i, c in enumerate(sheet._charts) if c is old)
+            sheet._charts[place] = chart
         else:
             sheet.add_chart(chart, f"{anchor_column}{1 + position * ROWS_PER_CHART}")
         existing[spec.title] = chart
