@@ -4,8 +4,8 @@ What is proved on real files (no stand-ins for our own code):
 
 - inside ``batch()`` writes stay in memory (the file is untouched, reads see them) and are saved
   once when the block ends, also when it ends with an error;
-- the run lease's tab is saved at once even inside a batch; kept beside the workbook
-  (``sidecar_tabs``, as the bootstrap does), taking it does not rewrite the workbook at all;
+- a ``save_at_once`` tab is saved at once even inside a batch; the run lease, kept beside the
+  workbook (``sidecar_tabs``), is written at once and taking it does not rewrite the workbook;
 - a person's save during a batch is kept: our gathered writes are redone on their version;
 - saves that reuse unchanged tabs' XML give the same workbook as openpyxl's own save;
 - the outbox protocol holds with batches: a draft's record is on disk before its send, and a
@@ -68,13 +68,13 @@ def test_a_batch_left_by_an_error_still_saves_what_was_written(tmp_path: Path) -
     assert LocalWorkbook(book.path).read_tabs(["Outbox"])["Outbox"] == [{"Key": "k1", "State": "held"}]
 
 
-def test_the_lease_tab_is_saved_at_once_inside_a_batch(tmp_path: Path) -> None:
-    book = LocalWorkbook(tmp_path / "program.xlsx", save_at_once={sheet.RUN_LEASE})
+def test_a_save_at_once_tab_is_saved_at_once_inside_a_batch(tmp_path: Path) -> None:
+    book = LocalWorkbook(tmp_path / "program.xlsx", save_at_once={sheet.SETTINGS})
     with book.batch():
         book.upsert("Outbox", "Key", [{"Key": "k1", "State": "drafted"}])
-        book.upsert(sheet.RUN_LEASE, sheet.LEASE_KEY, [{sheet.LEASE_KEY: "tok", "Host": "h"}])
-        on_disk = LocalWorkbook(book.path).read_tabs([sheet.RUN_LEASE, "Outbox"])
-        assert on_disk[sheet.RUN_LEASE] == [{sheet.LEASE_KEY: "tok", "Host": "h"}]
+        book.upsert(sheet.SETTINGS, sheet.SETTING, [{sheet.SETTING: "form", "Value": "f1"}])
+        on_disk = LocalWorkbook(book.path).read_tabs([sheet.SETTINGS, "Outbox"])
+        assert on_disk[sheet.SETTINGS] == [{sheet.SETTING: "form", "Value": "f1"}]
         assert on_disk["Outbox"] == [{"Key": "k1", "State": "drafted"}]  # saved with it
 
 
@@ -86,8 +86,9 @@ def test_the_lease_lives_beside_the_workbook_saved_at_once_without_rewriting_it(
     with book.batch():
         book.upsert("Outbox", "Key", [{"Key": "k1", "State": "drafted"}])
         book.upsert(sheet.RUN_LEASE, sheet.LEASE_KEY, [{sheet.LEASE_KEY: "tok", "Host": "h", "PID": 7}])
-        # Another process (another machine on the shared folder) sees the lease at once ...
-        other = LocalWorkbook(book.path, sidecar_tabs={sheet.RUN_LEASE})
+        # Another process (another machine on the shared folder) sees the lease at once (a
+        # plain LocalWorkbook too: the lease is kept beside the workbook by default) ...
+        other = LocalWorkbook(book.path)
         assert other.read_tabs([sheet.RUN_LEASE])[sheet.RUN_LEASE] == [
             {sheet.LEASE_KEY: "tok", "Host": "h", "PID": 7}]
         # ... and taking it did not rewrite the workbook (the batch is still gathering).

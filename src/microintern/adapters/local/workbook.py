@@ -63,6 +63,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 from microintern.adapters.local._files import atomic_write, atomic_write_bytes
 from microintern.adapters.local._xlsx_read import header_rows, read_rows
+from microintern.domain.program_sheet import RUN_LEASE
 from microintern.domain.records import Cell, ChartSpec, OutgoingMessage, Record
 from microintern.domain.sheet_rules import SheetRules
 from microintern.errors import BackendError, RowError
@@ -111,10 +112,11 @@ class LocalWorkbook:
     """
 
     def __init__(self, path: Path, *, save_at_once: Iterable[str] = (),
-                 sidecar_tabs: Iterable[str] = ()) -> None:
+                 sidecar_tabs: Iterable[str] = (RUN_LEASE,)) -> None:
         self.path = Path(path)
         self.save_at_once = frozenset(save_at_once)
-        # Tabs kept in a small file of their own beside the workbook (see _Sidecar).
+        # Tabs kept in a small file of their own beside the workbook (see _Sidecar). The run
+        # lease by default: every LocalWorkbook opened on the file must see the same lease.
         self.sidecars = {tab: _Sidecar(_sidecar_path(self.path, tab)) for tab in sidecar_tabs}
         # The workbook as last loaded, with the file's signature at that moment (or after our
         # last save of it): reused while the file is unchanged, reloaded as soon as anyone (the
