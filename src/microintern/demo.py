@@ -273,7 +273,8 @@ def _where_to_look(local: Path, previews: Path, echo: Callable[[str], None]) -> 
     places = [
         (local / "program.xlsx", "the program workbook: Applications (scores, flags, proposals, "
          "decisions), Partners, Sessions, Participants, Feedback, Assignments, Hours, Dashboard, "
-         "Outbox, Timeline, Equity, Long answers (answers too long for a cell), Run lease"),
+         "Outbox, Timeline, Equity, Long answers (answers too long for a cell), Problems"),
+        (local / "program.run-lease.json", "the run lease: which run holds the program, since when"),
         (local / "outbox" / "sent", "every letter as an .eml file"),
         (local / "calendar", "every session meeting and partner meeting as an .ics event"),
         (local / "badges", "Open Badges 2.0: issuer, badge class, one assertion and baked PNG per "
