@@ -293,3 +293,21 @@ def test_an_applied_sheet_as_google_returns_it_needs_nothing(fake: FakeWorkspace
     assert "sheetId" not in answer["sheets"][0]["properties"]
     sheet_ids, existing = read_existing(answer)
     assert format_requests(rules, headers, sheet_ids, existing) == []
+
+
+def test_init_formats_the_problems_tab(fake: FakeWorkspace, google_program: GoogleProgram) -> None:
+    """The Problems tab runs write: header frozen, open problems highlighted, all of it warned."""
+    init(google_program.config)
+    assert fake.rejections == []
+    problems = tab(fake, sheet.PROBLEMS)
+    assert problems.frozen_rows == 1 and problems.frozen_columns == 0
+    (open_rule,) = problems.conditional_formats
+    assert open_rule["booleanRule"]["condition"] == {"type": "TEXT_EQ",
+                                                     "values": [{"userEnteredValue": "open"}]}
+    assert open_rule["ranges"][0]["startColumnIndex"] == header(fake, sheet.PROBLEMS).index("State")
+    amber = open_rule["booleanRule"]["format"]["backgroundColor"]
+    assert round(amber["red"] * 255) == Colour.LIGHT_AMBER.rgb[0]
+    (protected,) = problems.protected_ranges
+    assert protected["warningOnly"] is True and protected["description"] == PROTECTION_NOTE
+    assert protected["range"] == {"sheetId": problems.sheet_id}
+    assert problems.data_validations == []

@@ -197,3 +197,15 @@ def test_no_workbook_yet_means_nothing_to_format(tmp_path: Path,
     book = LocalWorkbook(tmp_path / "absent.xlsx")
     format_sheet(make_config(), book)
     assert not book.path.exists()
+
+
+def test_init_formats_the_problems_tab(make_config: Callable[..., ProgramConfig]) -> None:
+    """The Problems tab runs write: header frozen, open problems highlighted, every column noted."""
+    wb = load(init(make_config()))
+    problems = wb[sheet.PROBLEMS]
+    state = letter_of(problems, "State")
+    assert highlight_rules(problems) == [(f"{state}2:{state}1048576", "cellIs", ['"open"'], "F9CB9C")]
+    assert problems.freeze_panes == "A2"
+    assert [c.value for c in problems[1]] == list(sheet.PROBLEM_COLUMNS)
+    assert all(c.comment is not None and c.comment.text == PROTECTION_NOTE for c in problems[1])
+    assert not dropdowns(problems)

@@ -15,6 +15,7 @@ from microintern.domain import program_sheet as sheet
 from microintern.domain.assignments import LATE_MISSING, LATE_YES, RATINGS
 from microintern.domain.decisions import Decision
 from microintern.domain.outbox import MessageState
+from microintern.domain.problems import OPEN, STATE
 from microintern.domain.screening import Proposed
 
 PROTECTION_NOTE = "microintern writes these; edits are overwritten"
@@ -219,11 +220,22 @@ def _outbox() -> TabRules:
     )
 
 
+def _problems() -> TabRules:
+    # Runs alone write this tab (a problem resolves when a later run no longer finds it), so all
+    # of it is the tool's; an open problem stands out until then.
+    return TabRules(
+        tab=sheet.PROBLEMS,
+        highlights=(Highlight(STATE, Condition.TEXT_IS, Colour.LIGHT_AMBER, OPEN),),
+        whole_tab_tool_owned=True,
+    )
+
+
 def sheet_rules(config: ProgramConfig) -> SheetRules:
     """The dropdowns, highlights, tool-owned columns and frozen panes of the program sheet.
 
     Every tab of the layout gets a frozen header row; Applications also keeps the Applicant ID
-    column in view. The Cohort override dropdown offers the config's session ids.
+    column in view. The Cohort override dropdown offers the config's session ids. The Problems
+    tab (created beside the layout by ``init``) comes last.
     """
     special = {
         sheet.APPLICATIONS: _applications(config),
@@ -236,4 +248,4 @@ def sheet_rules(config: ProgramConfig) -> SheetRules:
         sheet.TIMELINE: TabRules(tab=sheet.TIMELINE, whole_tab_tool_owned=True),
     }
     tabs = sheet.layout([q.title for q in config.application.questions], config.feedback.ratings)
-    return SheetRules(tuple(special.get(tab, TabRules(tab=tab)) for tab in tabs))
+    return SheetRules((*(special.get(tab, TabRules(tab=tab)) for tab in tabs), _problems()))
