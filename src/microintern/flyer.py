@@ -28,7 +28,7 @@ from fpdf.errors import FPDFException
 from fpdf.fonts import FontFace, TextStyle
 from jinja2 import Environment
 
-from microintern.config import ProgramConfig, Session
+from microintern.config import ProgramConfig, Session, text_in
 from microintern.domain.letters import render_template
 from microintern.errors import TemplateError
 from microintern.pdf_text import pdf_text
@@ -116,14 +116,14 @@ def _web_link(url: str, what: str) -> str:
     return url.strip()
 
 
-def _session_context(config: ProgramConfig, session: Session) -> dict[str, Any]:
+def _session_context(config: ProgramConfig, session: Session, language: str) -> dict[str, Any]:
     partners = {p.id: p for p in config.partners}
     partner = partners[session.partner]
     starts = session.meeting_starts()
     return {
         "id": session.id,
-        "title": session.title,
-        "partner": partner.organization,
+        "title": text_in(session.title, language),
+        "partner": text_in(partner.organization, language),
         "industry": session.industry or partner.industry,
         "duration_minutes": session.duration_minutes,
         "meetings": [format_when(start) for start in starts],
@@ -139,15 +139,18 @@ def _session_context(config: ProgramConfig, session: Session) -> dict[str, Any]:
 
 
 def flyer_context(
-    config: ProgramConfig, application_url: str, *, partner_contact_url: str | None = None
+    config: ProgramConfig, application_url: str, *, partner_contact_url: str | None = None,
+    language: str | None = None,
 ) -> dict[str, Any]:
     """The template context for both flyers, built from the program config.
 
     ``application_url`` is the student application form's link (text and QR code on the student
     flyer). ``partner_contact_url`` is what the partner flyer's QR code opens; by default a mail
-    to the coordinator with a subject line filled in.
+    to the coordinator with a subject line filled in. ``language`` is the flyer's (default: the
+    program's default language): program, district, session and partner names are given in it.
     """
-    sessions = [_session_context(config, s)
+    language = language or config.program.default_language
+    sessions = [_session_context(config, s, language)
                 for s in sorted(config.sessions, key=lambda s: s.meeting_starts()[0])]
     coordinator = config.coordinator
     if partner_contact_url is None:
@@ -157,14 +160,15 @@ def flyer_context(
     grades = sorted(set(config.application.eligible_grades))
     multi_week = [s for s in sessions if s["meeting_count"] > 1]
     return {
+        "language": language,
         "program": {
             "id": config.program.id,
-            "name": config.program.name,
-            "district": config.program.district,
+            "name": text_in(config.program.name, language),
+            "district": text_in(config.program.district, language),
         },
         "coordinator": {"name": coordinator.name, "email": coordinator.email},
         "sessions": sessions,
-        "partners": [p.organization for p in config.partners],
+        "partners": [text_in(p.organization, language) for p in config.partners],
         "group_min": min(s.group_size.min for s in config.sessions),
         "group_max": max(s.group_size.max for s in config.sessions),
         # The length of a one-meeting micro-internship, as the flyers describe the format.

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 
-from microintern.config import ProgramConfig, QuestionKind
+from microintern.config import ProgramConfig, QuestionKind, text_in
 from microintern.domain import program_sheet as sheet
 from microintern.domain.applicants import QuestionColumn
 from microintern.domain.dates import DATE_TIME_SECONDS
@@ -104,7 +104,7 @@ def feedback_spec(config: ProgramConfig, language: str) -> FormSpec:
     text = _TEXT[language]
     form = form_name(language)
     title = config.feedback.form_titles.get(language) or \
-        text["title"].format(program=config.program.name)
+        text["title"].format(program=text_in(config.program.name, language))
 
     def q(key: str, title: str, kind: QuestionKind = QuestionKind.SHORT_TEXT, required: bool = False,
           options: tuple[str, ...] = ()) -> FormQuestion:

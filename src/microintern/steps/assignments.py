@@ -37,7 +37,7 @@ from datetime import date, datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
 
-from microintern.config import ProgramConfig, Session
+from microintern.config import ProgramConfig, Session, text_in
 from microintern.domain import program_sheet as sheet
 from microintern.domain.addresses import same_student
 from microintern.domain.assignments import (
@@ -546,8 +546,11 @@ def _assignment_context(run: _Run, session: Session, plan: SessionPlan, item: Da
         "title": item.assignment.title,
         "instructions": item.assignment.instructions,
         "due": day_in(item.due, language),
-        "session_title": plan.title or session.title,
-        "partner_organization": partner_of(run.config, session).organization,
+        # The Sessions tab holds the default language's title; a title the coordinator changed
+        # there wins, otherwise the config gives the title in the letter's language.
+        "session_title": (plan.title if plan.title and plan.title != str(session.title)
+                          else text_in(session.title, language)),
+        "partner_organization": text_in(partner_of(run.config, session).organization, language),
         "final_project": item.assignment.final_project,
     }
 
