@@ -603,6 +603,14 @@ class ReleaseFormSettings(_Model):
     max_reminders: int = Field(default=3, ge=0, le=10)
 
 
+class ReminderSettings(_Model):
+    """The day-before reminder to students and the day-of run sheet to staff."""
+
+    # Multi-week sessions: a reminder before every meeting and a run sheet on every meeting day
+    # (issue 15); False keeps the first meeting's only.
+    every_meeting: bool = True
+
+
 class ProgramConfig(_Model):
     """The whole program config file."""
 
@@ -627,6 +635,7 @@ class ProgramConfig(_Model):
     partner_pipeline: PartnerPipeline = PartnerPipeline()
     registration: RegistrationSettings = RegistrationSettings()
     release_form: ReleaseFormSettings = ReleaseFormSettings()
+    reminders: ReminderSettings = ReminderSettings()
     attendance: AttendanceSettings = AttendanceSettings()
     feedback: FeedbackSettings = FeedbackSettings()
     # Assignments every session has (a session's own list adds to these).

@@ -228,6 +228,40 @@ def session_plan(config: ProgramConfig, session: Session, row: Mapping[str, Cell
     )
 
 
+def meeting_to_announce(starts: Sequence[datetime], now: datetime, *, days_before: int,
+                        every_meeting: bool) -> int | None:
+    """The index of the meeting a letter sent ``days_before`` days ahead covers at ``now``.
+
+    The first meeting is covered by any run before it (a coordinator may send its letter early
+    by hand, as before multi-week reminders existed). With ``every_meeting`` a later meeting is
+    covered only on its own day (``days_before`` local days ahead), so a daily run sends each
+    meeting's letter once, on the right day. None when there is nothing to send today.
+    """
+    if not starts:
+        return None
+    if not every_meeting or len(starts) == 1:
+        return 0
+    zone = starts[0].tzinfo
+    target = now.astimezone(zone).date() + timedelta(days=days_before)
+    for index, start in enumerate(starts):
+        day = start.astimezone(zone).date()
+        if day >= target:
+            return index if index == 0 or day == target else None
+    return None
+
+
+def meeting_key(session_id: str, starts: Sequence[datetime], index: int) -> str:
+    """The session part of a letter's Outbox key for meeting ``index`` of a session.
+
+    The first meeting keeps the plain session id (the key letters had before every meeting got
+    its own), so a program already running is not reminded twice; a later one is
+    ``<session>@<local date>``.
+    """
+    if index == 0:
+        return session_id
+    return f"{session_id}@{starts[index].date().isoformat()}"
+
+
 # --- who takes part ------------------------------------------------------------------------------
 
 

@@ -84,8 +84,10 @@ STEPS: tuple[StepSpec, ...] = (
     StepSpec(StepName.RELEASE_FORMS, "Release forms", Scope.SESSION, -3 * W, -1 * W - 1),
     StepSpec(StepName.SESSIONS, "Calendar and Meet", Scope.SESSION, -3 * W, -1),
     StepSpec(StepName.SESSION_SUPPORT, "Partner session support", Scope.SESSION, -3 * W, -2 * W - 1),
-    StepSpec(StepName.REMINDERS, "Session reminder", Scope.SESSION, -1, -1),
-    StepSpec(StepName.RUN_SHEET, "Day-of run sheet", Scope.SESSION, 0, 0),
+    # The reminder (T-1) and the run sheet (day of) come before every meeting of a multi-week
+    # session: their windows last to the last meeting, and the step picks the meeting from now.
+    StepSpec(StepName.REMINDERS, "Session reminder", Scope.SESSION, -1, -1, closes_after_last=True),
+    StepSpec(StepName.RUN_SHEET, "Day-of run sheet", Scope.SESSION, 0, 0, closes_after_last=True),
     # Meet keeps conference records 30 days: attendance reads them from the day after the first
     # meeting until 29 days after the last.
     StepSpec(StepName.ATTENDANCE, "Attendance", Scope.SESSION, 1, 29, closes_after_last=True),

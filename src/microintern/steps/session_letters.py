@@ -6,6 +6,10 @@
 - run sheet (day of): the teacher and the partner, with the roster (first name, last initial,
   school). It is the only letter that lists students, and it goes to staff only.
 
+A multi-week session gets the reminder and the run sheet before every meeting
+(``reminders.every_meeting``): the step picks the meeting from ``ctx.now``, and a later
+meeting's Outbox key carries its date, so each goes once per recipient and meeting.
+
 Times, the Meet link and the recording rule come from the Sessions tab as the sessions step
 left it, so a meeting the coordinator moved is announced at its new time.
 """
@@ -21,7 +25,7 @@ from microintern.domain.applicants import answers_by_key
 from microintern.domain.outbox import message_key
 from microintern.domain.participation import Stage
 from microintern.domain.records import Record
-from microintern.domain.sessions import SessionPlan
+from microintern.domain.sessions import SessionPlan, meeting_key, meeting_to_announce
 from microintern.domain.timeline import StepName
 from microintern.steps.applications import question_columns
 from microintern.steps.context import StepContext, StepResult
@@ -48,12 +52,18 @@ _TABS = (sheet.APPLICATIONS, sheet.PARTICIPANTS, sheet.SESSIONS, sheet.OUTBOX)
 
 
 def _session_letter_context(config: ProgramConfig, session: Session, plan: SessionPlan,
-                            language: str) -> dict[str, Any]:
+                            language: str, meeting: int = 0) -> dict[str, Any]:
     recording = plan.recording
-    return session_context(
+    context = session_context(
         config, session, meet_url=plan.meet_link, recording=recording,
         recording_reason=_RECORDING[(language if language == "es" else "en", recording)],
         language=language, starts=plan.starts)
+    # The meeting this letter is about ("meeting 3 of 6"): the reminder and run sheet name it.
+    meetings = context["meetings"]
+    if meetings:
+        context["next"] = {**meetings[min(meeting, len(meetings) - 1)],
+                           "number": meeting + 1, "count": len(meetings)}
+    return context
 
 
 class _SessionMail:
@@ -75,8 +85,15 @@ class _SessionMail:
         for student in students:
             self.students.setdefault(student.session_id, []).append(student)
 
-    def key(self, letter: str, recipient: str, session: Session) -> str:
-        return message_key(self.config.program.id, letter, recipient, session.id)
+    def key(self, letter: str, recipient: str, session: Session, meeting: int = 0) -> str:
+        """The Outbox key of ``letter`` to ``recipient`` about meeting ``meeting`` of ``session``."""
+        part = meeting_key(session.id, self.plans[session.id].starts, meeting) if meeting else session.id
+        return message_key(self.config.program.id, letter, recipient, part)
+
+    def meeting_today(self, session: Session, days_before: int) -> int | None:
+        """Which meeting of ``session`` a letter sent ``days_before`` days ahead covers now."""
+        return meeting_to_announce(self.plans[session.id].starts, self.ctx.now, days_before=days_before,
+                                   every_meeting=self.config.reminders.every_meeting)
 
     def partner_letter(self, step: StepName, letter: str, session: Session,
                        extra: Mapping[str, Any] | None = None) -> Addressed:
@@ -88,7 +105,7 @@ class _SessionMail:
                          partner.contact.email, letter, "en", context)
 
     def student_letters(self, step: StepName, letter: str, session: Session,
-                        result: StepResult) -> list[Addressed]:
+                        result: StepResult, meeting: int = 0) -> list[Addressed]:
         """The letter to each student of ``session`` whose earlier letters have all gone.
 
         The others wait, each named in ``result``: session details and the reminder assume the
@@ -105,8 +122,8 @@ class _SessionMail:
             context = {**self.program(student.language),
                        "applicant": dict(student.applicant),
                        "session": _session_letter_context(self.config, session, self.plans[session.id],
-                                                          student.language)}
-            items.append(Addressed(self.key(letter, student.applicant_id, session), step.value,
+                                                          student.language, meeting)}
+            items.append(Addressed(self.key(letter, student.applicant_id, session, meeting), step.value,
                                    student.applicant_id, student.student_email, letter, student.language,
                                    context, cc=guardian_copy(self.ctx, student.guardian_email)))
         return items
@@ -133,11 +150,17 @@ def support_sessions(ctx: StepContext, session_ids: Sequence[str] | None = None)
 
 
 def remind_students(ctx: StepContext, session_ids: Sequence[str] | None = None) -> StepResult:
-    """The day-before reminder to each placed student."""
+    """The day-before reminder to each placed student, before each meeting of a multi-week session."""
     result = StepResult()
     mail = _SessionMail(ctx, session_ids)
-    items = [item for session in mail.sessions
-             for item in mail.student_letters(StepName.REMINDERS, "session_reminder", session, result)]
+    items: list[Addressed] = []
+    for session in mail.sessions:
+        meeting = mail.meeting_today(session, days_before=1)
+        if meeting is None:
+            result.add("no meeting tomorrow")
+            continue
+        items.extend(mail.student_letters(StepName.REMINDERS, "session_reminder", session, result,
+                                          meeting))
     mail.send(items, result)
     return result
 
@@ -157,19 +180,25 @@ def roster_of(config: ProgramConfig, students: Sequence[Seated],
 
 
 def send_run_sheets(ctx: StepContext, session_ids: Sequence[str] | None = None) -> StepResult:
-    """The day-of run sheet to the session's teacher and partner (never to students)."""
+    """The day-of run sheet to the session's teacher and partner (never to students), each meeting day."""
     result = StepResult()
     mail = _SessionMail(ctx, session_ids)
     config = ctx.config
     items: list[Addressed] = []
     for session in mail.sessions:
+        meeting = mail.meeting_today(session, days_before=0)
+        if meeting is None:
+            result.add("no meeting today")
+            continue
         roster = roster_of(config, mail.students.get(session.id, []), mail.tabs[sheet.APPLICATIONS])
         partner = partner_of(config, session)
         context = {**mail.program("en"), "partner": partner_context(partner), "roster": roster,
-                   "session": _session_letter_context(config, session, mail.plans[session.id], "en")}
+                   "session": _session_letter_context(config, session, mail.plans[session.id], "en",
+                                                      meeting)}
         for recipient_id, address in ((partner.id, partner.contact.email),
                                       (f"teacher-{session.id}", session.teacher.email)):
-            items.append(Addressed(mail.key("run_sheet", recipient_id, session), StepName.RUN_SHEET.value,
+            items.append(Addressed(mail.key("run_sheet", recipient_id, session, meeting),
+                                   StepName.RUN_SHEET.value,
                                    recipient_id, address, "run_sheet", "en", context))
     mail.send(items, result)
     return result
