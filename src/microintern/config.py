@@ -169,7 +169,7 @@ class Sender(_Model):
     """The address letters come from: the delegated user or one of its verified send-as aliases."""
 
     address: Email
-    name: str = Field(min_length=1)
+    name: Localized                             # the From display name, in each letter's language
     reply_to: Email | None = None
 
 

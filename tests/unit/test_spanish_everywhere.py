@@ -25,12 +25,14 @@ from microintern.domain import program_sheet as sheet
 from microintern.domain.feedback import feedback_spec
 from microintern.domain.letters import make_environment
 from microintern.flyer import flyer_context, render_flyer
+from microintern.steps.samples import send_samples
 from microintern.steps.setup import initialise
 
 ROOT = Path(__file__).resolve().parents[2]
 APPLY = "https://forms.gle/AbCdEfGhIjKlMnOp9"
 SESSION = "data-fellows"
 PARTNER = "valley-analytics"
+SENDER_ES = "Micropasantías de Mesa Valley"
 
 ENGLISH = ("Mesa Valley Micro-Internships", "Mesa Valley Unified School District",
            "Defend the Network: a Day in Cybersecurity", "Data Fellows: Six Weeks of Real-World Math",
@@ -49,7 +51,8 @@ def spanish_config_file(folder: Path) -> Path:
     session["title"] = {"en": ENGLISH[3], "es": SPANISH[3]}
     partner = next(p for p in data["partners"] if p["id"] == PARTNER)
     partner["organization"] = {"en": ENGLISH[4], "es": SPANISH[4]}
-    return write_config(folder, sessions=data["sessions"], partners=data["partners"])
+    sender = {**data["sender"], "name": {"en": data["sender"]["name"], "es": SENDER_ES}}
+    return write_config(folder, sessions=data["sessions"], partners=data["partners"], sender=sender)
 
 
 def assert_spanish_only(text: str, *spanish: str) -> None:
@@ -81,6 +84,7 @@ def test_assignment_letters_name_the_session_and_partner_in_spanish(tmp_path: Pa
     given = [m for m in letters if isinstance(m, EmailMessage) and m["To"] == student]
     assert len(given) == 2      # the data-cleaning assignment and the final project
     for message in given:
+        assert message["From"].addresses[0].display_name == SENDER_ES
         for kind in ("plain", "html"):
             body = message.get_body(preferencelist=(kind,))
             assert body is not None
@@ -115,3 +119,15 @@ def test_the_spanish_feedback_form_is_titled_with_the_spanish_program_name(tmp_p
     title = feedback_spec(config, "es").title
     assert SPANISH[0] in title and ENGLISH[0] not in title
     assert "Mesa Valley Micro-Internships, Spring 2027" in feedback_spec(config, "en").title
+
+
+def test_send_test_signs_each_sample_with_the_name_in_its_language(tmp_path: Path) -> None:
+    config = load_config(spanish_config_file(tmp_path))
+    ctx = step_context(config, config.first_meeting())
+    keys = send_samples(config, ctx.ports.mailer, ctx.letters, "dana@mesavalley.example",
+                        only=("acceptance",), now=config.first_meeting())
+    assert len(keys) == 2
+    sent = sorted((tmp_path / "local").rglob("sent/*.eml"))
+    names = {email.message_from_bytes(p.read_bytes(), policy=email.policy.default)["From"]
+             .addresses[0].display_name for p in sent}
+    assert names == {"Mesa Valley Micro-Internships", SENDER_ES}

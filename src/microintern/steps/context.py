@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from microintern.config import ProgramConfig
+from microintern.config import ProgramConfig, text_in
 from microintern.domain.letters import LetterRenderer
 from microintern.domain.problems import Problem, from_text
 from microintern.ports import (
@@ -64,6 +64,10 @@ class StepContext:
     def sender(self) -> str:
         """The From of every letter: the program's name and address."""
         return f"{self.config.sender.name} <{self.config.sender.address}>"
+
+    def sender_in(self, language: str) -> str:
+        """The From of a letter in ``language``: the name as given for it, default as fallback."""
+        return f"{text_in(self.config.sender.name, language)} <{self.config.sender.address}>"
 
 
 @dataclass

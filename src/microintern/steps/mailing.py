@@ -93,7 +93,7 @@ def _message(ctx: StepContext, item: Addressed, letter: Letter) -> OutgoingMessa
     """The outgoing message of one rendered letter."""
     return OutgoingMessage(
         key=item.key,
-        sender=ctx.sender,
+        sender=ctx.sender_in(item.language),
         to=item.to,
         subject=letter.subject,
         text=letter.text,

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from email_validator import EmailNotValidError, validate_email
 
-from microintern.config import ProgramConfig
+from microintern.config import ProgramConfig, text_in
 from microintern.domain.catalog import LETTERS, sample_context
 from microintern.domain.letters import LetterRenderer
 from microintern.domain.records import OutgoingMessage
@@ -42,7 +42,7 @@ def send_samples(config: ProgramConfig, mailer: Mailer, letters: LetterRenderer,
                                     row=f"sample {name}.{language}")
             messages.append(OutgoingMessage(
                 key=f"{config.program.id}/send-test/{name}.{language}/{stamp}",
-                sender=f"{config.sender.name} <{config.sender.address}>",
+                sender=f"{text_in(config.sender.name, language)} <{config.sender.address}>",
                 to=to,
                 subject=f"[TEST] {letter.subject}",
                 text=letter.text,
