@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import IntEnum
 
-from microintern.config import ProgramConfig, QuestionKind
+from microintern.config import ProgramConfig, QuestionKind, text_in
 from microintern.domain.forms import FormQuestion, FormSpec, question_id
 
 APPLICANT_KEY = "applicant_id"
@@ -88,7 +88,7 @@ def release_spec(config: ProgramConfig, language: str) -> FormSpec:
     text = _RELEASE_TEXT[language]
     form = f"release-{language}"
     title = config.release_form.form_titles.get(language) or \
-        text["title"].format(program=config.program.name)
+        text["title"].format(program=text_in(config.program.name, language))
     yes_no = (text["yes"], text["no"])
     q = _question
     return FormSpec(title, (
