@@ -75,6 +75,11 @@ def _plain(message: object) -> str:
 
 def test_six_week_session_reminds_before_every_meeting_once(config_file: Path) -> None:
     chosen = _seat(config_file, 4)
+    # Two of the families read Spanish, so both languages' templates are read.
+    workbook(config_file).upsert(sheet.APPLICATIONS, sheet.APPLICANT_ID, [
+        {sheet.APPLICANT_ID: r[sheet.APPLICANT_ID], sheet.LANGUAGE: "es"} for r in chosen[:2]])
+    for row in chosen[:2]:
+        row[sheet.LANGUAGE] = "es"
     days = _six_weeks(config_file)
     went = _every_day(config_file, days)
     again = _every_day(config_file, days)   # a rerun of every day sends nothing more
@@ -99,6 +104,8 @@ def test_six_week_session_reminds_before_every_meeting_once(config_file: Path) -
     # Each reminder goes the day before its meeting, names it, in the family's language.
     messages = {str(m[KEY_HEADER]): m for m in sent(config_file)}
     program = load_config(config_file).program.id
+    # Both languages are among the seated families, so both templates are read.
+    assert {str(r.get(sheet.LANGUAGE) or "en") for r in chosen} == {"en", "es"}
     for row in chosen:
         applicant = str(row[sheet.APPLICANT_ID])
         spanish = str(row.get(sheet.LANGUAGE) or "en") == "es"
