@@ -14,6 +14,7 @@ from microintern.domain.sheet_rules import (
     SheetRules,
     sheet_rules,
 )
+from microintern.steps.setup import program_layout
 
 
 def rules_of(make_config: Callable[..., ProgramConfig]) -> tuple[ProgramConfig, SheetRules]:
@@ -23,7 +24,8 @@ def rules_of(make_config: Callable[..., ProgramConfig]) -> tuple[ProgramConfig, 
 
 def test_every_tab_of_the_layout_gets_a_frozen_header(make_config: Callable[..., ProgramConfig]) -> None:
     config, rules = rules_of(make_config)
-    layout = sheet.layout([q.title for q in config.application.questions])
+    # Every tab init creates: the layout's, and the Problems tab the runs write.
+    layout = program_layout(config)
     assert [t.tab for t in rules.tabs] == list(layout)
     assert all(t.freeze_rows == 1 for t in rules.tabs)
     applications = rules.tab(sheet.APPLICATIONS)
