@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from adapters.conftest import PROGRAM_USER, SPREADSHEET_ID, GoogleProgram
+from dying_mailer import Killed, KilledBeforeSending
 from fakeworkspace import FakeWorkspace
 from fakeworkspace.errors import ApiError
 from fakeworkspace.gmail_api import Draft, SentMessage
@@ -27,9 +28,7 @@ from microintern.adapters.google.transport import GoogleTransport, Retry
 from microintern.bootstrap import google_ports, letter_renderer
 from microintern.domain import program_sheet as sheet
 from microintern.domain.mime import message_id_for
-from microintern.domain.records import OutgoingMessage
 from microintern.errors import MicrointernError
-from microintern.ports import Mailer
 from microintern.steps.context import Ports, StepContext, StepResult
 from microintern.steps.letter_context import program_context
 from microintern.steps.mailing import CHUNK, REDRAFTED, Addressed, deliver
@@ -111,29 +110,6 @@ def _assert_each_key_sent_once_and_proved(fake: FakeWorkspace, items: list[Addre
         assert row["State"] in ("sent", "sent (found in Sent)"), row
         # The recorded Message ID is the delivered message of that very key: the proof.
         assert ids[row["Message ID"]] == item.key
-
-
-class Killed(BaseException):
-    """Stands in for SIGKILL: nothing after it runs, no ``except Exception`` catches it."""
-
-
-class KilledBeforeSending:
-    """The real Gmail adapter, in a run that dies at its first send (drafts all recorded)."""
-
-    def __init__(self, real: Mailer) -> None:
-        self.real = real
-
-    def create_draft(self, message: OutgoingMessage) -> str:
-        """The real create."""
-        return self.real.create_draft(message)
-
-    def send_draft(self, draft_id: str) -> str:
-        """The process dies here."""
-        raise Killed
-
-    def find_sent(self, key: str) -> str | None:
-        """The real look-up."""
-        return self.real.find_sent(key)
 
 
 def _record_drafts_then_die(program: GoogleProgram, ports: Ports, items: list[Addressed],

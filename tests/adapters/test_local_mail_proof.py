@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from dying_mailer import Killed, KilledBeforeSending
 
 from microintern.adapters.local import LocalOutbox, LocalWorkbook
 from microintern.bootstrap import letter_renderer, local_ports
@@ -28,29 +29,6 @@ from microintern.steps.letter_context import program_context
 from microintern.steps.mailing import CHUNK, FOUND_IN_SENT, REDRAFTED, Addressed, deliver
 
 DOMAIN = "mesavalley.example"
-
-
-class Killed(BaseException):
-    """Stands in for SIGKILL: nothing after it runs, no ``except Exception`` catches it."""
-
-
-class KilledBeforeSending:
-    """The real local outbox in a run that dies at its first send (every draft recorded)."""
-
-    def __init__(self, real: Mailer) -> None:
-        self.real = real
-
-    def create_draft(self, message: OutgoingMessage) -> str:
-        """The real draft."""
-        return self.real.create_draft(message)
-
-    def send_draft(self, draft_id: str) -> str:
-        """The process dies here."""
-        raise Killed
-
-    def find_sent(self, key: str) -> str | None:
-        """The real look-up."""
-        return self.real.find_sent(key)
 
 
 def _items(config: ProgramConfig, n: int) -> list[Addressed]:
