@@ -31,8 +31,8 @@ from report_rows import fill_roster, program_tabs
 
 from microintern.bootstrap import build_ports, step_context
 from microintern.config import ProgramConfig
-from microintern.report.charts import COLOURS
-from microintern.report.files import save_report
+from microintern.documents.report.charts import COLOURS
+from microintern.documents.report.files import save_report
 from microintern.steps.report import render_report
 from microintern.steps.setup import initialise
 

@@ -34,10 +34,10 @@ from microintern.demo_intake import HardCases, arriving, check_intake, hard_case
 from microintern.demo_log import CoordinatorLog, step_name
 from microintern.demo_people import People, write_form_csv
 from microintern.demo_tidying import check_on_key, cut_off_then_tidy, sent_once, snapshot, sort_tabs
+from microintern.documents.flyer import flyer_context, render_flyer
+from microintern.documents.report.files import save_report
 from microintern.domain import program_sheet as sheet
-from microintern.flyer import flyer_context, render_flyer
 from microintern.ports import Roster
-from microintern.report.files import save_report
 from microintern.sample_data import SampleApplication, applications
 from microintern.steps.context import Ports
 from microintern.steps.equity import equity_report, write_equity_tab

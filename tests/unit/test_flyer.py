@@ -17,9 +17,7 @@ from jinja2 import DictLoader, FileSystemLoader
 from PIL import Image
 
 from microintern.config import ProgramConfig, load_config
-from microintern.domain.letters import make_environment
-from microintern.errors import TemplateError
-from microintern.flyer import (
+from microintern.documents.flyer import (
     QR_BORDER,
     Flyer,
     flyer_context,
@@ -28,6 +26,8 @@ from microintern.flyer import (
     qr_svg,
     render_flyer,
 )
+from microintern.domain.letters import make_environment
+from microintern.errors import TemplateError
 
 ROOT = Path(__file__).resolve().parents[2]
 APPLY = "https://forms.gle/AbCdEfGhIjKlMnOp9"

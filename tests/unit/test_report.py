@@ -11,6 +11,10 @@ import pytest
 from pypdf import PdfReader
 
 from microintern.config import ProgramConfig
+from microintern.documents.report.charts import render_charts
+from microintern.documents.report.html import environment, render_html
+from microintern.documents.report.pdf import render_pdf
+from microintern.documents.report.sections import HEADINGS, sections
 from microintern.domain import program_sheet as sheet
 from microintern.domain.equity import DemographicField, Outcome, selection_equity
 from microintern.domain.records import Record
@@ -20,10 +24,6 @@ from microintern.domain.report import (
     dashboard_charts,
     dashboard_rows,
 )
-from microintern.report.charts import render_charts
-from microintern.report.html import environment, render_html
-from microintern.report.pdf import render_pdf
-from microintern.report.sections import HEADINGS, sections
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 

@@ -25,6 +25,11 @@ from report_rows import fill_roster
 
 from microintern.bootstrap import build_ports, step_context
 from microintern.config import ProgramConfig
+from microintern.documents.report import pdf as report_pdf
+from microintern.documents.report.charts import render_charts
+from microintern.documents.report.html import environment, render_html
+from microintern.documents.report.pdf import render_pdf
+from microintern.documents.report.sections import sections
 from microintern.domain import program_sheet as sheet
 from microintern.domain.equity import NOT_GIVEN
 from microintern.domain.hours import (
@@ -37,11 +42,6 @@ from microintern.domain.hours import (
 )
 from microintern.domain.records import Record
 from microintern.domain.report import ProgramReport, dashboard_rows
-from microintern.report import pdf as report_pdf
-from microintern.report.charts import render_charts
-from microintern.report.html import environment, render_html
-from microintern.report.pdf import render_pdf
-from microintern.report.sections import sections
 from microintern.steps.context import StepContext
 from microintern.steps.dashboard import program_report
 from microintern.steps.equity import equity_report, write_equity_tab

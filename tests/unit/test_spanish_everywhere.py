@@ -21,10 +21,10 @@ from programs import EXAMPLE, write_config
 from microintern.bootstrap import step_context
 from microintern.cli import cli
 from microintern.config import ProgramConfig, load_config
+from microintern.documents.flyer import flyer_context, render_flyer
 from microintern.domain import program_sheet as sheet
 from microintern.domain.feedback import feedback_spec
 from microintern.domain.letters import make_environment
-from microintern.flyer import flyer_context, render_flyer
 from microintern.steps.samples import send_samples
 from microintern.steps.setup import initialise
 

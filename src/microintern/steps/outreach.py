@@ -11,11 +11,11 @@ import hashlib
 from collections.abc import Mapping
 
 from microintern.config import Person, ProgramConfig
+from microintern.documents.flyer import FlyerKind, flyer_context, render_flyer
 from microintern.domain import program_sheet as sheet
 from microintern.domain.outbox import message_key
 from microintern.domain.records import Attachment, Record
 from microintern.domain.timeline import Occurrence, StepName
-from microintern.flyer import FlyerKind, flyer_context, render_flyer
 from microintern.steps.application_form import FORM_LINK_SETTING, read_settings
 from microintern.steps.context import StepContext, StepResult
 from microintern.steps.letter_context import (

@@ -1,9 +1,9 @@
 """The program report: read the tabs once, render report.html and report.pdf, update the Dashboard.
 
 The figures are computed in :mod:`microintern.domain.report` and rendered by
-:mod:`microintern.report`; this step reads the tabs and renders; the caller saves the files
-(:func:`microintern.report.files.save_report`: atomically and privately, the PDF beside the
-HTML). The Dashboard tab gets one upsert of Figure / Value rows and its native charts
+:mod:`microintern.documents.report`; this step reads the tabs and renders; the caller saves
+the files (:func:`microintern.documents.report.files.save_report`: atomically and privately, the
+PDF beside the HTML). The Dashboard tab gets one upsert of Figure / Value rows and its native charts
 (:meth:`Roster.ensure_charts`), both idempotent: a rerun updates the figures and redraws the
 same charts, never a second set.
 Counts only, by default: students are named only with ``include_names``, in a table marked for
@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from microintern.documents.report.charts import render_charts
+from microintern.documents.report.html import environment, render_html
+from microintern.documents.report.pdf import render_pdf
+from microintern.documents.report.sections import sections
 from microintern.domain.report import ProgramReport
-from microintern.report.charts import render_charts
-from microintern.report.html import environment, render_html
-from microintern.report.pdf import render_pdf
-from microintern.report.sections import sections
 from microintern.steps.context import StepContext, StepResult
 from microintern.steps.dashboard import program_report, update_dashboard
 

@@ -29,9 +29,9 @@ from fpdf.fonts import FontFace, TextStyle
 from jinja2 import Environment
 
 from microintern.config import ProgramConfig, Session, text_in
+from microintern.documents.pdf_text import pdf_text
 from microintern.domain.letters import render_template
 from microintern.errors import TemplateError
-from microintern.pdf_text import pdf_text
 
 FlyerKind = Literal["student", "partner"]
 Paper = Literal["letter", "a4"]

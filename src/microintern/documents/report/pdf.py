@@ -18,10 +18,10 @@ from datetime import datetime
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
+from microintern.documents.pdf_text import pdf_text
+from microintern.documents.report.charts import Chart
+from microintern.documents.report.sections import Section, Table, sections
 from microintern.domain.report import NO_DATA, ProgramReport
-from microintern.pdf_text import pdf_text
-from microintern.report.charts import Chart
-from microintern.report.sections import Section, Table, sections
 
 ACCENT = (29, 78, 137)
 INK = (31, 41, 51)

@@ -12,9 +12,9 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from microintern.documents.report.charts import Chart
+from microintern.documents.report.sections import sections
 from microintern.domain.report import NO_DATA, ProgramReport
-from microintern.report.charts import Chart
-from microintern.report.sections import sections
 
 TEMPLATE = "report.html.j2"
 
@@ -26,7 +26,7 @@ def environment(templates: Path) -> Environment:
 
 
 def render_html(report: ProgramReport, charts: Mapping[str, Chart], env: Environment) -> str:
-    """The report page: every section of :func:`~microintern.report.sections.sections`, in order."""
+    """The report page: every section of :func:`~.sections.sections`, in order."""
     return env.get_template(TEMPLATE).render(
         report=report,
         sections=sections(report),
