@@ -277,6 +277,7 @@ def test_an_applied_sheet_as_google_returns_it_needs_nothing(fake: FakeWorkspace
                                                             google_program: GoogleProgram) -> None:
     config = google_program.config
     layout = sheet.layout([q.title for q in config.application.questions])
+    assert sheet.PROBLEMS in layout  # its rules (frozen header, highlight, warning) included
     # Applications first: sheet id 0, which Google leaves out of every range.
     spreadsheet = fake.sheets.create("S-google-shape", "Program", {t: [list(h)] for t, h in layout.items()})
     assert spreadsheet.sheet_by_title(sheet.APPLICATIONS).sheet_id == 0  # type: ignore[union-attr]

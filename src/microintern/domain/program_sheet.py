@@ -204,6 +204,14 @@ def application_columns(question_titles: Sequence[str]) -> tuple[str, ...]:
     )
 
 
+# Problems: one row per problem a run named (domain.problems): who (an id), what, why, what to
+# do; open until a later complete run of the same step no longer finds it. Written by runs only.
+PROBLEMS = "Problems"
+PROBLEM_KEY = "Key"                 # "<step> | <who> | <what>": a rerun updates, never duplicates
+PROBLEM_COLUMNS = (PROBLEM_KEY, "Step", "Who", "What", "Why", "What to do", "First seen",
+                   "Last seen", "State")
+
+
 def layout(question_titles: Sequence[str],
            feedback_ratings: Sequence[str] = ()) -> dict[str, tuple[str, ...]]:
     """Every tab with its headers, in the order the coordinator sees them."""
@@ -220,15 +228,9 @@ def layout(question_titles: Sequence[str],
         ASSIGNMENTS: ASSIGNMENT_COLUMNS,
         HOURS: HOURS_COLUMNS,
         LONG_ANSWERS: LONG_ANSWER_COLUMNS,
+        PROBLEMS: PROBLEM_COLUMNS,
     }
 
-
-# Problems: one row per problem a run named (domain.problems): who (an id), what, why, what to
-# do; open until a later complete run of the same step no longer finds it. Written by runs only.
-PROBLEMS = "Problems"
-PROBLEM_KEY = "Key"                 # "<step> | <who> | <what>": a rerun updates, never duplicates
-PROBLEM_COLUMNS = (PROBLEM_KEY, "Step", "Who", "What", "Why", "What to do", "First seen",
-                   "Last seen", "State")
 
 # Values the tool must remember between runs (e.g. the id of a form it created): key → value.
 SETTINGS = "Settings"

@@ -234,8 +234,7 @@ def sheet_rules(config: ProgramConfig) -> SheetRules:
     """The dropdowns, highlights, tool-owned columns and frozen panes of the program sheet.
 
     Every tab of the layout gets a frozen header row; Applications also keeps the Applicant ID
-    column in view. The Cohort override dropdown offers the config's session ids. The Problems
-    tab (created beside the layout by ``init``) comes last.
+    column in view. The Cohort override dropdown offers the config's session ids.
     """
     special = {
         sheet.APPLICATIONS: _applications(config),
@@ -246,6 +245,7 @@ def sheet_rules(config: ProgramConfig) -> SheetRules:
         sheet.HOURS: _hours(config),
         sheet.ASSIGNMENTS: _assignments(),
         sheet.TIMELINE: TabRules(tab=sheet.TIMELINE, whole_tab_tool_owned=True),
+        sheet.PROBLEMS: _problems(),
     }
     tabs = sheet.layout([q.title for q in config.application.questions], config.feedback.ratings)
-    return SheetRules((*(special.get(tab, TabRules(tab=tab)) for tab in tabs), _problems()))
+    return SheetRules(tuple(special.get(tab, TabRules(tab=tab)) for tab in tabs))

@@ -10,8 +10,7 @@ from microintern.ports import Roster
 
 def program_layout(config: ProgramConfig) -> dict[str, tuple[str, ...]]:
     """Every tab of this program's sheet with its headers."""
-    return {**sheet.layout([q.title for q in config.application.questions], config.feedback.ratings),
-            sheet.PROBLEMS: sheet.PROBLEM_COLUMNS}
+    return sheet.layout([q.title for q in config.application.questions], config.feedback.ratings)
 
 
 def initialise(config: ProgramConfig, roster: Roster) -> list[str]:
