@@ -149,3 +149,46 @@ def test_charts_on_a_sheet_without_the_tab_say_to_run_init(
     # Google refuses the range of a tab that does not exist; that refusal is the point here.
     assert fake.rejections == ["sheets.spreadsheets.get: 400 Unable to parse range: 'Dashboard'"]
     fake.rejections.clear()
+
+
+def test_a_figure_added_by_a_newer_version_is_written_once_then_left_alone(
+        fake: FakeWorkspace, google_program: GoogleProgram) -> None:
+    """An existing Dashboard gets a new figure at the bottom; later mornings write nothing."""
+    from microintern.domain.report import FIGURE, dashboard_rows
+
+    config = google_program.config
+    ctx = prepared(fake, config)
+    report = program_report(ctx)
+    rows = dashboard_rows(report)
+    added = next(r for r in rows[3:] if str(r[FIGURE]).startswith("Funnel"))
+    assert rows[-1] is not added                           # so appending it changes the order
+    older = [r for r in rows if r is not added]           # the Dashboard an older version wrote
+    ctx.ports.roster.upsert(sheet.DASHBOARD, FIGURE, older)
+
+    update_dashboard(ctx, report)
+    shown = [str(row[0]) for row in fake.sheets.values(SPREADSHEET_ID, sheet.DASHBOARD)[1:]]
+    assert shown[-1] == added[FIGURE]                      # appended, as every upsert does
+    funnel = next(c for c in charts(fake) if c["spec"]["title"] == "Funnel")
+    assert charted(fake, funnel) == [(f"Funnel: {s.name.lower()}", s.count) for s in report.funnel]
+
+    for day in (1, 2, 3):
+        fake.reset_calls()
+        later = replace(ctx, now=ctx.now + timedelta(days=day))
+        assert update_dashboard(later, program_report(later)).counts == {"dashboard unchanged": 1}
+        assert fake.count("sheets.spreadsheets.values.batchUpdate") == 0
+        assert fake.count("sheets.spreadsheets.values.append") == 0
+        assert fake.count("sheets.spreadsheets.batchUpdate") == 0
+    assert dashboard(fake)["Report updated"] == "2027-06-01 09:00"
+
+
+def test_only_our_own_order_counts_as_unchanged() -> None:
+    from microintern.steps.dashboard import as_written
+
+    wanted = ["a", "b", "c", "d", "e"]
+    assert as_written(wanted, wanted)
+    assert as_written(wanted, ["a", "b", "d", "e", "c"])          # c added by a newer version
+    assert as_written(wanted, ["x", "a", "b", "y", "d", "e", "c"])  # other rows don't count
+    assert not as_written(wanted, ["e", "d", "c", "b", "a"])      # sorted by a person
+    assert not as_written(wanted, ["b", "a", "d", "c", "e"])
+    assert not as_written(wanted, ["a", "b", "c", "d"])           # one missing
+    assert not as_written(wanted, ["a", "b", "c", "d", "e", "e"])

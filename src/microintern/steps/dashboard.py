@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from itertools import pairwise
 
 from microintern.domain import program_sheet as sheet
 from microintern.domain.records import Cell, ChartSpec, Record
@@ -86,9 +87,8 @@ def update_dashboard(ctx: StepContext, report: ProgramReport) -> StepResult:
     # (A sorted tab is rewritten all the same: the charts follow the rows by position.)
     current = ctx.ports.roster.read_tabs([sheet.DASHBOARD])[sheet.DASHBOARD]
     shown = {str(r.get(FIGURE)): r.get(VALUE) for r in current}
-    ours = {str(r[FIGURE]) for r in rows}
-    in_order = [key for key in (str(r.get(FIGURE)) for r in current) if key in ours]
-    if in_order == [str(r[FIGURE]) for r in rows] and all(
+    wanted = [str(r[FIGURE]) for r in rows]
+    if as_written(wanted, [str(r.get(FIGURE)) for r in current]) and all(
             _same(shown.get(str(r[FIGURE])), r[VALUE]) for r in rows if r[FIGURE] != UPDATED):
         result.add("dashboard unchanged")
         return result
@@ -98,6 +98,22 @@ def update_dashboard(ctx: StepContext, report: ProgramReport) -> StepResult:
     result.add("dashboard figures", written.updated + written.appended)
     result.add("dashboard charts", len(charts))
     return result
+
+
+def as_written(wanted: Sequence[str], shown: Sequence[str]) -> bool:
+    """Whether the tab shows every wanted figure in an order our own writes leave, not a sort.
+
+    A figure added by a newer version is appended at the bottom of an existing Dashboard, after
+    the figures that were there, so the order our writes leave is the wanted order, or two runs
+    of it: the figures that were there, then the ones added. Anything else is a person's sort,
+    and the charts (which point at rows by position) are drawn again.
+    """
+    place = {figure: index for index, figure in enumerate(wanted)}
+    order = [place[figure] for figure in shown if figure in place]
+    if sorted(order) != list(range(len(wanted))):
+        return False  # a figure is missing or shown twice
+    descents = sum(1 for before, after in pairwise(order) if after < before)
+    return descents <= 1
 
 
 def _same(shown: Cell, value: Cell) -> bool:
