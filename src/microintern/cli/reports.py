@@ -36,7 +36,7 @@ def report(obj: Obj, out: Path, pdf: bool, include_names: bool, dashboard: bool,
     The Dashboard tab is refreshed every morning by `run-due`; `--dashboard` refreshes it now.
     """
     from microintern.bootstrap import step_context
-    from microintern.report.files import save_report
+    from microintern.documents.report.files import save_report
     from microintern.steps.report import report_step
 
     if out.is_dir() or out.suffix == "":
