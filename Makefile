@@ -22,6 +22,7 @@ lint: $(STAMP)
 
 test: lint
 	bash scripts/ensure-chromium.sh
+	bash scripts/ensure-axe.sh
 	$(BIN)/pytest -q
 
 clean:
