@@ -1,23 +1,10 @@
-"""The program report's figures, from the program sheet's rows and the config (no I/O).
-
-One pure function, :func:`build_report`, turns the tabs into a :class:`ProgramReport`: the funnel
-from application to badge, attendance and feedback per session, the equity tables (computed by
-:mod:`microintern.domain.equity` and passed in), the partner pipeline, assignment submissions and
-the partners' feedback turnaround, and confirmed hours against each session's target. Every figure
-is a count or a session-level average; students are named only when the caller asks for the
-internal per-student table. Empty tabs and blank columns give zeros and "no data yet", never an
-error: the report can be run on the first day of the program.
-
-:func:`dashboard_rows` and :func:`dashboard_charts` lay the same figures out for the sheet's
-Dashboard tab (Figure / Value rows) and its native charts.
-"""
+"""The report's figures from the program sheet's rows and the config: :func:`build_report`."""
 
 from __future__ import annotations
 
 import re
 import statistics
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
@@ -28,164 +15,27 @@ from microintern.domain.decisions import Decision, UnknownDecision, parse_decisi
 from microintern.domain.equity import EquityReport
 from microintern.domain.hours import NEVER_COUNTS, Flag, decision_of
 from microintern.domain.hours import Decision as HoursDecision
-from microintern.domain.partners import CONFIRMED as PARTNER_CONFIRMED
 from microintern.domain.partners import DECLINED, PIPELINE, status_of
-from microintern.domain.records import Cell, ChartSpec, Record
+from microintern.domain.records import Cell, Record
+from microintern.domain.report.model import (
+    AVERAGE_PREFIX,
+    DUPLICATE,
+    ENGAGED,
+    FUNNEL_STAGES,
+    OTHER_STATUS,
+    PARTNER_STAGES,
+    PARTNER_STATUSES,
+    AssignmentSubmissions,
+    FunnelStage,
+    PartnerStage,
+    ProgramReport,
+    SessionAttendance,
+    SessionFeedback,
+    SessionHours,
+    StudentLine,
+)
 
-NO_DATA = "no data yet"
-AVERAGE_PREFIX = "average:"
-
-# The tabs the report reads, in one call.
-TABS = (sheet.APPLICATIONS, sheet.PARTNERS, sheet.PARTICIPANTS, sheet.FEEDBACK, sheet.ASSIGNMENTS,
-        sheet.HOURS)
-
-FUNNEL_STAGES = ("Applied", "Accepted", "Registered", "Release returned", "Attended", "Badged")
-# Partner stages the pipeline table counts: a partner counts at every stage it has reached.
-PARTNER_STAGES = ("contacted", "confirmed", "session built", "thanked")
-# Where a partner can stand now: the pipeline's stages, declined, and anything else typed by hand.
-OTHER_STATUS = "other"
-PARTNER_STATUSES = (*PIPELINE, DECLINED, OTHER_STATUS)
-# A partner is engaged from the moment they confirm a session (confirmed and every later stage).
-ENGAGED = PIPELINE[PIPELINE.index(PARTNER_CONFIRMED):]
-DUPLICATE = "Duplicate"           # screening's proposal for a superseded duplicate application
-CONFIRMED = "confirmed"
-REJECTED = "rejected"
 _NUMBER = re.compile(r"[-+]?\d+(?:[.,]\d+)?")
-
-
-@dataclass(frozen=True)
-class FunnelStage:
-    """One stage of the funnel and how many students reached it."""
-
-    name: str
-    count: int
-
-
-@dataclass(frozen=True)
-class SessionAttendance:
-    """Students placed in a session, how many attended, and the time they spent in its meetings.
-
-    The Minutes column holds a student's minutes over *all* the session's meetings, so a total
-    is not comparable between a one-meeting and a six-meeting session: the report gives minutes
-    per meeting, and the share of the scheduled meeting time, averaged over attending students
-    whose minutes are known (``timed`` of them).
-    """
-
-    session_id: str
-    title: str
-    placed: int
-    attended: int
-    meetings: int | None              # None for a session the config no longer lists
-    minutes_per_meeting: float | None  # whole minutes: a per-student average over ``timed``
-    time_share: float | None          # minutes / (meetings x scheduled minutes), 0..1+
-    timed: int                        # attending students with minutes recorded
-
-
-@dataclass(frozen=True)
-class SessionFeedback:
-    """A session's feedback: how many answered and each rating's average (1-5).
-
-    Averages are kept to one decimal: a handful of 1-5 answers supports no finer figure (with 3
-    answers the mean moves in steps of 0.33). ``responses`` is shown beside them.
-    """
-
-    session_id: str
-    title: str
-    responses: int
-    averages: tuple[float | None, ...]  # in the order of ``ProgramReport.ratings``
-
-
-@dataclass(frozen=True)
-class PartnerStage:
-    """Partners at a status: where they stand now, or (pipeline table) every stage they reached."""
-
-    stage: str
-    count: int
-
-
-@dataclass(frozen=True)
-class AssignmentSubmissions:
-    """One assignment of one session: what was handed in, late, missing, and the feedback loop."""
-
-    session_id: str
-    session_title: str
-    assignment: str
-    students: int
-    on_time: int
-    late: int
-    missing: int
-    not_due: int                      # not handed in, not due yet (or no due date)
-    feedback_sent: int
-    awaiting_feedback: int            # handed in, no feedback sent yet
-    median_turnaround_days: float | None
-
-    @property
-    def handed_in(self) -> int:
-        """Work that arrived, on time or late."""
-        return self.on_time + self.late
-
-
-@dataclass(frozen=True)
-class SessionHours:
-    """Confirmed hours of one session's students against the session's target."""
-
-    session_id: str
-    title: str
-    target: float | None
-    students: int
-    confirmed: float                  # total confirmed hours of the session's students
-    at_target: int                    # students whose confirmed hours reach the target
-    waiting_entries: int              # undecided entries that can still count (as `hours` says)
-    rejected_entries: int
-    flagged_entries: int
-
-    @property
-    def per_student(self) -> float | None:
-        """Average confirmed hours per student placed."""
-        return self.confirmed / self.students if self.students else None
-
-
-@dataclass(frozen=True)
-class StudentLine:
-    """One student, for the internal table only (``--include-names``)."""
-
-    name: str
-    session: str
-    attended: str
-    badge: str
-    hours: float | None
-
-
-@dataclass(frozen=True)
-class ProgramReport:
-    """Every figure of the program report."""
-
-    program: str
-    district: str
-    generated: datetime
-    funnel: tuple[FunnelStage, ...]
-    attendance: tuple[SessionAttendance, ...]
-    ratings: tuple[str, ...]
-    feedback: tuple[SessionFeedback, ...]
-    equity: EquityReport | None
-    equity_basis: str
-    partners: tuple[PartnerStage, ...]            # partners at each status now (sums to the total)
-    partner_total: int
-    partners_engaged: int                         # confirmed, session built or thanked
-    partner_pipeline: tuple[PartnerStage, ...]    # listed, then every stage reached, then declined
-    assignments: tuple[AssignmentSubmissions, ...]
-    median_turnaround_days: float | None
-    turnaround_count: int
-    hours: tuple[SessionHours, ...]
-    students: tuple[StudentLine, ...] | None = None   # None unless names were asked for
-
-    @property
-    def includes_names(self) -> bool:
-        """Whether the report holds the internal per-student table."""
-        return self.students is not None
-
-
-# --- cells ---------------------------------------------------------------------------------------
 
 
 def _text(value: Cell) -> str:
@@ -239,8 +89,6 @@ def one_decimal(value: float | None) -> float | None:
 def _whole(value: float) -> float:
     return float(Decimal(str(value)).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
 
-
-# --- figures -------------------------------------------------------------------------------------
 
 
 def _accepted(row: Record) -> bool:
@@ -541,72 +389,3 @@ def build_report(config: ProgramConfig, tabs: Mapping[str, Sequence[Record]], *,
         students=(_students(titles, participants, _confirmed_hours(rows(sheet.HOURS)))
                   if include_names else None),
     )
-
-
-# --- the Dashboard tab ---------------------------------------------------------------------------
-
-FIGURE = sheet.DASHBOARD_COLUMNS[0]
-VALUE = sheet.DASHBOARD_COLUMNS[1]
-UPDATED = "Report updated"
-
-
-def _label(titles: Sequence[str], index: int, fallback: str) -> str:
-    """A session's title, or its id when two sessions share a title (keys must be unique)."""
-    title = titles[index]
-    return title if titles.count(title) == 1 else f"{title} ({fallback})"
-
-
-def _dashboard_figures(report: ProgramReport) -> list[tuple[str, list[tuple[str, Cell]]]]:
-    """(chart title, [(figure, value)]) groups, in the Dashboard's order."""
-    attendance_titles = [a.title for a in report.attendance]
-    feedback_titles = [f.title for f in report.feedback]
-    hours_titles = [h.title for h in report.hours]
-    first_rating = report.ratings[0] if report.ratings else "rating"
-    return [
-        ("Funnel", [(f"Funnel: {s.name.lower()}", s.count) for s in report.funnel]),
-        ("Students attended per session", [
-            (f"Attended: {_label(attendance_titles, i, a.session_id)}", a.attended)
-            for i, a in enumerate(report.attendance)]),
-        (f"Feedback: {first_rating} (average, 1-5)", [
-            (f"Rating: {_label(feedback_titles, i, f.session_id)}",
-             f.averages[0] if f.averages and f.averages[0] is not None else 0)
-            for i, f in enumerate(report.feedback)]),
-        # Where each partner stands now: the columns add up to the partners listed.
-        ("Partners engaged", [(f"Partners: {p.stage}", p.count) for p in report.partners]),
-        ("Assignments handed in", [
-            ("Assignments: on time", sum(a.on_time for a in report.assignments)),
-            ("Assignments: late", sum(a.late for a in report.assignments)),
-            ("Assignments: missing", sum(a.missing for a in report.assignments)),
-            ("Assignments: not due yet", sum(a.not_due for a in report.assignments))]),
-        ("Confirmed hours per student", [
-            (f"Hours per student: {_label(hours_titles, i, h.session_id)}", one_decimal(h.per_student or 0))
-            for i, h in enumerate(report.hours)]),
-    ]
-
-
-def dashboard_rows(report: ProgramReport) -> list[Record]:
-    """The Dashboard tab's Figure / Value rows: the charted figures first, then the rest.
-
-    Counts only, never a name: the Dashboard is seen by everyone who opens the sheet.
-    """
-    rows: list[Record] = [{FIGURE: UPDATED, VALUE: report.generated.strftime("%Y-%m-%d %H:%M")}]
-    for _title, figures in _dashboard_figures(report):
-        rows += [{FIGURE: figure, VALUE: value} for figure, value in figures]
-    turnaround: Cell = NO_DATA if report.median_turnaround_days is None else report.median_turnaround_days
-    rows.append({FIGURE: "Partner feedback turnaround (median days)", VALUE: turnaround})
-    rows.append({FIGURE: "Feedback responses", VALUE: sum(f.responses for f in report.feedback)})
-    rows.append({FIGURE: "Partners: listed", VALUE: report.partner_total})
-    rows.append({FIGURE: "Partners: engaged (confirmed or later)", VALUE: report.partners_engaged})
-    rows.append({FIGURE: "Hours entries waiting for confirmation",
-                 VALUE: sum(h.waiting_entries for h in report.hours)})
-    if report.equity is not None:
-        flagged = [f"{f.label}: {', '.join(f.flagged)}" for f in report.equity.fields if f.flagged]
-        rows.append({FIGURE: "Equity: groups below four fifths", VALUE: "; ".join(flagged) or "none"})
-    return rows
-
-
-def dashboard_charts(report: ProgramReport) -> list[ChartSpec]:
-    """One native column chart per group of charted figures that has any figure to show."""
-    return [ChartSpec(title=title, key_column=FIGURE, value_column=VALUE,
-                      keys=tuple(figure for figure, _value in figures))
-            for title, figures in _dashboard_figures(report) if figures]
