@@ -26,8 +26,8 @@ from fakeworkspace import FakeWorkspace
 
 from microintern.bootstrap import step_context
 from microintern.cli import cli
+from microintern.cli.log_privacy import HTTP_LOGGERS, redact
 from microintern.domain import program_sheet as sheet
-from microintern.log_privacy import HTTP_LOGGERS, redact
 from microintern.steps.setup import initialise
 
 LA = ZoneInfo("America/Los_Angeles")

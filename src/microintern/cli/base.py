@@ -49,7 +49,7 @@ def handles_errors(fn: F) -> F:
             logging.getLogger("microintern").debug("unexpected error", exc_info=True)
             # Scrubbed like the logs: a Google error quotes its request URL, which may carry a
             # student's name or address in a query, and this line ends up in cron's mail.
-            from microintern.log_privacy import redact
+            from microintern.cli.log_privacy import redact
 
             _fail(f"unexpected error: {type(exc).__name__}: {redact(str(exc))} "
                   "(rerun with -vv for details)", 1)

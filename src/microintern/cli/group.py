@@ -28,7 +28,7 @@ CONFIG_VARIABLE = "MICROINTERN_CONFIG"
 @click.pass_context
 def cli(ctx: click.Context, config_path: Path, verbose: int, debug_http: bool) -> None:
     """Run a district's micro-internship program on Google Workspace (or locally)."""
-    from microintern.log_privacy import setup_logging
+    from microintern.cli.log_privacy import setup_logging
 
     # Every record is scrubbed of addresses and query strings, and the request loggers stay
     # quiet unless --debug-http: logs end up in cron's mail and in tickets.
