@@ -23,6 +23,7 @@ from microintern.steps.lease import ProgramLease
 from microintern.steps.pacing import Pacer
 
 ENDPOINT_VARIABLE = "MICROINTERN_GOOGLE_ENDPOINT"
+ZOOM_ENDPOINT_VARIABLE = "MICROINTERN_ZOOM_ENDPOINT"
 LOCAL_APPLICATION_FORM = "applications"
 T = TypeVar("T")
 
@@ -81,6 +82,9 @@ def local_ports(config: ProgramConfig) -> Ports:
         meet_records=LocalMeetRecords(folder / "meet"),
         directory=LocalDirectory(folder / "meet"),
         badges=badge_issuer(config),
+        # Zoom and YouTube stand-ins (placeholder links and keys), only when a session uses them.
+        zoom=_local_video(config, folder, "LocalZoomMeetings") if uses_zoom(config) else None,
+        broadcasts=_local_video(config, folder, "LocalBroadcasts") if uses_youtube(config) else None,
     )
 
 
@@ -124,6 +128,9 @@ def google_ports(config: ProgramConfig, env: Mapping[str, str] = os.environ) -> 
         meet_records=GoogleMeetRecords(transport.service("meet", "v2")),
         directory=google_directory(config, env),
         badges=badge_issuer(config, env),
+        # Built when first used: the Zoom credentials file is read only by a run that needs it.
+        zoom=OnFirstUse(lambda: zoom_meetings(config, env)) if uses_zoom(config) else None,
+        broadcasts=OnFirstUse(lambda: youtube_broadcasts(config, env)) if uses_youtube(config) else None,
     )
 
 
@@ -181,6 +188,65 @@ def google_directory(config: ProgramConfig, env: Mapping[str, str] = os.environ)
     if lookup == "people":
         return GoogleDirectory(transport.service("people", "v1"), via="people")
     return GoogleDirectory(transport.service("admin", "directory_v1"), via="directory")
+
+
+def uses_zoom(config: ProgramConfig) -> bool:
+    """Whether any session meets on Zoom (``video.provider`` or a session's own ``video``)."""
+    from microintern.domain.video import ZOOM, provider_of
+
+    return any(provider_of(config, s) == ZOOM for s in config.sessions)
+
+
+def uses_youtube(config: ProgramConfig) -> bool:
+    """Whether any session is a showcase broadcast on YouTube Live."""
+    return any(s.broadcast == "youtube" for s in config.sessions)
+
+
+def _local_video(config: ProgramConfig, folder: Path, name: str) -> Any:
+    from microintern.adapters.local import video
+
+    return getattr(video, name)(folder / "video")
+
+
+def zoom_meetings(config: ProgramConfig, env: Mapping[str, str] = os.environ) -> Any:
+    """The Zoom port: the Server-to-Server OAuth app's credentials from their 0600 file.
+
+    ``MICROINTERN_ZOOM_ENDPOINT`` (or ``video.zoom.endpoint``) sends every call, the token
+    exchange included, to another base URL (tests use a fake Zoom on loopback).
+    """
+    from microintern.adapters.zoom import ZoomClient, ZoomMeetings, load_credentials
+
+    zoom = config.video.zoom
+    endpoint = env.get(ZOOM_ENDPOINT_VARIABLE) or zoom.endpoint
+    routes = ({"api_base": endpoint.rstrip("/") + "/v2", "token_url": endpoint.rstrip("/") + "/oauth/token"}
+              if endpoint else {})
+    client = ZoomClient(load_credentials(config.resolve(zoom.credentials_file)),
+                        timeout=zoom.timeout_seconds, **routes)
+    return ZoomMeetings(client, zoom.host or config.coordinator.email)
+
+
+def youtube_broadcasts(config: ProgramConfig, env: Mapping[str, str] = os.environ) -> Any:
+    """The YouTube Live port on the delegated user's channel, with credentials of its own.
+
+    Only the YouTube scope is asked for, and only by a program with a showcase session, so a
+    district that has not granted it loses the broadcasts, not the whole run.
+    """
+    from microintern.adapters.google import auth, scopes
+    from microintern.adapters.google.transport import GoogleTransport
+    from microintern.adapters.google.youtube import YouTubeBroadcasts
+
+    google = config.google
+    if google.auth is GoogleAuth.SERVICE_ACCOUNT:
+        assert google.delegated_user is not None  # checked when the config was loaded
+        credentials = auth.service_account_credentials(
+            config.resolve(google.credentials_file), subject=google.delegated_user,
+            scopes=(scopes.YOUTUBE,))
+    else:
+        credentials = auth.user_credentials_from_token(config.resolve(google.token_file),
+                                                       scopes=(scopes.YOUTUBE,))
+    transport = GoogleTransport(credentials, endpoint=google_endpoint(config, env),
+                                timeout=google.timeout_seconds)
+    return YouTubeBroadcasts(transport.service("youtube", "v3"))
 
 
 def application_source(config: ProgramConfig, transport: Any, forms_api: Any) -> Any:

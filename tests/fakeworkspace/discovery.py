@@ -7,7 +7,8 @@ client library agree on paths, parameters and body schemas by construction.
 All services are served from one base URL. Their paths do not collide because each
 document's ``rootUrl`` path, ``servicePath`` and method path together start with a
 distinct prefix (``v4/`` Sheets, ``gmail/v1/``, ``v1/forms`` Forms, ``v2/`` Meet,
-``calendar/v3/``, ``drive/v3/``, ``v1/people`` People, ``admin/directory/v1/`` Admin SDK).
+``calendar/v3/``, ``drive/v3/``, ``v1/people`` People, ``admin/directory/v1/`` Admin SDK,
+``youtube/v3/`` YouTube).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ SERVICES: tuple[str, ...] = (
     "drive.v3",
     "people.v1",
     "admin.directory_v1",
+    "youtube.v3",
 )
 
 _TEMPLATE_VAR = re.compile(r"\{(\+?)([^}]+)\}")

@@ -166,7 +166,9 @@ class _BodyValidator:
                 )
         for key, prop in props.items():
             required_for = prop.get("annotations", {}).get("required", ())
-            if self.spec.id in required_for and value.get(key) in (None, ""):
+            # A deprecated field's "required" is no longer enforced (YouTube's cdn.format, which
+            # resolution and frameRate replace).
+            if self.spec.id in required_for and value.get(key) in (None, "") and not prop.get("deprecated"):
                 sub = f"{path}.{key}" if path else key
                 self.error(sub, f"Required field {{at}} is missing ({self.spec.id})")
 

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable, Iterable
 from types import TracebackType
 
-from . import calendar_api, drive_api, forms_api, gmail_api, meet_api, people_api, sheets_api
+from . import calendar_api, drive_api, forms_api, gmail_api, meet_api, people_api, sheets_api, youtube_api
 from .auth import RefreshGrant, ServiceAccount, TokenIssuer
 from .context import Call, Handler
 from .discovery import Router, default_router
@@ -58,6 +58,7 @@ class FakeWorkspace:
             **meet_api.HANDLERS,
             **drive_api.HANDLERS,
             **people_api.HANDLERS,
+            **youtube_api.HANDLERS,
         }
         self._host = host
         self._port = port
@@ -72,6 +73,7 @@ class FakeWorkspace:
         self.meet = meet_api.MeetStore(self.lock)
         self.drive = drive_api.DriveStore(self.lock)
         self.directory = people_api.DirectoryStore(self.lock)
+        self.youtube = youtube_api.YouTubeStore(self.lock)
 
     def reset(self) -> None:
         """Empty every store and forget faults, quotas, hooks and calls (credentials stay).

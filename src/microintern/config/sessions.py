@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -76,6 +77,8 @@ class Session(_Model):
     paid: bool = False
     hourly_rate: float | None = Field(default=None, ge=0)   # overrides hours.hourly_rate
     assignments: list[Assignment] = Field(default_factory=list)
+    video: Literal["meet", "zoom"] | None = None         # overrides video.provider
+    broadcast: Literal["youtube"] | None = None          # a showcase streamed on YouTube Live
 
     @model_validator(mode="after")
     def _has_meetings(self) -> Session:

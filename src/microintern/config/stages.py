@@ -3,6 +3,7 @@ form, reminders, video, attendance, feedback, assignments and hours."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, model_validator
@@ -72,12 +73,43 @@ class HoursSettings(_Model):
     pending_reminder_days: int = Field(default=3, ge=1, le=30)
 
 
-class VideoSettings(_Model):
-    """How Meet spaces are set up."""
+class ZoomSettings(_Model):
+    """Sessions on Zoom (``video.provider: zoom``): a Server-to-Server OAuth app of the account.
 
+    The app's account id, client id and secret live in ``credentials_file`` (JSON, mode 0600),
+    never here. See docs/zoom-youtube.md.
+    """
+
+    credentials_file: Path = Path("zoom-credentials.json")
+    # The licensed user of the account who hosts every session's meeting (email or user id);
+    # blank: the coordinator.
+    host: str | None = None
+    # Only people signed in to Zoom may join (set up on the account first).
+    authenticated_join: bool = False
+    # The teacher as alternative host: Zoom accepts only licensed users of the same account.
+    teacher_alternative_host: bool = True
+    # The API's base URL (tests point it at a fake; MICROINTERN_ZOOM_ENDPOINT wins).
+    endpoint: str | None = None
+    timeout_seconds: float = Field(default=30, gt=0, le=300)
+
+
+class YouTubeSettings(_Model):
+    """Showcase sessions on YouTube Live (a session's ``broadcast: youtube``)."""
+
+    # YouTube's "made for kids" for every broadcast: the district decides (it turns off
+    # comments and personalised ads, and is the law's question, not the tool's).
+    made_for_kids: bool = False
+
+
+class VideoSettings(_Model):
+    """Where sessions meet (Meet or Zoom) and how their rooms are set up."""
+
+    provider: Literal["meet", "zoom"] = "meet"   # a session's own ``video`` wins
     recording: Literal["never", "if_every_release_allows"] = "if_every_release_allows"
     attendance_report: bool = True
     moderation: bool = True
+    zoom: ZoomSettings = ZoomSettings()
+    youtube: YouTubeSettings = YouTubeSettings()
 
 
 class PartnerPipeline(_Model):

@@ -77,9 +77,10 @@ SESSION_MEET_SPACE = "Meet space"
 SESSION_RECORDING = "Recording"
 SESSION_CALENDAR = "Calendar"       # tool: fingerprints of the events as last written
 SESSION_BUILT = "Built"
+SESSION_BROADCAST = "Broadcast"     # tool: a showcase's YouTube watch link (never the stream key)
 SESSION_COLUMNS = (SESSION_ID, "Title", PARTNER_ID, "Teacher", SESSION_MEETINGS, SESSION_STATUS,
                    SESSION_PLACED, SESSION_GROUP_CHECK, SESSION_MEET_LINK, SESSION_MEET_SPACE,
-                   SESSION_RECORDING, SESSION_CALENDAR, SESSION_BUILT)
+                   SESSION_RECORDING, SESSION_CALENDAR, SESSION_BUILT, SESSION_BROADCAST)
 
 # One row per accepted student: their cohort and what they have returned.
 PLACEMENT = "Placement"             # tool: one of the placements below

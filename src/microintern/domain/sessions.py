@@ -63,6 +63,7 @@ _ISO_WALL = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})[ T](\d{1,2}):(\d{2})(?::00)
 _US_WALL = re.compile(r"\d{1,2}/\d{1,2}/\d{4} \d{1,2}:\d{2}(:\d{2})?( ?[AaPp][Mm])?")
 _DIGEST = re.compile(r"[0-9a-f]{12}")
 _MEET_PREFIX = "meet:"
+_BROADCAST_PREFIX = "yt:"   # the showcase broadcast asked for (issue 18)
 NOT_WRITTEN = "-"
 # Between the Calendar cell's words and the tool's memo. "||" never occurs in the words.
 MEMO_SEPARATOR = " || for the tool: "
@@ -89,6 +90,7 @@ class SessionPlan:
     meet_space: str
     recording: bool
     recording_note: str
+    broadcast_url: str = ""   # a showcase's YouTube watch link (Broadcast column)
 
     def meetings(self) -> list[tuple[datetime, datetime]]:
         """Each meeting's (start, end), in order."""
@@ -225,6 +227,7 @@ def session_plan(config: ProgramConfig, session: Session, row: Mapping[str, Cell
         meet_space=text(row.get(sheet.SESSION_MEET_SPACE)),
         recording=recording_note.casefold().startswith("on"),
         recording_note=recording_note,
+        broadcast_url=text(row.get(sheet.SESSION_BROADCAST)),
     )
 
 
@@ -344,7 +347,7 @@ def _clock(moment: datetime) -> str:
 
 
 def event_description(*, organization: str, number: int, series: bool, start: datetime,
-                      meet_link: str, coordinator: str) -> str:
+                      meet_link: str, coordinator: str, service: str = "Google Meet") -> str:
     """The event's text: the Meet link and the join rule. Never a student's name.
 
     A meeting of a series says its number but not the total: dropping the last meeting would
@@ -352,7 +355,7 @@ def event_description(*, organization: str, number: int, series: bool, start: da
     """
     lines = [f"Micro-internship with {organization}" + (f" (meeting {number})." if series else ".")]
     if meet_link:
-        lines.append(f"Join with Google Meet: {meet_link}")
+        lines.append(f"Join with {service}: {meet_link}")
     lines += [
         "",
         "How we join:",
@@ -401,6 +404,7 @@ class LastBuild:
 
     meet: str = ""                   # digest of the Meet settings applied, "" when none
     events: tuple[str, ...] = ()     # one token per meeting number (1 at index 0)
+    broadcast: str = ""              # digest of the YouTube broadcast asked for, "" when none
 
     @classmethod
     def parse(cls, cell: Cell) -> LastBuild:
@@ -413,19 +417,24 @@ class LastBuild:
         memo = _memo_part(cell)
         if memo is None:
             return cls()
-        meet = ""
+        meet = broadcast = ""
         events: list[str] = []
         for token in memo.split():
             if token.startswith(_MEET_PREFIX):
                 digest = token[len(_MEET_PREFIX):]
                 meet = digest if _DIGEST.fullmatch(digest) else ""
+            elif token.startswith(_BROADCAST_PREFIX):
+                digest = token[len(_BROADCAST_PREFIX):]
+                broadcast = digest if _DIGEST.fullmatch(digest) else ""
             else:
                 events.append(token if token_start(token) is not None else NOT_WRITTEN)
-        return cls(meet, tuple(events))
+        return cls(meet, tuple(events), broadcast)
 
     def cell(self) -> str:
         """The memo: the tokens the column keeps after :data:`MEMO_SEPARATOR`."""
         tokens = [f"{_MEET_PREFIX}{self.meet}"] if self.meet else []
+        if self.broadcast:
+            tokens.append(f"{_BROADCAST_PREFIX}{self.broadcast}")
         events = list(self.events)
         while events and events[-1] == NOT_WRITTEN:
             events.pop()

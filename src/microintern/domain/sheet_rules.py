@@ -159,7 +159,7 @@ def _sessions() -> TabRules:
         highlights=(Highlight(sheet.SESSION_GROUP_CHECK, Condition.NOT_BLANK, Colour.LIGHT_AMBER),),
         tool_owned=(sheet.SESSION_ID, sheet.SESSION_PLACED, sheet.SESSION_GROUP_CHECK,
                     sheet.SESSION_MEET_LINK, sheet.SESSION_MEET_SPACE, sheet.SESSION_RECORDING,
-                    sheet.SESSION_CALENDAR, sheet.SESSION_BUILT),
+                    sheet.SESSION_CALENDAR, sheet.SESSION_BUILT, sheet.SESSION_BROADCAST),
         freeze_through=sheet.SESSION_ID,
     )
 

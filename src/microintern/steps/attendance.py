@@ -34,6 +34,7 @@ from microintern.domain.attendance import (
 )
 from microintern.domain.records import Cell, Conference, Record
 from microintern.domain.sessions import SessionPlan, is_placed, text
+from microintern.domain.video import zoom_meeting_id
 from microintern.errors import BackendError
 from microintern.steps.context import StepContext, StepResult
 from microintern.steps.letter_context import partner_of
@@ -82,6 +83,9 @@ def _read_meet(ctx: StepContext, session: Session, plan: SessionPlan, done: Sequ
     ports = ctx.ports
     if not plan.meet_space:
         return _unavailable(done, NO_SPACE)
+    zoom = zoom_meeting_id(plan.meet_space)
+    if zoom is not None:
+        return _read_zoom(ctx, session, zoom, done, students, result)
     if ports.meet_records is None:
         return _unavailable(done, NO_RECORDS_BACKEND)
     if ctx.config.attendance.lookup == "none":
@@ -125,6 +129,32 @@ def _read_meet(ctx: StepContext, session: Session, plan: SessionPlan, done: Sequ
                                            minutes_by_person(found, person_of, now)))
         else:
             outcomes.append(MeetingOutcome(meeting, status_without_record(meeting, now)))
+    read = _Read(outcomes)
+    _strangers(ctx, session, used, person_of, students, read)
+    return read
+
+
+def _read_zoom(ctx: StepContext, session: Session, meeting_id: str, done: Sequence[Meeting],
+               students: set[str], result: StepResult) -> _Read:
+    """The same outcomes from Zoom's past-meeting participants (emails given: no directory)."""
+    if ctx.ports.zoom is None:
+        return _unavailable(done, "this run has no Zoom connection")
+    try:
+        conferences = ctx.ports.zoom.conferences(meeting_id)
+    except BackendError as exc:
+        if exc.retryable or exc.code not in (400, 401, 403, 404):
+            raise
+        # A 400 is Zoom's answer on plans without reports (Pro and up have them).
+        result.problems.append(f"{session.id}: Zoom refused the participants report ({exc}); the "
+                               "Attendance column is the only source")
+        return _unavailable(done, "Zoom refused the participants report")
+    by_meeting = conferences_by_meeting(done, conferences)
+    used = [c for found in by_meeting.values() for c in found]
+    person_of = {p.name: p.user.strip().casefold() for c in used for p in c.participants if p.user}
+    outcomes = [MeetingOutcome(m, MeetingStatus.HELD, minutes_by_person(by_meeting[m.number], person_of,
+                                                                         ctx.now))
+                if by_meeting[m.number] else MeetingOutcome(m, status_without_record(m, ctx.now))
+                for m in done]
     read = _Read(outcomes)
     _strangers(ctx, session, used, person_of, students, read)
     return read

@@ -20,6 +20,7 @@ from microintern.ports import (
     Roster,
     SharedFolders,
 )
+from microintern.ports.video import Broadcasts, VideoMeetings
 from microintern.steps.pacing import Pacer
 
 
@@ -41,6 +42,10 @@ class Ports:
     meet_records: MeetRecords | None = None
     directory: Directory | None = None
     badges: BadgeIssuer | None = None
+    # Sessions on Zoom and showcase broadcasts on YouTube Live (issue 18): None when no session
+    # of the program uses them.
+    zoom: VideoMeetings | None = None
+    broadcasts: Broadcasts | None = None
 
     @property
     def surveys(self) -> FormSource:

@@ -43,7 +43,9 @@ from microintern.domain.sessions import (
     text,
     token_start,
 )
+from microintern.domain.video import ZOOM, provider_of
 from microintern.errors import BackendError
+from microintern.steps import video
 from microintern.steps.applications import question_columns
 from microintern.steps.context import StepContext, StepResult
 from microintern.steps.letter_context import partner_of
@@ -109,6 +111,8 @@ class _SessionBuild:
         self.result = result
         self.last = LastBuild.parse(row.get(sheet.SESSION_CALENDAR))
         self.meet_digest = self.last.meet
+        self.broadcast_digest = self.last.broadcast
+        self.zoom = provider_of(ctx.config, session) == ZOOM  # Zoom instead of Meet (issue 18)
         self.tokens = list(self.last.events)
         self.changes: Record = {}
         self.calls = 0
@@ -123,6 +127,9 @@ class _SessionBuild:
             for index, token in enumerate(self.tokens):
                 if is_live(token):
                     self._cancel(index, self._attendees(placed, addresses))
+            if self.zoom:
+                video.cancel_zoom(self)
+            video.cancel_broadcast(self)
             self.result.add("cancelled sessions")
             return
         built_before = bool(self.plan.meet_space) or any(is_live(t) for t in self.tokens)
@@ -131,7 +138,9 @@ class _SessionBuild:
             return
         attendees = self._attendees(placed, addresses)
         count = len(self.plan.starts)
-        link = self._meet(placed, partner_row, attendees)
+        link = (video.zoom_link(self, placed, partner_row) if self.zoom
+                else self._meet(placed, partner_row, attendees))
+        video.showcase(self, placed, partner_row)
         for index, (start, end) in enumerate(self.plan.meetings()):
             event = self._event(index, start, end, attendees, link, count > 1)
             token = event_token(event, start.replace(tzinfo=None))
@@ -149,7 +158,7 @@ class _SessionBuild:
     def finish(self) -> Record:
         """The Sessions cells this build changed (the Built stamp when anything was written)."""
         zone = self.ctx.config.zone
-        last = LastBuild(self.meet_digest, tuple(self.tokens))
+        last = LastBuild(self.meet_digest, tuple(self.tokens), self.broadcast_digest)
         if self.calls:
             written = moment_text(self.ctx.now, zone)
             self.changes[sheet.SESSION_BUILT] = written
@@ -259,12 +268,13 @@ class _SessionBuild:
             summary=self.plan.title,
             description=event_description(
                 organization=partner_of(config, self.session).organization, number=index + 1,
-                series=series, start=start, meet_link=link, coordinator=coordinator),
+                series=series, start=start, meet_link=link, coordinator=coordinator,
+                service="Zoom" if self.zoom else "Google Meet"),
             start=start,
             end=end,
             time_zone=config.program.time_zone,
             attendees=attendees,
-            meet_uri=link or None,
+            meet_uri=None if self.zoom else (link or None),  # a Zoom link is no Meet conference
             status=status,
         )
 

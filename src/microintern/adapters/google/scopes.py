@@ -59,6 +59,14 @@ LOOKUP_SCOPES: dict[str, tuple[str, str]] = {
 }
 
 
+# Showcase sessions on YouTube Live (a session's ``broadcast: youtube``): asked for with
+# credentials of their own, only by a program that has one. liveBroadcasts and liveStreams
+# accept ``youtube`` or ``youtube.force-ssl``; both reach the whole channel.
+YOUTUBE = "https://www.googleapis.com/auth/youtube"
+YOUTUBE_WHY = ("broadcast: youtube only: make, bind and remove the showcase's unlisted live "
+               "broadcast and its stream on the delegated user's channel")
+
+
 def lookup_scope(lookup: str) -> str | None:
     """The scope the attendance lookup needs (None for ``none``)."""
     entry = LOOKUP_SCOPES.get(lookup)
