@@ -347,7 +347,7 @@ def test_failed_save_leaves_previous_file_intact(
     book.upsert("Applications", "Application ID", [{"Application ID": "a1", "Score": 1}])
     before = book.path.read_bytes()
 
-    def explode(book: object, handle: object, cache: object) -> None:
+    def explode(*_args: object) -> None:
         raise OSError("disk full")
 
     monkeypatch.setattr(workbook_module, "_write_xlsx", explode)

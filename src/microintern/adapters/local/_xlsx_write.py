@@ -20,6 +20,10 @@ from openpyxl.packaging.relationship import Relationship, RelationshipList
 from openpyxl.worksheet._writer import WorksheetWriter
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
+from openpyxl.xml.functions import Element, tostring
+
+from microintern.adapters.local._xlsx_rows import sheet_data
+from microintern.adapters.local._xlsx_zip import Compressed, PartWriter, TooLarge
 
 
 @dataclass
@@ -33,7 +37,19 @@ class SheetXml:
     comments: list[Any]
     hyperlinks: list[Any]
     # The tab's comments part and its VML drawing as written, by the comments part's number.
-    comment_parts: dict[int, list[tuple[str, bytes]]] = field(default_factory=dict)
+    comment_parts: dict[int, tuple[CommentSheet, list[tuple[str, bytes]]]] = field(
+        default_factory=dict)
+
+
+@dataclass
+class SaveCache:
+    """What one workbook's saves reuse: tabs' XML, parts' compressed bytes, charts' XML."""
+
+    sheets: dict[str, SheetXml] = field(default_factory=dict)
+    parts: dict[str, Compressed] = field(default_factory=dict)
+    # A chart's XML by the chart object's id (the object is kept, so the id stays its own).
+    # A chart is redrawn as a new object, never changed in place (see workbook_charts).
+    charts: dict[int, tuple[Any, bytes]] = field(default_factory=dict)
 
 
 class _Recorder:
@@ -49,9 +65,40 @@ class _Recorder:
         self.parts.append((name, data.encode("utf-8") if isinstance(data, str) else data))
 
 
+class _FastWorksheetWriter(WorksheetWriter):  # type: ignore[misc]
+    """openpyxl's tab writer with the cells written by :func:`._xlsx_rows.sheet_data`.
+
+    Everything around the cells (views, columns, validations, highlights, notes) is openpyxl's
+    own; the rows are written by string building, into the place of an empty placeholder.
+    """
+
+    _rows: bytes | None = None
+
+    def write_rows(self) -> None:
+        """The tab's rows: built fast, or by openpyxl when :func:`sheet_data` declines."""
+        self._rows = sheet_data(self.ws)
+        if self._rows is None:
+            super().write_rows()
+        else:
+            # An empty element marks the place; read() puts the rows there. The part before
+            # it cannot hold "<sheetData": attribute values escape "<".
+            self.xf.send(Element("sheetData"))
+
+    def read(self) -> bytes:
+        """The tab's XML, rows included."""
+        data: bytes = super().read()
+        if self._rows is not None:
+            data = data.replace(b"<sheetData />", self._rows, 1)
+        return data
+
+
 def _shape(sheet: Worksheet) -> tuple[int, int]:
-    """A cheap second check that a tab was not changed behind the cache's back."""
-    return (sheet.max_row, sheet.max_column)
+    """A cheap second check that a tab was not changed behind the cache's back.
+
+    How many cells the tab holds, and which cell map: O(1), where max_row and max_column
+    walk every cell on every save.
+    """
+    return (len(sheet._cells), id(sheet._cells))
 
 
 class _CachingWriter(ExcelWriter):
@@ -64,9 +111,11 @@ class _CachingWriter(ExcelWriter):
     cache by :meth:`LocalWorkbook._write`; a tab with tables or pivots is always written.
     """
 
-    def __init__(self, workbook: Workbook, archive: ZipFile, cache: dict[str, SheetXml]) -> None:
+    def __init__(self, workbook: Workbook, archive: Any, cache: dict[str, SheetXml],
+                 charts: dict[int, tuple[Any, bytes]] | None = None) -> None:
         super().__init__(workbook, archive)
         self.cache = cache
+        self.charts = {} if charts is None else charts
 
     def write_worksheet(self, ws: Worksheet) -> None:
         """Write one tab's part: its cached XML, or a fresh serialisation that is then cached."""
@@ -80,7 +129,7 @@ class _CachingWriter(ExcelWriter):
             ws._comments = list(entry.comments)
             ws._hyperlinks = list(entry.hyperlinks)
         else:
-            writer = WorksheetWriter(ws, out=BytesIO())
+            writer = _FastWorksheetWriter(ws, out=BytesIO())
             writer.write()
             entry = SheetXml(ws, shape, writer.read(), copy.deepcopy(writer._rels),
                               list(ws._comments), list(ws._hyperlinks))
@@ -97,19 +146,20 @@ class _CachingWriter(ExcelWriter):
             super()._write_comment(ws)
             return
         number = len(self._comments) + 1
-        parts = entry.comment_parts.get(number)
-        if parts is None:
+        known = entry.comment_parts.get(number)
+        if known is None:
             recorder, archive = _Recorder(self._archive), self._archive
-            self._archive = recorder  # type: ignore[assignment]
+            self._archive = recorder
             try:
                 super()._write_comment(ws)
             finally:
                 self._archive = archive
-            entry.comment_parts[number] = recorder.parts
+            entry.comment_parts[number] = (self._comments[-1], recorder.parts)
             return
-        sheet = CommentSheet.from_comments(ws._comments)
+        # The comments part as built last time (its number is the same): building it again
+        # from the notes cost as much as the rest of the tab.
+        sheet, parts = known
         self._comments.append(sheet)
-        sheet._id = number
         for name, data in parts:
             self._archive.writestr(name, data)
         self.manifest.append(sheet)
@@ -118,11 +168,39 @@ class _CachingWriter(ExcelWriter):
         ws._rels.append(Relationship(Id="comments", type=sheet._rel_type, Target=sheet.path))
 
 
-def write_xlsx(book: Workbook, handle: BinaryIO, cache: dict[str, Any]) -> None:
-    """Serialise ``book`` into ``handle`` as openpyxl's ``Workbook.save`` does, with ``cache``."""
-    archive = ZipFile(handle, "w", ZIP_DEFLATED, allowZip64=True)
+    def _write_charts(self) -> None:
+        """The charts' parts, each chart's XML built once per chart object."""
+        if len(self._charts) != len(set(self._charts)):
+            super()._write_charts()  # openpyxl names the error
+            return
+        known, self.charts = dict(self.charts), {}
+        for chart in self._charts:
+            cached = known.get(id(chart))
+            xml = cached[1] if cached is not None and cached[0] is chart else tostring(chart._write())
+            self.charts[id(chart)] = (chart, xml)
+            self._archive.writestr(chart.path[1:], xml)
+            self.manifest.append(chart)
+
+
+def write_xlsx(book: Workbook, handle: BinaryIO, cache: SaveCache) -> None:
+    """Serialise ``book`` into ``handle`` as openpyxl's ``Workbook.save`` does, with ``cache``.
+
+    Parts whose bytes did not change since the last save are not compressed again
+    (:class:`._xlsx_zip.PartWriter`); a workbook too large for that is written by zipfile.
+    """
     book.properties.modified = datetime.now(UTC).replace(tzinfo=None)
-    _CachingWriter(book, archive, cache).save()
+    start = handle.tell()
+    writer = _CachingWriter(book, PartWriter(handle, cache.parts), cache.sheets, cache.charts)
+    try:
+        writer.save()
+    except TooLarge:
+        handle.seek(start)
+        handle.truncate()
+        cache.parts.clear()
+        archive = ZipFile(handle, "w", ZIP_DEFLATED, allowZip64=True)
+        writer = _CachingWriter(book, archive, cache.sheets, cache.charts)
+        writer.save()
+    cache.charts = writer.charts
 
 
 # -- loading only the tabs a write needs -------------------------------------------------------

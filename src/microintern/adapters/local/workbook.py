@@ -133,6 +133,10 @@ class LocalWorkbook:
         # The file's last computed values of formula cells, parsed only when one is met.
         self._formulas: dict[str, list[tuple[Any, ...]]] | None = None
         self._xml: dict[str, Any] = {}  # _xlsx_write.SheetXml
+        # What later saves reuse whatever the version: parts' compressed bytes (compared by
+        # content) and charts' XML (by chart object); see _xlsx_write.SaveCache.
+        self._parts: dict[str, Any] = {}
+        self._charts: dict[int, Any] = {}
         # Tabs of _book whose cells were not parsed (their file XML is in _xml, saved as is),
         # and the tabs the pending writes touch (None: any).
         self._unbound: frozenset[str] = frozenset()
@@ -628,7 +632,7 @@ class LocalWorkbook:
         loaded = self._signature
 
         def write(handle: BinaryIO) -> None:
-            _write_xlsx(book, handle, self._xml)
+            self._charts = _write_xlsx(book, handle, self._xml, self._parts, self._charts)
             self._before_replace()
             # Checked after the slow part (serialising the workbook), just before the rename.
             if self._stat() != loaded:
@@ -739,11 +743,17 @@ class SavesBeforeSending:
         return getattr(self.mailer, name)
 
 
-def _write_xlsx(book: Workbook, handle: BinaryIO, cache: dict[str, Any]) -> None:
-    """Serialise ``book`` into ``handle``, reusing ``cache`` (imports openpyxl's writer now)."""
-    from microintern.adapters.local._xlsx_write import write_xlsx
+def _write_xlsx(book: Workbook, handle: BinaryIO, sheets: dict[str, Any], parts: dict[str, Any],
+                charts: dict[int, Any]) -> dict[int, Any]:
+    """Serialise ``book`` into ``handle``, reusing the caches (imports openpyxl's writer now).
 
+    Returns the charts' cache for the next save.
+    """
+    from microintern.adapters.local._xlsx_write import SaveCache, write_xlsx
+
+    cache = SaveCache(sheets, parts, charts)
     write_xlsx(book, handle, cache)
+    return cache.charts
 
 
 def _grid_records(grid: Sequence[Sequence[Any]]) -> list[Record]:
