@@ -1,12 +1,14 @@
 """Flyers: the student recruitment flyer and the partner outreach flyer, as HTML and PDF.
 
-Both come from one Jinja2 template per flyer (``templates/flyer/<kind>.html.j2``), so the words
-live in one place: the HTML is the template's output as is (self-contained, the QR code embedded
+Each flyer is one Jinja2 template per language (``templates/flyer/<kind>.<lang>.html.j2``), all
+extending ``flyer/_layout.html.j2`` (the page, its CSS, ``<html lang>``): a translator edits
+whole sentences in one file, the layout stays in one place, and a language has a flyer when its
+template exists. The HTML is the template's output as is (self-contained, the QR code embedded
 as a ``data:`` URI, print CSS for a single page), and the PDF is fpdf2's rendering of the same
 HTML's ``<body>``. fpdf2 reads a small subset of HTML and no CSS (table cells take plain text
-only), which is why the templates keep to headings, paragraphs, lists, links, b/i and images; its
-built-in fonts cover Windows-1252 only, so other characters are spelled in their closest Latin form
-in the PDF (the HTML keeps them all). No font file is needed, on any machine.
+only), which is why the templates keep to headings, paragraphs, lists, links, b/i and images.
+The PDF embeds DejaVu Sans (:mod:`.pdf_text`), so names keep every letter; it carries the
+flyer's language, its title (the HTML's ``<title>``) and the district as its author.
 
 Nothing here does I/O: the caller passes the template environment and writes the files.
 """
@@ -14,27 +16,31 @@ Nothing here does I/O: the caller passes the template environment and writes the
 from __future__ import annotations
 
 import base64
+import html as html_lib
 import io
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 from urllib.parse import quote, urlsplit
 
 import segno
-from fpdf import FPDF
+from babel.dates import format_date, format_time
+from fpdf import FPDF, ViewerPreferences
 from fpdf.errors import FPDFException
 from fpdf.fonts import FontFace, TextStyle
-from jinja2 import Environment
+from jinja2 import Environment, TemplateNotFound
+from jinja2 import TemplateError as JinjaError
 
-from microintern.config import ProgramConfig, Session, text_in
-from microintern.documents.pdf_text import pdf_text
+from microintern.config import Localized, ProgramConfig, Session, text_in
+from microintern.documents.pdf_text import add_unicode_font, pdf_text
 from microintern.domain.letters import render_template
 from microintern.errors import TemplateError
 
 FlyerKind = Literal["student", "partner"]
 Paper = Literal["letter", "a4"]
+FLYER_KINDS: tuple[FlyerKind, ...] = ("student", "partner")
 
 # The link each flyer's QR code opens, by context key.
 _QR_LINK_KEY: dict[str, str] = {"student": "application_url", "partner": "partner_contact_url"}
@@ -47,12 +53,18 @@ QR_BORDER = 4
 _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
            "September", "October", "November", "December")
+# CLDR date patterns per language, as the letters write them; other languages: CLDR's "full".
+_DATE_PATTERNS = {"es": "EEEE d 'de' MMMM 'de' y"}
+# The subject of the partner flyer's default "write to us" mail, in the partner's language
+# (the partner sees it as they write). Another language falls back to English.
+_CONTACT_SUBJECTS = {"en": "Hosting a micro-internship", "es": "Ser anfitrión de una micropasantía"}
 
 # Largest body size first; the first that fits one page wins (a flyer is one sheet).
 _PDF_FONT_SIZES = (13.0, 12.5, 12.0, 11.5, 11.0, 10.5, 10.0, 9.5, 9.0, 8.5, 8.0)
 _INK = "#1f2933"
 _ACCENT = "#1d4e89"
 _BODY = re.compile(r"<body\b[^>]*>(.*)</body\s*>", re.IGNORECASE | re.DOTALL)
+_TITLE = re.compile(r"<title\b[^>]*>(.*?)</title\s*>", re.IGNORECASE | re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -62,6 +74,42 @@ class Flyer:
     filename_stem: str
     html: str
     pdf: bytes
+    language: str = "en"
+    title: str = ""
+
+
+def template_name(kind: str, language: str) -> str:
+    """The template of the ``kind`` flyer in ``language``."""
+    return f"flyer/{kind}.{language}.html.j2"
+
+
+def _exists(env: Environment, name: str) -> bool:
+    try:
+        env.get_template(name)
+    except TemplateNotFound:
+        return False
+    except JinjaError:
+        return True     # it exists; rendering it names what is wrong
+    return True
+
+
+def flyer_languages(config: ProgramConfig, env: Environment, kind: FlyerKind) -> list[str]:
+    """The program's languages the ``kind`` flyer exists in, the default language first.
+
+    A language has a flyer when its template exists. The default language's is always
+    listed (rendering it says so when its template is missing); another language of the
+    program without a template has no flyer (:func:`missing_flyer_templates` reports it).
+    """
+    default = config.program.default_language
+    others = [language for language in config.program.languages
+              if language != default and _exists(env, template_name(kind, language))]
+    return [default, *others]
+
+
+def missing_flyer_templates(languages: Sequence[str], env: Environment) -> list[str]:
+    """The flyer templates missing for ``languages`` (for ``check-config``), one name each."""
+    return [template_name(kind, language) for language in languages for kind in FLYER_KINDS
+            if not _exists(env, template_name(kind, language))]
 
 
 def qr_png(data: str, *, scale: int = QR_SCALE, border: int = QR_BORDER) -> bytes:
@@ -85,25 +133,45 @@ def qr_data_uri(data: str) -> str:
     return "data:image/png;base64," + base64.b64encode(qr_png(data)).decode("ascii")
 
 
-def format_when(wall: datetime) -> str:
+def format_when(wall: datetime, language: str = "en") -> str:
     """A local wall time for people: ``Tuesday, March 16, 2027 · 3:30 PM``.
 
-    Spelled out here rather than with ``strftime`` so the result never depends on the locale of
-    the machine that runs cron.
+    English is spelled out here rather than with ``strftime`` so the result never depends on
+    the locale of the machine that runs cron; other languages use Babel's CLDR data (never the
+    machine's locale either): ``martes 16 de marzo de 2027 · 3:30 p. m.``.
     """
-    hour = wall.hour % 12 or 12
-    half = "AM" if wall.hour < 12 else "PM"
-    return (f"{_DAYS[wall.weekday()]}, {_MONTHS[wall.month - 1]} {wall.day}, {wall.year}"
-            f" · {hour}:{wall.minute:02d} {half}")
+    if language == "en":
+        hour = wall.hour % 12 or 12
+        half = "AM" if wall.hour < 12 else "PM"
+        return (f"{_DAYS[wall.weekday()]}, {_MONTHS[wall.month - 1]} {wall.day}, {wall.year}"
+                f" · {hour}:{wall.minute:02d} {half}")
+    day = format_date(wall.date(), _DATE_PATTERNS.get(language, "full"), locale=language)
+    # U.S. families read a 12-hour clock in every language, as the letters write it; the time
+    # never breaks across lines ("11:59" on one line and "p. m." on the next).
+    clock = format_time(wall.time(), "h:mm a", locale=language).replace(" ", "\u00a0")
+    return f"{day} · {clock}"
 
 
-def _grades_text(grades: list[int]) -> str:
-    ordered = sorted(set(grades))
-    if len(ordered) >= 3 and ordered == list(range(ordered[0], ordered[-1] + 1)):
-        return f"grades {ordered[0]}–{ordered[-1]}"
-    if len(ordered) == 1:
-        return f"grade {ordered[0]}"
-    return "grades " + ", ".join(map(str, ordered[:-1])) + f" and {ordered[-1]}"
+def _grade_range(grades: list[int]) -> tuple[int, int] | None:
+    # Three or more consecutive grades read as a range ("grades 9–12"); the templates word it.
+    if len(grades) >= 3 and grades == list(range(grades[0], grades[-1] + 1)):
+        return grades[0], grades[-1]
+    return None
+
+
+def _own_text(value: str | None, language: str, default: str) -> str | None:
+    """``value`` in ``language`` when it is given in it (the default language's always is).
+
+    For config text a flyer may leave out, such as an industry written in English only: a
+    Spanish flyer then says nothing rather than print an English word among Spanish ones.
+    """
+    if value is None:
+        return None
+    if language == default:
+        return text_in(value, language)
+    if isinstance(value, Localized) and language in value.texts:
+        return value.texts[language]
+    return None
 
 
 def _web_link(url: str, what: str) -> str:
@@ -124,12 +192,14 @@ def _session_context(config: ProgramConfig, session: Session, language: str) -> 
         "id": session.id,
         "title": text_in(session.title, language),
         "partner": text_in(partner.organization, language),
-        "industry": session.industry or partner.industry,
+        # None when the industry is not written in this language (see _own_text).
+        "industry": _own_text(session.industry or partner.industry, language,
+                              config.program.default_language),
         "duration_minutes": session.duration_minutes,
-        "meetings": [format_when(start) for start in starts],
+        "meetings": [format_when(start, language) for start in starts],
         "meeting_count": len(starts),
-        "first": format_when(starts[0]),
-        "last": format_when(starts[-1]),
+        "first": format_when(starts[0], language),
+        "last": format_when(starts[-1], language),
         "every_days": session.weekly.every_days if session.weekly else None,
         "hours_target": session.hours_target,
         "paid": session.paid,
@@ -147,20 +217,23 @@ def flyer_context(
     ``application_url`` is the student application form's link (text and QR code on the student
     flyer). ``partner_contact_url`` is what the partner flyer's QR code opens; by default a mail
     to the coordinator with a subject line filled in. ``language`` is the flyer's (default: the
-    program's default language): program, district, session and partner names are given in it.
+    program's default language): program, district, session and partner names and dates are
+    given in it. Words are the templates'; the context holds data only.
     """
-    language = language or config.program.default_language
+    default = config.program.default_language
+    language = language or default
     sessions = [_session_context(config, s, language)
                 for s in sorted(config.sessions, key=lambda s: s.meeting_starts()[0])]
     coordinator = config.coordinator
     if partner_contact_url is None:
-        subject = quote("Hosting a micro-internship")
+        subject = quote(_CONTACT_SUBJECTS.get(language, _CONTACT_SUBJECTS["en"]))
         partner_contact_url = f"mailto:{coordinator.email}?subject={subject}"
     singles = [s.duration_minutes for s in config.sessions if len(s.meeting_starts()) == 1]
     grades = sorted(set(config.application.eligible_grades))
     multi_week = [s for s in sessions if s["meeting_count"] > 1]
     return {
         "language": language,
+        "default_language": default,
         "program": {
             "id": config.program.id,
             "name": text_in(config.program.name, language),
@@ -175,9 +248,9 @@ def flyer_context(
         "session_minutes": max(set(singles), key=singles.count) if singles else 90,
         "multi_week": multi_week,
         "application": {
-            "deadline": format_when(config.application.deadline),
+            "deadline": format_when(config.application.deadline, language),
             "eligible_grades": grades,
-            "grades_text": _grades_text(grades),
+            "grade_range": _grade_range(grades),
         },
         "badge": {"name": config.badge.name, "description": config.badge.description},
         "application_url": _web_link(application_url, "application link"),
@@ -190,17 +263,17 @@ class _FlyerPDF(FPDF):
         return super().normalize_text(pdf_text(text))
 
 
-def _tag_styles(size: float) -> dict[str, TextStyle | FontFace]:
+def _tag_styles(size: float, family: str) -> dict[str, TextStyle | FontFace]:
     # Heading bottom margins are in lines of the heading's size; top margins in millimetres.
     step = size / 11
     return {
-        "h1": TextStyle(font_family="helvetica", font_style="B", font_size_pt=24 * step,
+        "h1": TextStyle(font_family=family, font_style="B", font_size_pt=24 * step,
                         color=_ACCENT, t_margin=1 * step, b_margin=0.2),
-        "h2": TextStyle(font_family="helvetica", font_style="B", font_size_pt=14 * step,
+        "h2": TextStyle(font_family=family, font_style="B", font_size_pt=14 * step,
                         color=_ACCENT, t_margin=5 * step, b_margin=0.15),
-        "h3": TextStyle(font_family="helvetica", font_style="B", font_size_pt=11 * step,
+        "h3": TextStyle(font_family=family, font_style="B", font_size_pt=11 * step,
                         color=_INK, t_margin=3 * step, b_margin=0.1),
-        "p": TextStyle(font_family="helvetica", color=_INK, t_margin=1.5 * step, b_margin=0),
+        "p": TextStyle(font_family=family, color=_INK, t_margin=1.5 * step, b_margin=0),
         "ul": TextStyle(t_margin=0.5 * step),
         "li": TextStyle(l_margin=6, t_margin=0.8 * step, color=_INK),
         "a": FontFace(color=_ACCENT, emphasis="UNDERLINE"),
@@ -210,50 +283,73 @@ def _tag_styles(size: float) -> dict[str, TextStyle | FontFace]:
     }
 
 
-def _pdf_once(
-    body: str, *, title: str, paper: Paper, size: float, created_at: datetime | None
-) -> _FlyerPDF:
+@dataclass(frozen=True)
+class PdfInfo:
+    """What a PDF says about itself: its title, language, author; read by viewers and readers."""
+
+    title: str
+    language: str
+    author: str = ""
+
+
+def _pdf_once(body: str, info: PdfInfo, *, paper: Paper, size: float,
+              created_at: datetime | None) -> _FlyerPDF:
     pdf = _FlyerPDF(format="Letter" if paper == "letter" else "A4", unit="mm")
-    pdf.core_fonts_encoding = "windows-1252"
+    family = add_unicode_font(pdf)
     if created_at is not None:
         pdf.set_creation_date(created_at)
-    pdf.set_title(pdf_text(title))
+    pdf.set_title(pdf_text(info.title))
+    pdf.set_lang(info.language)
+    if info.author:
+        pdf.set_author(pdf_text(info.author))
     pdf.set_creator("microintern")
+    # A viewer's title bar shows the title, not the file name (WCAG 2.4.2, PDF/UA).
+    pdf.viewer_preferences = ViewerPreferences(display_doc_title=True)
     pdf.set_margins(16, 16, 16)
     pdf.set_auto_page_break(auto=True, margin=12)
     pdf.add_page()
     pdf.set_fill_color(_ACCENT)
     pdf.rect(0, 0, pdf.w, 5, style="F")
-    pdf.set_font("helvetica", size=size)
+    pdf.set_font(family, size=size)
     pdf.set_text_color(_INK)
-    pdf.write_html(body, tag_styles=_tag_styles(size), font_family="helvetica",
+    pdf.write_html(body, tag_styles=_tag_styles(size, family), font_family=family,
                    li_prefix_color=_ACCENT, ul_bullet_char="\u2022",
                    warn_on_tags_not_matching=False)
     return pdf
 
 
 def html_to_pdf(
-    html: str, *, title: str, paper: Paper = "letter", created_at: datetime | None = None
+    html: str, *, title: str, language: str = "en", author: str = "", paper: Paper = "letter",
+    created_at: datetime | None = None,
 ) -> bytes:
     """Lay out the ``<body>`` of a flyer's HTML as a PDF, shrinking the type to fit one page.
 
-    ``created_at`` is the PDF's creation time (now if not given); pass a fixed one to get the
-    same bytes from the same HTML.
+    ``title`` and ``language`` (a BCP 47 tag such as ``es``) are the PDF's own, as screen
+    readers and viewers read them; ``author`` is who publishes it. ``created_at`` is the PDF's
+    creation time (now if not given); pass a fixed one to get the same bytes from the same HTML.
     """
     match = _BODY.search(html)
     body = match.group(1) if match else html
+    info = PdfInfo(title, language, author)
     pdf = None
     for size in _PDF_FONT_SIZES:
-        pdf = _pdf_once(body, title=title, paper=paper, size=size, created_at=created_at)
+        pdf = _pdf_once(body, info, paper=paper, size=size, created_at=created_at)
         if pdf.pages_count == 1:
             break
     assert pdf is not None
     return bytes(pdf.output())
 
 
-def _stem(program_id: str, kind: str) -> str:
+def _stem(program_id: str, kind: str, language: str, default: str) -> str:
+    # The default language's flyer keeps the plain name; another language's adds its code.
     slug = re.sub(r"[^a-z0-9]+", "-", program_id.lower()).strip("-") or "program"
-    return f"{slug}-{kind}-flyer"
+    suffix = "" if language == default else "-" + re.sub(r"[^a-z0-9]+", "-", language.lower())
+    return f"{slug}-{kind}-flyer{suffix}"
+
+
+def _html_title(html: str) -> str:
+    found = _TITLE.search(html)
+    return " ".join(html_lib.unescape(found.group(1)).split()) if found else ""
 
 
 def render_flyer(
@@ -264,26 +360,34 @@ def render_flyer(
     paper: Paper = "letter",
     created_at: datetime | None = None,
 ) -> Flyer:
-    """Render one flyer (``"student"`` or ``"partner"``) to HTML and PDF.
+    """Render one flyer (``"student"`` or ``"partner"``) to HTML and PDF, in the context's language.
 
     ``context`` is :func:`flyer_context`'s result (or the same shape); ``env`` is
-    :func:`microintern.domain.letters.make_environment` over the templates folder. The QR code
-    of the flyer's link is added to the context as ``qr_src`` (a ``data:`` URI). ``paper`` is
-    the PDF's page size; ``created_at`` its creation time (now if not given).
+    :func:`microintern.domain.letters.make_environment` over the templates folder. The template
+    is ``flyer/<kind>.<language>.html.j2``. The QR code of the flyer's link is added to the
+    context as ``qr_src`` (a ``data:`` URI). The PDF's title is the HTML's ``<title>``, its
+    language the flyer's. ``paper`` is the PDF's page size; ``created_at`` its creation time
+    (now if not given).
     """
     if kind not in _QR_LINK_KEY:
         raise TemplateError(f"flyer: no such flyer {kind!r} (expected 'student' or 'partner')")
-    name = f"flyer/{kind}.html.j2"
+    name = f"flyer/{kind}.<language>.html.j2"
     try:
         link = _web_link(str(context[_QR_LINK_KEY[kind]]), _QR_LINK_KEY[kind].replace("_", " "))
-        program_id = str(context["program"]["id"])
-        title = str(context["program"]["name"])
+        program = context["program"]
+        program_id, language = str(program["id"]), str(context["language"])
+        default = str(context.get("default_language") or language)
+        name = template_name(kind, language)
+        fallback_title = f"{program['name']}: {kind} flyer"
+        author = str(program.get("district") or "")
     except (KeyError, TypeError) as exc:
         raise TemplateError(f"{name}: missing field {exc}") from None
     html = render_template(env, name, {**context, "qr_src": qr_data_uri(link)})
+    title = _html_title(html) or fallback_title
     try:
-        pdf = html_to_pdf(html, title=f"{title}: {kind} flyer", paper=paper, created_at=created_at)
+        pdf = html_to_pdf(html, title=title, language=language, author=author, paper=paper,
+                          created_at=created_at)
     except (FPDFException, NotImplementedError) as exc:
         # fpdf2 refuses HTML it cannot lay out, e.g. a tag nested in a table cell.
         raise TemplateError(f"{name}: the PDF cannot be made from this HTML ({exc})") from None
-    return Flyer(_stem(program_id, kind), html, pdf)
+    return Flyer(_stem(program_id, kind, language, default), html, pdf, language, title)

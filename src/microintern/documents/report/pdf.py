@@ -5,8 +5,9 @@ sentence, its chart (the PNG rendering) and its tables. A heading is kept with i
 without one, with the start of its first table): the height they need is measured before the
 heading is written, and a page is added first when they would not fit; a chart taller than a
 page is scaled down to fit under its heading. A table's caption is kept with its first rows.
-fpdf2's built-in Helvetica speaks Windows-1252 only, so other characters are spelled in their
-closest Latin form ("Nguyễn" → "Nguyen"); no font file is needed on any machine.
+The PDF embeds DejaVu Sans (:mod:`microintern.documents.pdf_text`), so a student or partner
+named "Nguyễn Thị Ánh" keeps every letter, and carries its language (English, as the report is
+written), its title and the district as author, shown in a viewer's title bar.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ from __future__ import annotations
 import io
 from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
-from fpdf import FPDF
+from fpdf import FPDF, ViewerPreferences
 from fpdf.fonts import FontFace
 
-from microintern.documents.pdf_text import pdf_text
+from microintern.documents.pdf_text import FONT_FAMILY, add_unicode_font, pdf_text
 from microintern.documents.report.charts import Chart
 from microintern.documents.report.sections import Section, Table, sections
 from microintern.domain.report import NO_DATA, ProgramReport
@@ -29,16 +31,30 @@ MUTED = (82, 96, 109)
 WARN = (180, 35, 24)
 HEADER_FILL = (240, 244, 248)
 CHART_WIDTH = 0.9          # of the page's usable width
+CELL_PADDING = 0.8         # mm around a table cell's text
 TABLE_START = 24.0         # mm: a table's header and first rows, kept with its caption or heading
 
 
+# Text is ragged right (align="L"): fpdf2 justifies multi_cell text by default, which is harder
+# to read (WCAG 1.4.8) and which it draws word by word with a Unicode font, so that text
+# extractors see double spaces.
+# The report's words are English (templates/report.html.j2 is too); names are any language.
+LANGUAGE = "en"
+FONT = FONT_FAMILY
+
+
 class _ReportPDF(FPDF):
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        add_unicode_font(self)
+        self.scratch: _ReportPDF | None = None     # where tables are measured (_scratch)
+
     def normalize_text(self, text: str) -> str:
         return super().normalize_text(pdf_text(text))
 
     def footer(self) -> None:
         self.set_y(-10)
-        self.set_font("helvetica", size=7)
+        self.set_font(FONT, size=7)
         self.set_text_color(*MUTED)
         self.cell(0, 5, f"page {self.page_no()}", align="R")
 
@@ -60,13 +76,13 @@ def _page_height(pdf: FPDF) -> float:
 
 def _heading_height(pdf: FPDF, section: Section) -> float:
     """What the heading, the lead and the "no data yet" line take (measured, nothing written)."""
-    pdf.set_font("helvetica", style="B", size=14)
-    height = pdf.multi_cell(0, 8, section.heading, dry_run=True, output="HEIGHT")
-    pdf.set_font("helvetica", style="B" if section.internal else "", size=9)
-    height += pdf.multi_cell(0, 4.5, section.lead, dry_run=True, output="HEIGHT") + 1
+    pdf.set_font(FONT, style="B", size=14)
+    height = pdf.multi_cell(0, 8, section.heading, align="L", dry_run=True, output="HEIGHT")
+    pdf.set_font(FONT, style="B" if section.internal else "", size=9)
+    height += pdf.multi_cell(0, 4.5, section.lead, align="L", dry_run=True, output="HEIGHT") + 1
     if not section.has_data:
-        pdf.set_font("helvetica", style="I", size=9)
-        height += pdf.multi_cell(0, 5, NO_DATA, dry_run=True, output="HEIGHT")
+        pdf.set_font(FONT, style="I", size=9)
+        height += pdf.multi_cell(0, 5, NO_DATA, align="L", dry_run=True, output="HEIGHT")
     return float(height)
 
 
@@ -83,10 +99,18 @@ def _chart_size(pdf: FPDF, chart: Chart, heading: float) -> tuple[float, float]:
 
 
 def _scratch(pdf: FPDF) -> FPDF:
-    """A blank page of the same size and margins, to measure what a table takes."""
-    scratch = _ReportPDF(format=(pdf.w, pdf.h), unit="mm")
-    scratch.set_margins(pdf.l_margin, pdf.t_margin, pdf.r_margin)
-    scratch.set_auto_page_break(auto=True, margin=pdf.b_margin)
+    """A fresh blank page of the same size and margins, to measure what a table takes.
+
+    One scratch document per report, a new page for each measure: loading the font into a
+    document costs about 0.1 s of CPU, a page nothing.
+    """
+    scratch = pdf.scratch if isinstance(pdf, _ReportPDF) else None
+    if scratch is None:
+        scratch = _ReportPDF(format=(pdf.w, pdf.h), unit="mm")
+        scratch.set_margins(pdf.l_margin, pdf.t_margin, pdf.r_margin)
+        scratch.set_auto_page_break(auto=True, margin=pdf.b_margin)
+        if isinstance(pdf, _ReportPDF):
+            pdf.scratch = scratch
     scratch.add_page()
     return scratch
 
@@ -94,9 +118,9 @@ def _scratch(pdf: FPDF) -> FPDF:
 def _table_height(pdf: FPDF, table: Table) -> float | None:
     """The height the table takes when drawn whole on one page; None when it needs more."""
     scratch = _scratch(pdf)
-    start = scratch.get_y()
+    page, start = scratch.page, scratch.get_y()
     _draw_table(scratch, table)
-    return None if scratch.page > 1 else scratch.get_y() - start
+    return None if scratch.page > page else scratch.get_y() - start
 
 
 def _table(pdf: FPDF, table: Table) -> None:
@@ -108,21 +132,58 @@ def _table(pdf: FPDF, table: Table) -> None:
     _draw_table(pdf, table)
 
 
+def _longest_words(pdf: FPDF, table: Table, size: float) -> list[float]:
+    """The width of each column's longest word (headers in bold), at ``size``."""
+    longest = [0.0] * len(table.headers)
+    for style, rows in (("B", (table.headers,)), ("", table.rows)):
+        pdf.set_font(FONT, style=style, size=size)
+        for cells in rows:
+            for i, cell in enumerate(cells[:len(longest)]):
+                for word in str(cell).split():
+                    longest[i] = max(longest[i], pdf.get_string_width(word))
+    return longest
+
+
+def _table_layout(pdf: FPDF, table: Table) -> tuple[float, tuple[float, ...]]:
+    """The font size and column widths (mm) that split no word across lines.
+
+    The first column (a session, a group) gets the most room, the figures share the rest; a
+    column whose longest word would not fit ("confirmation" in a narrow heading) takes room
+    from the columns that have some to spare, and when no split can give it that room the
+    type gets smaller.
+    """
+    columns = len(table.headers)
+    shares = (3, *([1.4] * (columns - 1))) if columns > 2 else (3, 1)
+    wanted = [pdf.epw * share / sum(shares) for share in shares]
+    largest = 7.5 if columns > 6 else 8.5
+    for size in (largest, largest - 0.5, largest - 1, largest - 1.5):
+        # A hair more than the word itself: the glyph widths are rounded in the PDF.
+        need = [word + 2 * CELL_PADDING + 0.5 for word in _longest_words(pdf, table, size)]
+        widths = [max(w, n) for w, n in zip(wanted, need, strict=True)]
+        excess = sum(widths) - pdf.epw
+        spare = [w - n for w, n in zip(widths, need, strict=True)]
+        if excess <= sum(spare):
+            if excess > 0:
+                widths = [w - excess * s / sum(spare) for w, s in zip(widths, spare, strict=True)]
+            return size, tuple(widths)
+    return largest - 1.5, tuple(wanted)    # words this long are split; the table still shows them
+
+
 def _draw_table(pdf: FPDF, table: Table) -> None:
     if table.caption:
-        pdf.set_font("helvetica", style="B", size=9)
-        caption = float(pdf.multi_cell(0, 5, table.caption, dry_run=True, output="HEIGHT"))
+        pdf.set_font(FONT, style="B", size=9)
+        caption = float(pdf.multi_cell(0, 5, table.caption, align="L", dry_run=True, output="HEIGHT"))
         if _room(pdf) < caption + TABLE_START:   # a caption never ends a page alone
             pdf.add_page()
-        pdf.set_font("helvetica", style="B", size=9)
+        pdf.set_font(FONT, style="B", size=9)
         pdf.set_text_color(*INK)
-        pdf.multi_cell(0, 5, table.caption, new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 5, table.caption, align="L", new_x="LMARGIN", new_y="NEXT")
     columns = len(table.headers)
-    pdf.set_font("helvetica", size=7.5 if columns > 6 else 8.5)
-    widths = (3, *([1.4] * (columns - 1))) if columns > 2 else (3, 1)
+    size, widths = _table_layout(pdf, table)
+    pdf.set_font(FONT, size=size)
     with pdf.table(col_widths=widths, text_align=("LEFT", *(["RIGHT"] * (columns - 1))),
                    headings_style=FontFace(emphasis="BOLD", fill_color=HEADER_FILL),
-                   line_height=4.2, padding=0.8, borders_layout="HORIZONTAL_LINES") as grid:
+                   line_height=4.2, padding=CELL_PADDING, borders_layout="HORIZONTAL_LINES") as grid:
         for cells in (table.headers, *table.rows):
             row = grid.row()
             for cell in cells:
@@ -139,16 +200,16 @@ def _section(pdf: FPDF, section: Section, chart: Chart | None) -> None:
     if _room(pdf) < heading + follows:
         pdf.add_page()
     pdf.start_section(pdf_text(section.heading))
-    pdf.set_font("helvetica", style="B", size=14)
+    pdf.set_font(FONT, style="B", size=14)
     pdf.set_text_color(*(WARN if section.internal else ACCENT))
-    pdf.multi_cell(0, 8, section.heading, new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("helvetica", style="B" if section.internal else "", size=9)
+    pdf.multi_cell(0, 8, section.heading, align="L", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FONT, style="B" if section.internal else "", size=9)
     pdf.set_text_color(*(WARN if section.internal else MUTED))
-    pdf.multi_cell(0, 4.5, section.lead, new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 4.5, section.lead, align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(1)
     if not section.has_data:
-        pdf.set_font("helvetica", style="I", size=9)
-        pdf.multi_cell(0, 5, NO_DATA, new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font(FONT, style="I", size=9)
+        pdf.multi_cell(0, 5, NO_DATA, align="L", new_x="LMARGIN", new_y="NEXT")
     if chart is not None and size is not None:
         pdf.image(io.BytesIO(chart.png), w=size[0], h=size[1], alt_text=pdf_text(chart.alt))
         pdf.ln(2)
@@ -163,21 +224,25 @@ def render_pdf(report: ProgramReport, charts: Mapping[str, Chart], *, created_at
     pdf = _ReportPDF(format="Letter", unit="mm")
     pdf.set_creation_date(created_at)
     pdf.set_title(pdf_text(f"{report.program}: program report"))
+    pdf.set_lang(LANGUAGE)
+    pdf.set_author(pdf_text(report.district))
     pdf.set_creator("microintern")
+    pdf.viewer_preferences = ViewerPreferences(display_doc_title=True)
     pdf.set_margins(15, 15, 15)
     pdf.set_auto_page_break(auto=True, margin=14)
     pdf.add_page()
-    pdf.set_font("helvetica", style="B", size=20)
+    pdf.set_font(FONT, style="B", size=20)
     pdf.set_text_color(*ACCENT)
-    pdf.multi_cell(0, 10, report.program, new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("helvetica", size=10)
+    pdf.multi_cell(0, 10, report.program, align="L", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FONT, size=10)
     pdf.set_text_color(*MUTED)
     generated = report.generated.strftime("%Y-%m-%d %H:%M %Z").strip()
-    pdf.multi_cell(0, 5, f"{report.district} · program report · {generated}", new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 5, f"{report.district} · program report · {generated}", align="L",
+                   new_x="LMARGIN", new_y="NEXT")
     privacy = ("Includes an internal table that names students: for program staff only."
                if report.includes_names else
                "Counts and session-level figures only: no student is named in this report.")
-    pdf.multi_cell(0, 5, privacy, new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 5, privacy, align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
     for section in sections(report):
         _section(pdf, section, charts.get(section.id))
