@@ -97,8 +97,9 @@ def google_ports(config: ProgramConfig, env: Mapping[str, str] = os.environ) -> 
     from microintern.adapters.google.gmail import GmailMailer
     from microintern.adapters.google.meet import GoogleMeetRooms
     from microintern.adapters.google.meet_records import GoogleMeetRecords
-    from microintern.adapters.google.sheets import GoogleSheetsRoster
+    from microintern.adapters.google.sheets import GoogleSheetsRoster, SavesBeforeSending
     from microintern.adapters.google.transport import GoogleTransport
+    from microintern.domain.program_sheet import RUN_LEASE
 
     google = config.google
     if google.auth is GoogleAuth.SERVICE_ACCOUNT:
@@ -116,9 +117,14 @@ def google_ports(config: ProgramConfig, env: Mapping[str, str] = os.environ) -> 
     drive = transport.service("drive", "v3")
     # Forms are made through Drive with the app's tag, so a lost create answer is found again.
     forms_api = GoogleFormSource(transport.service("forms", "v1"), drive=drive)
+    # Sheets writes are gathered until a save point (issue 19); a letter leaves only after the
+    # sheet holds its draft's record (the outbox protocol).
+    roster = GoogleSheetsRoster(transport.sheets_http(), google.spreadsheet_id,
+                                read_back={RUN_LEASE})  # a lease taken is confirmed by reading
     return Ports(
-        roster=GoogleSheetsRoster(transport.sheets_http(), google.spreadsheet_id),
-        mailer=GmailMailer(transport.service("gmail", "v1"), domain=domain),
+        roster=roster,
+        mailer=SavesBeforeSending(GmailMailer(transport.service("gmail", "v1"), domain=domain),
+                                  roster),
         forms=application_source(config, transport, forms_api),
         program_forms=forms_api,
         calendar=(calendar := GoogleCalendar(transport.service("calendar", "v3"))),
@@ -332,8 +338,12 @@ def pid_alive(pid: int) -> bool:
 
 def program_lease(config: ProgramConfig, ports: Ports) -> ProgramLease:
     """This run's lease in the program sheet (Run lease tab), through the ports' roster."""
+    from microintern.steps.setup import program_layout
+
+    # The lease is read with every tab of the program: the run's one read (issue 19).
     return ProgramLease(ports.roster, run_holder(),
-                        length=timedelta(minutes=config.run_lock.lease_minutes), alive=pid_alive)
+                        length=timedelta(minutes=config.run_lock.lease_minutes), alive=pid_alive,
+                        tabs=list(program_layout(config)))
 
 
 def hold_program(config: ProgramConfig, work: Callable[[Ports, ProgramLease], T], *,
@@ -348,9 +358,11 @@ def hold_program(config: ProgramConfig, work: Callable[[Ports, ProgramLease], T]
 
     def action() -> T:
         held = ports or build_ports(config, env)
-        with program_lease(config, held).held() as lease, batch_of(held.roster):
+        with batch_of(held.roster), program_lease(config, held).held() as lease:
             # The command's writes are gathered and saved together (per step in run-due, see
-            # runner.AUTOMATED); the lease itself is saved at once (see local_ports).
+            # runner.AUTOMATED); taking the lease is a save point of its own, and its release
+            # rides in the command's last save (on the local backend the lease is saved at
+            # once, see local_ports). On Sheets the batch is also the run's one snapshot.
             return work(held, lease)
 
     return locked(lock_path(config), action, holder=run_holder())

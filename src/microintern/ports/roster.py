@@ -71,9 +71,11 @@ class Roster(Protocol):
         """Gather the writes of the ``with`` block and save them together when it ends.
 
         Reads inside the block see its writes. The end of every block (nested ones too, and
-        one left by an error) is a save point. Backends whose every call is already a write of
-        its own (Sheets) gather nothing; the local workbook saves once instead of per call,
-        and still saves at once what must be on disk first (see
-        :mod:`microintern.adapters.local.workbook`).
+        one left by an error) is a save point. The local workbook saves once instead of per
+        call, and still saves at once what must be on disk first (see
+        :mod:`microintern.adapters.local.workbook`). On Sheets the outermost block is also the
+        command's snapshot: tabs are read once (the first read takes every tab asked for in
+        one call) and a save point writes every tab in one call and reads back what it wrote
+        by row number (see :mod:`microintern.adapters.google.sheets`).
         """
         ...

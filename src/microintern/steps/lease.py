@@ -11,6 +11,12 @@ a run that holds the OS lock also takes the lease kept in the sheet's **Run leas
    anything else;
 3. renew it when past half its life (between steps of ``run-due``), and release it at the end.
 
+Calls on Sheets (issue 19): the lease's read is the run's one read of every tab (the roster's
+snapshot, see :mod:`microintern.adapters.google.sheets`); taking it is one write and its
+read-back (its own save point); the release rides in the run's last write with the Timeline
+record. A first run adds the tab (``spreadsheets.get``, ``spreadsheets.batchUpdate``, a header
+write).
+
 Why a tab of its own rather than rows of Settings: the lease is one row written in one call,
 so its fields cannot be torn between two writers, and the coordinator sees plainly who is
 running and since when. It goes through the :class:`~microintern.ports.Roster` port, so the
@@ -37,8 +43,8 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime, timedelta
 
 from microintern.domain import program_sheet as sheet
@@ -58,8 +64,11 @@ class ProgramLease:
 
     def __init__(self, roster: Roster, holder: Holder, *, length: timedelta,
                  alive: Callable[[int], bool], clock: Callable[[], datetime] = _utc_now,
-                 token: str | None = None) -> None:
+                 token: str | None = None, tabs: Sequence[str] = ()) -> None:
         self.roster = roster
+        # The program's tabs, read with the lease in one call: inside the command's batch the
+        # roster keeps that read as the run's snapshot (issue 19).
+        self.tabs = tuple(tabs)
         self.holder = holder
         self.length = length
         self.alive = alive
@@ -70,12 +79,22 @@ class ProgramLease:
     def _read(self) -> list[dict[str, object]]:
         return self.roster.read_tabs([sheet.RUN_LEASE])[sheet.RUN_LEASE]
 
+    def _save(self, lease: Lease) -> None:
+        """Write ``lease`` now: its own save point, whatever the roster has gathered.
+
+        The end of a ``batch()`` block is a save point on every backend; on Sheets it reads
+        the tab back, so the read that follows sees the sheet, not only our own write.
+        """
+        batch = getattr(self.roster, "batch", None)  # a test's own roster may have none
+        with nullcontext() if batch is None else batch():
+            self.roster.upsert(sheet.RUN_LEASE, sheet.LEASE_KEY, [lease.to_row()])
+
     def _blocking(self, rows: list[dict[str, object]], now: datetime) -> Lease | None:
         return blocking(rows, token=self.token, host=self.holder.host, now=now, alive=self.alive)
 
     def _write_and_confirm(self, lease: Lease) -> None:
         """Write ``lease`` and read it back; stop (RunLocked) if another run's lease is there."""
-        self.roster.upsert(sheet.RUN_LEASE, sheet.LEASE_KEY, [lease.to_row()])
+        self._save(lease)
         rows = self._read()
         now = self.clock()
         if confirmed(rows, token=self.token, host=self.holder.host, now=now, alive=self.alive):
@@ -92,10 +111,10 @@ class ProgramLease:
 
     def acquire(self) -> None:
         """Take the lease, or raise :class:`RunLocked` naming the run that holds it."""
-        # The tab and its headers, if missing (a first run, or someone deleted it); on Google the
-        # sheet's layout read here is reused by the run's own tab check.
+        # One read of the lease with every tab of the program (the run's snapshot), then the
+        # tab and its headers, if missing (a first run, or someone deleted it).
+        rows = self.roster.read_tabs([sheet.RUN_LEASE, *self.tabs])[sheet.RUN_LEASE]
         self.roster.ensure_tabs({sheet.RUN_LEASE: sheet.LEASE_COLUMNS})
-        rows = self._read()
         now = self.clock()
         other = self._blocking(rows, now)
         if other is not None:
@@ -123,7 +142,11 @@ class ProgramLease:
         return True
 
     def release(self) -> None:
-        """Mark the lease released, if it is still this run's (a failure only logs: it expires)."""
+        """Mark the lease released, if it is still this run's (a failure only logs: it expires).
+
+        Inside the command's batch the release is gathered with the run's last writes (the
+        Timeline record) and saved with them when the batch ends.
+        """
         if self.lease is None:
             return
         lease, self.lease = self.lease, None
