@@ -90,6 +90,11 @@ def pdf_attachments(message: EmailMessage) -> list[bytes]:
             if part.get_content_type() == "application/pdf"]
 
 
+def flyer_names(message: EmailMessage) -> list[str]:
+    return [str(part.get_filename()) for part in message.iter_attachments()
+            if part.get_content_type() == "application/pdf"]
+
+
 def test_partner_outreach_once_per_partner_with_the_flyer(config_file: Path) -> None:
     first = invoke(config_file, "send", "partner_outreach", "--now", OUTREACH)
     assert first.exit_code == 0, first.output
@@ -97,8 +102,10 @@ def test_partner_outreach_once_per_partner_with_the_flyer(config_file: Path) -> 
     config = load_config(config_file)
     assert sorted(str(m["To"]) for m in letters) == sorted(p.contact.email for p in config.partners)
     for message in letters:
-        [pdf] = pdf_attachments(message)
-        assert pdf.startswith(b"%PDF")
+        # The partner flyer in each of the program's languages (en, es), the default's first.
+        assert flyer_names(message) == ["mvusd-spring-2027-partner-flyer.pdf",
+                                        "mvusd-spring-2027-partner-flyer-es.pdf"]
+        assert all(pdf.startswith(b"%PDF") for pdf in pdf_attachments(message))
         assert str(message["Reply-To"]) == config.sender.reply_to
     partners = workbook(config_file).read_tabs([sheet.PARTNERS])[sheet.PARTNERS]
     assert {r[sheet.PARTNER_STATUS] for r in partners} == {"contacted"}
@@ -129,9 +136,11 @@ def test_recruitment_sends_the_student_flyer_to_each_recipient(config_file: Path
     letters = sent(config_file)
     assert sorted(str(m["To"]) for m in letters) == sorted(p.email for p in config.recruitment.recipients)
     for message in letters:
-        [pdf] = pdf_attachments(message)
+        # The student flyer in every language, so a counselor can hand each family its own.
+        assert flyer_names(message) == ["mvusd-spring-2027-student-flyer.pdf",
+                                        "mvusd-spring-2027-student-flyer-es.pdf"]
         assert config.application.url is not None
-        assert config.application.url.encode() in pdf
+        assert all(config.application.url.encode() in pdf for pdf in pdf_attachments(message))
         assert config.application.url in message.get_body(("plain",)).get_content()
 
 

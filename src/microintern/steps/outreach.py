@@ -1,22 +1,23 @@
 """Reaching out: the partner invitation (T-8w) and the student recruitment flyer (T-6w).
 
-Both letters carry a flyer rendered from the templates, as a PDF attachment. The partner
-invitation goes once per partner, only while the Partners tab shows them as a prospect; once it
-is out, the partner's row moves to ``contacted``. Rows the coordinator edited are left alone.
+Both letters carry their flyer, rendered from the templates, as PDF attachments: one in each of
+the program's languages that has the flyer's template (``flyer/<kind>.<lang>.html.j2``), the
+default language's first, so a counselor can hand every family the flyer in its own language.
+The partner invitation goes once per partner, only while the Partners tab shows them as a
+prospect; once it is out, the partner's row moves to ``contacted``. Rows the coordinator edited
+are left alone.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
 
-from microintern.config import Person, ProgramConfig
-from microintern.documents.flyer import FlyerKind, flyer_context, render_flyer
+from microintern.config import Person
+from microintern.documents.flyer import FlyerKind, flyer_context, flyer_languages, render_flyer
 from microintern.domain import program_sheet as sheet
 from microintern.domain.outbox import message_key
-from microintern.domain.records import Attachment, Record
+from microintern.domain.records import Attachment
 from microintern.domain.timeline import Occurrence, StepName
-from microintern.steps.application_form import FORM_LINK_SETTING, read_settings
 from microintern.steps.context import StepContext, StepResult
 from microintern.steps.letter_context import (
     application_url,
@@ -26,6 +27,8 @@ from microintern.steps.letter_context import (
     program_context,
 )
 from microintern.steps.mailing import Addressed, deliver, outbox_by_key
+from microintern.steps.sheet.partners import partner_rows
+from microintern.steps.sheet.settings import FORM_LINK_SETTING, read_settings
 
 PROSPECT = "prospect"
 CONTACTED = "contacted"
@@ -39,20 +42,19 @@ def form_link(ctx: StepContext) -> str:
     return remembered or application_url(ctx.config, ctx.application_form_id)
 
 
-def flyer_attachment(ctx: StepContext, kind: FlyerKind, url: str) -> Attachment:
-    """The program's ``kind`` flyer ("student" or "partner"), linking to ``url``, as a PDF."""
-    flyer = render_flyer(kind, flyer_context(ctx.config, url), ctx.letters.environment,
-                         created_at=ctx.now)
-    return Attachment(f"{flyer.filename_stem}.pdf", "application/pdf", flyer.pdf)
+def flyer_attachments(ctx: StepContext, kind: FlyerKind, url: str) -> tuple[Attachment, ...]:
+    """The program's ``kind`` flyer ("student" or "partner"), linking to ``url``, as PDFs.
 
-
-def partner_rows(config: ProgramConfig, present: Mapping[str, Record]) -> list[Record]:
-    """Rows for configured partners missing from the Partners tab, as prospects."""
-    return [
-        {sheet.PARTNER_ID: p.id, "Organization": p.organization, "Contact": p.contact.name,
-         "Email": p.contact.email, "Industry": p.industry, sheet.PARTNER_STATUS: PROSPECT}
-        for p in config.partners if p.id not in present
-    ]
+    One per language the flyer exists in (:func:`flyer_languages`), the default language's
+    first; each file is named for its language (``...-student-flyer-es.pdf``).
+    """
+    env = ctx.letters.environment
+    attachments = []
+    for language in flyer_languages(ctx.config, env, kind):
+        flyer = render_flyer(kind, flyer_context(ctx.config, url, language=language), env,
+                             created_at=ctx.now)
+        attachments.append(Attachment(f"{flyer.filename_stem}.pdf", "application/pdf", flyer.pdf))
+    return tuple(attachments)
 
 
 def invite_partner(ctx: StepContext, occurrence: Occurrence) -> StepResult:
@@ -79,7 +81,7 @@ def invite_partner(ctx: StepContext, occurrence: Occurrence) -> StepResult:
         key=key, step=StepName.PARTNER_OUTREACH.value, recipient_id=partner.id,
         to=partner.contact.email, letter="partner_outreach", language="en",
         context={**program_context(config, url), "partner": partner_context(partner)},
-        attachments=(flyer_attachment(ctx, "partner", url),),
+        attachments=flyer_attachments(ctx, "partner", url),
     )
     if key in deliver(ctx, [item], outbox_by_key(tabs[sheet.OUTBOX]), result):
         roster.upsert(sheet.PARTNERS, sheet.PARTNER_ID, [{
@@ -102,13 +104,13 @@ def recruit(ctx: StepContext) -> StepResult:
         return result
     url = form_link(ctx)
     shared = program_context(config, url)
-    flyer = flyer_attachment(ctx, "student", url)
+    flyers = flyer_attachments(ctx, "student", url)
     items = [
         Addressed(
             key=message_key(config.program.id, StepName.RECRUITMENT.value, _person_id(person)),
             step=StepName.RECRUITMENT.value, recipient_id=_person_id(person), to=person.email,
             letter="recruitment", language="en",
-            context=shared, attachments=(flyer,),
+            context=shared, attachments=flyers,
         )
         for person in config.recruitment.recipients
     ]
