@@ -27,6 +27,8 @@ from microintern.domain.participation import Stage
 from microintern.domain.records import Record
 from microintern.domain.sessions import SessionPlan, meeting_key, meeting_to_announce
 from microintern.domain.timeline import StepName
+from microintern.domain.video import YOUTUBE, ZOOM, broadcast_id, provider_of
+from microintern.errors import BackendError
 from microintern.steps.applications import question_columns
 from microintern.steps.context import StepContext, StepResult
 from microintern.steps.letter_context import (
@@ -63,6 +65,10 @@ def _session_letter_context(config: ProgramConfig, session: Session, plan: Sessi
     if meetings:
         context["next"] = {**meetings[min(meeting, len(meetings) - 1)],
                            "number": meeting + 1, "count": len(meetings)}
+    # Issue 18: the service the meeting is on, and a showcase's watch link for the families.
+    context["video_service"] = "Zoom" if provider_of(config, session) == ZOOM else "Google Meet"
+    context["showcase"] = session.broadcast == YOUTUBE
+    context["watch_url"] = plan.broadcast_url
     return context
 
 
@@ -179,6 +185,20 @@ def roster_of(config: ProgramConfig, students: Sequence[Seated],
     return sorted(roster, key=lambda r: (r["first_name"].casefold(), r["last_initial"]))
 
 
+def stream_of(ctx: StepContext, session: Session, plan: SessionPlan, result: StepResult) -> dict[str, str]:
+    """``stream_url`` and ``stream_key`` of the session's broadcast, or nothing (said why)."""
+    video = broadcast_id(plan.broadcast_url)
+    if video is None or ctx.ports.broadcasts is None:
+        return {}
+    try:
+        found = ctx.ports.broadcasts.stream_key(video)
+    except BackendError as exc:
+        found = None
+        result.problems.append(f"{session.id}: the YouTube stream key could not be read ({exc}); the "
+                               "teacher finds it in YouTube Studio")
+    return {"stream_url": found[0], "stream_key": found[1]} if found else {}
+
+
 def send_run_sheets(ctx: StepContext, session_ids: Sequence[str] | None = None) -> StepResult:
     """The day-of run sheet to the session's teacher and partner (never to students), each meeting day."""
     result = StepResult()
@@ -195,6 +215,8 @@ def send_run_sheets(ctx: StepContext, session_ids: Sequence[str] | None = None) 
         context = {**mail.program("en"), "partner": partner_context(partner), "roster": roster,
                    "session": _session_letter_context(config, session, mail.plans[session.id], "en",
                                                       meeting)}
+        # A showcase's stream key: read from YouTube now, in the run sheet to staff only.
+        context["session"].update(stream_of(ctx, session, mail.plans[session.id], result))
         for recipient_id, address in ((partner.id, partner.contact.email),
                                       (f"teacher-{session.id}", session.teacher.email)):
             items.append(Addressed(mail.key("run_sheet", recipient_id, session, meeting),
