@@ -11,9 +11,12 @@ from datetime import datetime
 from pathlib import Path
 
 import yaml
+from fakezoom.state import ROUTES
+from test_cli import invoke
 from test_correspondence import letters_of, workbook
 from test_participation_local import _seat
 
+from microintern.adapters.zoom import SCOPES as ZOOM_SCOPES
 from microintern.bootstrap import step_context
 from microintern.config import load_config
 from microintern.domain import program_sheet as sheet
@@ -90,3 +93,12 @@ def test_zoom_link_and_watch_link_reach_the_families_and_the_stream_key_only_the
         assert "Zoom link: " + link in _text(message)
     carrying = {k for k, m in letters.items() if key in _text(m) or key in _html(m)}
     assert carrying == {("run_sheet", "solis-cyber"), ("run_sheet", f"teacher-{SESSION}")}
+
+
+def test_scopes_lists_the_youtube_scope_and_the_zoom_apps_scopes(config_file: Path) -> None:
+    shown = invoke(config_file, "scopes").output
+    assert "https://www.googleapis.com/auth/youtube\n" in shown
+    for scope in ZOOM_SCOPES:
+        assert f"{scope}\n" in shown
+    # Every Zoom endpoint the adapter calls (as the fake routes them) has its scope listed.
+    assert {route.scope for route in ROUTES if "registrant" not in route.method_id} <= set(ZOOM_SCOPES)

@@ -106,12 +106,17 @@ def login(obj: Obj) -> None:
 
 @cli.command("scopes")
 def scopes_command() -> None:
-    """List the Google OAuth scopes microintern needs, and why."""
-    from microintern.adapters.google.scopes import LOOKUP_SCOPES, SCOPES
+    """List the Google OAuth scopes microintern needs, and why (then YouTube's and Zoom's)."""
+    from microintern.adapters.google.scopes import LOOKUP_SCOPES, SCOPES, YOUTUBE, YOUTUBE_WHY
+    from microintern.adapters.zoom.scopes import SCOPES as ZOOM_SCOPES
 
     for scope, why in SCOPES.items():
         click.echo(f"{scope}\n    {why}")
     for scope, why in LOOKUP_SCOPES.values():  # only the one attendance.lookup names is asked for
+        click.echo(f"{scope}\n    {why}")
+    click.echo(f"{YOUTUBE}\n    {YOUTUBE_WHY}")  # asked for only by a program with a showcase
+    click.echo("\nZoom (video.provider: zoom): the Server-to-Server OAuth app's scopes")
+    for scope, why in ZOOM_SCOPES.items():
         click.echo(f"{scope}\n    {why}")
 
 
