@@ -22,7 +22,7 @@ from microintern.domain.records import Conference, ConferenceParticipant, Presen
 from microintern.domain.sessions import is_placed, text
 from microintern.ports import Roster
 from microintern.steps.letter_context import partner_of
-from microintern.steps.sessions import student_addresses
+from microintern.steps.sheet.applicants import school_addresses
 
 # Roles by a student's rank in their session's hash order; everyone else attends fully.
 NEVER_COMES, FORTY_MINUTES, DROPS_AND_REJOINS, MISSES_ONE, FULLY = range(5)
@@ -74,7 +74,7 @@ class MeetingAttendance:
         tabs = roster.read_tabs([sheet.SESSIONS, sheet.PARTICIPANTS, sheet.APPLICATIONS])
         spaces = {text(r.get(sheet.SESSION_ID)): text(r.get(sheet.SESSION_MEET_SPACE))
                   for r in tabs[sheet.SESSIONS]}
-        addresses = student_addresses(self.config, tabs[sheet.APPLICATIONS])
+        addresses = school_addresses(self.config, tabs[sheet.APPLICATIONS])
         said: list[str] = []
         for session, number, start in due:
             self.written.add(f"{session.id}-{number}")

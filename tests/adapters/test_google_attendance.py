@@ -25,8 +25,8 @@ from microintern.domain import program_sheet as sheet
 from microintern.domain.attendance import RECORDS_GONE
 from microintern.steps.attendance import take_attendance
 from microintern.steps.context import StepContext
-from microintern.steps.sessions import read_session_plans
 from microintern.steps.setup import initialise
+from microintern.steps.sheet.sessions import read_session_plans
 
 ZONE = ZoneInfo("America/Los_Angeles")
 STUDENT_DOMAIN = "students.mesavalley.example"

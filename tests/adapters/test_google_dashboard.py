@@ -182,7 +182,7 @@ def test_a_figure_added_by_a_newer_version_is_written_once_then_left_alone(
 
 
 def test_only_our_own_order_counts_as_unchanged() -> None:
-    from microintern.steps.dashboard import as_written
+    from microintern.steps.sheet.dashboard import as_written
 
     wanted = ["a", "b", "c", "d", "e"]
     assert as_written(wanted, wanted)

@@ -22,8 +22,9 @@ from microintern.domain import program_sheet as sheet
 from microintern.domain.sessions import RECORDING_UNAVAILABLE, event_id
 from microintern.errors import RowError
 from microintern.steps.context import StepContext, StepResult
-from microintern.steps.sessions import build_sessions, read_session_plans
+from microintern.steps.sessions import build_sessions
 from microintern.steps.setup import initialise
+from microintern.steps.sheet.sessions import read_session_plans
 
 PROGRAM = "mvusd-spring-2027"
 STUDENT_DOMAIN = "students.mesavalley.example"

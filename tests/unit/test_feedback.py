@@ -225,7 +225,7 @@ def test_a_long_testimonial_is_cut_at_a_word_for_the_letter() -> None:
 def test_the_minutes_share_ignores_cells_that_are_not_finite_numbers() -> None:
     from microintern.domain.sessions import SessionPlan
     from microintern.steps.appreciation import minutes_share
-    from microintern.steps.participation import Seated
+    from microintern.steps.sheet.participants import Seated
 
     plan = SessionPlan(session_id="s", title="t", partner_id="p",
                        starts=(datetime(2027, 3, 16, 22, tzinfo=UTC),), duration=timedelta(minutes=90),

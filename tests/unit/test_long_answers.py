@@ -27,7 +27,7 @@ from microintern.domain.long_answers import (
     utf16_length,
 )
 from microintern.domain.screening import FLAG_REASONS, FLAGS, screen, screening_cells
-from microintern.steps.applications import question_columns
+from microintern.steps.sheet.applicants import question_columns
 
 ESSAY = QuestionColumn("essay", "Why do you want to take part?")
 FAMILY = "👨\u200d👩\u200d👧"          # one family emoji: three people joined by ZWJ

@@ -43,9 +43,9 @@ from microintern.domain.hours import (
 from microintern.domain.records import Record
 from microintern.domain.report import ProgramReport, dashboard_rows
 from microintern.steps.context import StepContext
-from microintern.steps.dashboard import program_report
 from microintern.steps.equity import equity_report, write_equity_tab
 from microintern.steps.setup import initialise
+from microintern.steps.sheet.dashboard import program_report
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 NOW = (2027, 5, 20, 9, 0)

@@ -38,13 +38,13 @@ from microintern.domain.partners import THANKED, advance
 from microintern.domain.records import Cell, Record
 from microintern.domain.sessions import SessionPlan, text
 from microintern.domain.timeline import STEPS, StepName
-from microintern.steps.applications import question_columns
 from microintern.steps.context import StepContext, StepResult
-from microintern.steps.feedback import collect_feedback, finished_sessions, form_ids
 from microintern.steps.letter_context import ProgramContexts, partner_context, partner_of, session_context
 from microintern.steps.mailing import Addressed, deliver, outbox_by_key
-from microintern.steps.participation import Seated, seated_students
-from microintern.steps.sessions import read_session_plans
+from microintern.steps.sheet.applicants import question_columns
+from microintern.steps.sheet.feedback import collect_feedback, form_ids
+from microintern.steps.sheet.participants import Seated, seated_students
+from microintern.steps.sheet.sessions import finished_sessions, read_session_plans
 
 LETTER = "partner_thanks"
 TABS = (sheet.APPLICATIONS, sheet.PARTICIPANTS, sheet.SESSIONS, sheet.OUTBOX, sheet.FEEDBACK,

@@ -76,7 +76,6 @@ from microintern.domain.records import DriveFile, Record
 from microintern.domain.sessions import SessionPlan, text
 from microintern.domain.timeline import StepName
 from microintern.errors import BackendError, RowError
-from microintern.steps.applications import question_columns, student_addresses
 from microintern.steps.context import StepContext, StepResult
 from microintern.steps.letter_context import (
     ProgramContexts,
@@ -86,9 +85,10 @@ from microintern.steps.letter_context import (
     session_context,
 )
 from microintern.steps.mailing import Addressed, deliver, guardian_copy, outbox_by_key
-from microintern.steps.participation import Seated, seated_students
 from microintern.steps.program_forms import Answers, ensure_form, prefilled_link, read_answers
-from microintern.steps.sessions import read_session_plans
+from microintern.steps.sheet.applicants import question_columns, student_addresses
+from microintern.steps.sheet.participants import Seated, seated_students
+from microintern.steps.sheet.sessions import read_session_plans
 
 _TABS = (sheet.APPLICATIONS, sheet.PARTICIPANTS, sheet.SESSIONS, sheet.OUTBOX, sheet.ASSIGNMENTS,
          sheet.SETTINGS)

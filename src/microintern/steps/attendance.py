@@ -38,7 +38,8 @@ from microintern.domain.video import zoom_meeting_id
 from microintern.errors import BackendError
 from microintern.steps.context import StepContext, StepResult
 from microintern.steps.letter_context import partner_of
-from microintern.steps.sessions import read_session_plans, student_addresses
+from microintern.steps.sheet.applicants import school_addresses
+from microintern.steps.sheet.sessions import read_session_plans
 
 TABS = (sheet.SESSIONS, sheet.PARTICIPANTS, sheet.APPLICATIONS)
 NO_SPACE = "the session has no Meet space"
@@ -228,7 +229,7 @@ def take_attendance(ctx: StepContext, session_ids: Sequence[str] | None = None) 
     result = StepResult()
     tabs = ctx.ports.roster.read_tabs(list(TABS))
     plans = read_session_plans(ctx, tabs)
-    addresses = {k: v.casefold() for k, v in student_addresses(config, tabs[sheet.APPLICATIONS]).items()}
+    addresses = {k: v.casefold() for k, v in school_addresses(config, tabs[sheet.APPLICATIONS]).items()}
     seats: dict[str, list[Record]] = {}
     for row in tabs[sheet.PARTICIPANTS]:
         if is_placed(row) and text(row.get(sheet.APPLICANT_ID)):

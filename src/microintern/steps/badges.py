@@ -38,8 +38,8 @@ from microintern.errors import BadgeServiceError, BadgeSignInError
 from microintern.steps.context import StepContext, StepResult
 from microintern.steps.letter_context import ProgramContexts, session_context
 from microintern.steps.mailing import Addressed, deliver, guardian_copy, outbox_by_key
-from microintern.steps.participation import Seated, seated_students
-from microintern.steps.sessions import read_session_plans
+from microintern.steps.sheet.participants import Seated, seated_students
+from microintern.steps.sheet.sessions import read_session_plans
 
 _TABS = (sheet.APPLICATIONS, sheet.PARTICIPANTS, sheet.SESSIONS, sheet.ASSIGNMENTS, sheet.OUTBOX)
 LETTER = "badge_notice"

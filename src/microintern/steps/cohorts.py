@@ -28,8 +28,8 @@ from microintern.domain.outbox import DELIVERED, message_key
 from microintern.domain.problems import PROGRAM, Problem
 from microintern.domain.records import Cell, Record
 from microintern.domain.sessions import session_rows, text
-from microintern.steps.applications import question_columns
 from microintern.steps.context import StepContext, StepResult
+from microintern.steps.sheet.applicants import question_columns
 
 PLACED, OVERRIDE, WAITLISTED = sheet.PLACED, sheet.OVERRIDE, sheet.WAITLISTED
 WITHDRAWN, DECLINED, SEATED = sheet.WITHDRAWN, sheet.DECLINED, sheet.SEATED

@@ -20,10 +20,10 @@ from microintern.domain.decisions import (
 from microintern.domain.outbox import message_key
 from microintern.domain.records import Record
 from microintern.domain.timeline import StepName
-from microintern.steps.applications import question_columns
 from microintern.steps.context import StepContext, StepResult
 from microintern.steps.letter_context import ProgramContexts, applicant_context
 from microintern.steps.mailing import Addressed, deliver, guardian_copy, outbox_by_key
+from microintern.steps.sheet.applicants import question_columns
 
 
 def _score(row: Record) -> float | None:

@@ -57,13 +57,13 @@ from microintern.domain.outbox import MessageState, message_key
 from microintern.domain.records import Record
 from microintern.domain.sessions import text
 from microintern.domain.timeline import StepName
-from microintern.steps.application_form import read_settings
-from microintern.steps.applications import question_columns, student_addresses
 from microintern.steps.context import StepContext, StepResult
 from microintern.steps.letter_context import ProgramContexts, day_in, partner_of, session_context
 from microintern.steps.mailing import Addressed, deliver, guardian_copy, outbox_by_key
-from microintern.steps.participation import seated_students
 from microintern.steps.program_forms import ensure_form, id_setting, prefilled_link, read_answers
+from microintern.steps.sheet.applicants import question_columns, student_addresses
+from microintern.steps.sheet.participants import seated_students
+from microintern.steps.sheet.settings import read_settings
 
 LINK_LETTER = "hours_log_link"
 PENDING_LETTER = "hours_pending"

@@ -11,120 +11,39 @@ letter has its own key, so a run repeated any number of times sends each one onc
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from microintern.config import ProgramConfig
 from microintern.domain import program_sheet as sheet
-from microintern.domain.applicants import answers_by_key
 from microintern.domain.forms import FormSpec
 from microintern.domain.outbox import DELIVERED, message_key
 from microintern.domain.participation import (
-    ACCEPTANCE,
     APPLICANT_KEY,
     ATTENDING_KEY,
     ATTENDING_NO,
     NO,
     RELEASE_LANGUAGES,
-    ChainState,
     ReminderPlan,
     Stage,
     missing_items,
     registration_spec,
     release_spec,
-    waiting_for,
     yes_no,
 )
 from microintern.domain.problems import Problem
 from microintern.domain.records import Record
 from microintern.domain.sessions import text
 from microintern.domain.timeline import StepName
-from microintern.steps.applications import question_columns
 from microintern.steps.context import StepContext, StepResult
-from microintern.steps.letter_context import ProgramContexts, applicant_context, day_in
+from microintern.steps.letter_context import ProgramContexts, day_in
 from microintern.steps.mailing import Addressed, deliver, guardian_copy, outbox_by_key
 from microintern.steps.program_forms import Answers, ensure_form, latest_by, prefilled_link, read_answers
+from microintern.steps.sheet.participants import Seated, letter_waits, seated_students
 
 SEATED, DECLINED = sheet.SEATED, sheet.DECLINED
 
 _STAMP = "%Y-%m-%d"
-
-
-@dataclass(frozen=True)
-class Seated:
-    """A placed student with what the letters need."""
-
-    applicant_id: str
-    session_id: str
-    language: str
-    student_email: str
-    guardian_email: str
-    guardian_name: str
-    applicant: Mapping[str, Any]
-    participant: Record
-    decision: str = ""
-    """The coordinator's Decision cell: the chain of letters starts with an Accept."""
-
-
-def seated_students(config: ProgramConfig, tabs: Mapping[str, list[Record]],
-                    session_ids: Sequence[str] | None) -> list[Seated]:
-    """Students holding a seat in one of ``session_ids`` (all sessions when None)."""
-    questions = question_columns(config)
-    applications = {text(r.get(sheet.APPLICANT_ID)): r for r in tabs[sheet.APPLICATIONS]}
-    found: list[Seated] = []
-    for row in tabs[sheet.PARTICIPANTS]:
-        applicant = text(row.get(sheet.APPLICANT_ID))
-        session = text(row.get(sheet.SESSION_ID))
-        if not applicant or text(row.get(sheet.PLACEMENT)) not in SEATED:
-            continue
-        if session_ids is not None and session not in session_ids:
-            continue
-        application = applications.get(applicant)
-        if application is None:
-            continue
-        answers = answers_by_key(application, questions)
-        language = text(application.get(sheet.LANGUAGE)) or config.program.default_language
-        found.append(Seated(
-            applicant, session, language if language in RELEASE_LANGUAGES else "en",
-            answers.get("student_email", "").strip(), answers.get("guardian_email", "").strip(),
-            answers.get("guardian_name", "").strip(), applicant_context(application, questions), row,
-            text(application.get(sheet.DECISION))))
-    return found
-
-
-def chain_state(config: ProgramConfig, student: Seated, outbox: Mapping[str, Record]) -> ChainState:
-    """What the Outbox and Participants say of ``student``'s earlier letters."""
-    program = config.program.id
-
-    def state(letter: str, session: str | None = None) -> Record:
-        return outbox.get(message_key(program, letter, student.applicant_id, session)) or {}
-
-    acceptance = state(ACCEPTANCE)
-    last = next((letter for letter in ("waitlist", "denial")
-                 if text(state(letter).get("State")) in DELIVERED), "")
-    return ChainState(
-        decision=student.decision,
-        acceptance=text(acceptance.get("State")), acceptance_note=text(acceptance.get("Note")),
-        last_letter=last,
-        registration=text(state("registration", student.session_id).get("State")),
-        registered=bool(text(student.participant.get(sheet.REGISTERED))),
-        release=text(state("release_form", student.session_id).get("State")),
-        release_returned=bool(text(student.participant.get(sheet.RELEASE_RETURNED))),
-    )
-
-
-def letter_waits(config: ProgramConfig, student: Seated, outbox: Mapping[str, Record], stage: Stage,
-                 letter: str) -> Problem | None:
-    """The named problem when ``letter`` to ``student`` waits for an earlier letter, else None.
-
-    ``letter`` says what waits ("registration link", "session details"); the problem's *why*
-    names the earlier letter that has not gone and *to do* how to let it go.
-    """
-    wait = waiting_for(stage, chain_state(config, student, outbox), DELIVERED)
-    if wait is None:
-        return None
-    return Problem(student.applicant_id, f"{letter} waiting", wait.why, wait.todo)
 
 
 def skipped_rows(ctx: StepContext, form: str, result: StepResult) -> None:

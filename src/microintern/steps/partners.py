@@ -55,8 +55,6 @@ from microintern.domain.partners import (
 from microintern.domain.records import CalendarEvent, EventStatus, MeetSettings, Record
 from microintern.domain.timeline import Occurrence, StepName
 from microintern.errors import BackendError, RowError
-from microintern.steps.application_form import write_settings
-from microintern.steps.applications import Intake, cell_limit, keep_long_answers
 from microintern.steps.context import StepContext, StepResult
 from microintern.steps.letter_context import (
     clock_in,
@@ -66,7 +64,6 @@ from microintern.steps.letter_context import (
     program_context,
 )
 from microintern.steps.mailing import Addressed, deliver, outbox_by_key
-from microintern.steps.outreach import partner_rows
 from microintern.steps.program_forms import (
     Answers,
     ensure_form,
@@ -76,6 +73,9 @@ from microintern.steps.program_forms import (
     prefilled_link,
     read_answers,
 )
+from microintern.steps.sheet.long_answers import Intake, cell_limit, keep_long_answers
+from microintern.steps.sheet.partners import partner_rows
+from microintern.steps.sheet.settings import write_settings
 
 CANCELLED = "cancelled"  # prefixes a partner meeting's setting once its event is cancelled
 

@@ -16,8 +16,8 @@ from datetime import datetime
 from urllib.parse import urlencode
 
 from microintern.domain.forms import FormSpec, FormState, prefill_entry
-from microintern.steps.application_form import read_settings, write_settings
 from microintern.steps.context import StepContext
+from microintern.steps.sheet.settings import read_settings, write_settings
 
 
 def id_setting(spec: FormSpec) -> str:

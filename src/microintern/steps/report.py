@@ -20,7 +20,7 @@ from microintern.documents.report.pdf import render_pdf
 from microintern.documents.report.sections import sections
 from microintern.domain.report import ProgramReport
 from microintern.steps.context import StepContext, StepResult
-from microintern.steps.dashboard import program_report, update_dashboard
+from microintern.steps.sheet.dashboard import program_report, update_dashboard
 
 __all__ = ["RenderedReport", "program_report", "render_report", "report_step", "update_dashboard"]
 

@@ -61,7 +61,7 @@ def _application_form(ctx: StepContext, occurrence: Occurrence) -> StepResult:
 def _dashboard(ctx: StepContext, occurrence: Occurrence) -> StepResult:
     # The files of the report are written on request (`microintern report`); the Dashboard tab,
     # which the coordinator looks at every day, is kept fresh here.
-    from microintern.steps.dashboard import program_report, update_dashboard
+    from microintern.steps.sheet.dashboard import program_report, update_dashboard
 
     return update_dashboard(ctx, program_report(ctx))
 

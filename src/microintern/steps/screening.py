@@ -15,8 +15,9 @@ from collections.abc import Mapping
 from microintern.domain import program_sheet as sheet
 from microintern.domain.records import Cell, Record
 from microintern.domain.screening import screen, screening_cells
-from microintern.steps.applications import keep_long_answers, new_responses
 from microintern.steps.context import StepContext, StepResult
+from microintern.steps.sheet.applicants import new_responses
+from microintern.steps.sheet.long_answers import keep_long_answers
 
 REPAIR_ROUNDS = 3
 

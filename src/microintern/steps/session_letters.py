@@ -29,7 +29,6 @@ from microintern.domain.sessions import SessionPlan, meeting_key, meeting_to_ann
 from microintern.domain.timeline import StepName
 from microintern.domain.video import YOUTUBE, ZOOM, broadcast_id, provider_of
 from microintern.errors import BackendError
-from microintern.steps.applications import question_columns
 from microintern.steps.context import StepContext, StepResult
 from microintern.steps.letter_context import (
     ProgramContexts,
@@ -38,8 +37,9 @@ from microintern.steps.letter_context import (
     session_context,
 )
 from microintern.steps.mailing import Addressed, deliver, guardian_copy, outbox_by_key
-from microintern.steps.participation import Seated, letter_waits, seated_students
-from microintern.steps.sessions import read_session_plans
+from microintern.steps.sheet.applicants import question_columns
+from microintern.steps.sheet.participants import Seated, letter_waits, seated_students
+from microintern.steps.sheet.sessions import read_session_plans
 
 _RECORDING = {
     ("en", True): "Every family in this group allowed recording and the partner agreed. The recording "

@@ -16,9 +16,7 @@ from datetime import datetime
 
 from microintern.config import ProgramConfig, Session, localize
 from microintern.domain import program_sheet as sheet
-from microintern.domain.applicants import answers_by_key
 from microintern.domain.dates import moment_text, parse_moment
-from microintern.domain.mime import normalize_addr_spec
 from microintern.domain.records import CalendarEvent, EventStatus, MeetSettings, MeetSpace, Record
 from microintern.domain.sessions import (
     NOT_WRITTEN,
@@ -37,8 +35,6 @@ from microintern.domain.sessions import (
     meet_settings,
     moves_partner_on,
     recording_decision,
-    session_plan,
-    session_rows,
     settings_digest,
     text,
     token_start,
@@ -46,57 +42,14 @@ from microintern.domain.sessions import (
 from microintern.domain.video import ZOOM, provider_of
 from microintern.errors import BackendError
 from microintern.steps import video
-from microintern.steps.applications import question_columns
 from microintern.steps.context import StepContext, StepResult
 from microintern.steps.letter_context import partner_of
-from microintern.steps.outreach import partner_rows
+from microintern.steps.sheet.applicants import school_addresses
+from microintern.steps.sheet.partners import partner_rows
+from microintern.steps.sheet.sessions import read_session_plans, rows_by_id
 
 TABS = (sheet.SESSIONS, sheet.PARTICIPANTS, sheet.PARTNERS, sheet.APPLICATIONS)
 _UNAVAILABLE_CELL = f"off: {RECORDING_UNAVAILABLE}"
-
-
-def _by_key(rows: Sequence[Record], key: str) -> dict[str, Record]:
-    """Rows by their id column; the first wins when the coordinator duplicated a row."""
-    found: dict[str, Record] = {}
-    for row in rows:
-        value = text(row.get(key))
-        if value:
-            found.setdefault(value, row)
-    return found
-
-
-def read_session_plans(ctx: StepContext, tabs: Mapping[str, Sequence[Record]]) -> dict[str, SessionPlan]:
-    """Every configured session's plan, by session id, from ``tabs[Sessions]``.
-
-    ``tabs`` is what :meth:`~microintern.ports.Roster.read_tabs` returned and must include the
-    Sessions tab. Rows (or seed cells) missing from the tab are filled in from the config with
-    one upsert. Raises :class:`~microintern.errors.RowError` naming the session and the field
-    when a Meetings or Status cell cannot be read.
-    """
-    rows = _by_key(tabs[sheet.SESSIONS], sheet.SESSION_ID)
-    seed = session_rows(ctx.config, rows)
-    if seed:
-        ctx.ports.roster.upsert(sheet.SESSIONS, sheet.SESSION_ID, seed)
-        for row in seed:
-            key = str(row[sheet.SESSION_ID])
-            rows[key] = {**rows.get(key, {}), **row}
-    return {s.id: session_plan(ctx.config, s, rows[s.id]) for s in ctx.config.sessions}
-
-
-def student_addresses(config: ProgramConfig, applications: Sequence[Record]) -> dict[str, str]:
-    """Each applicant's school address (``student_email``), by applicant id; unusable ones left out."""
-    questions = question_columns(config)
-    found: dict[str, str] = {}
-    for row in applications:
-        applicant = text(row.get(sheet.APPLICANT_ID))
-        address = answers_by_key(row, questions).get("student_email", "").strip()
-        if not applicant or not address:
-            continue
-        try:
-            found[applicant] = normalize_addr_spec(address, "student_email")
-        except ValueError:
-            continue
-    return found
 
 
 class _SessionBuild:
@@ -321,13 +274,13 @@ def build_sessions(ctx: StepContext, session_ids: Sequence[str] | None = None) -
     roster = ctx.ports.roster
     tabs = roster.read_tabs(list(TABS))
     plans = read_session_plans(ctx, tabs)
-    rows = _by_key(tabs[sheet.SESSIONS], sheet.SESSION_ID)
-    partners = _by_key(tabs[sheet.PARTNERS], sheet.PARTNER_ID)
+    rows = rows_by_id(tabs[sheet.SESSIONS], sheet.SESSION_ID)
+    partners = rows_by_id(tabs[sheet.PARTNERS], sheet.PARTNER_ID)
     seats: dict[str, list[Record]] = {}
     for row in tabs[sheet.PARTICIPANTS]:
         if is_placed(row) and text(row.get(sheet.APPLICANT_ID)):
             seats.setdefault(text(row.get(sheet.SESSION_ID)), []).append(row)
-    addresses = student_addresses(config, tabs[sheet.APPLICATIONS])
+    addresses = school_addresses(config, tabs[sheet.APPLICATIONS])
 
     updates: list[Record] = []
     built_partners: list[str] = []

@@ -1,5 +1,8 @@
 """The Dashboard tab: the report's figures and native charts, kept fresh by the daily run.
 
+Shared by the daily run (:mod:`microintern.steps.runner`) and ``microintern report``
+(:mod:`microintern.steps.report`), which both read the figures here and write the tab.
+
 Light on purpose (no chart or PDF libraries): ``run-due`` updates the Dashboard every morning,
 while the report's files are written on request by ``microintern report``
 (:mod:`microintern.steps.report`). Counts only: the Dashboard never names a student, since
@@ -27,7 +30,7 @@ from microintern.domain.report import (
 from microintern.domain.sheet_rules import SheetRules
 from microintern.ports import Roster, UpsertResult
 from microintern.steps.context import StepContext, StepResult
-from microintern.steps.equity import equity_report
+from microintern.steps.sheet.equity import equity_report
 
 
 class _ReadOnce:
