@@ -7,10 +7,7 @@ report and the Dashboard use them too); this step writes them to the Equity tab.
 from __future__ import annotations
 
 from microintern.domain import program_sheet as sheet
-from microintern.domain.equity import (
-    EquityReport,
-    equity_rows,
-)
+from microintern.domain.equity import EquityReport, equity_rows
 from microintern.domain.records import Cell
 from microintern.steps.context import StepContext
 from microintern.steps.sheet.equity import equity_report

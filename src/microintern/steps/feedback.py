@@ -26,11 +26,7 @@ from typing import Any
 from microintern.config import Session
 from microintern.domain import program_sheet as sheet
 from microintern.domain.dates import DATE
-from microintern.domain.feedback import (
-    SESSION_KEY,
-    attended,
-    feedback_spec,
-)
+from microintern.domain.feedback import SESSION_KEY, attended, feedback_spec
 from microintern.domain.forms import FormSpec, FormState
 from microintern.domain.outbox import DELIVERED, message_key
 from microintern.domain.participation import APPLICANT_KEY
