@@ -75,9 +75,10 @@ def _plain(message: object) -> str:
 
 def test_six_week_session_reminds_before_every_meeting_once(config_file: Path) -> None:
     chosen = _seat(config_file, 4)
-    # Two of the families read Spanish, so both languages' templates are read.
+    # Two of the students (and their families) read Spanish, so both languages' templates are read.
     workbook(config_file).upsert(sheet.APPLICATIONS, sheet.APPLICANT_ID, [
-        {sheet.APPLICANT_ID: r[sheet.APPLICANT_ID], sheet.LANGUAGE: "es"} for r in chosen[:2]])
+        {sheet.APPLICANT_ID: r[sheet.APPLICANT_ID], sheet.LANGUAGE: "es", sheet.STUDENT_LANGUAGE: "es"}
+        for r in chosen[:2]])
     for row in chosen[:2]:
         row[sheet.LANGUAGE] = "es"
     days = _six_weeks(config_file)

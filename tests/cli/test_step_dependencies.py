@@ -33,6 +33,9 @@ def _setup(config_file: Path) -> tuple[list[str], str, Path]:
     rows = [r for r in imported(config_file, 40) if _deliverable(r)]
     english = [str(r[sheet.APPLICANT_ID]) for r in rows if r[sheet.LANGUAGE] == "en"][:5]
     spanish = next(str(r[sheet.APPLICANT_ID]) for r in rows if r[sheet.LANGUAGE] == "es")
+    # She reads her own letters in Spanish too (Student language, issue 15).
+    workbook(config_file).upsert(sheet.APPLICATIONS, sheet.APPLICANT_ID, [
+        {sheet.APPLICANT_ID: spanish, sheet.STUDENT_LANGUAGE: "es"}])
     return english, spanish, templates
 
 

@@ -215,8 +215,10 @@ def test_spanish_family_letters_sent_on_the_local_backend(tmp_path: Path) -> Non
     spanish = [str(r[sheet.APPLICANT_ID]) for r in rows
                if r.get(sheet.LANGUAGE) == "es" and str(r.get("First name") or "").isalpha()][:2]
     assert spanish, "the sample has Spanish-speaking families"
+    # The students read Spanish too (their own letters follow Student language, issue 15).
     book.upsert(sheet.APPLICATIONS, sheet.APPLICANT_ID,
-                [{sheet.APPLICANT_ID: a, sheet.DECISION: "Accept"} for a in spanish])
+                [{sheet.APPLICANT_ID: a, sheet.DECISION: "Accept", sheet.STUDENT_LANGUAGE: "es"}
+                 for a in spanish])
     _run(config_file, "send", "decisions", "--now", "2027-02-16T06:30")
     book.upsert(sheet.PARTICIPANTS, sheet.APPLICANT_ID, [
         {sheet.APPLICANT_ID: a, sheet.SESSION_ID: "cyber-basics", sheet.PLACEMENT: sheet.PLACED}

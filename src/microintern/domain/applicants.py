@@ -39,6 +39,27 @@ def language_of(answer: str | None, default: str) -> str:
     return LANGUAGE_ANSWERS.get((answer or "").strip().casefold(), default)
 
 
+STUDENT_LANGUAGE_KEY = "student_language"
+"""An optional application question: the language for letters to the student. Without it, a
+student's language is the one they applied in (the application form's)."""
+
+
+def student_language(row: Mapping[str, Cell], default: str) -> str:
+    """The language letters to the student are written in, from an Applications row.
+
+    The Student language column (the one they applied in); blank, or a sheet made before that
+    column existed, reads the family's Language as every letter did before.
+    """
+    own = "" if row.get(sheet.STUDENT_LANGUAGE) is None else str(row.get(sheet.STUDENT_LANGUAGE)).strip()
+    return own or family_language(row, default)
+
+
+def family_language(row: Mapping[str, Cell], default: str) -> str:
+    """The language letters to the student's parents or guardians are written in (Language)."""
+    family = "" if row.get(sheet.LANGUAGE) is None else str(row.get(sheet.LANGUAGE)).strip()
+    return family or default
+
+
 @dataclass(frozen=True)
 class QuestionColumn:
     """Where one question's answer lives: its config key and its column title."""
@@ -54,8 +75,15 @@ def application_record(
     questions: Sequence[QuestionColumn],
     zone: ZoneInfo,
     default_language: str,
+    form_language: str | None = None,
 ) -> Record:
-    """The Applications row for a response; answers are kept as text, exactly as typed."""
+    """The Applications row for a response; answers are kept as text, exactly as typed.
+
+    Two languages are kept: the family's (Language, from the family-language question) and the
+    student's own (Student language: their answer to a ``student_language`` question when the
+    form asks, else ``form_language``, the language of the form they applied in, which is the
+    default language when not given).
+    """
     record: Record = {
         sheet.APPLICANT_ID: applicant_id(form_id, response.response_id),
         sheet.RESPONSE_ID: response.response_id,
@@ -68,6 +96,9 @@ def application_record(
     record[sheet.LANGUAGE] = language_of(
         answers.get(family.title) if family else None, default_language
     )
+    applied_in = form_language or default_language
+    own = next((q for q in questions if q.key == STUDENT_LANGUAGE_KEY), None)
+    record[sheet.STUDENT_LANGUAGE] = language_of(answers.get(own.title) if own else None, applied_in)
     return record
 
 

@@ -3,8 +3,9 @@
 A letter is rendered from ``templates/email/<name>.<lang>.{subject,txt,html}.j2`` with a context
 whose top-level keys are exactly the letter's ``needs`` (strict rendering makes any other key an
 error, never a blank). :func:`sample_context` builds a realistic, fictional context for each
-letter, used by ``microintern send-test`` so a coordinator can proofread every letter, and by the
-template tests.
+letter, for the template tests and the values ``check-config`` has no program data for. Previews
+of a configured program (``send-test``, ``letters/index.html``) never use it: they render from
+the program's own data (:mod:`microintern.steps.previews`).
 
 Student and family letters never carry a student's email address or another student's name: the
 only roster of names goes to the teacher and the partner (the run sheet).

@@ -19,7 +19,8 @@ DASHBOARD = "Dashboard"
 APPLICANT_ID = "Applicant ID"
 RESPONSE_ID = "Response ID"
 SUBMITTED = "Submitted"
-LANGUAGE = "Language"
+LANGUAGE = "Language"               # the family's language: letters to parents and guardians
+STUDENT_LANGUAGE = "Student language"  # the student's own (the one they applied in); blank: Language
 DECISION = "Decision"
 COHORT_OVERRIDE = "Cohort override"
 NOTES = "Notes"
@@ -197,7 +198,7 @@ def application_columns(question_titles: Sequence[str]) -> tuple[str, ...]:
     to them, so ``init`` makes them there instead of at the far right when first written.
     """
     return (
-        APPLICANT_ID, RESPONSE_ID, SUBMITTED, LANGUAGE,
+        APPLICANT_ID, RESPONSE_ID, SUBMITTED, LANGUAGE, STUDENT_LANGUAGE,
         *question_titles,
         *INTAKE_COLUMNS,
         *SCREENING_COLUMNS,

@@ -189,16 +189,21 @@ def _send_notices(ctx: StepContext, earners: Sequence[_Earner], issued: dict[str
     for earner in earners:
         student = earner.student
         session, plan = sessions[student.session_id]
-        context = {
-            **program(student.language),
-            "applicant": dict(student.applicant),
-            "session": session_context(config, session, meet_url=plan.meet_link, language=student.language,
-                                       starts=plan.starts),
-            "badge": dict(badge),
-            "links": {"badge": issued[student.applicant_id].url},
+        contexts = {
+            language: {
+                **program(language),
+                "applicant": dict(student.applicant),
+                "session": session_context(config, session, meet_url=plan.meet_link, language=language,
+                                           starts=plan.starts),
+                "badge": dict(badge),
+                "links": {"badge": issued[student.applicant_id].url},
+            }
+            for language in {student.language, student.family_reads}
         }
+        # A family that reads another language gets its own message (mailing.split_for_family).
         items.append(Addressed(
             message_key(config.program.id, LETTER, student.applicant_id, student.session_id),
-            StepName.BADGES.value, student.applicant_id, earner.email, LETTER, student.language, context,
-            cc=guardian_copy(ctx, student.guardian_email)))
+            StepName.BADGES.value, student.applicant_id, earner.email, LETTER, student.language,
+            contexts[student.language], cc=guardian_copy(ctx, student.guardian_email),
+            family_language=student.family_reads, family_context=contexts[student.family_reads]))
     deliver(ctx, items, outbox, result)

@@ -8,7 +8,7 @@ acceptance too, and each letter goes out at most once.
 from __future__ import annotations
 
 from microintern.domain import program_sheet as sheet
-from microintern.domain.applicants import answers_by_key, parse_submitted
+from microintern.domain.applicants import answers_by_key, family_language, parse_submitted, student_language
 from microintern.domain.decisions import (
     LETTER_OF,
     Decision,
@@ -63,10 +63,13 @@ def decision_letters(ctx: StepContext, applications: list[Record], result: StepR
         applicant = str(row[sheet.APPLICANT_ID])
         answers = answers_by_key(row, questions)
         letter = LETTER_OF[decision]
-        language = str(row.get(sheet.LANGUAGE) or config.program.default_language)
+        language = student_language(row, config.program.default_language)
+        family = family_language(row, config.program.default_language)
         context = {**shared(language), "applicant": applicant_context(row, questions)}
         if decision is Decision.WAITLIST:
             context["outcome"] = {"waitlist_position": places.get(applicant)}
+        # A family that reads another language gets the letter in its own (mailing.split_for_family).
+        family_context = {**context, **shared(family)}
         items.append(Addressed(
             key=message_key(config.program.id, letter, applicant),
             step=StepName.DECISIONS.value,
@@ -76,6 +79,8 @@ def decision_letters(ctx: StepContext, applications: list[Record], result: StepR
             language=language,
             context=context,
             cc=guardian_copy(ctx, answers.get("guardian_email", "").strip()),
+            family_language=family,
+            family_context=family_context,
         ))
     return items
 

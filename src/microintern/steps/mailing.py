@@ -17,6 +17,10 @@ once. On top of it this module:
   found (a person deleted the draft), the letter is drafted again, recorded and sent in the
   same run, or held with the reason in the Note when it no longer renders.
 
+A letter to a student that copies the guardian goes as two messages when the family reads
+another language than the student (:func:`split_for_family`): each reads their own, and neither
+sees the other's address.
+
 In the normal case none of this costs a call: look-ups happen only after a gone draft or an
 unknown outcome.
 """
@@ -24,7 +28,7 @@ unknown outcome.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
@@ -60,6 +64,35 @@ class Addressed:
     context: Mapping[str, Any]
     cc: tuple[str, ...] = field(default=())
     attachments: tuple[Attachment, ...] = field(default=())
+    family_language: str = ""
+    """The language of the Cc'd parents or guardians, when the step knows it."""
+    family_context: Mapping[str, Any] | None = None
+    """The same letter's context in ``family_language``: given, a family that reads another
+    language than the student gets its own message (see :func:`split_for_family`)."""
+    copy_of: str = ""
+    """For a family's own message: the key of the student's letter it was split from."""
+
+
+FAMILY_COPY = "#family"
+"""Appended to a letter's key for the family's own message when it is split from the student's."""
+
+
+def split_for_family(item: Addressed) -> list[Addressed]:
+    """The messages one letter becomes: one, or two when student and family read different languages.
+
+    A letter to a student with the guardian on Cc goes as one message when both read the same
+    language (or the step gave no family context). Otherwise the family gets the letter in its
+    language as a message of its own, to the Cc addresses only, and the student's goes without
+    Cc: each reads their own language, and neither message shows the other's address. The
+    family's message comes first so that it is recorded no later than the student's (see
+    :func:`deliver`).
+    """
+    if not item.cc or item.family_context is None or item.family_language in ("", item.language):
+        return [item]
+    family = replace(item, key=item.key + FAMILY_COPY, to=item.cc[0], cc=item.cc[1:],
+                     language=item.family_language, context=item.family_context,
+                     family_language="", family_context=None, copy_of=item.key)
+    return [family, replace(item, cc=(), family_language="", family_context=None)]
 
 
 def _stamp(ctx: StepContext) -> str:
@@ -146,10 +179,17 @@ def deliver(
     resume: list[tuple[Addressed, str]] = []
     fresh: list[Addressed] = []
     held: list[Record] = []
-    for item in items:
+    for item in (part for whole in items for part in split_for_family(whole)):
         row = outbox.get(item.key)
         state = str(row.get("State") or "") if row else ""
         if state in DELIVERED:
+            delivered.add(item.key)
+            continue
+        if item.copy_of and row is None and str(
+                (outbox.get(item.copy_of) or {}).get("State") or "") in DELIVERED:
+            # The student's letter went out before the family had a message of its own: it went
+            # with the family on Cc (a family's message is always recorded no later than the
+            # student's), so the family has it already.
             delivered.add(item.key)
             continue
         if state == MessageState.DRAFTED and row and row.get("Draft ID"):

@@ -125,13 +125,18 @@ class _SessionMail:
                 result.problem(waits)
                 result.add("waiting for an earlier letter")
                 continue
-            context = {**self.program(student.language),
-                       "applicant": dict(student.applicant),
-                       "session": _session_letter_context(self.config, session, self.plans[session.id],
-                                                          student.language, meeting)}
+            contexts = {language: {**self.program(language), "applicant": dict(student.applicant),
+                                   "session": _session_letter_context(self.config, session,
+                                                                      self.plans[session.id], language,
+                                                                      meeting)}
+                        for language in {student.language, student.family_reads}}
+            # A family that reads another language gets its own message (mailing.split_for_family).
             items.append(Addressed(self.key(letter, student.applicant_id, session, meeting), step.value,
                                    student.applicant_id, student.student_email, letter, student.language,
-                                   context, cc=guardian_copy(self.ctx, student.guardian_email)))
+                                   contexts[student.language],
+                                   cc=guardian_copy(self.ctx, student.guardian_email),
+                                   family_language=student.family_reads,
+                                   family_context=contexts[student.family_reads]))
         return items
 
     def send(self, items: list[Addressed], result: StepResult) -> None:

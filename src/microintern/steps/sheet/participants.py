@@ -13,7 +13,7 @@ from typing import Any
 
 from microintern.config import ProgramConfig
 from microintern.domain import program_sheet as sheet
-from microintern.domain.applicants import answers_by_key
+from microintern.domain.applicants import answers_by_key, family_language, student_language
 from microintern.domain.outbox import DELIVERED, message_key
 from microintern.domain.participation import (
     ACCEPTANCE,
@@ -43,6 +43,13 @@ class Seated:
     participant: Record
     decision: str = ""
     """The coordinator's Decision cell: the chain of letters starts with an Accept."""
+    family_language: str = ""
+    """The language of letters to the family (``language`` is the student's own); blank: ``language``."""
+
+    @property
+    def family_reads(self) -> str:
+        """The language letters to this student's parents or guardians are written in."""
+        return self.family_language or self.language
 
 
 def seated_students(config: ProgramConfig, tabs: Mapping[str, list[Record]],
@@ -62,12 +69,14 @@ def seated_students(config: ProgramConfig, tabs: Mapping[str, list[Record]],
         if application is None:
             continue
         answers = answers_by_key(application, questions)
-        language = text(application.get(sheet.LANGUAGE)) or config.program.default_language
+        # The student reads their letters in their own language, the family in its own.
+        language = student_language(application, config.program.default_language)
+        family = family_language(application, config.program.default_language)
         found.append(Seated(
             applicant, session, language if language in RELEASE_LANGUAGES else "en",
             answers.get("student_email", "").strip(), answers.get("guardian_email", "").strip(),
             answers.get("guardian_name", "").strip(), applicant_context(application, questions), row,
-            text(application.get(sheet.DECISION))))
+            text(application.get(sheet.DECISION)), family if family in RELEASE_LANGUAGES else "en"))
     return found
 
 
