@@ -266,6 +266,23 @@ def test_a_showcase_gets_one_unlisted_broadcast_only_with_consent(
                for tab in fake.sheets.get(SPREADSHEET_ID).sheets)
 
 
+def test_a_channel_without_live_streaming_holds_up_nothing_but_the_broadcast(
+        fake: FakeWorkspace, zoom: FakeZoom, zoom_program: ZoomProgram) -> None:
+    fake.youtube.disable(PROGRAM_USER)
+    ctx = zoom_program.context()
+    seed(ctx)
+    result = build_sessions(ctx)
+    assert [p for p in result.problems if "site-planning" in p] == [
+        "site-planning: YouTube refused the showcase's broadcast (youtube liveBroadcasts.insert: "
+        "HTTP 403 liveStreamingNotEnabled The user is not enabled for live streaming.); enable live "
+        "streaming on the channel (it takes up to 24 hours) and grant the YouTube scope: see "
+        "docs/zoom-youtube.md"]
+    assert len(zoom.meetings) == 4 and event_of(fake, "site-planning")["status"] == "confirmed"
+    fake.rejections.clear()  # the refusal was the point
+    fake.youtube.disabled.clear()
+    assert build_sessions(ctx).counts["broadcasts made"] == 1
+
+
 def test_meetings_made_by_a_run_whose_sheet_write_failed_are_found_by_their_tag(
         fake: FakeWorkspace, zoom: FakeZoom, zoom_program: ZoomProgram) -> None:
     ctx = zoom_program.context()

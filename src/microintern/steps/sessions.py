@@ -93,7 +93,6 @@ class _SessionBuild:
         count = len(self.plan.starts)
         link = (video.zoom_link(self, placed, partner_row) if self.zoom
                 else self._meet(placed, partner_row, attendees))
-        video.showcase(self, placed, partner_row)
         for index, (start, end) in enumerate(self.plan.meetings()):
             event = self._event(index, start, end, attendees, link, count > 1)
             token = event_token(event, start.replace(tzinfo=None))
@@ -106,6 +105,8 @@ class _SessionBuild:
         for index in range(count, len(self.tokens)):
             if is_live(self.tokens[index]):
                 self._cancel(index, attendees)
+        # Last: a showcase's broadcast never holds up the meeting and its invitations.
+        video.showcase(self, placed, partner_row)
         self.complete = True
 
     def finish(self) -> Record:

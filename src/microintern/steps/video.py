@@ -159,19 +159,29 @@ def showcase(build: SessionBuild, placed: Sequence[Record], partner_row: Record)
     wanted = broadcast_plan(ctx.config, session, build.plan)
     digest = broadcast_digest(wanted)
     made: Broadcast | None = None
-    if known is None:
-        build.calls += 1
-        made = youtube.ensure_broadcast(wanted)
-        build.result.add("broadcasts made")
-    elif digest != build.last.broadcast:
-        build.calls += 1
-        try:
-            made = youtube.update_broadcast(known, wanted)
-            build.result.add("broadcasts updated")
-        except BackendError as exc:
-            if exc.code != 404:
-                raise
+    try:
+        if known is None:
+            build.calls += 1
             made = youtube.ensure_broadcast(wanted)
+            build.result.add("broadcasts made")
+        elif digest != build.last.broadcast:
+            build.calls += 1
+            try:
+                made = youtube.update_broadcast(known, wanted)
+                build.result.add("broadcasts updated")
+            except BackendError as exc:
+                if exc.code != 404:
+                    raise
+                made = youtube.ensure_broadcast(wanted)
+    except BackendError as exc:
+        if exc.code != 403 or exc.retryable:
+            raise
+        # The channel cannot stream yet (or the grant is missing): said on every run until fixed.
+        build.result.problems.append(
+            f"{session.id}: YouTube refused the showcase's broadcast ({exc}); enable live streaming "
+            "on the channel (it takes up to 24 hours) and grant the YouTube scope: see "
+            "docs/zoom-youtube.md")
+        return
     if made is not None:
         if made.watch_url != text(build.row.get(sheet.SESSION_BROADCAST)):
             build.changes[sheet.SESSION_BROADCAST] = made.watch_url
