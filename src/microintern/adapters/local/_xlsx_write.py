@@ -36,9 +36,6 @@ class SheetXml:
     rels: RelationshipList
     comments: list[Any]
     hyperlinks: list[Any]
-    # The tab's comments part and its VML drawing as written, by the comments part's number.
-    comment_parts: dict[int, tuple[CommentSheet, list[tuple[str, bytes]]]] = field(
-        default_factory=dict)
 
 
 @dataclass
@@ -50,6 +47,9 @@ class SaveCache:
     # A chart's XML by the chart object's id (the object is kept, so the id stays its own).
     # A chart is redrawn as a new object, never changed in place (see workbook_charts).
     charts: dict[int, tuple[Any, bytes]] = field(default_factory=dict)
+    # A tab's notes (comments part and VML drawing) as written, by their number and content.
+    notes: dict[tuple[Any, ...], tuple[CommentSheet, list[tuple[str, bytes]]]] = field(
+        default_factory=dict)
 
 
 class _Recorder:
@@ -111,11 +111,13 @@ class _CachingWriter(ExcelWriter):
     cache by :meth:`LocalWorkbook._write`; a tab with tables or pivots is always written.
     """
 
-    def __init__(self, workbook: Workbook, archive: Any, cache: dict[str, SheetXml],
-                 charts: dict[int, tuple[Any, bytes]] | None = None) -> None:
+    def __init__(self, workbook: Workbook, archive: Any, cache: SaveCache) -> None:
         super().__init__(workbook, archive)
-        self.cache = cache
-        self.charts = {} if charts is None else charts
+        self.cache = cache.sheets
+        # What this save writes, kept for the next one (what it no longer writes is forgotten).
+        self.known_charts, self.charts = cache.charts, {}
+        self.known_notes: dict[tuple[Any, ...], tuple[CommentSheet, list[tuple[str, bytes]]]]
+        self.known_notes, self.notes = cache.notes, {}
 
     def write_worksheet(self, ws: Worksheet) -> None:
         """Write one tab's part: its cached XML, or a fresh serialisation that is then cached."""
@@ -140,13 +142,16 @@ class _CachingWriter(ExcelWriter):
         self.manifest.append(ws)
 
     def _write_comment(self, ws: Worksheet) -> None:
-        """The tab's header notes: reused with its XML (their VML costs as much as the cells)."""
-        entry = self.cache.get(ws.title)
-        if entry is None or entry.sheet is not ws or self.workbook.vba_archive is not None:
+        """The tab's header notes: reused when the same notes had the same number last save.
+
+        Their VML drawing cost as much to build as the tab's cells, and they rarely change.
+        """
+        number = len(self._comments) + 1
+        key = _notes_key(number, ws._comments)
+        if key is None or self.workbook.vba_archive is not None:
             super()._write_comment(ws)
             return
-        number = len(self._comments) + 1
-        known = entry.comment_parts.get(number)
+        known = self.known_notes.get(key)
         if known is None:
             recorder, archive = _Recorder(self._archive), self._archive
             self._archive = recorder
@@ -154,10 +159,9 @@ class _CachingWriter(ExcelWriter):
                 super()._write_comment(ws)
             finally:
                 self._archive = archive
-            entry.comment_parts[number] = (self._comments[-1], recorder.parts)
+            self.notes[key] = (self._comments[-1], recorder.parts)
             return
-        # The comments part as built last time (its number is the same): building it again
-        # from the notes cost as much as the rest of the tab.
+        self.notes[key] = known
         sheet, parts = known
         self._comments.append(sheet)
         for name, data in parts:
@@ -173,13 +177,24 @@ class _CachingWriter(ExcelWriter):
         if len(self._charts) != len(set(self._charts)):
             super()._write_charts()  # openpyxl names the error
             return
-        known, self.charts = dict(self.charts), {}
         for chart in self._charts:
-            cached = known.get(id(chart))
+            cached = self.known_charts.get(id(chart))
             xml = cached[1] if cached is not None and cached[0] is chart else tostring(chart._write())
             self.charts[id(chart)] = (chart, xml)
             self._archive.writestr(chart.path[1:], xml)
             self.manifest.append(chart)
+
+
+def _notes_key(number: int, comments: list[Any]) -> tuple[Any, ...] | None:
+    """What a tab's notes part depends on: its number and each note; None: do not reuse."""
+    key: list[Any] = [number]
+    for note in comments:
+        text = note.text
+        if text is None or text.r or text.rPh or text.phoneticPr is not None or note.commentPr:
+            return None  # rich text and note properties: always written afresh
+        key.append((note.ref, note.author, note.authorId, note.guid, note.shapeId, text.t,
+                    note.width, note.height))
+    return tuple(key)
 
 
 def write_xlsx(book: Workbook, handle: BinaryIO, cache: SaveCache) -> None:
@@ -190,7 +205,7 @@ def write_xlsx(book: Workbook, handle: BinaryIO, cache: SaveCache) -> None:
     """
     book.properties.modified = datetime.now(UTC).replace(tzinfo=None)
     start = handle.tell()
-    writer = _CachingWriter(book, PartWriter(handle, cache.parts), cache.sheets, cache.charts)
+    writer = _CachingWriter(book, PartWriter(handle, cache.parts), cache)
     try:
         writer.save()
     except TooLarge:
@@ -198,9 +213,9 @@ def write_xlsx(book: Workbook, handle: BinaryIO, cache: SaveCache) -> None:
         handle.truncate()
         cache.parts.clear()
         archive = ZipFile(handle, "w", ZIP_DEFLATED, allowZip64=True)
-        writer = _CachingWriter(book, archive, cache.sheets, cache.charts)
+        writer = _CachingWriter(book, archive, cache)
         writer.save()
-    cache.charts = writer.charts
+    cache.charts, cache.notes = writer.charts, writer.notes
 
 
 # -- loading only the tabs a write needs -------------------------------------------------------

@@ -133,10 +133,10 @@ class LocalWorkbook:
         # The file's last computed values of formula cells, parsed only when one is met.
         self._formulas: dict[str, list[tuple[Any, ...]]] | None = None
         self._xml: dict[str, Any] = {}  # _xlsx_write.SheetXml
-        # What later saves reuse whatever the version: parts' compressed bytes (compared by
-        # content) and charts' XML (by chart object); see _xlsx_write.SaveCache.
+        # What later saves reuse whatever the version: parts' compressed bytes and notes (by
+        # content), charts' XML (by chart object); see _xlsx_write.SaveCache.
         self._parts: dict[str, Any] = {}
-        self._charts: dict[int, Any] = {}
+        self._saved: Any = None  # _xlsx_write.SaveCache's charts and notes, after a save
         # Tabs of _book whose cells were not parsed (their file XML is in _xml, saved as is),
         # and the tabs the pending writes touch (None: any).
         self._unbound: frozenset[str] = frozenset()
@@ -593,7 +593,13 @@ class LocalWorkbook:
                 rows_of_key.update({k: v for k, v in found.items() if k not in rows_of_key})
         from microintern.adapters.local.workbook_charts import draw_charts
 
-        return None, frozenset({tab}), draw_charts(sheet, charts, headers, rows_of_key)
+        return None, frozenset({tab}), draw_charts(sheet, charts, headers, rows_of_key,
+                                                   self._saved_chart_xml)
+
+    def _saved_chart_xml(self, chart: Any) -> bytes | None:
+        """``chart``'s XML as this process last saved it (None: not saved as this object)."""
+        known = None if self._saved is None else self._saved.charts.get(id(chart))
+        return known[1] if known is not None and known[0] is chart else None
 
     # -- file handling -------------------------------------------------------------------------
 
@@ -632,7 +638,7 @@ class LocalWorkbook:
         loaded = self._signature
 
         def write(handle: BinaryIO) -> None:
-            self._charts = _write_xlsx(book, handle, self._xml, self._parts, self._charts)
+            self._saved = _write_xlsx(book, handle, self._xml, self._parts, self._saved)
             self._before_replace()
             # Checked after the slow part (serialising the workbook), just before the rename.
             if self._stat() != loaded:
@@ -744,16 +750,18 @@ class SavesBeforeSending:
 
 
 def _write_xlsx(book: Workbook, handle: BinaryIO, sheets: dict[str, Any], parts: dict[str, Any],
-                charts: dict[int, Any]) -> dict[int, Any]:
+                saved: Any) -> Any:
     """Serialise ``book`` into ``handle``, reusing the caches (imports openpyxl's writer now).
 
-    Returns the charts' cache for the next save.
+    ``saved`` is what the previous save returned (None at first); returns it for the next.
     """
     from microintern.adapters.local._xlsx_write import SaveCache, write_xlsx
 
-    cache = SaveCache(sheets, parts, charts)
+    cache = SaveCache(sheets, parts)
+    if saved is not None:
+        cache.charts, cache.notes = saved.charts, saved.notes
     write_xlsx(book, handle, cache)
-    return cache.charts
+    return cache
 
 
 def _grid_records(grid: Sequence[Sequence[Any]]) -> list[Record]:

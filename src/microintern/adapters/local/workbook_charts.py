@@ -11,7 +11,7 @@ union reference (``('Dashboard'!$B$2:$B$4,'Dashboard'!$B$9)``), which Excel and 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from openpyxl.chart import BarChart
@@ -80,8 +80,13 @@ def column_chart(sheet: Worksheet, spec: ChartSpec, headers: dict[str, int],
 
 
 def draw_charts(sheet: Worksheet, specs: Sequence[ChartSpec], headers: dict[str, int],
-                rows_of_key: dict[str, int]) -> bool:
-    """Add or replace ``specs`` on ``sheet``; return whether any chart was drawn."""
+                rows_of_key: dict[str, int],
+                saved_xml: Callable[[Any], bytes | None] = lambda chart: None) -> bool:
+    """Add or replace ``specs`` on ``sheet``; return whether any chart was drawn.
+
+    ``saved_xml`` gives a chart's XML as the last save wrote it, if it did (the Dashboard is
+    compared every day; serialising the old chart again was half the cost).
+    """
     existing = {chart_title(c): c for c in sheet._charts}
     anchor_column = get_column_letter(max(headers.values(), default=0) + 2)
     drawn = False
@@ -90,7 +95,7 @@ def draw_charts(sheet: Worksheet, specs: Sequence[ChartSpec], headers: dict[str,
         if chart is None:
             continue
         old = existing.get(spec.title)
-        if old is not None and _same_chart(old, chart):
+        if old is not None and _same_chart(old, chart, saved_xml(old)):
             continue
         if old is not None:
             chart.anchor = old.anchor
@@ -105,9 +110,9 @@ def draw_charts(sheet: Worksheet, specs: Sequence[ChartSpec], headers: dict[str,
     return drawn
 
 
-def _same_chart(old: Any, new: Any) -> bool:
+def _same_chart(old: Any, new: Any, old_xml: bytes | None = None) -> bool:
     """Whether two charts serialize alike (then the file need not be rewritten)."""
     try:
-        return bool(tostring(old._write()) == tostring(new._write()))
+        return bool((old_xml or tostring(old._write())) == tostring(new._write()))
     except (TypeError, ValueError, AttributeError):  # read back but not writable as is: redraw
         return False
