@@ -108,6 +108,19 @@ def test_a_new_language_is_a_new_template(config: ProgramConfig) -> None:
     assert catalog(flyer.pdf)["/Lang"] == "vi"
 
 
+def test_a_template_that_slants_text_gets_the_italic_faces(config: ProgramConfig) -> None:
+    slanted = DictLoader({"flyer/student.en.html.j2":
+                          '{% extends "flyer/_layout.html.j2" %}{% block body %}<h1>{{ program.name }}</h1>'
+                          "<p><i>Łukasz</i> and <b><em>Zoë</em></b> slanted</p>{% endblock %}"})
+    env = make_environment(ChoiceLoader([slanted, FileSystemLoader(str(ROOT / "templates"))]))
+    flyer = render_flyer("student", flyer_context(config, APPLY), env)
+    assert "Łukasz and Zoë slanted" in pdf_words(flyer.pdf)
+    fonts = {str(ref.get_object()["/BaseFont"])
+             for ref in PdfReader(io.BytesIO(flyer.pdf)).pages[0]["/Resources"]["/Font"].values()}
+    assert any(name.endswith("DejaVuSansOblique") for name in fonts)
+    assert any(name.endswith("DejaVuSansBoldOblique") for name in fonts)
+
+
 @pytest.mark.parametrize("kind", ["student", "partner"])
 def test_the_spanish_flyer_is_spanish_throughout(config: ProgramConfig, kind: str) -> None:
     flyer = render(kind, config, "es")

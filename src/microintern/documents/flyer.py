@@ -64,6 +64,12 @@ _PDF_FONT_SIZES = (13.0, 12.5, 12.0, 11.5, 11.0, 10.5, 10.0, 9.5, 9.0, 8.5, 8.0)
 _INK = "#1f2933"
 _ACCENT = "#1d4e89"
 _BODY = re.compile(r"<body\b[^>]*>(.*)</body\s*>", re.IGNORECASE | re.DOTALL)
+# fpdf2 sets paragraphs and lists solid (line height 1.0), which packs DejaVu's accents ("ễ")
+# against the line above; its HTML reader takes a line height only from a tag's style, so one is
+# given to every paragraph and list (first: a style the template writes itself wins).
+PDF_LINE_HEIGHT = 1.15
+_LEADING = re.compile(r"<(p|ul|ol)\b(?=[\s>])", re.IGNORECASE)
+_SLANTED = re.compile(r"<(i|em)\b", re.IGNORECASE)
 _TITLE = re.compile(r"<title\b[^>]*>(.*?)</title\s*>", re.IGNORECASE | re.DOTALL)
 
 
@@ -295,7 +301,10 @@ class PdfInfo:
 def _pdf_once(body: str, info: PdfInfo, *, paper: Paper, size: float,
               created_at: datetime | None) -> _FlyerPDF:
     pdf = _FlyerPDF(format="Letter" if paper == "letter" else "A4", unit="mm")
-    family = add_unicode_font(pdf)
+    # The italic faces only when the body slants something: loading a face is most of the cost
+    # of an attempt, and a flyer takes a few attempts to fit its page.
+    italic = ("I", "BI") if _SLANTED.search(body) else ()
+    family = add_unicode_font(pdf, ("", "B", *italic))
     if created_at is not None:
         pdf.set_creation_date(created_at)
     pdf.set_title(pdf_text(info.title))
@@ -329,7 +338,7 @@ def html_to_pdf(
     creation time (now if not given); pass a fixed one to get the same bytes from the same HTML.
     """
     match = _BODY.search(html)
-    body = match.group(1) if match else html
+    body = _LEADING.sub(rf'<\1 style="line-height: {PDF_LINE_HEIGHT}"', match.group(1) if match else html)
     info = PdfInfo(title, language, author)
     pdf = None
     for size in _PDF_FONT_SIZES:
