@@ -103,7 +103,7 @@ def test_a_200k_industry_answer_is_cut_marked_and_kept_and_every_partner_is_writ
 
 
 def test_a_long_hand_in_note_is_cut_to_a_cell_with_a_marker() -> None:
-    from microintern.steps.assignments import NOTE_CHARS, fitted_note
+    from microintern.steps.sheet.long_answers import NOTE_CHARS, fitted_note
 
     assert fitted_note("Short note") == "Short note"
     cell = fitted_note(LONG)

@@ -70,7 +70,6 @@ from microintern.domain.assignments import (
 )
 from microintern.domain.dates import DATE_TIME
 from microintern.domain.forms import FormSpec
-from microintern.domain.long_answers import safe_cut
 from microintern.domain.outbox import DELIVERED, message_key
 from microintern.domain.records import DriveFile, Record
 from microintern.domain.sessions import SessionPlan, text
@@ -87,8 +86,17 @@ from microintern.steps.letter_context import (
 from microintern.steps.mailing import Addressed, deliver, guardian_copy, outbox_by_key
 from microintern.steps.program_forms import Answers, ensure_form, prefilled_link, read_answers
 from microintern.steps.sheet.applicants import question_columns, student_addresses
+from microintern.steps.sheet.long_answers import fitted_note
+from microintern.steps.sheet.outbox import sent_on
 from microintern.steps.sheet.participants import Seated, seated_students
 from microintern.steps.sheet.sessions import read_session_plans
+from microintern.steps.sheet.settings import (
+    access_cell,
+    access_ended_setting,
+    access_setting,
+    folder_setting,
+    parse_access,
+)
 
 _TABS = (sheet.APPLICATIONS, sheet.PARTICIPANTS, sheet.SESSIONS, sheet.OUTBOX, sheet.ASSIGNMENTS,
          sheet.SETTINGS)
@@ -99,41 +107,12 @@ REMINDER = "assignment_reminder"
 FEEDBACK = "assignment_feedback"
 PARTNER_REMINDER = "partner_feedback_reminder"
 
-def folder_setting(session_id: str) -> str:
-    """The Settings tab label of a session's submissions folder id."""
-    return f"Submissions folder {session_id} ID"
-
-
-def access_setting(session_id: str) -> str:
-    """The Settings tab label of who the session's submissions folder is shared with."""
-    return f"Submissions folder {session_id} shared with"
-
-
-def access_ended_setting(session_id: str) -> str:
-    """The Settings tab label of the day the session's folders were unshared."""
-    return f"Submissions access ended {session_id}"
-
-
 def access_ends_on(config: ProgramConfig, plan: SessionPlan) -> date | None:
     """The day the session's folders are unshared: the last meeting + ``access_ends_after_days``."""
     if not plan.starts:
         return None
     last = max(plan.starts).astimezone(config.zone).date()
     return last + timedelta(days=config.assignment.access_ends_after_days)
-
-
-def _access_cell(access: Mapping[str, str]) -> str:
-    """``access`` (address → role) as one Settings cell, in a stable order."""
-    return ", ".join(f"{address} {role}" for address, role in sorted(access.items()))
-
-
-def _parse_access(cell: str) -> dict[str, str]:
-    found: dict[str, str] = {}
-    for part in cell.split(","):
-        address, _, role = part.strip().rpartition(" ")
-        if address:
-            found[address] = role
-    return found
 
 
 def session_folder_name(config: ProgramConfig, session: Session) -> str:
@@ -153,16 +132,6 @@ def _valid(address: str) -> bool:
     except EmailNotValidError:
         return False
     return True
-
-
-def _sent_on(outbox: Mapping[str, Record], key: str) -> date | None:
-    row = outbox.get(key)
-    if row is None or text(row.get("State")) not in DELIVERED:
-        return None
-    try:
-        return datetime.strptime(text(row.get("Updated"))[:10], DAY).date()
-    except ValueError:
-        return None
 
 
 @dataclass
@@ -207,18 +176,6 @@ class _Run:
         before = self.rows.get(row_key, {})
         if text(before.get(column)) != value or row_key not in self.rows:
             self.updates.setdefault(row_key, {sheet.SUBMISSION_KEY: row_key})[column] = value
-
-
-NOTE_CHARS = 5_000
-"""A student note longer than this is cut in its cell (Sheets refuses cells over 50,000)."""
-
-
-def fitted_note(note: str) -> str:
-    """The student's note as its cell holds it: past :data:`NOTE_CHARS`, cut with a visible marker."""
-    if len(note) <= NOTE_CHARS:
-        return note
-    return (note[:safe_cut(note, NOTE_CHARS)]
-            + f" … [cut: {len(note):,} characters in all; the whole note is in the hand-in form]")
 
 
 def _read_hand_ins(answers: Sequence[Answers], options: Mapping[str, str],
@@ -373,7 +330,7 @@ def _staff_access(run: _Run, session: Session, folder_id: str, ended: bool) -> b
         wanted.setdefault(address.casefold(), role)
     label = access_setting(session.id)
     remembered = run.settings.get(label)
-    if remembered == _access_cell(wanted):
+    if remembered == access_cell(wanted):
         return True
     folders = run.ctx.ports.folders
     current = {k.casefold(): v for k, v in folders.shared_with(folder_id).items()}
@@ -388,7 +345,7 @@ def _staff_access(run: _Run, session: Session, folder_id: str, ended: bool) -> b
             done = False
             run.result.problems.append(f"{session.id}: the submissions folder could not be shared with "
                                        f"{who} (Drive answered {exc.code or 'an error'})")
-    for address in _parse_access(remembered or ""):
+    for address in parse_access(remembered or ""):
         if address in wanted:
             continue
         try:
@@ -400,8 +357,8 @@ def _staff_access(run: _Run, session: Session, folder_id: str, ended: bool) -> b
                                        f"submissions folder could not be removed (Drive answered "
                                        f"{exc.code or 'an error'})")
     if done:
-        run.new_settings[label] = _access_cell(wanted)
-        run.settings[label] = _access_cell(wanted)
+        run.new_settings[label] = access_cell(wanted)
+        run.settings[label] = access_cell(wanted)
     return done
 
 
@@ -580,7 +537,7 @@ def _student_letters(run: _Run, session: Session, plan: SessionPlan, student: Se
             run.result.add("assignments given")
         reminder_key = run.key(letter_step(REMINDER, aid), student.applicant_id, session.id)
         if run.fresh(reminder_key) and reminder_due(item, run.today, config.assignment.student_reminder_days,
-                                                     handed_in, _sent_on(run.outbox, given_key)):
+                                                     handed_in, sent_on(run.outbox, given_key)):
             run.items.append(letter(REMINDER, {"links": links}))
             run.result.add("reminders")
 
@@ -612,7 +569,7 @@ def _partner_reminder(run: _Run, session: Session, plan: SessionPlan, session_fo
     sent_days = [
         day for key in run.outbox
         if key.startswith(prefix) and key.endswith(f"/{partner.id}/{session.id}")
-        and (day := _sent_on(run.outbox, key)) is not None and day < run.today
+        and (day := sent_on(run.outbox, key)) is not None and day < run.today
     ]
     if not partner_reminder_due(waiting, max(sent_days, default=None), run.today, every):
         return

@@ -11,13 +11,13 @@ letter has its own key, so a run repeated any number of times sends each one onc
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from microintern.config import ProgramConfig
 from microintern.domain import program_sheet as sheet
 from microintern.domain.forms import FormSpec
-from microintern.domain.outbox import DELIVERED, message_key
+from microintern.domain.outbox import message_key
 from microintern.domain.participation import (
     APPLICANT_KEY,
     ATTENDING_KEY,
@@ -39,6 +39,7 @@ from microintern.steps.context import StepContext, StepResult
 from microintern.steps.letter_context import ProgramContexts, day_in
 from microintern.steps.mailing import Addressed, deliver, guardian_copy, outbox_by_key
 from microintern.steps.program_forms import Answers, ensure_form, latest_by, prefilled_link, read_answers
+from microintern.steps.sheet.outbox import sent_on
 from microintern.steps.sheet.participants import Seated, letter_waits, seated_students
 
 SEATED, DECLINED = sheet.SEATED, sheet.DECLINED
@@ -60,20 +61,10 @@ def _due(config: ProgramConfig, session_id: str, days_before: int) -> date:
     return config.session(session_id).meeting_starts()[0].date() - timedelta(days=days_before)
 
 
-def _sent_on(outbox: Mapping[str, Record], key: str) -> date | None:
-    row = outbox.get(key)
-    if row is None or text(row.get("State")) not in DELIVERED:
-        return None
-    try:
-        return datetime.strptime(text(row.get("Updated"))[:10], _STAMP).date()
-    except ValueError:
-        return None
-
-
 def _reminders_sent(outbox: Mapping[str, Record], config: ProgramConfig, letter: str, applicant: str,
                     session: str, limit: int) -> int:
     return sum(1 for n in range(1, limit + 1)
-               if _sent_on(outbox, message_key(config.program.id, f"{letter}-{n}", applicant, session)))
+               if sent_on(outbox, message_key(config.program.id, f"{letter}-{n}", applicant, session)))
 
 
 def _received(answers: Answers, config: ProgramConfig) -> str:
@@ -93,7 +84,7 @@ class _Letters:
         """The first letter if not yet delivered, else the reminder due today, else None."""
         config = self.ctx.config
         first_key = message_key(config.program.id, letter, student.applicant_id, student.session_id)
-        first_sent = _sent_on(self.outbox, first_key)
+        first_sent = sent_on(self.outbox, first_key)
         base = {**self.program(student.language), "applicant": dict(student.applicant), **context}
         if first_sent is None:
             return Addressed(first_key, step.value, student.applicant_id, to, letter, student.language,
@@ -122,7 +113,7 @@ def _still_missing(letters: _Letters, student: Seated, letter: str, label: str,
         student.applicant_id, f"{label} still missing",
         f"not returned after the first letter and {sent} reminder(s); no more reminders go",
         "contact the student or family directly (phone, counselor); the seat is kept")
-    last = _sent_on(letters.outbox, message_key(config.program.id, f"{letter}_reminder-{sent}",
+    last = sent_on(letters.outbox, message_key(config.program.id, f"{letter}_reminder-{sent}",
                                                 student.applicant_id, student.session_id))
     # Told on the day the next reminder would have gone; kept open in the Problems tab after.
     if last is not None and letters.today == last + timedelta(days=letters.plan.every_days):

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from microintern.config import Backend, ProgramConfig
 from microintern.domain import program_sheet as sheet
-from microintern.domain.long_answers import EXCEL_CELL_LIMIT, GOOGLE_CELL_LIMIT, utf16_length
+from microintern.domain.long_answers import EXCEL_CELL_LIMIT, GOOGLE_CELL_LIMIT, safe_cut, utf16_length
 from microintern.domain.records import Record
 from microintern.steps.context import StepContext, StepResult
 
@@ -75,3 +75,18 @@ def keep_long_answers(ctx: StepContext, intake: Intake, result: StepResult) -> N
         size += units
     ctx.ports.roster.upsert(sheet.LONG_ANSWERS, sheet.LONG_ANSWER_KEY, batch)
     result.add("answers cut to fit a cell (full text in Long answers)", intake.cut)
+
+
+NOTE_CHARS = 5_000
+"""A student note longer than this is cut in its cell (Sheets refuses cells over 50,000)."""
+
+
+def fitted_note(note: str) -> str:
+    """The student's note as its cell holds it: past :data:`NOTE_CHARS`, cut with a visible marker.
+
+    The whole note stays in the form it came from (the assignments' hand-in form).
+    """
+    if len(note) <= NOTE_CHARS:
+        return note
+    return (note[:safe_cut(note, NOTE_CHARS)]
+            + f" … [cut: {len(note):,} characters in all; the whole note is in the hand-in form]")

@@ -6,6 +6,8 @@ form instead of making another.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from microintern.domain import program_sheet as sheet
 from microintern.ports import Roster
 
@@ -35,3 +37,34 @@ def write_settings(roster: Roster, values: dict[str, str]) -> None:
 def remembered_form_id(roster: Roster) -> str | None:
     """The id of the application form a run created, as remembered in the Settings tab."""
     return read_settings(roster).get(FORM_ID_SETTING) or None
+
+
+# The submissions folders of a multi-week session (steps.assignments): remembered per session.
+def folder_setting(session_id: str) -> str:
+    """The Settings tab label of a session's submissions folder id."""
+    return f"Submissions folder {session_id} ID"
+
+
+def access_setting(session_id: str) -> str:
+    """The Settings tab label of who the session's submissions folder is shared with."""
+    return f"Submissions folder {session_id} shared with"
+
+
+def access_ended_setting(session_id: str) -> str:
+    """The Settings tab label of the day the session's folders were unshared."""
+    return f"Submissions access ended {session_id}"
+
+
+def access_cell(access: Mapping[str, str]) -> str:
+    """``access`` (address → role) as one Settings cell, in a stable order."""
+    return ", ".join(f"{address} {role}" for address, role in sorted(access.items()))
+
+
+def parse_access(cell: str) -> dict[str, str]:
+    """A Settings cell written by :func:`access_cell`, back as address → role."""
+    found: dict[str, str] = {}
+    for part in cell.split(","):
+        address, _, role = part.strip().rpartition(" ")
+        if address:
+            found[address] = role
+    return found
