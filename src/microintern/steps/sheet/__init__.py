@@ -17,7 +17,9 @@ The views:
   form responses as Applications rows (intake);
 - :mod:`.long_answers`: the backend's cell limit and the Long answers tab, where the full text
   of an answer cut to fit a cell is kept;
-- :mod:`.settings`: the Settings tab, values a run remembers for the next (form ids, links);
+- :mod:`.settings`: the Settings tab, values a run remembers for the next (form ids, links,
+  the submissions folders);
+- :mod:`.outbox`: the day a letter was recorded delivered (reminders are spaced from it);
 - :mod:`.sessions`: each session's plan from the Sessions tab (seeded from the config);
 - :mod:`.participants`: the students holding a seat, and what their earlier letters did;
 - :mod:`.partners`: the Partners tab's rows for configured partners not yet on it;
@@ -25,6 +27,6 @@ The views:
 - :mod:`.equity`: the equity figures (applicants and acceptances per group);
 - :mod:`.dashboard`: the report's figures, read from the tabs, and the Dashboard tab.
 
-The Outbox tab's view is the mail engine's (:mod:`microintern.steps.mailing`): only it writes
-letters' states, by the protocol of :mod:`microintern.domain.outbox`.
+Only the mail engine (:mod:`microintern.steps.mailing`) writes the Outbox, by the protocol of
+:mod:`microintern.domain.outbox`; its ``outbox_by_key`` is the Outbox as every step reads it.
 """
