@@ -178,6 +178,24 @@ def test_a_moved_session_updates_the_same_meeting_and_a_cancelled_one_deletes_it
     assert zoom.calls == []
 
 
+def test_a_session_moved_back_to_meet_leaves_zoom(
+        fake: FakeWorkspace, zoom: FakeZoom, zoom_program: ZoomProgram) -> None:
+    ctx = zoom_program.context()
+    seed(ctx, sessions=["cyber-basics"])
+    build_sessions(ctx, ["cyber-basics"])
+    old = str(meeting_of(zoom, "cyber-basics")["id"])
+    config = zoom_program.config
+    back = config.model_copy(update={"sessions": [
+        s.model_copy(update={"video": "meet"}) if s.id == "cyber-basics" else s for s in config.sessions]})
+    result = build_sessions(ZoomProgram(back, zoom_program.env).context(), ["cyber-basics"])
+    assert result.counts["zoom meetings deleted"] == 1 and result.counts["spaces created"] == 1
+    assert old in zoom.deleted and not zoom.meetings
+    row = sessions_tab(fake)["cyber-basics"]
+    space = fake.meet.space(row[sheet.SESSION_MEET_SPACE])
+    assert row[sheet.SESSION_MEET_LINK] == space["meetingUri"]
+    assert f"Join with Google Meet: {space['meetingUri']}" in event_of(fake, "cyber-basics")["description"]
+
+
 def test_recording_only_when_the_partner_and_every_release_allow_it(
         fake: FakeWorkspace, zoom: FakeZoom, zoom_program: ZoomProgram) -> None:
     ctx = zoom_program.context()

@@ -91,6 +91,8 @@ class _SessionBuild:
             return
         attendees = self._attendees(placed, addresses)
         count = len(self.plan.starts)
+        if not self.zoom:
+            video.leave_zoom(self)  # the program or the session moved back to Meet
         link = (video.zoom_link(self, placed, partner_row) if self.zoom
                 else self._meet(placed, partner_row, attendees))
         for index, (start, end) in enumerate(self.plan.meetings()):

@@ -16,6 +16,7 @@ tag (the adapters list before they create).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Protocol
 
 from microintern.config import Session
@@ -133,6 +134,15 @@ def cancel_zoom(build: SessionBuild) -> None:
     build.changes.update({sheet.SESSION_MEET_SPACE: "", sheet.SESSION_MEET_LINK: ""})
     build.meet_digest = ""
     build.result.add("zoom meetings deleted")
+
+
+def leave_zoom(build: SessionBuild) -> None:
+    """A session moved from Zoom back to Meet: its Zoom meeting is deleted, then Meet's is made."""
+    if zoom_meeting_id(build.plan.meet_space) is None:
+        return
+    cancel_zoom(build)
+    build.plan = replace(build.plan, meet_space="", meet_link="")
+    build.row = {**build.row, sheet.SESSION_MEET_SPACE: "", sheet.SESSION_MEET_LINK: ""}
 
 
 def showcase(build: SessionBuild, placed: Sequence[Record], partner_row: Record) -> None:
