@@ -224,6 +224,17 @@ def test_flyer_pdf_carries_its_language_title_and_author(config: ProgramConfig, 
         assert "/FontFile2" in font["/DescendantFonts"][0].get_object()["/FontDescriptor"]
 
 
+def test_the_pdf_title_keeps_what_the_font_cannot_draw(config: ProgramConfig) -> None:
+    # The title is Unicode metadata, drawn by no font: a name the page marks "?" keeps its letters.
+    name = "王小明 Academy 🚀"
+    program = config.program.model_copy(update={"name": name})
+    flyer = render("student", config.model_copy(update={"program": program}), "en")
+    reader = PdfReader(io.BytesIO(flyer.pdf))
+    assert reader.metadata is not None
+    assert reader.metadata.title == f"{name}: apply for a micro-internship"
+    assert "??? Academy" in pdf_words(flyer.pdf)
+
+
 def test_the_partner_pdf_title_is_the_flyers_own(config: ProgramConfig) -> None:
     reader = PdfReader(io.BytesIO(render("partner", config, "es").pdf))
     assert reader.metadata is not None

@@ -34,7 +34,7 @@ from jinja2 import Environment, TemplateNotFound
 from jinja2 import TemplateError as JinjaError
 
 from microintern.config import Localized, ProgramConfig, Session, text_in
-from microintern.documents.pdf_text import add_unicode_font, pdf_text
+from microintern.documents.pdf_text import add_unicode_font, pdf_metadata, pdf_text
 from microintern.domain.letters import render_template
 from microintern.errors import TemplateError
 
@@ -307,10 +307,10 @@ def _pdf_once(body: str, info: PdfInfo, *, paper: Paper, size: float,
     family = add_unicode_font(pdf, ("", "B", *italic))
     if created_at is not None:
         pdf.set_creation_date(created_at)
-    pdf.set_title(pdf_text(info.title))
+    pdf.set_title(pdf_metadata(info.title))
     pdf.set_lang(info.language)
     if info.author:
-        pdf.set_author(pdf_text(info.author))
+        pdf.set_author(pdf_metadata(info.author))
     pdf.set_creator("microintern")
     # A viewer's title bar shows the title, not the file name (WCAG 2.4.2, PDF/UA).
     pdf.viewer_preferences = ViewerPreferences(display_doc_title=True)

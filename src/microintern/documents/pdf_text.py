@@ -9,7 +9,9 @@ documents embed it; fpdf2 embeds only the glyphs a PDF uses, a few tens of kilob
 
 What DejaVu Sans has no glyph for (Chinese, Japanese and Korean characters, emoji) cannot be
 drawn: :func:`pdf_text` spells such a character in a form the font has when Unicode gives one,
-marks a missing letter or digit with "?", and leaves out symbols. The HTML keeps everything.
+marks a missing letter or digit with "?", and leaves out symbols. The HTML keeps everything, and
+so do a PDF's title, author, outline and alternative texts (:func:`pdf_metadata`): they are
+Unicode strings no font draws.
 """
 
 from __future__ import annotations
@@ -86,3 +88,13 @@ def pdf_text(text: str) -> str:
         elif unicodedata.category(char)[0] in "LN":
             out.append("?")
     return "".join(out)
+
+
+def pdf_metadata(text: str) -> str:
+    """``text`` for what a PDF says about itself (title, author, outline, alternative text).
+
+    These are Unicode strings that no font draws, so every character is kept: composed (NFC),
+    with control characters (a line break typed into a name) made spaces.
+    """
+    composed = unicodedata.normalize("NFC", text)
+    return " ".join("".join(" " if unicodedata.category(c) == "Cc" else c for c in composed).split())

@@ -20,7 +20,7 @@ from typing import Any
 from fpdf import FPDF, ViewerPreferences
 from fpdf.fonts import FontFace
 
-from microintern.documents.pdf_text import FONT_FAMILY, add_unicode_font, pdf_text
+from microintern.documents.pdf_text import FONT_FAMILY, add_unicode_font, pdf_metadata, pdf_text
 from microintern.documents.report.charts import Chart
 from microintern.documents.report.sections import Section, Table, sections
 from microintern.domain.report import NO_DATA, ProgramReport
@@ -199,7 +199,7 @@ def _section(pdf: FPDF, section: Section, chart: Chart | None) -> None:
     follows = size[1] + 2 if size is not None else (TABLE_START if section.tables else 0)
     if _room(pdf) < heading + follows:
         pdf.add_page()
-    pdf.start_section(pdf_text(section.heading))
+    pdf.start_section(pdf_metadata(section.heading))
     pdf.set_font(FONT, style="B", size=14)
     pdf.set_text_color(*(WARN if section.internal else ACCENT))
     pdf.multi_cell(0, 8, section.heading, align="L", new_x="LMARGIN", new_y="NEXT")
@@ -211,7 +211,7 @@ def _section(pdf: FPDF, section: Section, chart: Chart | None) -> None:
         pdf.set_font(FONT, style="I", size=9)
         pdf.multi_cell(0, 5, NO_DATA, align="L", new_x="LMARGIN", new_y="NEXT")
     if chart is not None and size is not None:
-        pdf.image(io.BytesIO(chart.png), w=size[0], h=size[1], alt_text=pdf_text(chart.alt))
+        pdf.image(io.BytesIO(chart.png), w=size[0], h=size[1], alt_text=pdf_metadata(chart.alt))
         pdf.ln(2)
     pdf.set_text_color(*INK)
     for table in section.tables:
@@ -223,9 +223,9 @@ def render_pdf(report: ProgramReport, charts: Mapping[str, Chart], *, created_at
     """The report as PDF bytes; ``created_at`` is stamped as the creation date (reproducible)."""
     pdf = _ReportPDF(format="Letter", unit="mm")
     pdf.set_creation_date(created_at)
-    pdf.set_title(pdf_text(f"{report.program}: program report"))
+    pdf.set_title(pdf_metadata(f"{report.program}: program report"))
     pdf.set_lang(LANGUAGE)
-    pdf.set_author(pdf_text(report.district))
+    pdf.set_author(pdf_metadata(report.district))
     pdf.set_creator("microintern")
     pdf.viewer_preferences = ViewerPreferences(display_doc_title=True)
     pdf.set_margins(15, 15, 15)
