@@ -17,7 +17,9 @@ from programs import ROOT
 from test_correspondence import decide, edit_config, imported, invoke, letters_of, workbook
 from test_participation_local import _deliverable
 
+from microintern.config import load_config
 from microintern.domain import program_sheet as sheet
+from microintern.steps.sheet.applicants import school_addresses
 
 SESSION = "cyber-basics"    # first meeting 2027-03-16: registration from 02-16, release from 02-23
 LATER_LETTERS = ("registration", "release_form", "session_details_student", "session_reminder")
@@ -44,6 +46,11 @@ def _place(config_file: Path, ids: list[str]) -> None:
         {sheet.APPLICANT_ID: i, sheet.DECISION: "Accept", sheet.COHORT_OVERRIDE: SESSION} for i in ids])
 
 
+def waiting_lines(output: str) -> set[str]:
+    """The problem lines of a run's output, up to the dash before their why."""
+    return {line.split(" — ")[0] for line in output.splitlines() if line.startswith("  ! ")}
+
+
 def _letters_to(config_file: Path, applicant: str) -> set[str]:
     """The letters (reminders by their letter) sent to ``applicant`` since the acknowledgement."""
     return {letter.split("-")[0] for letter, who in letters_of(config_file)
@@ -53,6 +60,16 @@ def _letters_to(config_file: Path, applicant: str) -> set[str]:
 def _problems(config_file: Path) -> dict[str, dict]:
     rows = workbook(config_file).read_tabs([sheet.PROBLEMS])[sheet.PROBLEMS]
     return {str(r[sheet.PROBLEM_KEY]): r for r in rows if r.get(sheet.PROBLEM_KEY)}
+
+
+def _invited(config_file: Path) -> set[str]:
+    """Applicant ids whose school address is a guest of any of the session's Calendar events."""
+    config = load_config(config_file)
+    events = "".join(path.read_text(encoding="utf-8").casefold()
+                     for path in (config.resolve(config.local.folder) / "calendar").rglob("*.ics"))
+    rows = workbook(config_file).read_tabs([sheet.APPLICATIONS])[sheet.APPLICATIONS]
+    return {applicant for applicant, address in school_addresses(config, rows).items()
+            if address.casefold() in events}
 
 
 def _run(config_file: Path, day: str) -> str:
@@ -87,6 +104,9 @@ def test_a_failed_acceptance_holds_her_later_letters_and_the_chain_resumes(confi
     for applicant in english:
         assert {"release_form", "session_details_student"} <= _letters_to(config_file, applicant), day
     assert _letters_to(config_file, spanish) == set()
+    # The Calendar invitation carries the link, as the session details do: not for her yet.
+    assert _invited(config_file) == set(english), day
+    assert f"  ! sessions:{SESSION}: {spanish}: calendar invitation waiting" in waiting_lines(day), day
     waiting = {line.split(" — ")[0] for line in day.splitlines() if spanish in line}
     assert {f"  ! registration:{SESSION}: {spanish}: registration link waiting",
             f"  ! release_forms:{SESSION}: {spanish}: release form waiting",
@@ -106,11 +126,13 @@ def test_a_failed_acceptance_holds_her_later_letters_and_the_chain_resumes(confi
     assert "FAILED" not in day, day
     assert {"acceptance", "registration", "release_form", "session_details_student"} <= \
         _letters_to(config_file, spanish), day
+    _run(config_file, "2027-02-25")             # the sessions step invites her the next run at the latest
+    assert _invited(config_file) == {*english, spanish}
     problems = _problems(config_file)
     assert all(r["State"] == "resolved" for r in problems.values()
                if r["Who"] == spanish or r["Step"] == "decisions:program")
     before = letters_of(config_file)            # fails if any letter went out twice
-    _run(config_file, "2027-02-25")
+    _run(config_file, "2027-02-26")
     after = letters_of(config_file)
     assert {k for k in after if k[1] == spanish} == {k for k in before if k[1] == spanish}
     # No duplicate problem rows: one per key, however many runs saw it.

@@ -17,6 +17,7 @@ from datetime import datetime
 from microintern.config import ProgramConfig, Session, localize
 from microintern.domain import program_sheet as sheet
 from microintern.domain.dates import moment_text, parse_moment
+from microintern.domain.participation import Stage
 from microintern.domain.records import CalendarEvent, EventStatus, MeetSettings, MeetSpace, Record
 from microintern.domain.sessions import (
     NOT_WRITTEN,
@@ -44,11 +45,13 @@ from microintern.errors import BackendError
 from microintern.steps import video
 from microintern.steps.context import StepContext, StepResult
 from microintern.steps.letter_context import partner_of
+from microintern.steps.mailing import outbox_by_key
 from microintern.steps.sheet.applicants import school_addresses
+from microintern.steps.sheet.participants import letter_waits, seated_students
 from microintern.steps.sheet.partners import partner_rows
 from microintern.steps.sheet.sessions import read_session_plans, rows_by_id
 
-TABS = (sheet.SESSIONS, sheet.PARTICIPANTS, sheet.PARTNERS, sheet.APPLICATIONS)
+TABS = (sheet.SESSIONS, sheet.PARTICIPANTS, sheet.PARTNERS, sheet.APPLICATIONS, sheet.OUTBOX)
 _UNAVAILABLE_CELL = f"off: {RECORDING_UNAVAILABLE}"
 
 
@@ -69,6 +72,9 @@ class _SessionBuild:
         self.tokens = list(self.last.events)
         self.changes: Record = {}
         self.calls = 0
+        # Placed students not invited yet: their invitation waits, like their session details,
+        # for the letters before it (named by build_sessions).
+        self.waiting: frozenset[str] = frozenset()
         self.complete = False
 
     # --- the whole session ------------------------------------------------------------------
@@ -196,6 +202,8 @@ class _SessionBuild:
         students = []
         unreachable = 0
         for row in placed:
+            if text(row.get(sheet.APPLICANT_ID)) in self.waiting:
+                continue
             address = addresses.get(text(row.get(sheet.APPLICANT_ID)))
             if address:
                 students.append(address)
@@ -284,12 +292,14 @@ def build_sessions(ctx: StepContext, session_ids: Sequence[str] | None = None) -
         if is_placed(row) and text(row.get(sheet.APPLICANT_ID)):
             seats.setdefault(text(row.get(sheet.SESSION_ID)), []).append(row)
     addresses = school_addresses(config, tabs[sheet.APPLICATIONS])
+    waiting = _invitations_waiting(ctx, tabs, session_ids, result)
 
     updates: list[Record] = []
     built_partners: list[str] = []
     failures: list[str] = []
     for session in _wanted(config, session_ids, result):
         build = _SessionBuild(ctx, session, plans[session.id], rows.get(session.id, {}), result)
+        build.waiting = waiting
         try:
             build.run(seats.get(session.id, []), addresses, partners.get(session.partner, {}))
         except BackendError as exc:
@@ -310,6 +320,25 @@ def build_sessions(ctx: StepContext, session_ids: Sequence[str] | None = None) -
         raise BackendError(f"sessions: {len(failures)} session(s) not fully built (what was done is "
                            f"recorded; a rerun finishes them): " + "; ".join(failures))
     return result
+
+
+def _invitations_waiting(ctx: StepContext, tabs: Mapping[str, list[Record]],
+                         session_ids: Sequence[str] | None, result: StepResult) -> frozenset[str]:
+    """Placed students whose Calendar invitation waits for an earlier letter, each named.
+
+    The invitation carries the meeting link, as the session details letter does, so it follows
+    the same chain: acceptance sent, then the registration link, then the release form. The
+    sessions step runs daily in its window, so a student is invited on the run after the
+    letter before it goes.
+    """
+    outbox = outbox_by_key(tabs[sheet.OUTBOX])
+    waiting: set[str] = set()
+    for student in seated_students(ctx.config, tabs, session_ids):
+        problem = letter_waits(ctx.config, student, outbox, Stage.SESSION, "calendar invitation")
+        if problem is not None:
+            waiting.add(student.applicant_id)
+            result.problem(problem)
+    return frozenset(waiting)
 
 
 def _partner_moves(config: ProgramConfig, partners: Mapping[str, Record],
