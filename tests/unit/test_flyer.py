@@ -40,8 +40,17 @@ def config() -> ProgramConfig:
     return load_config(ROOT / "config" / "program.example.yaml")
 
 
+# Rendered flyers by (config, kind, options): a PDF takes about half a second of CPU, and several
+# tests read the same flyer of the example program.
+_RENDERED: dict[tuple[int, str, str], tuple[ProgramConfig, Flyer]] = {}
+
+
 def render(kind: str, config: ProgramConfig, **context_options: Any) -> Flyer:
-    return render_flyer(kind, flyer_context(config, APPLY, **context_options), ENV)  # type: ignore[arg-type]
+    key = (id(config), kind, repr(sorted(context_options.items())))
+    if key not in _RENDERED or _RENDERED[key][0] is not config:
+        flyer = render_flyer(kind, flyer_context(config, APPLY, **context_options), ENV)  # type: ignore[arg-type]
+        _RENDERED[key] = (config, flyer)     # the config kept alive, so its id is not reused
+    return _RENDERED[key][1]
 
 
 def with_program_name(config: ProgramConfig, name: str) -> ProgramConfig:

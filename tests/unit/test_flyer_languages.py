@@ -66,8 +66,17 @@ def catalog(pdf: bytes) -> Any:
     return PdfReader(io.BytesIO(pdf)).trailer["/Root"]
 
 
+# Rendered flyers by (config, kind, language): a PDF takes about half a second of CPU, and
+# several tests read the same flyer of the example program.
+_RENDERED: dict[tuple[int, str, str], tuple[ProgramConfig, Flyer]] = {}
+
+
 def render(kind: str, config: ProgramConfig, language: str) -> Flyer:
-    return render_flyer(kind, flyer_context(config, APPLY, language=language), ENV)  # type: ignore[arg-type]
+    key = (id(config), kind, language)
+    if key not in _RENDERED or _RENDERED[key][0] is not config:
+        flyer = render_flyer(kind, flyer_context(config, APPLY, language=language), ENV)  # type: ignore[arg-type]
+        _RENDERED[key] = (config, flyer)     # the config kept alive, so its id is not reused
+    return _RENDERED[key][1]
 
 
 # --- every language ----------------------------------------------------------------------------
