@@ -12,27 +12,16 @@ internal use, and never on the Dashboard (everyone who opens the sheet sees it).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from microintern.documents.report.charts import render_charts
 from microintern.documents.report.html import environment, render_html
 from microintern.documents.report.pdf import render_pdf
+from microintern.documents.report.rendered import RenderedReport
 from microintern.documents.report.sections import sections
 from microintern.domain.report import ProgramReport
 from microintern.steps.context import StepContext, StepResult
 from microintern.steps.sheet.dashboard import program_report, update_dashboard
 
 __all__ = ["RenderedReport", "program_report", "render_report", "report_step", "update_dashboard"]
-
-
-@dataclass(frozen=True)
-class RenderedReport:
-    """The report's files as bytes (the caller saves them) and the figures they show."""
-
-    html: bytes
-    pdf: bytes | None
-    report: ProgramReport
-    charts: int
 
 
 def render_report(ctx: StepContext, *, pdf: bool = True, include_names: bool = False,

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from microintern.adapters.local._files import atomic_write_bytes
+from microintern.documents.report.rendered import RenderedReport
 from microintern.domain.report import ProgramReport
-from microintern.steps.report import RenderedReport
 
 
 @dataclass(frozen=True)
