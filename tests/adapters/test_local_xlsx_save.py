@@ -149,3 +149,29 @@ def test_a_workbook_too_large_for_plain_zip_is_written_by_zipfile(
     with zipfile.ZipFile(book.path) as archive:
         assert archive.testzip() is None
     assert len(LocalWorkbook(book.path).read_tabs(["Applications"])["Applications"]) == 20
+
+
+def test_a_tab_left_unparsed_is_copied_as_the_file_stores_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new run that writes the Timeline neither parses nor compresses the applications again."""
+    path = tmp_path / "program.xlsx"
+    rows = [{"Applicant ID": f"A-{n:04d}", "Essay": f"essay {n} " * 100} for n in range(500)]
+    LocalWorkbook(path).upsert("Applications", "Applicant ID", rows)
+    LocalWorkbook(path).upsert("Timeline", "Step", [{"Step": "screening", "Result": "done"}])
+    with zipfile.ZipFile(path) as archive:
+        stored = {i.filename: i.file_size for i in archive.infolist()}
+    big = max(stored.values())
+    compressed: list[int] = []
+    real = _xlsx_zip.compress
+    monkeypatch.setattr(_xlsx_zip, "compress", lambda data: compressed.append(len(data)) or real(data))
+
+    rerun = LocalWorkbook(path)  # another process: nothing cached yet
+    rerun.upsert("Timeline", "Step", [{"Step": "screening", "Result": "done again"}])
+    assert compressed and big not in compressed and max(compressed) < big / 10
+    with zipfile.ZipFile(path) as archive:
+        assert archive.testzip() is None
+    again = LocalWorkbook(path).read_tabs(["Applications", "Timeline"])
+    assert again["Applications"] == [{"Applicant ID": r["Applicant ID"], "Essay": r["Essay"]} for r in rows]
+    assert again["Timeline"] == [{"Step": "screening", "Result": "done again"}]
+    assert load_workbook(path)["Applications"]["B501"].value == rows[-1]["Essay"]

@@ -34,6 +34,7 @@ _NUMBER_FORMATS = frozenset({0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 37, 3
 # What openpyxl ignores before looking for date letters: quoted text, escapes, [colours] etc.
 _LITERALS = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]|_.')
 _DATE_LETTERS = re.compile(r"[dmhysDMHYS]")
+_DIGITS = "0123456789"
 
 
 class Unsupported(Exception):
@@ -186,6 +187,7 @@ def _rows(stream: Any, strings: list[str], dates: frozenset[int], *, limit: int 
     """One sheet's rows of values (see :func:`read_rows`), up to row ``limit`` if given."""
     rows: list[list[Any]] = []
     number = 0
+    columns: dict[str, int] = {}  # a reference's letters → its column, worked out once
     for _event, node in _iterparse(stream):
         if node.tag != _ROW:
             continue
@@ -198,9 +200,23 @@ def _rows(stream: Any, strings: list[str], dates: frozenset[int], *, limit: int 
         values: list[Any] = []
         for cell in node.iter(_C):
             reference = cell.get("r")
-            column = _column(reference) if reference else len(values) + 1
-            values.extend([None] * (column - len(values)))
-            values[column - 1] = _value(cell, strings, dates)
+            if reference:
+                letters = reference.rstrip(_DIGITS)
+                column = columns.get(letters)
+                if column is None:
+                    column = columns[letters] = _column(reference)
+            else:
+                column = len(values) + 1
+            if cell.get("t") == "inlineStr":  # nearly every text cell: no function call
+                inline = cell.find(_IS)
+                value = None if inline is None else _text(inline)
+            else:
+                value = _value(cell, strings, dates)
+            if column == len(values) + 1:
+                values.append(value)
+            else:
+                values.extend([None] * (column - len(values)))
+                values[column - 1] = value
         rows.append(values)
         node.clear()
     return rows

@@ -10,6 +10,7 @@ import copy
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from io import BytesIO
+from pathlib import Path
 from typing import Any, BinaryIO
 from zipfile import ZIP_DEFLATED, ZipFile
 
@@ -23,7 +24,7 @@ from openpyxl.writer.excel import ExcelWriter
 from openpyxl.xml.functions import Element, tostring
 
 from microintern.adapters.local._xlsx_rows import sheet_data
-from microintern.adapters.local._xlsx_zip import Compressed, PartWriter, TooLarge
+from microintern.adapters.local._xlsx_zip import Compressed, PartWriter, TooLarge, stored_parts
 
 
 @dataclass
@@ -230,7 +231,8 @@ class _Skipped(Exception):
     """Raised inside openpyxl's reader for a tab left unparsed (never escapes load_partial)."""
 
 
-def load_partial(path: Any, bind: frozenset[str]) -> tuple[Workbook, dict[str, SheetXml]] | None:
+def load_partial(path: Any, bind: frozenset[str], seed: dict[str, Compressed] | None = None
+                 ) -> tuple[Workbook, dict[str, SheetXml]] | None:
     """Load ``path`` for editing with cells only in the tabs ``bind`` names.
 
     Every other tab keeps the XML it has in the file, written back unchanged by the next save
@@ -240,12 +242,16 @@ def load_partial(path: Any, bind: frozenset[str]) -> tuple[Workbook, dict[str, S
     (openpyxl writes text inline), no drawings, hyperlinks or tables (only header notes, whose
     parts are written again from the comments read here), and the file's cell styles must load
     in their order (checked: no duplicates merged). Otherwise None: the caller loads it all.
+
+    ``seed``, if given, receives the kept tabs' parts as the file stores them (compressed), so
+    the next save copies them instead of compressing them again (see :class:`PartWriter`).
     """
     from openpyxl.comments.comment_sheet import CommentRecord
     from openpyxl.reader import excel
     from openpyxl.worksheet._reader import WorksheetReader
 
     kept: dict[str, bytes] = {}
+    parts: dict[str, str] = {}  # the kept tab's part name in the file
 
     class _Reader(WorksheetReader):  # type: ignore[misc]
         def bind_all(self) -> None:
@@ -254,6 +260,7 @@ def load_partial(path: Any, bind: frozenset[str]) -> tuple[Workbook, dict[str, S
                 data = self.parser.source.read()
                 if b't="s"' not in data and b"t='s'" not in data:
                     kept[ws.title] = data
+                    parts[ws.title] = str(getattr(self.parser.source, "name", ""))
                     return
                 self.parser.source.seek(0)
             super().bind_all()
@@ -276,6 +283,12 @@ def load_partial(path: Any, bind: frozenset[str]) -> tuple[Workbook, dict[str, S
                        key=lambda c: (c.row, c.column))
         entries[title] = SheetXml(ws, _shape(ws), data, RelationshipList(),
                                   [CommentRecord.from_cell(c) for c in cells], [])
+    if seed is not None and kept:
+        # openpyxl writes the n-th tab as xl/worksheets/sheet<n>.xml, whatever the file named it.
+        index = {ws.title: n for n, ws in enumerate(book.worksheets, start=1)}
+        seed.update(stored_parts(Path(path), {
+            f"xl/worksheets/sheet{index[title]}.xml": (parts[title], data)
+            for title, data in kept.items() if parts.get(title)}))
     return book, entries
 
 

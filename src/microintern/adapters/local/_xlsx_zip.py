@@ -52,6 +52,39 @@ def compress(data: bytes) -> Compressed:
     return Compressed(data, zlib.crc32(data), packer.compress(data) + packer.flush())
 
 
+def stored_parts(path: Path, wanted: dict[str, tuple[str, bytes]]) -> dict[str, Compressed]:
+    """Parts of the file at ``path`` as they are stored, to be copied without compressing again.
+
+    ``wanted`` maps the name a part will be written under to its name in the file and its
+    (already read) bytes. A part stored otherwise than deflated, or that cannot be found as
+    expected, is left out: it is compressed again when written.
+    """
+    import zipfile
+
+    found: dict[str, Compressed] = {}
+    with path.open("rb") as handle, zipfile.ZipFile(handle) as archive:
+        for target, (name, data) in wanted.items():
+            try:
+                info = archive.getinfo(name)
+            except KeyError:
+                continue
+            if info.compress_type != _DEFLATED or info.flag_bits & 0x1 or info.file_size != len(data):
+                continue  # stored, another method, or encrypted
+            handle.seek(info.header_offset)
+            header = handle.read(_LOCAL.size)
+            if len(header) != _LOCAL.size:
+                continue
+            fields = _LOCAL.unpack(header)
+            if fields[0] != 0x04034B50:
+                continue
+            handle.seek(info.header_offset + _LOCAL.size + fields[9] + fields[10])
+            deflated = handle.read(info.compress_size)
+            if len(deflated) == info.compress_size:
+                # zipfile checked this CRC when it read ``data`` from the same part.
+                found[target] = Compressed(data, info.CRC, deflated)
+    return found
+
+
 def _dos_time(moment: float) -> tuple[int, int]:
     """ZIP's (time, date) fields of ``moment`` in local time, as :mod:`zipfile` writes them."""
     t = time.localtime(moment)

@@ -622,7 +622,7 @@ class LocalWorkbook:
         from microintern.adapters.local._xlsx_write import load_partial
 
         try:
-            loaded = load_partial(self.path, bind)
+            loaded = load_partial(self.path, bind, self._parts)
         except FileNotFoundError:
             raise
         except Exception:  # noqa: BLE001 - the full load names what is wrong with the file
