@@ -120,7 +120,7 @@ def google_ports(config: ProgramConfig, env: Mapping[str, str] = os.environ) -> 
     # Sheets writes are gathered until a save point (issue 19); a letter leaves only after the
     # sheet holds its draft's record (the outbox protocol).
     roster = GoogleSheetsRoster(transport.sheets_http(), google.spreadsheet_id,
-                                read_back={RUN_LEASE})  # a lease taken is confirmed by reading
+                                save_at_once={RUN_LEASE})  # a lease is confirmed by reading it
     return Ports(
         roster=roster,
         mailer=SavesBeforeSending(GmailMailer(transport.service("gmail", "v1"), domain=domain),
@@ -338,12 +338,13 @@ def pid_alive(pid: int) -> bool:
 
 def program_lease(config: ProgramConfig, ports: Ports) -> ProgramLease:
     """This run's lease in the program sheet (Run lease tab), through the ports' roster."""
+    from microintern.domain.program_sheet import SETTINGS
     from microintern.steps.setup import program_layout
 
     # The lease is read with every tab of the program: the run's one read (issue 19).
     return ProgramLease(ports.roster, run_holder(),
                         length=timedelta(minutes=config.run_lock.lease_minutes), alive=pid_alive,
-                        tabs=list(program_layout(config)))
+                        tabs=[*program_layout(config), SETTINGS])
 
 
 def hold_program(config: ProgramConfig, work: Callable[[Ports, ProgramLease], T], *,

@@ -59,6 +59,8 @@ class SheetsCalls:
         # For calls that must not repeat blind: only refusals are retried as they are.
         self._refusals = Retry(self._retry.attempts, self._retry.sleep, refusals_only=True)
         self._grid: dict[str, dict[str, int]] | None = None  # title -> sheetId, rows, columns
+        # title -> the tab's charts, as listed with the grid (None: not listed, or changed since)
+        self._charts: dict[str, list[dict[str, Any]]] | None = None
 
     def _call(self, what: str, fn: Callable[[], T], retry: Retry | None = None) -> T:
         def once() -> T:
@@ -76,13 +78,16 @@ class SheetsCalls:
         return (retry or self._retry).run(once)
 
     def _load_grid(self) -> dict[str, dict[str, int]]:
+        """Every tab's id and size (one ``spreadsheets.get``, kept), and its charts."""
         if self._grid is None:
             meta = self._call("spreadsheets.get", lambda: self._http.fetch_sheet_metadata(
                 self._id, params={"includeGridData": "false",
-                                  "fields": "sheets.properties"}))
+                                  "fields": "sheets(properties,charts(chartId,spec))"}))
             self._grid = {}
+            self._charts = {}
             for sheet in meta.get("sheets", []):
                 props = sheet["properties"]
+                self._charts[props["title"]] = sheet.get("charts", [])
                 grid = props.get("gridProperties", {})
                 self._grid[props["title"]] = {
                     "sheetId": props["sheetId"],

@@ -92,18 +92,40 @@ class _Plan:
     fresh: dict[str, list[Cell]]
 
 
+@dataclass
+class _Check:
+    """A tab's writes by row number not yet read back: what they meant, and what was there."""
+
+    key_column: str
+    intended: dict[str, dict[str, Cell]] = field(default_factory=dict)  # key → cells it must hold
+    stamps: Stamps = field(default_factory=dict)  # the cells written, by row, the latest per cell
+    saw: dict[str, dict[str, Any]] = field(default_factory=dict)  # key → its cells before
+
+    def add(self, plan: _Plan) -> None:
+        """Take in one save point's cells of the tab (the first sight of a cell is kept)."""
+        names = {name for cells in plan.gathered.cells.values() for name in cells}
+        for key, number in plan.before.where.items():
+            own = self.saw.setdefault(key, {})
+            for name in names:
+                own.setdefault(name, plan.before.get(number, name))
+        for key, cells in plan.gathered.cells.items():
+            self.intended.setdefault(key, {}).update(cells)
+        self.stamps.update(plan.stamps)
+
+
 class GoogleSheetsRoster(SheetsCalls):
     """The :class:`~microintern.ports.Roster` port on a Google spreadsheet."""
 
-    def __init__(self, *args: Any, read_back: Iterable[str] = (), **kwargs: Any) -> None:
-        """``read_back``: tabs read back after every write, appends too (the run lease, whose
-        taking is confirmed by that read); other tabs are read back after writes by row number."""
+    def __init__(self, *args: Any, save_at_once: Iterable[str] = (), **kwargs: Any) -> None:
+        """``save_at_once``: tabs whose writes are saved at once, with all that is gathered, and
+        read back, appends too (the run lease, whose taking that read confirms)."""
         super().__init__(*args, **kwargs)
-        self.read_back = frozenset(read_back)
+        self.save_at_once = frozenset(save_at_once)
         self._depth = 0  # batch() blocks open
         self._seen: dict[str, Values] = {}  # the snapshot: each tab's values as last read
         self._absent: set[str] = set()  # tabs the snapshot found missing
         self._pending: dict[str, _Gathered] = {}  # writes since the last save point
+        self._unverified: dict[str, _Check] = {}  # tabs written by row number, not read back yet
 
     # -- the snapshot --------------------------------------------------------------------------
 
@@ -161,11 +183,13 @@ class GoogleSheetsRoster(SheetsCalls):
         finally:
             self._depth -= 1
             try:
-                self.flush()
+                if not self._depth:
+                    self.flush(verify=True)
             finally:
                 if not self._depth:
                     self._seen.clear()
                     self._absent.clear()
+                    self._unverified.clear()
 
     # -- tabs ----------------------------------------------------------------------------------
 
@@ -175,6 +199,9 @@ class GoogleSheetsRoster(SheetsCalls):
         When the snapshot holds every tab of ``layout`` (the run read them all), their header
         rows are checked there: no call unless a header is missing.
         """
+        unread = [t for t in layout if t not in self._seen]
+        if self._depth and unread and self._grid is not None and all(t in self._grid for t in unread):
+            self._load(unread)  # tabs the run had not read: whole, once (the snapshot's)
         if self._depth and all(t in self._seen and t not in self._absent for t in layout):
             self._add_headers(layout, {t: self._seen[t][0] if self._seen[t] else [] for t in layout})
             return
@@ -256,25 +283,33 @@ class GoogleSheetsRoster(SheetsCalls):
                 gathered.cells.setdefault(key, {}).update(
                     {name: cell(value) for name, value in row.items() if name != key_column})
             fresh = {str(row[key_column]) for row in rows} - known.keys()
+            if tab in self.save_at_once:
+                # Saved now, with everything gathered before it (the run's last writes ride
+                # with the lease's release); outside a block the block just opened saves it.
+                self.flush()
         return UpsertResult(updated, len(fresh))
 
-    def flush(self) -> None:
+    def flush(self, *, verify: bool = False) -> None:
         """Save the writes gathered so far (a save point); nothing to do when there are none.
 
-        One ``values.batchUpdate`` for every tab, one ``values.append`` per tab with new keys,
-        one ``values.batchGet`` reading them all back, then the repair of any tab that moved.
+        One ``values.batchUpdate`` for every tab, then one ``values.append`` per tab with new
+        keys. Cells written by row number are read back (one ``values.batchGet`` for every
+        such tab since the last check) with ``verify``, at the end of the outermost block, and
+        whenever a ``save_at_once`` tab is written; then any tab that moved is repaired.
         """
-        if not self._pending:
-            return
         pending, self._pending = self._pending, {}
         try:
-            self._save(pending)
+            confirm = self._save(pending) if pending else set()
+            if (verify or confirm) and (self._unverified or confirm):
+                self._verify(sorted(set(self._unverified) | confirm))
         except BaseException:
-            for tab in pending:  # what landed is unknown: read it again when needed
+            for tab in {*pending, *self._unverified}:  # what landed is unknown: read it again
                 self._seen.pop(tab, None)
+            self._unverified.clear()
             raise
 
-    def _save(self, pending: Mapping[str, _Gathered]) -> None:
+    def _save(self, pending: Mapping[str, _Gathered]) -> set[str]:
+        """Write ``pending``; the snapshot then shows it. Returns the ``save_at_once`` tabs written."""
         missing = [tab for tab in pending if tab not in self._seen]
         if missing:
             self._load(missing)
@@ -282,11 +317,7 @@ class GoogleSheetsRoster(SheetsCalls):
         plans: list[_Plan] = []
         for tab, gathered in pending.items():
             before = TabRead(self._seen[tab], gathered.key_column)
-            header = list(before.header)
-            for cells in gathered.cells.values():
-                header += [name for name in cells if name not in header]
-            if gathered.key_column not in header:
-                header.insert(0, gathered.key_column)
+            header = _header(before, gathered)
             position = {name: i for i, name in enumerate(header)}
             if len(header) > len(before.header):
                 self._grow(tab, columns=len(header))
@@ -303,56 +334,66 @@ class GoogleSheetsRoster(SheetsCalls):
         for plan in plans:
             if plan.fresh:
                 self._append(plan.tab, plan.gathered.key_column, plan.fresh)
-        # Rows appended need no check (``values.append`` adds after the table, never over
-        # data): the snapshot gets them at its end. Cells written by row number are read back.
-        checked = [plan for plan in plans if plan.stamps or plan.tab in self.read_back]
-        back = self._read_values([plan.tab for plan in checked])
         for plan in plans:
-            if plan not in checked:
-                self._seen[plan.tab] = [*_widened(self._seen[plan.tab], plan), *plan.fresh.values()]
-                continue
-            values: Values | None = back[plan.tab] or []
             if plan.stamps:
-                values = self._settle(plan, values or [])
-            if values is None:
-                self._seen.pop(plan.tab, None)
-            else:
-                self._seen[plan.tab] = values
+                check = self._unverified.get(plan.tab)
+                if check is not None and check.key_column != plan.gathered.key_column:
+                    self._verify([plan.tab])  # another key: check the first writes on their own
+                self._unverified.setdefault(plan.tab, _Check(plan.gathered.key_column)).add(plan)
+            # Appended rows need no check (``values.append`` adds after the table, never over
+            # data): the snapshot shows them at its end, as it shows the cells written.
+            self._seen[plan.tab] = _patched(plan)
+        return {plan.tab for plan in plans if plan.tab in self.save_at_once}
 
-    def _settle(self, plan: _Plan, first: Values, blank: Sequence[str] = ()) -> Values | None:
-        """Check ``plan``'s read-back and repair cells a sort put on other rows (see module).
+    def _verify(self, tabs: Sequence[str]) -> None:
+        """Read ``tabs`` back in one call; repair cells a sort put on other rows (see module)."""
+        back = self._read_values(tabs)
+        for tab in tabs:
+            values: Values | None = back[tab] or []
+            check = self._unverified.pop(tab, None)
+            if check is not None and check.stamps:
+                values = self._settle(tab, check, values or [])
+            if values is None:
+                self._seen.pop(tab, None)
+            else:
+                self._seen[tab] = values
+
+    def _settle(self, tab: str, check: _Check, first: Values,
+                blank: Sequence[str] = ()) -> Values | None:
+        """Check ``tab``'s read-back ``first`` against ``check`` (see :func:`.sheet_repair.settle`).
 
         ``blank``: columns that must be blank on rows without a key (``clear_unkeyed``'s).
         """
-        tab, key_column = plan.tab, plan.gathered.key_column
-        intended = plan.gathered.cells
-        written = sorted({name for cells in intended.values() for name in cells} | set(blank))
-        saw = {key: plan.before.row_of(key, written) for key in plan.before.where}
-        return settle(tab, key_column, intended, saw, plan.stamps, first=first,
+        key_column = check.key_column
+        return settle(tab, key_column, check.intended, check.saw, check.stamps, first=first,
                       read=lambda: self._read_tab(tab), write=self._write,
                       append=lambda lines: self._append(tab, key_column, lines), blank=blank)
 
     def clear_unkeyed(self, tab: str, key_column: str, columns: Sequence[str]) -> int:
-        """Blank ``columns`` on id-less rows (one read, and one write only if needed).
+        """Blank ``columns`` on id-less rows (no call when there is none, else write, read back).
 
-        Saves what is gathered first, then works on the snapshot's tab (or a fresh read). After
-        a write the tab is read back: a sort since the read would have blanked cells of rows
-        that have a key, and those are restored (see the module docstring).
+        Works on the snapshot's tab (or a fresh read). After a write the tab is read back: a
+        sort since the read would have blanked cells of rows that have a key, and those are
+        restored (see the module docstring).
         """
-        self.flush()
-        values = self._seen[tab] if self._depth and tab in self._seen else self._read_tab(tab)
+        values = self._seen[tab] if self._depth and tab in self._seen else None
+        if values is None:
+            values = self._read_tab(tab)
+        elif tab in self._pending or tab in self._unverified:
+            self.flush(verify=True)  # clear what the sheet holds, not what we think it holds
+            return self.clear_unkeyed(tab, key_column, columns)
         before = TabRead(values, key_column)
         data, rows = blank_tool_cells(before.values, tab, key_column, columns)
         if data:
             names = [c for c in columns if c in before.position]
-            stamps: Stamps = {}
+            check = _Check(key_column)
             for number in range(2, len(before.values) + 1):
                 if before.key_at(number) is None:
-                    stamps.update({(number, name): ("", None) for name in names
-                                   if before.get(number, name) not in ("", None)})
+                    check.stamps.update({(number, name): ("", None) for name in names
+                                         if before.get(number, name) not in ("", None)})
+            check.saw = {key: before.row_of(key, names) for key in before.where}
             self._write(data)
-            plan = _Plan(tab, _Gathered(key_column), before, stamps, {})
-            settled = self._settle(plan, self._read_tab(tab), blank=names)
+            settled = self._settle(tab, check, self._read_tab(tab), blank=names)
             if self._depth and settled is not None:
                 self._seen[tab] = settled
             else:
@@ -391,8 +432,23 @@ class GoogleSheetsRoster(SheetsCalls):
         if requests:
             self._batch_update(requests, lambda: self._rule_requests(rules))
 
-    def _chart_requests(self, tab: str, charts: Sequence[ChartSpec]) -> list[Request]:
-        """Read the tab's charts and cells now; the chart requests still needed."""
+    def _chart_requests(self, tab: str, charts: Sequence[ChartSpec], *,
+                        fresh: bool = False) -> list[Request]:
+        """The chart requests still needed, from the tab's charts and cells.
+
+        Inside a batch block with the tab in the snapshot and its charts listed with the grid,
+        no call: the snapshot holds the cells as saved. Otherwise (and with ``fresh``) one
+        ``spreadsheets.get``.
+        """
+        if not fresh and self._depth and tab in self._seen and tab not in self._absent \
+                and self._grid is not None and tab in self._grid \
+                and self._charts is not None and tab in self._charts:
+            return chart_requests(tab, charts, {"sheets": [{
+                "properties": {"sheetId": self._grid[tab]["sheetId"], "title": tab},
+                "charts": self._charts[tab],
+                "data": [{"rowData": [{"values": [{"formattedValue": "" if v is None else str(v)}
+                                                  for v in row]} for row in self._seen[tab]]}],
+            }]})
         params = {"includeGridData": "true", "ranges": quote(tab), "fields": CHART_FIELDS}
         try:
             meta = self._call("spreadsheets.get", lambda: self._http.fetch_sheet_metadata(
@@ -422,18 +478,30 @@ class GoogleSheetsRoster(SheetsCalls):
         self.flush()  # the charts find their rows in the tab's cells as saved
         requests = self._chart_requests(tab, charts)
         if requests:
-            self._batch_update(requests, lambda: self._chart_requests(tab, charts))
+            self._charts = None  # the tab's charts change: list them anew when next needed
+            self._batch_update(requests, lambda: self._chart_requests(tab, charts, fresh=True))
 
 
-def _widened(values: Values, plan: _Plan) -> Values:
-    """``values`` with the header row ``plan`` wrote (new columns at the end of row 1)."""
-    header = list(values[0]) if values else []
-    wanted = [*plan.before.header]
-    for cells in plan.gathered.cells.values():
-        wanted += [name for name in cells if name not in wanted]
-    if plan.gathered.key_column not in wanted:
-        wanted.insert(0, plan.gathered.key_column)
-    return [wanted if len(wanted) > len(header) else header, *values[1:]]
+def _header(before: TabRead, gathered: _Gathered) -> list[str]:
+    """The tab's header row once ``gathered`` is written: new columns at the end of row 1."""
+    header = list(before.header)
+    for cells in gathered.cells.values():
+        header += [name for name in cells if name not in header]
+    if gathered.key_column not in header:
+        header.insert(0, gathered.key_column)
+    return header
+
+
+def _patched(plan: _Plan) -> Values:
+    """The snapshot of ``plan``'s tab as it stands once the plan is written."""
+    header = _header(plan.before, plan.gathered)
+    position = {name: i for i, name in enumerate(header)}
+    values = [list(header), *(list(row) for row in plan.before.values[1:])]
+    for (number, name), (value, _key) in plan.stamps.items():
+        row = values[number - 1]
+        row.extend([""] * (position[name] + 1 - len(row)))
+        row[position[name]] = value
+    return [*values, *plan.fresh.values()]
 
 
 class SavesBeforeSending:
