@@ -208,14 +208,29 @@ def test_pdf_text_keeps_what_the_font_has_and_marks_what_it_lacks() -> None:
     assert pdf_text("王小明 🚀") == "??? "          # a missing letter is marked, an emoji left out
 
 
-@pytest.mark.parametrize(("language", "title", "author"), [
+def figures(root: Any) -> list[tuple[str, str]]:
+    """The structure tree's figures, as (type, alternative text), depth first."""
+    found: list[tuple[str, str]] = []
+    stack = [root["/StructTreeRoot"].get_object()]
+    while stack:
+        node = stack.pop()
+        if node.get("/S") == "/Figure":
+            found.append((str(node["/S"]), str(node.get("/Alt"))))
+        kids = node.get("/K")
+        for kid in kids if isinstance(kids, list) else [kids]:
+            if kid is not None and hasattr(kid, "get_object") and isinstance(kid.get_object(), dict):
+                stack.append(kid.get_object())
+    return found
+
+
+@pytest.mark.parametrize(("language", "title", "author", "qr_alt"), [
     ("en", "Mesa Valley Micro-Internships, Spring 2027: apply for a micro-internship",
-     "Mesa Valley Unified School District"),
+     "Mesa Valley Unified School District", "QR code that opens the application"),
     ("es", "Micropasantías de Mesa Valley, primavera de 2027: solicita una micropasantía",
-     "Distrito Escolar Unificado de Mesa Valley"),
+     "Distrito Escolar Unificado de Mesa Valley", "Código QR que abre la solicitud"),
 ])
 def test_flyer_pdf_carries_its_language_title_and_author(config: ProgramConfig, language: str,
-                                                         title: str, author: str) -> None:
+                                                         title: str, author: str, qr_alt: str) -> None:
     flyer = render("student", config, language)
     assert flyer.title == title
     reader = PdfReader(io.BytesIO(flyer.pdf))
@@ -223,6 +238,9 @@ def test_flyer_pdf_carries_its_language_title_and_author(config: ProgramConfig, 
     assert root["/Lang"] == language
     assert reader.metadata is not None
     assert reader.metadata.title == title and reader.metadata.author == author
+    # The QR code is a figure with the HTML's alternative text, in the flyer's language.
+    assert figures(root) == [("/Figure", qr_alt)]
+    assert root["/MarkInfo"]["/Marked"] == True  # noqa: E712 - a PDF boolean object
     # Viewers show the title, not the file name, in their title bar.
     assert root["/ViewerPreferences"]["/DisplayDocTitle"] == True  # noqa: E712 - a PDF boolean object
     # The font is embedded (no font file is needed on the reader's machine), with a Unicode map.

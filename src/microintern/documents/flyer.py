@@ -30,6 +30,7 @@ from babel.dates import format_date, format_time
 from fpdf import FPDF, ViewerPreferences
 from fpdf.errors import FPDFException
 from fpdf.fonts import FontFace, TextStyle
+from fpdf.html import HTML2FPDF
 from jinja2 import Environment, TemplateNotFound
 from jinja2 import TemplateError as JinjaError
 
@@ -264,9 +265,35 @@ def flyer_context(
     }
 
 
+class _FlyerHTML(HTML2FPDF):
+    """fpdf2's HTML reader, passing an ``<img>``'s ``alt`` on to the PDF (it drops it)."""
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        """Read the tag, with the image's alternative text at hand while it is drawn."""
+        if tag != "img" or not isinstance(self.pdf, _FlyerPDF):
+            super().handle_starttag(tag, attrs)
+            return
+        self.pdf.image_alt = dict(attrs).get("alt") or None
+        try:
+            super().handle_starttag(tag, attrs)
+        finally:
+            self.pdf.image_alt = None
+
+
 class _FlyerPDF(FPDF):
+    # fpdf2's documented hook for its HTML reader: ours keeps the QR code's alternative text, so
+    # the PDF tags the image as a figure a screen reader can describe.
+    HTML2FPDF_CLASS = _FlyerHTML
+    image_alt: str | None = None
+
     def normalize_text(self, text: str) -> str:
         return super().normalize_text(pdf_text(text))
+
+    def image(self, *args: Any, **kwargs: Any) -> Any:
+        """Draw an image; one drawn for an ``<img>`` carries its ``alt`` as alternative text."""
+        if self.image_alt and not kwargs.get("alt_text"):
+            kwargs["alt_text"] = pdf_metadata(self.image_alt)
+        return super().image(*args, **kwargs)
 
 
 def _tag_styles(size: float, family: str) -> dict[str, TextStyle | FontFace]:
