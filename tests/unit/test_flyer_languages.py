@@ -23,6 +23,7 @@ from microintern.documents.flyer import (
     Flyer,
     flyer_context,
     flyer_languages,
+    flyer_problems,
     format_when,
     missing_flyer_templates,
     render_flyer,
@@ -100,6 +101,21 @@ def test_a_language_without_its_template_has_no_flyer_and_is_reported(config: Pr
                                                          "flyer/partner.es.html.j2"]
     with pytest.raises(TemplateError, match=r"flyer/student\.es\.html\.j2 does not exist"):
         render_flyer("student", flyer_context(config, APPLY, language="es"), env)
+
+
+def test_check_config_hears_of_a_missing_or_broken_flyer(config: ProgramConfig) -> None:
+    assert flyer_problems(config, ENV, APPLY) == []
+    broken = DictLoader({"flyer/partner.es.html.j2":
+                         '{% extends "flyer/_layout.html.j2" %}'
+                         "{% block body %}{{ program.motto }}{% endblock %}"})
+    only_english = {name: (ROOT / "templates" / name).read_text(encoding="utf-8")
+                    for name in ("flyer/_layout.html.j2", "flyer/student.en.html.j2",
+                                 "flyer/partner.en.html.j2")}
+    env = make_environment(ChoiceLoader([broken, DictLoader(only_english)]))
+    problems = flyer_problems(config, env, APPLY)
+    assert problems[0] == "flyer: missing flyer/student.es.html.j2"
+    assert len(problems) == 2 and "flyer/partner.es.html.j2: missing field" in problems[1]
+    assert "motto" in problems[1]
 
 
 def test_a_new_language_is_a_new_template(config: ProgramConfig) -> None:

@@ -427,3 +427,27 @@ def render_flyer(
         # fpdf2 refuses HTML it cannot lay out, e.g. a tag nested in a table cell.
         raise TemplateError(f"{name}: the PDF cannot be made from this HTML ({exc})") from None
     return Flyer(_stem(program_id, kind, language, default), html, pdf, language, title)
+
+
+def flyer_problems(config: ProgramConfig, env: Environment, application_url: str) -> list[str]:
+    """What ``check-config`` should say about the flyers: one line per problem, empty when none.
+
+    Every flyer must exist in every language of the program and render, strictly, with the
+    program's own data (its names, sessions and dates in that language). Only the HTML is
+    rendered: the PDF is the same body, and laying it out would cost about half a second each.
+    """
+    problems = [f"flyer: missing {name}" for name in missing_flyer_templates(config.program.languages, env)]
+    for language in config.program.languages:
+        try:
+            context = flyer_context(config, application_url, language=language)
+        except TemplateError as exc:
+            return [*problems, str(exc)]
+        for kind in FLYER_KINDS:
+            name = template_name(kind, language)
+            if not _exists(env, name):
+                continue
+            try:
+                render_template(env, name, {**context, "qr_src": "data:image/png;base64,"})
+            except TemplateError as exc:
+                problems.append(f"flyer: {exc}")
+    return problems
