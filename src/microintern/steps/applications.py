@@ -5,9 +5,7 @@ from __future__ import annotations
 from microintern.config import ProgramConfig
 from microintern.domain import program_sheet as sheet
 from microintern.domain.addresses import in_domain
-from microintern.domain.applicants import (
-    answers_by_key,
-)
+from microintern.domain.applicants import answers_by_key, student_language
 from microintern.domain.dates import day_text
 from microintern.domain.outbox import DELIVERED, MessageState, message_key
 from microintern.domain.records import Record
@@ -45,7 +43,7 @@ def acknowledgements(ctx: StepContext, applications: list[Record]) -> list[Addre
         if not applicant:
             continue
         answers = answers_by_key(row, questions)
-        language = str(row.get(sheet.LANGUAGE) or config.program.default_language)
+        language = student_language(row, config.program.default_language)  # the student's own
         context = {**shared(language), "applicant": applicant_context(row, questions)}
         items.append(
             Addressed(

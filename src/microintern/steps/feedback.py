@@ -116,15 +116,21 @@ class _Letters:
             if self.today < reminder_due or reminded is not None:
                 return None
             letter = REMINDER
-        language = student.language if student.language in self.links else next(iter(self.links))
-        responder_uri, spec = self.links[language]
-        link = prefilled_link(responder_uri, spec, {APPLICANT_KEY: student.applicant_id,
-                                                    SESSION_KEY: student.session_id})
-        context = {**self.program(language), "applicant": dict(student.applicant),
-                   "session": self._session(session, language), "links": {"feedback": link}}
+        # The student's language and the family's, each as a feedback form exists in it.
+        language, family = (reader if reader in self.links else next(iter(self.links))
+                            for reader in (student.language, student.family_reads))
+        contexts: dict[str, dict[str, Any]] = {}
+        for reader in {language, family}:
+            responder_uri, spec = self.links[reader]
+            link = prefilled_link(responder_uri, spec, {APPLICANT_KEY: student.applicant_id,
+                                                        SESSION_KEY: student.session_id})
+            contexts[reader] = {**self.program(reader), "applicant": dict(student.applicant),
+                                "session": self._session(session, reader), "links": {"feedback": link}}
+        # A family that reads another language gets its own message (mailing.split_for_family).
         return Addressed(self.key(letter, student), StepName.FEEDBACK.value, student.applicant_id,
-                         student.student_email, letter, language, context,
-                         cc=guardian_copy(self.ctx, student.guardian_email))
+                         student.student_email, letter, language, contexts[language],
+                         cc=guardian_copy(self.ctx, student.guardian_email),
+                         family_language=family, family_context=contexts[family])
 
 
 def request_feedback(ctx: StepContext, session_ids: Sequence[str] | None = None) -> StepResult:
