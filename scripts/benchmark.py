@@ -27,8 +27,8 @@ from programs import write_config  # noqa: E402
 from microintern.bootstrap import step_context  # noqa: E402
 from microintern.cli import cli, parse_now  # noqa: E402
 from microintern.config import ProgramConfig, load_config  # noqa: E402
-from microintern.demo import write_responses  # noqa: E402
-from microintern.sample_data import SampleApplication, applications  # noqa: E402
+from microintern.demo.run import write_responses  # noqa: E402
+from microintern.demo.sample_data import SampleApplication, applications  # noqa: E402
 from microintern.steps.applications import receive_applications  # noqa: E402
 from microintern.steps.pacing import Pacer  # noqa: E402
 from microintern.steps.setup import initialise  # noqa: E402

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from microintern.demo import run_demo
+from microintern.demo.run import run_demo
 from microintern.domain.catalog import LETTERS
 from microintern.domain.mime import KEY_HEADER
 

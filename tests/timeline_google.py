@@ -3,7 +3,7 @@
 `make demo` runs the example program on the local backend and plays everyone the tool writes
 to. This driver runs the same timeline on the Google backend, in process, against the fake
 Workspace: each simulated morning the same people act (the demo's own actors from
-``microintern.demo_*``), then the day's ``microintern run-due --now`` runs in process, exactly
+``microintern.demo``), then the day's ``microintern run-due --now`` runs in process, exactly
 the command cron runs (lock, lease and all).
 
 The actors write what they answer as the form CSVs the local demo reads; the driver submits
@@ -37,12 +37,13 @@ from microintern.adapters.google.transport import Retry
 from microintern.bootstrap import step_context
 from microintern.cli import cli
 from microintern.config import ProgramConfig, load_config
-from microintern.demo import coordinator_decides
-from microintern.demo_assignments import HandIns
-from microintern.demo_attendance import MeetingAttendance
-from microintern.demo_feedback import answer_feedback
-from microintern.demo_hours import log_and_confirm_hours
-from microintern.demo_people import People
+from microintern.demo.assignments import HandIns
+from microintern.demo.attendance import MeetingAttendance
+from microintern.demo.feedback import answer_feedback
+from microintern.demo.hours import log_and_confirm_hours
+from microintern.demo.people import People
+from microintern.demo.run import coordinator_decides
+from microintern.demo.sample_data import SampleApplication, applications
 from microintern.domain import program_sheet as sheet
 from microintern.domain.assignments import hand_in_spec
 from microintern.domain.feedback import FEEDBACK_LANGUAGES, feedback_spec
@@ -51,7 +52,6 @@ from microintern.domain.hours import hours_form_spec
 from microintern.domain.participation import registration_spec, release_spec
 from microintern.domain.partners import industry_form_spec
 from microintern.domain.records import Conference
-from microintern.sample_data import SampleApplication, applications
 from microintern.steps.program_forms import id_setting
 
 SPREADSHEET_ID = "1MesaValleyTimelineSheet0000000000000000000"

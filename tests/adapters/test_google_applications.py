@@ -26,7 +26,7 @@ from fakeworkspace import FakeWorkspace, write_service_account_file
 
 from microintern.bootstrap import ENDPOINT_VARIABLE
 from microintern.cli import cli
-from microintern.sample_data import applications
+from microintern.demo.sample_data import applications
 from microintern.steps.mailing import CHUNK
 
 NOW = "2027-02-01T06:30"

@@ -22,9 +22,9 @@ from fakeworkspace import FakeWorkspace
 
 from microintern.bootstrap import lock_path
 from microintern.cli import cli
+from microintern.demo.sample_data import applications
 from microintern.domain import program_sheet as sheet
 from microintern.domain.lease import Holder, Lease, show
-from microintern.sample_data import applications
 
 NOW = "2027-02-01T06:30"
 WRITES = ("sheets.spreadsheets.values.batchUpdate", "sheets.spreadsheets.values.append",

@@ -15,10 +15,10 @@ from fakeworkspace import FakeWorkspace
 
 from microintern.bootstrap import build_ports
 from microintern.cli import cli
+from microintern.demo.sample_data import applications
 from microintern.domain import program_sheet as sheet
 from microintern.domain.long_answers import GOOGLE_CELL_LIMIT, cut_marker, full_text, utf16_length
 from microintern.errors import BackendError
-from microintern.sample_data import applications
 
 IMPORT_DAY = "2027-02-01T06:30"
 SCREEN_DAY = "2027-02-16T06:00"

@@ -24,9 +24,9 @@ from hostile_corpus import hostile_applications
 
 from microintern.cli import cli
 from microintern.config import load_config
+from microintern.demo.sample_data import applications
 from microintern.domain import program_sheet as sheet
 from microintern.domain.screening import screen
-from microintern.sample_data import applications
 
 NOW = "2027-02-16T06:00"
 

@@ -21,7 +21,7 @@ import yaml
 from adapters.conftest import PROGRAM_USER, GoogleProgram
 from fakeworkspace import FakeWorkspace
 
-from microintern.sample_data import applications
+from microintern.demo.sample_data import applications
 
 NOW = "2027-02-01T06:30"
 BATCH = 200

@@ -17,7 +17,7 @@ from microintern.adapters.local import LocalFolders
 from microintern.adapters.local._files import atomic_write_bytes
 from microintern.bootstrap import step_context
 from microintern.config import ProgramConfig, load_config
-from microintern.demo_people import write_form_csv
+from microintern.demo.people import write_form_csv
 from microintern.domain import program_sheet as sheet
 from microintern.domain.assignments import FORM_NAME, hand_in_spec
 from microintern.domain.forms import prefill_entry

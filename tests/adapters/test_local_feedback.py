@@ -16,7 +16,7 @@ from microintern.adapters.local import LocalWorkbook
 from microintern.bootstrap import step_context
 from microintern.cli import cli
 from microintern.config import ProgramConfig, load_config
-from microintern.demo_people import write_form_csv
+from microintern.demo.people import write_form_csv
 from microintern.domain import program_sheet as sheet
 from microintern.domain.feedback import (
     IMPROVE_KEY,
@@ -200,7 +200,7 @@ def test_thanks_leave_attendance_out_while_nobody_knows_it(config_file: Path) ->
 
 
 def test_the_demo_students_answer_some_late_some_never(config_file: Path) -> None:
-    from microintern.demo_feedback import answer_feedback
+    from microintern.demo.feedback import answer_feedback
 
     config = load_config(config_file)
     roster = seat(config)

@@ -17,7 +17,7 @@ import yaml
 from microintern.adapters.local import LocalWorkbook
 from microintern.bootstrap import step_context
 from microintern.config import load_config
-from microintern.demo_people import write_form_csv
+from microintern.demo.people import write_form_csv
 from microintern.domain import program_sheet as sheet
 from microintern.domain.hours import hours_form_spec
 from microintern.domain.mime import KEY_HEADER

@@ -13,7 +13,7 @@ from fakeworkspace.virtual_clock import VirtualClock
 from microintern.bootstrap import step_context
 from microintern.cli import parse_now
 from microintern.config import load_config
-from microintern.sample_data import applications
+from microintern.demo.sample_data import applications
 from microintern.steps.applications import receive_applications
 from microintern.steps.pacing import Pacer
 from microintern.steps.setup import initialise

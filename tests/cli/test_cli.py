@@ -13,9 +13,9 @@ from filelock import FileLock
 from microintern.bootstrap import lock_path
 from microintern.cli import cli
 from microintern.config import load_config
-from microintern.demo import write_responses
+from microintern.demo.run import write_responses
+from microintern.demo.sample_data import applications
 from microintern.domain.timeline import StepName
-from microintern.sample_data import applications
 from microintern.steps.runner import AUTOMATED
 
 DURING_APPLICATIONS = "2027-02-01T06:30"

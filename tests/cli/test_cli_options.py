@@ -13,8 +13,8 @@ from click.testing import CliRunner
 
 from microintern.cli import cli, hoist_global_options
 from microintern.config import load_config
-from microintern.demo import write_responses
-from microintern.sample_data import applications
+from microintern.demo.run import write_responses
+from microintern.demo.sample_data import applications
 
 RUN = "2027-02-01T06:30"
 

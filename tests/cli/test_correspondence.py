@@ -18,11 +18,11 @@ from microintern.adapters.local import LocalWorkbook
 from microintern.bootstrap import step_context
 from microintern.cli import cli
 from microintern.config import load_config
-from microintern.demo import write_responses
+from microintern.demo.run import write_responses
+from microintern.demo.sample_data import applications
 from microintern.domain import program_sheet as sheet
 from microintern.domain.catalog import LETTERS
 from microintern.domain.mime import KEY_HEADER
-from microintern.sample_data import applications
 from microintern.steps.context import StepResult
 from microintern.steps.decisions import decision_letters
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from microintern.demo_log import CoordinatorLog, step_name
+from microintern.demo.log import CoordinatorLog, step_name
 from microintern.domain.timeline import COMMANDS, Occurrence, StepName, plan, step_named, t_label
 from microintern.steps.context import StepResult
 

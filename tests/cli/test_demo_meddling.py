@@ -36,17 +36,17 @@ from openpyxl import load_workbook
 
 from microintern.adapters.local.workbook import LocalWorkbook
 from microintern.bootstrap import build_ports, hold_program, step_context
-from microintern.demo import coordinator_decides, demo_config, write_responses
-from microintern.demo_assignments import HandIns
-from microintern.demo_attendance import MeetingAttendance
-from microintern.demo_feedback import answer_feedback
-from microintern.demo_hours import log_and_confirm_hours
-from microintern.demo_people import People
+from microintern.demo.assignments import HandIns
+from microintern.demo.attendance import MeetingAttendance
+from microintern.demo.feedback import answer_feedback
+from microintern.demo.hours import log_and_confirm_hours
+from microintern.demo.people import People
+from microintern.demo.run import coordinator_decides, demo_config, write_responses
+from microintern.demo.sample_data import applications
 from microintern.domain import program_sheet as sheet
 from microintern.domain.mime import KEY_HEADER
 from microintern.domain.records import Record
 from microintern.ports import UpsertResult
-from microintern.sample_data import applications
 from microintern.steps.context import Ports
 from microintern.steps.lease import ProgramLease
 from microintern.steps.runner import RunReport, run_due
@@ -180,7 +180,7 @@ class LocalRun:
 
 
 def play(folder: Path, person_seed: int | None) -> tuple[LocalRun, Person | None]:
-    """The demo's loop (``microintern.demo.run_demo``), from T-8w to six days after the first session.
+    """The demo's loop (``microintern.demo.run.run_demo``), from T-8w to six days after the first session.
 
     Every tab is written in this span: the first session's attendance, feedback and badges too.
     """

@@ -11,10 +11,10 @@ from microintern.adapters.local import LocalWorkbook
 from microintern.adapters.local.forms import CsvFormSource
 from microintern.cli import cli
 from microintern.config import load_config
-from microintern.demo import write_responses
+from microintern.demo.run import write_responses
+from microintern.demo.sample_data import applications
 from microintern.domain import program_sheet as sheet
 from microintern.domain.long_answers import EXCEL_CELL_LIMIT, cut_marker, full_text, utf16_length
-from microintern.sample_data import applications
 
 IMPORT_DAY = "2027-02-01T06:30"
 SCREEN_DAY = "2027-02-16T06:00"

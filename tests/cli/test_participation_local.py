@@ -12,7 +12,7 @@ from test_correspondence import imported, letters_of, local_folder, workbook
 
 from microintern.bootstrap import step_context
 from microintern.config import load_config
-from microintern.demo import write_form_csv
+from microintern.demo.run import write_form_csv
 from microintern.domain import program_sheet as sheet
 from microintern.domain.forms import prefill_entry
 from microintern.domain.participation import (

@@ -16,10 +16,10 @@ from click.testing import CliRunner
 from microintern.bootstrap import build_ports, lock_path
 from microintern.cli import cli
 from microintern.config import load_config
-from microintern.demo import write_responses
+from microintern.demo.run import write_responses
+from microintern.demo.sample_data import applications
 from microintern.domain import program_sheet as sheet
 from microintern.domain.lease import Holder, Lease, show
-from microintern.sample_data import applications
 
 NOW = "2027-02-01T06:30"
 FOREIGN = Holder("it-admin", "laptop-7.district.example", 4242)

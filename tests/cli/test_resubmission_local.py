@@ -19,7 +19,7 @@ from microintern.adapters.local import LocalWorkbook
 from microintern.bootstrap import LOCAL_APPLICATION_FORM
 from microintern.cli import cli
 from microintern.config import ProgramConfig, load_config
-from microintern.demo_people import write_form_csv
+from microintern.demo.people import write_form_csv
 from microintern.domain import program_sheet as sheet
 from microintern.domain.applicants import RESUBMITTED
 from microintern.domain.outbox import MessageState

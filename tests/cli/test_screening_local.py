@@ -9,9 +9,9 @@ from click.testing import CliRunner, Result
 from microintern.adapters.local import LocalWorkbook
 from microintern.cli import cli
 from microintern.config import load_config
-from microintern.demo import write_responses
+from microintern.demo.run import write_responses
+from microintern.demo.sample_data import applications
 from microintern.domain import program_sheet as sheet
-from microintern.sample_data import applications
 
 NOW = "2027-02-16T06:00"
 

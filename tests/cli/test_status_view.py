@@ -12,9 +12,9 @@ from click.testing import CliRunner, Result
 from microintern.bootstrap import step_context
 from microintern.cli import cli
 from microintern.config import load_config
-from microintern.demo import write_responses
+from microintern.demo.run import write_responses
+from microintern.demo.sample_data import applications
 from microintern.domain.timeline import COMMANDS, RunRecord, StepName, StepState
-from microintern.sample_data import applications
 from microintern.steps.runner import StepStatus, occurrences, status_lines
 
 RUN = "2027-02-01T06:30"

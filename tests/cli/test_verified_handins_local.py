@@ -19,7 +19,7 @@ from microintern.adapters.local import LocalWorkbook
 from microintern.bootstrap import step_context
 from microintern.cli import cli
 from microintern.config import ProgramConfig, load_config
-from microintern.demo_people import write_form_csv
+from microintern.demo.people import write_form_csv
 from microintern.domain import program_sheet as sheet
 from microintern.domain.assignments import FORM_NAME, assignment_options, hand_in_spec, option_label
 from microintern.steps.setup import initialise

@@ -19,13 +19,13 @@ from microintern.adapters.local import LocalWorkbook
 from microintern.bootstrap import letter_renderer, step_context
 from microintern.cli import cli
 from microintern.config import Localized, ProgramConfig, load_config, parse_config, text_in
-from microintern.demo import write_responses
+from microintern.demo.run import write_responses
+from microintern.demo.sample_data import applications
 from microintern.domain import program_sheet as sheet
 from microintern.domain.catalog import sample_context
 from microintern.domain.letters import Letter
 from microintern.domain.mime import KEY_HEADER
 from microintern.errors import ConfigError
-from microintern.sample_data import applications
 from microintern.steps.context import StepResult
 from microintern.steps.decisions import decision_letters
 from microintern.steps.letter_context import ProgramContexts, partner_context, partner_of, session_context

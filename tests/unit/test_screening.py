@@ -15,8 +15,8 @@ from email_validator import EmailNotValidError, validate_email
 from hostile_corpus import CYBER, DOMAIN, ESSAY, HOSPITAL, application, hostile_applications
 from programs import EXAMPLE
 
-from microintern import sample_data
 from microintern.config import ProgramConfig
+from microintern.demo import sample_data
 from microintern.domain import program_sheet as sheet
 from microintern.domain.applicants import QuestionColumn, application_record
 from microintern.domain.records import FormResponse, Record

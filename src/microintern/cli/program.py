@@ -128,6 +128,6 @@ def scopes_command() -> None:
 @handles_errors
 def demo(out: Path, seed: int, applicants: int) -> None:
     """Run the whole program timeline on the local backend with sample data, in simulated time."""
-    from microintern.demo import run_demo
+    from microintern.demo.run import run_demo
 
     run_demo(out, seed=seed, applicants=applicants, echo=click.echo)

@@ -23,9 +23,9 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from microintern.config import ProgramConfig
+from microintern.demo.sample_data import SampleApplication
 from microintern.domain import program_sheet as sheet
 from microintern.domain.records import Record
-from microintern.sample_data import SampleApplication
 
 LONG_ESSAY_CHARACTERS = 60_000
 RESUBMITTED_AFTER = timedelta(days=4, hours=3)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from microintern.adapters.local._files import atomic_write_bytes
 from microintern.config import ProgramConfig, Session
-from microintern.demo_people import write_form_csv
+from microintern.demo.people import write_form_csv
 from microintern.domain import program_sheet as sheet
 from microintern.domain.hours import hours_form_spec, parse_hours, payroll_csv
 from microintern.domain.records import Record

@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from microintern.config import ProgramConfig
-from microintern.demo_people import write_form_csv
+from microintern.demo.people import write_form_csv
 from microintern.domain import program_sheet as sheet
 from microintern.domain.feedback import (
     FEEDBACK_LANGUAGES,

@@ -4,7 +4,7 @@ Once a meeting has ended, the morning after, the demo writes what Meet would hav
 teacher opens the call a little early, the partner joins, and the placed students come as their
 roll says. Most stay the whole meeting; in each session one student drops and rejoins, one
 leaves after 40 minutes and one never comes (in a series, one more misses a meeting). Choices
-are derived from ids with a hash (as in :mod:`microintern.demo_people`), so every demo run
+are derived from ids with a hash (as in :mod:`microintern.demo.people`), so every demo run
 tells the same story, and the attendance step then reads these records as it reads Google's.
 """
 
@@ -16,7 +16,7 @@ from pathlib import Path
 
 from microintern.adapters.local import LocalDirectory, LocalMeetRecords
 from microintern.config import ProgramConfig, Session, localize
-from microintern.demo_people import _roll
+from microintern.demo.people import _roll
 from microintern.domain import program_sheet as sheet
 from microintern.domain.records import Conference, ConferenceParticipant, Presence, Record
 from microintern.domain.sessions import is_placed, text

@@ -11,6 +11,7 @@ from __future__ import annotations
 import shutil
 import textwrap
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -26,19 +27,19 @@ from microintern.bootstrap import (
     step_context,
 )
 from microintern.config import ProgramConfig, load_config
-from microintern.demo_assignments import HandIns
-from microintern.demo_attendance import MeetingAttendance
-from microintern.demo_feedback import answer_feedback
-from microintern.demo_hours import log_and_confirm_hours, write_payroll
-from microintern.demo_intake import HardCases, arriving, check_intake, hard_cases
-from microintern.demo_log import CoordinatorLog, step_name
-from microintern.demo_people import People, write_form_csv
-from microintern.demo_tidying import check_on_key, cut_off_then_tidy, sent_once, snapshot, sort_tabs
+from microintern.demo.assignments import HandIns
+from microintern.demo.attendance import MeetingAttendance
+from microintern.demo.feedback import answer_feedback
+from microintern.demo.hours import log_and_confirm_hours, write_payroll
+from microintern.demo.intake import HardCases, arriving, check_intake, hard_cases
+from microintern.demo.log import CoordinatorLog, step_name
+from microintern.demo.people import People, write_form_csv
+from microintern.demo.sample_data import SampleApplication, applications
+from microintern.demo.tidying import check_on_key, cut_off_then_tidy, sent_once, snapshot, sort_tabs
 from microintern.documents.flyer import flyer_context, render_flyer
 from microintern.documents.report.files import save_report
 from microintern.domain import program_sheet as sheet
 from microintern.ports import Roster
-from microintern.sample_data import SampleApplication, applications
 from microintern.steps.context import Ports
 from microintern.steps.equity import equity_report, write_equity_tab
 from microintern.steps.lease import ProgramLease
@@ -49,7 +50,7 @@ from microintern.steps.runner import RunReport, run_due
 from microintern.steps.samples import send_samples
 from microintern.steps.setup import format_sheet, initialise
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 EXAMPLE_CONFIG = ROOT / "config" / "program.example.yaml"
 MARKER = ".microintern-demo"
 
@@ -103,6 +104,9 @@ def run_demo(out: Path, *, seed: int, applicants: int, echo: Callable[[str], Non
     hold_program(config, lambda held, _lease: _prepare_workbook(config, held.roster), ports=ports)
     echo("the workbook is set up as `microintern init` sets it up: dropdowns, highlights, frozen headers")
     log = CoordinatorLog(echo, first=first, last=last, anchor=anchor)
+    # One renderer for the whole simulation, as one run-due has: each template is compiled once
+    # (Jinja still reloads a template whose file changed), not once per simulated day.
+    letters = letter_renderer(config)
     day = first
     reports: list[RunReport] = []
     decisions_day = anchor - timedelta(weeks=4)
@@ -131,7 +135,8 @@ def run_demo(out: Path, *, seed: int, applicants: int, echo: Callable[[str], Non
                          "in the workbook)")
 
         def work(held: Ports, lease: ProgramLease, now: datetime = now) -> RunReport:
-            return run_due(step_context(config, now, ports=held), lease=lease)
+            return run_due(replace(step_context(config, now, ports=held), letters=letters),
+                           lease=lease)
 
         if day == decisions_day:
             said, deleted = cut_off_then_tidy(
