@@ -80,15 +80,33 @@ class _Letters:
         self.program = ProgramContexts(ctx.config)
 
     def next_letter(self, student: Seated, step: StepName, letter: str, reminder: str, to: str,
-                    context: dict[str, Any], due: date, cc: tuple[str, ...] = ()) -> Addressed | None:
-        """The first letter if not yet delivered, else the reminder due today, else None."""
+                    context: dict[str, Any], due: date, cc: tuple[str, ...] = (), *,
+                    language: str | None = None,
+                    family_context: dict[str, Any] | None = None) -> Addressed | None:
+        """The first letter if not yet delivered, else the reminder due today, else None.
+
+        ``language`` is the reader's (the student's own when None). A Cc'd family that reads
+        another language gets its own message (``family_context``: the step's part of the
+        context in the family's language; ``context`` when None).
+        """
         config = self.ctx.config
+        language = language or student.language
+        family = student.family_reads
         first_key = message_key(config.program.id, letter, student.applicant_id, student.session_id)
         first_sent = sent_on(self.outbox, first_key)
-        base = {**self.program(student.language), "applicant": dict(student.applicant), **context}
+
+        def full(reader: str, extra: Mapping[str, Any], dated: dict[str, Any]) -> dict[str, Any]:
+            return {**self.program(reader), "applicant": dict(student.applicant), **extra, **dated}
+
+        def addressed(key: str, name: str, dated: Any) -> Addressed:
+            return Addressed(key, step.value, student.applicant_id, to, name, language,
+                             full(language, context, dated(language)), cc=cc,
+                             family_language=family if cc else "",
+                             family_context=full(family, family_context or context, dated(family))
+                             if cc else None)
+
         if first_sent is None:
-            return Addressed(first_key, step.value, student.applicant_id, to, letter, student.language,
-                             {**base, "due": day_in(due, student.language)}, cc=cc)
+            return addressed(first_key, letter, lambda reader: {"due": day_in(due, reader)})
         sent = _reminders_sent(self.outbox, config, reminder, student.applicant_id, student.session_id,
                                self.plan.limit)
         number = self.plan.due_number(first_sent, self.today, sent)
@@ -96,9 +114,8 @@ class _Letters:
             return None
         key = message_key(config.program.id, f"{reminder}-{number}", student.applicant_id,
                           student.session_id)
-        return Addressed(key, step.value, student.applicant_id, to, reminder, student.language,
-                         {**base, "reminder": {"number": number, "due": day_in(due, student.language)}},
-                         cc=cc)
+        return addressed(key, reminder,
+                         lambda reader: {"reminder": {"number": number, "due": day_in(due, reader)}})
 
 
 def _still_missing(letters: _Letters, student: Seated, letter: str, label: str,
@@ -229,14 +246,16 @@ def collect_release_forms(ctx: StepContext, session_ids: Sequence[str] | None = 
             result.problem(waits)
             result.add("waiting for an earlier letter")
         else:
-            language = student.language if student.language in forms else languages[0]
+            # The family's letter: in the family's language, with the form in it.
+            language = student.family_reads if student.family_reads in forms else languages[0]
             link = prefilled_link(forms[language].responder_uri, specs[language],
                                   {APPLICANT_KEY: student.applicant_id})
             item = letters.next_letter(
                 student, StepName.RELEASE_FORMS, "release_form", "release_form_reminder",
                 student.guardian_email,
                 {"guardian": {"name": student.guardian_name}, "links": {"release_form": link}},
-                _due(config, student.session_id, config.release_form.due_days_before))
+                _due(config, student.session_id, config.release_form.due_days_before),
+                language=student.family_reads)
             if item is not None:
                 items.append(item)
             else:
