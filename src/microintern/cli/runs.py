@@ -245,16 +245,28 @@ def send(obj: Obj, step: str, now: str | None, dry_run: Path | None) -> None:
 @cli.command("send-test")
 @click.option("--to", "to", required=True, metavar="ADDRESS", help="Where the samples go.")
 @click.option("--letter", "letters", multiple=True, help="Only these letters (repeatable).")
+@click.option("--applicant", "applicant", metavar="ID",
+              help="Preview the letters of this applicant's row (default: a fitting row, if any).")
+@click.option("--session", "session", metavar="ID",
+              help="Preview the letters to this session's partner and staff (default: one of the program's).")
 @click.pass_obj
 @handles_errors
-def send_test(obj: Obj, to: str, letters: tuple[str, ...]) -> None:
-    """Send one sample of every letter, in every language, to ADDRESS (subjects start [TEST])."""
+def send_test(obj: Obj, to: str, letters: tuple[str, ...], applicant: str | None,
+              session: str | None) -> None:
+    """Send every letter, in every language, as the program would send it, to ADDRESS ([TEST] subjects).
+
+    The letters are the program's own: a real applicant, session and partner from the program
+    sheet where it has them, the program's sessions and partners with a placeholder student
+    (in [brackets]) otherwise.
+    """
     from microintern.bootstrap import build_ports, letter_renderer
     from microintern.steps.samples import send_samples
 
     config = obj.config
-    sent = send_samples(config, build_ports(config).mailer, letter_renderer(config), to,
-                        only=letters, now=parse_now(None, config))
+    ports = build_ports(config)
+    sent = send_samples(config, ports.mailer, letter_renderer(config), to,
+                        only=letters, now=parse_now(None, config), roster=ports.roster,
+                        applicant=applicant, session=session)
     click.echo(f"sent {len(sent)} sample letter(s) to {to}")
 
 

@@ -1,4 +1,9 @@
-"""`microintern send-test`: one sample of every letter, so a coordinator can proof them."""
+"""`microintern send-test` and the letters preview: every letter, as this program would send it.
+
+Each letter is rendered from the program's own data (:mod:`microintern.steps.previews`): a real
+applicant, session and partner where the program sheet has them, the program's own sessions and
+partners with a placeholder student otherwise. Never from fictional samples.
+"""
 
 from __future__ import annotations
 
@@ -8,17 +13,23 @@ from datetime import datetime
 from email_validator import EmailNotValidError, validate_email
 
 from microintern.config import ProgramConfig, text_in
-from microintern.domain.catalog import LETTERS, sample_context
+from microintern.domain.catalog import LETTERS
 from microintern.domain.letters import LetterRenderer
 from microintern.domain.records import OutgoingMessage
 from microintern.errors import RowError
-from microintern.ports import Mailer
+from microintern.ports import Mailer, Roster
+from microintern.steps.previews import PreviewSource
+from microintern.steps.template_check import letter_languages
 
 
 def send_samples(config: ProgramConfig, mailer: Mailer, letters: LetterRenderer, to: str, *,
-                 only: Sequence[str] = (), now: datetime) -> list[str]:
-    """Render every letter (or ``only`` these) in each of its languages and send it to ``to``.
+                 only: Sequence[str] = (), now: datetime, roster: Roster | None = None,
+                 applicant: str | None = None, session: str | None = None) -> list[str]:
+    """Render every letter (or ``only`` these) in each of the program's languages; send each to ``to``.
 
+    ``roster`` is the program sheet the previews read real rows from (None: the config alone, with
+    a placeholder student); ``applicant`` (an id) previews the letters of that applicant's row,
+    ``session`` (an id) the letters to that session's partner and staff.
     Every letter renders before the first is sent, so a broken template sends nothing.
     Returns the keys sent.
     """
@@ -30,16 +41,22 @@ def send_samples(config: ProgramConfig, mailer: Mailer, letters: LetterRenderer,
     if unknown:
         raise RowError("send-test", "--letter", "letter",
                        f"unknown letter(s) {unknown}; known: {sorted(LETTERS)}")
+    source = PreviewSource(config, roster)
+    if applicant and not any(str(r.get("Applicant ID") or "").strip() == applicant
+                             for r in source.applications):
+        raise RowError("send-test", "--applicant", "applicant", f"no Applications row has id {applicant!r}")
+    if session and session not in {s.id for s in config.sessions}:
+        raise RowError("send-test", "--session", "session",
+                       f"no session {session!r}; known: {[s.id for s in config.sessions]}")
     stamp = now.strftime("%Y%m%dT%H%M%S")
     messages: list[OutgoingMessage] = []
     for name, spec in LETTERS.items():
         if only and name not in only:
             continue
-        for language in spec.languages:
-            if language not in config.program.languages:
-                continue
-            letter = letters.render(name, language, sample_context(name, language),
-                                    row=f"sample {name}.{language}")
+        for language in letter_languages(config, spec):
+            context, about = source.context(spec, language, applicant, session)
+            letter = letters.render(name, language, context,
+                                    row=f"preview {name}.{language} ({about or 'placeholder student'})")
             messages.append(OutgoingMessage(
                 key=f"{config.program.id}/send-test/{name}.{language}/{stamp}",
                 sender=f"{text_in(config.sender.name, language)} <{config.sender.address}>",

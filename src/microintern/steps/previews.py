@@ -1,0 +1,327 @@
+"""What a letter looks like for this program: the context ``send-test`` and the letters preview use.
+
+A preview is the real letter, not a sample: it is rendered from the program's own data, as the
+step that sends it builds it. For each letter it takes a real row where the program sheet has
+one (the applicant the letter would go to, their session and its partner, its Meet link and
+recording rule from the Sessions tab, the registration and release forms' links from the Settings
+tab) and otherwise the program's own sessions and partners with a placeholder student. Only
+values no config or sheet holds yet (a student's name before anyone applied, ratings, testimonials,
+hand-ins) are placeholders, written in square brackets so no one mistakes them for real ones.
+
+Nothing here comes from :mod:`microintern.domain.catalog`'s fictional samples. For the same row,
+the preview and the step's letter are built from the same functions with the same values, so
+their bodies are the same byte for byte (``tests/cli/test_previews_are_real.py`` proves it for
+the decision, registration, release-form and session letters).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import timedelta
+from typing import Any
+
+from microintern.config import ProgramConfig, Session, text_in
+from microintern.domain import program_sheet as sheet
+from microintern.domain.applicants import answers_by_key, family_language, student_language
+from microintern.domain.catalog import LetterSpec
+from microintern.domain.decisions import LETTER_OF, UnknownDecision, parse_decision
+from microintern.domain.feedback import feedback_spec
+from microintern.domain.forms import FormSpec
+from microintern.domain.participation import APPLICANT_KEY, registration_spec, release_spec
+from microintern.domain.records import Record
+from microintern.domain.sessions import SessionPlan, session_plan, session_rows, text
+from microintern.errors import BackendError
+from microintern.ports import Roster
+from microintern.steps.letter_context import (
+    ProgramContexts,
+    applicant_context,
+    day_in,
+    partner_context,
+    partner_of,
+)
+from microintern.steps.program_forms import link_setting, prefilled_link
+from microintern.steps.session_letters import _session_letter_context, roster_of
+from microintern.steps.sheet.applicants import question_columns
+from microintern.steps.sheet.participants import Seated, seated_students
+
+# Letters about a multi-week session: previewed with one of the program's, when it has one.
+MULTI_WEEK_LETTERS = frozenset({"session_details_student", "session_details_partner", "hours_log_link",
+                                "hours_pending", "assignment_given", "assignment_reminder",
+                                "assignment_feedback", "partner_feedback_reminder"})
+
+_TABS = (sheet.APPLICATIONS, sheet.PARTICIPANTS, sheet.SESSIONS)
+
+# Placeholders for what only a student or a later step will give: bracketed, in each language.
+_PLACEHOLDER = {
+    "en": {"first_name": "[Student's first name]", "last_name": "[Student's last name]",
+           "guardian": "[Parent or guardian's name]", "feedback": "[The partner's feedback on the work]",
+           "testimonial": "[A student's words, shared with permission]", "student": "[Student]"},
+    "es": {"first_name": "[Nombre del estudiante]", "last_name": "[Apellido del estudiante]",
+           "guardian": "[Nombre del padre, madre o tutor]",
+           "feedback": "[Comentarios de la empresa sobre el trabajo]",
+           "testimonial": "[Palabras de un estudiante, compartidas con permiso]", "student": "[Estudiante]"},
+}
+PLACEHOLDER_ID = "A-PREVIEW0"
+"""The applicant id of a placeholder student (no real applicant id has a digit 0: base32)."""
+
+
+def placeholder_link(name: str) -> str:
+    """A link the program does not have yet (its form is made by the step that sends it)."""
+    return f"https://example.invalid/not-yet-made/{name}"
+
+
+class PreviewSource:
+    """The program's own data, read once, from which every letter's preview context is built.
+
+    ``roster`` None (or a sheet that cannot be read yet) previews with the config alone: the
+    program's sessions and partners, a placeholder student.
+    """
+
+    def __init__(self, config: ProgramConfig, roster: Roster | None) -> None:
+        self.config = config
+        tabs = _read(roster, _TABS)
+        self.applications = tabs[sheet.APPLICATIONS]
+        self.tabs = tabs
+        self.settings = {text(r.get(sheet.SETTING)): text(r.get(sheet.SETTING_VALUE))
+                         for r in _read(roster, (sheet.SETTINGS,))[sheet.SETTINGS]}
+        self.seated = seated_students(config, tabs, None)
+        rows = {text(r.get(sheet.SESSION_ID)): r for r in tabs[sheet.SESSIONS]
+                if text(r.get(sheet.SESSION_ID))}
+        # A session the Sessions tab does not list yet reads as the step would seed it (not written).
+        seeded = {text(r[sheet.SESSION_ID]): r for r in session_rows(config, rows)}
+        self.plans: dict[str, SessionPlan] = {
+            s.id: session_plan(config, s, {**seeded.get(s.id, {}), **rows.get(s.id, {})})
+            for s in config.sessions}
+        self.program = ProgramContexts(config)
+        self.questions = question_columns(config)
+
+    # --- whom the preview is about ---
+
+    def _language_of(self, row: Mapping[str, Any], spec: LetterSpec) -> str:
+        default = self.config.program.default_language
+        return family_language(row, default) if spec.audience == "family" else student_language(row, default)
+
+    def _decided(self, letter: str) -> list[Record]:
+        found = []
+        for row in self.applications:
+            try:
+                decision = parse_decision(row.get(sheet.DECISION))
+            except UnknownDecision:
+                continue
+            if decision is not None and LETTER_OF[decision] == letter:
+                found.append(row)
+        return found
+
+    def applicant_row(self, spec: LetterSpec, language: str, applicant: str | None = None) -> Record | None:
+        """The Applications row a preview of ``spec`` in ``language`` is about, or None.
+
+        ``applicant`` (an id) wins when it names a row. Otherwise a row that would get this
+        letter (decided so, for a decision letter; holding a seat, for the letters after it),
+        in ``language`` when one is; else any applicant; else None (a placeholder student).
+        """
+        rows = {text(r.get(sheet.APPLICANT_ID)): r for r in self.applications
+                if text(r.get(sheet.APPLICANT_ID))}
+        if applicant:
+            return rows.get(applicant)
+        if spec.name in LETTER_OF.values():
+            candidates = self._decided(spec.name)
+        elif spec.name == "application_received":
+            candidates = list(rows.values())
+        else:
+            seated = self._seated_for(spec)
+            candidates = [rows[s.applicant_id] for s in seated if s.applicant_id in rows]
+        candidates = candidates or list(rows.values())
+        matching = [r for r in candidates if self._language_of(r, spec) == language]
+        return (matching or candidates or [None])[0]
+
+    def _seated_for(self, spec: LetterSpec) -> list[Seated]:
+        multi = {s.id for s in self.config.sessions if len(s.meeting_starts()) > 1}
+        if spec.name in MULTI_WEEK_LETTERS and multi:
+            return [s for s in self.seated if s.session_id in multi] or self.seated
+        return self.seated
+
+    def session_for(self, spec: LetterSpec, row: Record | None, session: str | None = None) -> Session:
+        """The session a preview is about: the student's own, else ``session``, else one of the program's."""
+        if row is not None:
+            seat = next((s for s in self.seated if s.applicant_id == text(row.get(sheet.APPLICANT_ID))), None)
+            if seat is not None:
+                return self.config.session(seat.session_id)
+        if session is not None:
+            return self.config.session(session)
+        if spec.name in MULTI_WEEK_LETTERS:
+            for session in self.config.sessions:
+                if len(session.meeting_starts()) > 1:
+                    return session
+        return self.config.sessions[0]
+
+    # --- the context ---
+
+    def context(self, spec: LetterSpec, language: str, applicant: str | None = None,
+                session: str | None = None) -> tuple[dict[str, Any], str]:
+        """The context ``spec`` is previewed with in ``language``, and whom it is about.
+
+        ``applicant`` (an id) chooses the student's row, ``session`` (an id) the session of a
+        letter to a partner or staff, or of a placeholder student's letter.
+
+        The second value is the applicant id of the real row used, or "" for a placeholder
+        student (letters to partners and staff are about the session's real partner).
+        """
+        row = None if spec.audience in ("partner", "staff") else self.applicant_row(spec, language, applicant)
+        values = _Values(self, spec, language, row, self.session_for(spec, row, session))
+        return {key: values.get(key) for key in spec.needs}, text(row.get(sheet.APPLICANT_ID)) if row else ""
+
+    def form_link(self, spec_in: Callable[[str], FormSpec], language: str, applicant: str, name: str) -> str:
+        """A program form's prefilled link as the step makes it, or a placeholder before it exists.
+
+        The form in ``language``, else the default language's (as a step links a reader whose
+        language has no form); ``spec_in`` gives the form of a language.
+        """
+        program = self.config.program
+        for candidate in (language, program.default_language):
+            try:
+                spec = spec_in(candidate)
+            except KeyError:  # a form written in fewer languages than the program offers
+                continue
+            uri = self.settings.get(link_setting(spec), "")
+            if uri:
+                return prefilled_link(uri, spec, {APPLICANT_KEY: applicant})
+        return placeholder_link(name)
+
+
+class _Values:
+    """The value of each context key for one preview (one letter, language, student, session)."""
+
+    def __init__(self, source: PreviewSource, spec: LetterSpec, language: str, row: Record | None,
+                 session: Session) -> None:
+        self.source, self.spec, self.language, self.row, self.session = source, spec, language, row, session
+        self.config = source.config
+        self.words = _PLACEHOLDER.get(language, _PLACEHOLDER["en"])
+        self.answers = answers_by_key(row, source.questions) if row is not None else {}
+        self.applicant_id = text(row.get(sheet.APPLICANT_ID)) if row is not None else PLACEHOLDER_ID
+
+    def get(self, key: str) -> Any:
+        """The value of context key ``key``."""
+        make: Callable[[], Any] | None = getattr(self, f"_{key}", None)
+        if make is None:
+            raise ValueError(f"letter {self.spec.name!r} needs {key!r}, which a preview cannot give")
+        return make()
+
+    def _program(self) -> Any:
+        return dict(self.source.program(self.language)["program"])
+
+    def _coordinator(self) -> Any:
+        return dict(self.source.program(self.language)["coordinator"])
+
+    def _applicant(self) -> Any:
+        if self.row is not None:
+            return applicant_context(self.row, self.source.questions)
+        return {"id": PLACEHOLDER_ID, "first_name": self.words["first_name"],
+                "last_name": self.words["last_name"]}
+
+    def _guardian(self) -> Any:
+        name = self.answers.get("guardian_name", "").strip()
+        return {"name": name if self.row is not None else self.words["guardian"]}
+
+    def _partner(self) -> Any:
+        return partner_context(partner_of(self.config, self.session), self.language)
+
+    def _session(self) -> Any:
+        return _session_letter_context(self.config, self.session, self.source.plans[self.session.id],
+                                       self.language)
+
+    def _due_day(self) -> Any:
+        days = (self.config.release_form.due_days_before if self.spec.name.startswith("release_form")
+                else self.config.registration.due_days_before)
+        return self.session.meeting_starts()[0].date() - timedelta(days=days)
+
+    def _due(self) -> Any:
+        return day_in(self._due_day(), self.language)
+
+    def _reminder(self) -> Any:
+        return {"number": 1, "due": self._due()}
+
+    def _links(self) -> Any:
+        return {name: self._link(name) for name in self.spec.links}
+
+    def _link(self, name: str) -> str:
+        specs: dict[str, Callable[[str], FormSpec]] = {
+            "registration": lambda language: registration_spec(self.config),
+            "release_form": lambda language: release_spec(self.config, language),
+            "feedback": lambda language: feedback_spec(self.config, language),
+        }
+        if name not in specs:
+            return placeholder_link(name)
+        return self.source.form_link(specs[name], self.language, self.applicant_id, name)
+
+    def _outcome(self) -> Any:
+        return {"waitlist_position": 1}
+
+    def _meeting(self) -> Any:
+        # The planning meeting's time is the coordinator's to set (Partners tab): a placeholder.
+        return {"date": "[Meeting date]", "start": "[Start]", "end": "[End]",
+                "meet_url": placeholder_link("planning-meeting")}
+
+    def _roster(self) -> Any:
+        seated = [s for s in self.source.seated if s.session_id == self.session.id]
+        if seated:
+            return roster_of(self.config, seated, self.source.applications)
+        return [{"first_name": self.words["first_name"], "last_initial": "X", "school": ""}]
+
+    def _stats(self) -> Any:
+        labels = list(self.config.feedback.ratings)
+        return {"invited": 0, "attended": 0, "minutes_share": "0%", "responses": 0, "average_rating": "-",
+                "ratings": [{"label": label, "average": "-"} for label in labels]}
+
+    def _testimonials(self) -> Any:
+        return [{"text": self.words["testimonial"], "first_name": self.words["student"]}]
+
+    def _badge(self) -> Any:
+        badge = self.config.badge
+        return {"name": badge.name, "description": badge.description, "criteria": badge.criteria}
+
+    def _hours(self) -> Any:
+        return {"target": f"{self.session.hours_target or 0:g}",
+                "max_per_day": f"{self.config.hours.max_hours_per_day:g}", "rate": "",
+                "until": day_in(self.session.meeting_starts()[-1].date(), self.language),
+                "by_partner": self.config.hours.confirmer == "partner"}
+
+    def _confirmer(self) -> Any:
+        return {"name": self.session.teacher.name}
+
+    def _reviewer(self) -> Any:
+        return {"name": partner_of(self.config, self.session).contact.name}
+
+    def _pending(self) -> Any:
+        return {"entries": [{"student": self.words["student"], "date": "-", "hours": "0", "flags": ""}],
+                "count": 1, "more": 0, "hours": "0", "flagged": 0, "never_count": 0}
+
+    def _assignment(self) -> Any:
+        assignments = list(self.session.assignments)
+        title = text_in(self.session.title, self.language)
+        first = assignments[0] if assignments else None
+        return {"id": first.id if first else "assignment",
+                "title": first.title if first else "[Assignment]",
+                "instructions": first.instructions if first else "[Instructions]",
+                "due": day_in(self.session.meeting_starts()[-1].date(), self.language),
+                "session_title": title,
+                "partner_organization": text_in(partner_of(self.config, self.session).organization,
+                                                self.language),
+                "final_project": bool(first.final_project) if first else False}
+
+    def _feedback(self) -> Any:
+        return {"text": self.words["feedback"], "rating": "-"}
+
+    def _waiting(self) -> Any:
+        return [{"student": self.words["student"], "assignment": self._assignment()["title"],
+                 "handed_in": "-", "days": 0}]
+
+
+def _read(roster: Roster | None, tabs: Sequence[str]) -> dict[str, list[Record]]:
+    """The tabs' rows; a sheet not made yet (or no roster) reads empty, for a preview only."""
+    if roster is None:
+        return {tab: [] for tab in tabs}
+    try:
+        return roster.read_tabs(list(tabs))
+    except BackendError:
+        # A program that never ran init has no tabs; Sheets answers a read of one with a 400.
+        return {tab: [] for tab in tabs}
