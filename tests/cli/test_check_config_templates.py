@@ -107,3 +107,17 @@ def test_one_language_program_needs_only_its_language(tmp_path: Path) -> None:
     assert result.exit_code == 2
     bilingual = [name for name, spec in LETTERS.items() if "es" in spec.languages]
     assert len(problem_lines(result)) == len(bilingual)
+
+
+def test_a_missing_or_broken_flyer_fails_the_check(tmp_path: Path) -> None:
+    folder = copied_templates(tmp_path)
+    (folder / "flyer" / "student.es.html.j2").unlink()
+    partner = folder / "flyer" / "partner.en.html.j2"
+    partner.write_text(partner.read_text(encoding="utf-8").replace(
+        "<h1>", "<h1>{{ program.motto }}", 1), encoding="utf-8")
+    result = check(write_config(tmp_path, templates_folder=str(folder)))
+    assert result.exit_code == 2, result.output
+    lines = problem_lines(result)
+    assert "flyer: missing flyer/student.es.html.j2" in lines, result.output
+    assert any(line.startswith("flyer:") and "partner.en.html.j2" in line and "motto" in line
+               for line in lines), result.output

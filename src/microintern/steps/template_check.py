@@ -8,7 +8,8 @@ coordinator, a real session (the first multi-week one for letters about multi-we
 and that session's partner, all in the letter's language as the steps build them. Values no
 config holds (a student's name and id, links made by forms, a roster, ratings) come from the
 catalog's fictional samples. A missing template or a field no letter has would otherwise only
-surface at send time, in the middle of a batch.
+surface at send time, in the middle of a batch. The flyers the outreach letters carry are
+checked the same way, in every language (:func:`~microintern.documents.flyer.flyer_problems`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from jinja2 import TemplateError as JinjaError
 from jinja2 import TemplateNotFound
 
 from microintern.config import LANGUAGES, ProgramConfig, Session
+from microintern.documents.flyer import flyer_problems
 from microintern.domain.catalog import LETTERS, LetterSpec, sample_context
 from microintern.domain.hidden_text import one_line
 from microintern.domain.letters import PARTS, LetterRenderer, display_context, render_template
@@ -31,6 +33,8 @@ _MULTI_WEEK_LETTERS = frozenset({"session_details_student", "session_details_par
                                  "assignment_feedback", "partner_feedback_reminder"})
 
 _MEET_URL = "https://meet.google.com/aaa-bbbb-ccc"
+# The flyers print the application form's link (and its QR code): any well-formed link checks them.
+_FORM_URL = "https://docs.google.com/forms/d/e/check-config/viewform"
 
 
 def letter_languages(config: ProgramConfig, spec: LetterSpec) -> list[str]:
@@ -108,7 +112,8 @@ def letter_pairs(config: ProgramConfig) -> list[tuple[LetterSpec, str]]:
 
 
 def template_problems(config: ProgramConfig, renderer: LetterRenderer) -> list[str]:
-    """Every missing letter x language pair and every letter that does not render, one line each."""
-    return [problem
-            for spec, language in letter_pairs(config)
-            for problem in letter_problems(config, renderer, spec, language)]
+    """Every missing letter x language pair and every letter or flyer that does not render, one line each."""
+    return [*(problem
+              for spec, language in letter_pairs(config)
+              for problem in letter_problems(config, renderer, spec, language)),
+            *flyer_problems(config, renderer.environment, _FORM_URL)]
