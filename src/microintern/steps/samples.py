@@ -13,6 +13,7 @@ from datetime import datetime
 from email_validator import EmailNotValidError, validate_email
 
 from microintern.config import ProgramConfig, text_in
+from microintern.domain import program_sheet as sheet
 from microintern.domain.catalog import LETTERS
 from microintern.domain.letters import LetterRenderer
 from microintern.domain.records import OutgoingMessage
@@ -42,7 +43,7 @@ def send_samples(config: ProgramConfig, mailer: Mailer, letters: LetterRenderer,
         raise RowError("send-test", "--letter", "letter",
                        f"unknown letter(s) {unknown}; known: {sorted(LETTERS)}")
     source = PreviewSource(config, roster)
-    if applicant and not any(str(r.get("Applicant ID") or "").strip() == applicant
+    if applicant and not any(str(r.get(sheet.APPLICANT_ID) or "").strip() == applicant
                              for r in source.applications):
         raise RowError("send-test", "--applicant", "applicant", f"no Applications row has id {applicant!r}")
     if session and session not in {s.id for s in config.sessions}:
