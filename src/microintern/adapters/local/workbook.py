@@ -18,7 +18,7 @@ at once even inside a block (:meth:`LocalWorkbook.flush`):
 - tabs named in ``save_at_once``. (The run lease, which another machine must see taken,
   renewed or released when it happens, is not even in the workbook: the bootstrap names it in
   ``sidecar_tabs``, kept in ``program.run-lease.json`` beside it, so that taking and releasing
-  it does not rewrite the workbook: see :class:`_Sidecar`.)
+  it does not rewrite the workbook: see :class:`.workbook_sidecar.Sidecar`.)
 - everything gathered so far, before any letter leaves: the local mailer is wrapped in
   :class:`SavesBeforeSending`, which saves the workbook before each send. The mail engine's
   exactly-once protocol (:mod:`microintern.domain.outbox`) needs a draft's ``drafted`` row in
@@ -46,49 +46,59 @@ for what it does not reproduce exactly); a run that only reads never imports ope
 loads the workbook once per version, parsing only the tabs the writes touch: the others keep
 their file XML, written back unchanged (:func:`._xlsx_write.load_partial`), and are parsed
 when a later write needs them. A save rewrites only the tabs changed since this process last
-saved them: the XML of the others is reused (:class:`._xlsx_write._CachingWriter`).
+saved them: the XML of the others is reused (:class:`._xlsx_write._CachingWriter`). A changed
+tab's cells are written by string building, byte for byte as openpyxl writes them
+(:mod:`._xlsx_rows`), and a part whose bytes did not change is not compressed again: it is
+copied as the last save, or the file itself, stored it (:mod:`._xlsx_zip`).
+
+**Layout.** This module holds the batches, the loading and the saving; the writes themselves
+are in :mod:`.workbook_edits`, cells, headers and values in :mod:`.workbook_cells`, the tabs
+kept beside the workbook and the save-before-send mailer in :mod:`.workbook_sidecar`.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import math
-import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from microintern.adapters.local._files import atomic_write, atomic_write_bytes
+from microintern.adapters.local import workbook_edits as edits
+from microintern.adapters.local._files import atomic_write
 from microintern.adapters.local._xlsx_read import header_rows, read_rows
+from microintern.adapters.local.workbook_cells import (
+    EXCEL_CELL_LIMIT,
+    TRUNCATION_MARKER,
+    clean_header,
+    grid_records,
+    header_positions,
+    key_text,
+    new_book,
+    read_value,
+    sanitize_text,
+)
+from microintern.adapters.local.workbook_sidecar import SavesBeforeSending, Sidecar, sidecar_path
 from microintern.domain.program_sheet import RUN_LEASE
-from microintern.domain.records import Cell, ChartSpec, OutgoingMessage, Record
+from microintern.domain.records import ChartSpec, Record
 from microintern.domain.sheet_rules import SheetRules
 from microintern.errors import BackendError, RowError
 from microintern.ports import UpsertResult
 
 if TYPE_CHECKING:  # openpyxl is imported by the first write, never by a run that only reads
     from openpyxl import Workbook
-    from openpyxl.worksheet.worksheet import Worksheet
 
 log = logging.getLogger(__name__)
+
+# Names other modules and tests import from here: the workbook module stays their address.
+__all__ = ["EXCEL_CELL_LIMIT", "SAVE_ROUNDS", "TRUNCATION_MARKER", "LocalWorkbook",
+           "SavesBeforeSending", "sanitize_text"]
 
 Signature = tuple[int, int, int, int]
 """What identifies one version of the file: inode, size, modification and change time (ns)."""
 
 SAVE_ROUNDS = 4  # loads and saves of one write when someone else keeps replacing the file
 
-EXCEL_CELL_LIMIT = 32_767
-TRUNCATION_MARKER = " …[truncated by microintern]"
-
-# Beyond openpyxl's ILLEGAL_CHARACTERS_RE (C0 controls), XML 1.0 also forbids U+FFFE/U+FFFF;
-# openpyxl's pure-Python writer would emit them and produce a file nobody can open again.
-_XML_NONCHARACTERS = re.compile("[\ufffe\uffff]")
-# openpyxl's ILLEGAL_CHARACTERS_RE (C0 controls but tab, LF and CR), copied so that sanitising
-# text does not import openpyxl.
-ILLEGAL_CHARACTERS_RE = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 
 
 class _Replaced(Exception):
@@ -115,9 +125,9 @@ class LocalWorkbook:
                  sidecar_tabs: Iterable[str] = (RUN_LEASE,)) -> None:
         self.path = Path(path)
         self.save_at_once = frozenset(save_at_once)
-        # Tabs kept in a small file of their own beside the workbook (see _Sidecar). The run
+        # Tabs kept in a small file of their own beside the workbook (see workbook_sidecar.Sidecar). The run
         # lease by default: every LocalWorkbook opened on the file must see the same lease.
-        self.sidecars = {tab: _Sidecar(_sidecar_path(self.path, tab)) for tab in sidecar_tabs}
+        self.sidecars = {tab: Sidecar(sidecar_path(self.path, tab)) for tab in sidecar_tabs}
         # The workbook as last loaded, with the file's signature at that moment (or after our
         # last save of it): reused while the file is unchanged, reloaded as soon as anyone (the
         # coordinator in Excel, another process) has replaced it.
@@ -180,7 +190,7 @@ class LocalWorkbook:
         bind = None if need is None or self._pending_tabs is None else need | self._pending_tabs
         cached: dict[str, Any] = {}
         if signature is None:
-            book = _new_book()
+            book = new_book()
         elif bind is None:
             book = self._load()
         else:
@@ -282,7 +292,8 @@ class LocalWorkbook:
         layout = kept if kept or self._pending or self.path.exists() else layout
         if not layout or self._has_tabs(layout):
             return
-        self._write(lambda book: self._ensure_tabs(book, layout), layout)
+        self._write(lambda book: edits.ensure_tabs(book, layout, self.path, self._signature is None),
+                    layout)
 
     def _has_tabs(self, layout: Mapping[str, Sequence[str]]) -> bool:
         """Whether the file on disk has every tab and header of ``layout``, read cheaply.
@@ -302,27 +313,10 @@ class LocalWorkbook:
         for tab, headers in layout.items():
             if tab not in rows:
                 return False
-            present = _header_positions(rows[tab])
-            if any(_clean_header(header) not in present for header in headers):
+            present = header_positions(rows[tab])
+            if any(clean_header(header) not in present for header in headers):
                 return False
         return True
-
-    def _ensure_tabs(self, book: Workbook, layout: Mapping[str, Sequence[str]]
-                     ) -> tuple[None, frozenset[str], bool]:
-        changed = self._signature is None  # a new file is written even with nothing in it
-        touched: set[str] = set()
-        for tab, headers in layout.items():
-            is_new = tab not in book.sheetnames
-            sheet = self._sheet(book, tab)
-            if is_new:
-                sheet.freeze_panes = "A2"  # keep the headers in view while scrolling
-                touched.add(tab)
-            present = _headers(sheet)
-            for header in headers:
-                if _clean_header(header) not in present:
-                    present[_clean_header(header)] = _append_header(sheet, present, header)
-                    touched.add(tab)
-        return None, frozenset(touched), changed or bool(touched)
 
     def read_tabs(self, tabs: Sequence[str]) -> dict[str, list[Record]]:
         """Read whole tabs as records keyed by header; absent tabs (or file) read empty.
@@ -372,7 +366,7 @@ class LocalWorkbook:
             by_row.setdefault(row, {})[column] = cell
         header = by_row.pop(1, {})
         width = max(header, default=0)
-        columns = _header_positions(
+        columns = header_positions(
             header[c].value if c in header else None for c in range(1, width + 1))
         records: list[Record] = []
         for row in sorted(by_row):
@@ -383,9 +377,9 @@ class LocalWorkbook:
                 if cell is None:
                     record[name] = None
                 elif cell.data_type == "f":
-                    record[name] = _read_value(self._formula_value(tab, row, index))
+                    record[name] = read_value(self._formula_value(tab, row, index))
                 else:
-                    record[name] = _read_value(cell.value)
+                    record[name] = read_value(cell.value)
             if any(value is not None for value in record.values()):
                 records.append(record)
         return records
@@ -418,7 +412,7 @@ class LocalWorkbook:
             grids = None
         if grids is not None:
             for tab, grid in grids.items():
-                result[tab] = _grid_records(grid)
+                result[tab] = grid_records(grid)
             return result
         # data_only: a formula the coordinator typed reads as its value, as Sheets'
         # UNFORMATTED_VALUE does. read_only streams rows instead of building every cell object.
@@ -429,11 +423,11 @@ class LocalWorkbook:
                     continue
                 rows = book[tab].iter_rows(values_only=True)
                 header_row = next(rows, ())
-                columns = _header_positions(header_row)
+                columns = header_positions(header_row)
                 records = result[tab]
                 for values in rows:
                     record = {
-                        name: _read_value(values[index] if index < len(values) else None)
+                        name: read_value(values[index] if index < len(values) else None)
                         for name, index in columns.items()
                     }
                     if any(value is not None for value in record.values()):
@@ -453,7 +447,7 @@ class LocalWorkbook:
         if not rows:
             return UpsertResult(updated=0, appended=0)
         for position, row in enumerate(rows, start=1):
-            if _key_text(row.get(key_column)) is None:  # refused before anything is changed
+            if key_text(row.get(key_column)) is None:  # refused before anything is changed
                 raise RowError(
                     f"{self.path.name} [{tab}]", f"#{position} of the upsert", key_column,
                     "the key column is empty",
@@ -462,76 +456,16 @@ class LocalWorkbook:
             return self.sidecars[tab].upsert(key_column, rows)
         rows = [dict(row) for row in rows]  # kept to be redone: the caller may reuse its dicts
         result: UpsertResult = self._write(
-            lambda book: self._upsert(book, tab, key_column, rows), {tab})
+            lambda book: edits.upsert_rows(book, self.path, tab, key_column, rows), {tab})
         return result
-
-    def _upsert(self, book: Workbook, tab: str, key_column: str, rows: Sequence[Record]
-                ) -> tuple[UpsertResult, frozenset[str], bool]:
-        is_new = tab not in book.sheetnames
-        sheet = self._sheet(book, tab)
-        if is_new:
-            sheet.freeze_panes = "A2"
-        headers = _headers(sheet)
-        key_header = _clean_header(key_column)
-        changed = is_new
-        if key_header not in headers:
-            headers[key_header] = _append_header(sheet, headers, key_column)
-            changed = True
-        key_index = headers[key_header]
-        row_of_key, last_row = _index_rows(sheet, key_index)
-
-        updated = appended = 0
-        for row in rows:
-            key = _key_text(row.get(key_column))
-            assert key is not None  # checked by upsert
-            target = row_of_key.get(key)
-            if target is None:
-                last_row += 1
-                target = row_of_key[key] = last_row
-                appended += 1
-                changed = True
-            else:
-                updated += 1
-            for column, value in row.items():
-                header = _clean_header(column)
-                if header not in headers:
-                    headers[header] = _append_header(sheet, headers, column)
-                    changed = True
-                cell = sheet.cell(row=target, column=headers[header])
-                before = cell.value
-                _write_cell(cell, value, where=(tab, column, key))
-                changed = changed or cell.value != before
-        # The whole file is rewritten on every save: a write that changes no cell is not one.
-        return UpsertResult(updated=updated, appended=appended), frozenset({tab}), changed
 
     def clear_unkeyed(self, tab: str, key_column: str, columns: Sequence[str]) -> int:
         """Blank ``columns`` on rows whose key cell is empty; return how many rows."""
         if tab in self.sidecars:
             return 0  # a sidecar holds keyed rows only
         cleared: int = self._write(
-            lambda book: self._clear_unkeyed(book, tab, key_column, columns), {tab})
+            lambda book: edits.clear_unkeyed(book, tab, key_column, columns), {tab})
         return cleared
-
-    def _clear_unkeyed(self, book: Workbook, tab: str, key_column: str, columns: Sequence[str]
-                       ) -> tuple[int, frozenset[str], bool]:
-        if tab not in book.sheetnames:
-            return 0, frozenset(), False
-        sheet = book[tab]
-        headers = _headers(sheet)
-        key_index = headers.get(_clean_header(key_column))
-        targets = [headers[h] for h in map(_clean_header, columns) if h in headers]
-        if key_index is None or not targets:
-            return 0, frozenset(), False
-        cleared = 0
-        for number in range(2, sheet.max_row + 1):
-            if _key_text(sheet.cell(number, key_index).value) is not None:
-                continue
-            cells = [sheet.cell(number, col) for col in targets]
-            if any(c.value not in (None, "") for c in cells):
-                for c in cells:
-                    c.value = None
-                cleared += 1
-        return cleared, frozenset({tab}), cleared > 0
 
     def apply_rules(self, rules: SheetRules) -> None:
         """Dropdowns, highlights, notes on tool-owned headers and frozen panes; idempotent.
@@ -545,28 +479,7 @@ class LocalWorkbook:
         """
         if not self.path.exists() and not self._pending:
             return
-        self._write(lambda book: self._apply_rules(book, rules), None)
-
-    def _apply_rules(self, book: Workbook, rules: SheetRules) -> tuple[None, None, bool]:
-        from microintern.adapters.local.workbook_format import (
-            dropdowns,
-            freeze,
-            header_columns,
-            header_notes,
-            highlights,
-        )
-
-        changed = False
-        for tab in rules.tabs:
-            if tab.tab not in book.sheetnames:
-                continue
-            sheet = book[tab.tab]
-            columns = header_columns(sheet)
-            changed |= freeze(sheet, tab, columns)
-            changed |= dropdowns(book, sheet, tab, columns)
-            changed |= highlights(sheet, tab, columns)
-            changed |= header_notes(sheet, tab, columns)
-        return None, None, changed  # validations may live on any tab: all are re-serialised
+        self._write(lambda book: edits.apply_rules(book, rules), None)
 
     def ensure_charts(self, tab: str, charts: Sequence[ChartSpec]) -> None:
         """Column charts on ``tab`` (openpyxl), found again by title; idempotent.
@@ -577,24 +490,8 @@ class LocalWorkbook:
         """
         if not charts or (not self.path.exists() and not self._pending):
             return
-        self._write(lambda book: self._ensure_charts(book, tab, charts), {tab})
-
-    def _ensure_charts(self, book: Workbook, tab: str, charts: Sequence[ChartSpec]
-                       ) -> tuple[None, frozenset[str], bool]:
-        if tab not in book.sheetnames:
-            raise BackendError(f"{self.path}: no tab {tab!r} to draw charts on: run `microintern init`")
-        sheet = book[tab]
-        headers = _headers(sheet)
-        keys = {spec.key_column for spec in charts}
-        rows_of_key: dict[str, int] = {}
-        for key_column in keys:
-            if _clean_header(key_column) in headers:
-                found, _last = _index_rows(sheet, headers[_clean_header(key_column)])
-                rows_of_key.update({k: v for k, v in found.items() if k not in rows_of_key})
-        from microintern.adapters.local.workbook_charts import draw_charts
-
-        return None, frozenset({tab}), draw_charts(sheet, charts, headers, rows_of_key,
-                                                   self._saved_chart_xml)
+        self._write(lambda book: edits.ensure_charts(book, self.path, tab, charts,
+                                                   self._saved_chart_xml), {tab})
 
     def _saved_chart_xml(self, chart: Any) -> bytes | None:
         """``chart``'s XML as this process last saved it (None: not saved as this object)."""
@@ -650,105 +547,6 @@ class LocalWorkbook:
             raise
         self._signature = self._stat()
 
-    def _sheet(self, book: Workbook, tab: str) -> Worksheet:
-        """Return the tab named ``tab``, creating it when missing (Excel's title rules apply)."""
-        if tab in book.sheetnames:
-            return book[tab]
-        try:
-            return book.create_sheet(title=tab)
-        except ValueError as exc:  # Excel forbids []:*?/\ and titles over 31 characters
-            raise BackendError(f"{self.path}: cannot create tab {tab!r}: {exc}") from exc
-
-
-def _sidecar_path(workbook: Path, tab: str) -> Path:
-    """Where ``tab`` of ``workbook`` is kept: ``program.xlsx`` → ``program.run-lease.json``."""
-    slug = re.sub(r"[^a-z0-9]+", "-", tab.lower()).strip("-") or "tab"
-    return workbook.with_name(f"{workbook.stem}.{slug}.json")
-
-
-class _Sidecar:
-    """One tab kept as a small JSON file beside the workbook, for rows that must be saved at once.
-
-    The run lease is taken, renewed and released by every run, and another machine must see
-    each of these the moment it happens. Kept in the workbook, each would be a save of the
-    whole .xlsx (seconds for 10,000 applications; half of the demo's saves). Beside it, in the
-    same folder, it is as visible to every machine that opens the workbook (the folder is what
-    a shared drive shares), and a write is a few hundred bytes, replaced atomically (0600).
-    Rows are found by their key, as in the workbook; a write that changes nothing is not made.
-    """
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def read(self) -> list[Record]:
-        """The rows as stored (none when the file is absent)."""
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return []
-        except (OSError, ValueError) as exc:
-            raise BackendError(f"{self.path} cannot be read ({type(exc).__name__}: {exc}); move it "
-                               "away: it only says which run holds the program") from exc
-        rows = data.get("rows") if isinstance(data, dict) else None
-        if not isinstance(rows, list):
-            raise BackendError(f"{self.path} is not a microintern lease file; move it away")
-        return [{str(k): _read_value(v) for k, v in row.items()} for row in rows
-                if isinstance(row, dict)]
-
-    def upsert(self, key_column: str, rows: Sequence[Record]) -> UpsertResult:
-        """Write ``rows`` by key (only the columns each names) and save at once, if anything changed."""
-        stored = self.read()
-        position = {_key_text(row.get(key_column)): index for index, row in enumerate(stored)}
-        before = [dict(row) for row in stored]
-        updated = appended = 0
-        for row in rows:
-            key = _key_text(row.get(key_column))
-            clean = {str(k): _read_value(v) for k, v in row.items()}
-            if key in position:
-                stored[position[key]].update(clean)
-                updated += 1
-            else:
-                position[key] = len(stored)
-                stored.append(clean)
-                appended += 1
-        if stored != before:
-            data = json.dumps({"rows": stored}, ensure_ascii=False, indent=1).encode("utf-8")
-            atomic_write_bytes(self.path, data)
-        return UpsertResult(updated=updated, appended=appended)
-
-
-class SavesBeforeSending:
-    """A :class:`~microintern.ports.Mailer` that saves the workbook before every send.
-
-    The outbox protocol needs each draft's record on disk before the draft is sent; with writes
-    gathered in batches, this wrapper is what guarantees it (see the module docstring). Saving
-    when nothing is gathered costs nothing. Everything else is the wrapped mailer's.
-    """
-
-    def __init__(self, mailer: Any, workbook: LocalWorkbook) -> None:
-        self.mailer = mailer
-        self.workbook = workbook
-
-    def create_draft(self, message: OutgoingMessage) -> str:
-        """Store the draft (nothing leaves)."""
-        draft_id: str = self.mailer.create_draft(message)
-        return draft_id
-
-    def send_draft(self, draft_id: str) -> str:
-        """Save what the workbook gathered (the draft's record among it), then send."""
-        self.workbook.flush()
-        message_id: str = self.mailer.send_draft(draft_id)
-        return message_id
-
-    def find_sent(self, key: str) -> str | None:
-        """The wrapped mailer's look-up."""
-        found: str | None = self.mailer.find_sent(key)
-        return found
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.mailer, name)
-
-
 def _write_xlsx(book: Workbook, handle: BinaryIO, sheets: dict[str, Any], parts: dict[str, Any],
                 saved: Any) -> Any:
     """Serialise ``book`` into ``handle``, reusing the caches (imports openpyxl's writer now).
@@ -764,151 +562,3 @@ def _write_xlsx(book: Workbook, handle: BinaryIO, sheets: dict[str, Any], parts:
     return cache
 
 
-def _grid_records(grid: Sequence[Sequence[Any]]) -> list[Record]:
-    """Rows of values (row 1 the headers) as records; fully blank rows are skipped."""
-    if not grid:
-        return []
-    columns = _header_positions(grid[0])
-    records: list[Record] = []
-    for values in grid[1:]:
-        record = {name: _read_value(values[index] if index < len(values) else None)
-                  for name, index in columns.items()}
-        if any(value is not None for value in record.values()):
-            records.append(record)
-    return records
-
-
-def _new_book() -> Workbook:
-    """An empty workbook without openpyxl's default sheet."""
-    from openpyxl import Workbook
-
-    book = Workbook()
-    book.remove(book.active)
-    return book
-
-
-def _clean_header(header: object) -> str:
-    """Match headers as trimmed text: a stray space typed by hand must not fork a column."""
-    return str(header).strip()
-
-
-def _header_positions(header_row: Iterable[Any]) -> dict[str, int]:
-    """Map each non-empty header to its 0-based column; the first of duplicates wins."""
-    positions: dict[str, int] = {}
-    for index, value in enumerate(header_row):
-        if value is None or _clean_header(value) == "":
-            continue
-        positions.setdefault(_clean_header(value), index)
-    return positions
-
-
-def _headers(sheet: Worksheet) -> dict[str, int]:
-    """Map each header of row 1 to its 1-based column index."""
-    row = next(sheet.iter_rows(min_row=1, max_row=1, values_only=True), ())
-    return {name: index + 1 for name, index in _header_positions(row).items()}
-
-
-def _append_header(sheet: Worksheet, present: Mapping[str, int], header: str) -> int:
-    """Write ``header`` after the last used header cell, bold; return its column."""
-    from openpyxl.styles import Font
-
-    column = max([*present.values(), _last_used_column(sheet)]) + 1
-    cell = sheet.cell(row=1, column=column)
-    _store(cell, _clean_header(header))
-    cell.font = Font(bold=True)
-    return column
-
-
-def _last_used_column(sheet: Worksheet) -> int:
-    """The rightmost column of row 1 holding anything (0 for an empty row)."""
-    last = 0
-    for cell in next(sheet.iter_rows(min_row=1, max_row=1), ()):
-        if cell.value not in (None, ""):
-            last = cell.column
-    return last
-
-
-def _index_rows(sheet: Worksheet, key_column: int) -> tuple[dict[str, int], int]:
-    """Find each key's row (first occurrence) and the last row holding any value."""
-    row_of_key: dict[str, int] = {}
-    last_row = 1
-    for cells in sheet.iter_rows(min_row=2):
-        if any(cell.value not in (None, "") for cell in cells):
-            last_row = cells[0].row
-        if key_column <= len(cells):
-            key = _key_text(cells[key_column - 1].value)
-            if key is not None:
-                row_of_key.setdefault(key, cells[0].row)
-    return row_of_key, last_row
-
-
-def _key_text(value: object) -> str | None:
-    """A key as comparable text: the coordinator may retype ``123`` as a number or as text."""
-    if value is None:
-        return None
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    text = str(value).strip()
-    return text or None
-
-
-def _read_value(value: object) -> Cell:
-    """Convert what openpyxl returns into a :data:`Cell`."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool | int | float | str):
-        return value
-    if isinstance(value, datetime | date | time):
-        return value.isoformat()  # no datetime in Cell: dates travel as ISO 8601 text
-    if isinstance(value, timedelta):
-        return value.total_seconds() / 86400  # Excel's own unit for durations: days
-    return str(value)
-
-
-def sanitize_text(value: str) -> tuple[str, bool]:
-    """Make ``value`` storable in a cell; return it and whether it had to be truncated.
-
-    Control characters openpyxl rejects and XML non-characters are removed, lone surrogates
-    become U+FFFD, line ends become ``\n`` (XML would turn a stored CR LF into LF on reload
-    anyway), and text over Excel's 32,767-character cell limit is cut with a marker.
-    """
-    text = value.replace("\r\n", "\n").replace("\r", "\n")
-    text = ILLEGAL_CHARACTERS_RE.sub("", text)
-    text = _XML_NONCHARACTERS.sub("", text)
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
-    if len(text) > EXCEL_CELL_LIMIT:
-        return text[: EXCEL_CELL_LIMIT - len(TRUNCATION_MARKER)] + TRUNCATION_MARKER, True
-    return text, False
-
-
-def _store(cell: Any, value: Cell) -> bool:
-    """Put ``value`` in ``cell`` RAW; return True when text had to be truncated."""
-    truncated = False
-    if isinstance(value, float) and not math.isfinite(value):
-        value = str(value)  # Excel has no NaN/inf; the text keeps what the program meant
-    if isinstance(value, str):
-        value, truncated = sanitize_text(value)
-        cell.value = value
-        # openpyxl turns "=..." into a formula and "#N/A" into an error cell: force plain text,
-        # and set quotePrefix so Excel/LibreOffice keep it text if the coordinator edits it.
-        cell.data_type = "s"
-        cell.quotePrefix = value.startswith(("=", "+", "-", "@", "#"))
-    else:
-        cell.value = value
-        if cell.quotePrefix:
-            cell.quotePrefix = False
-    return truncated
-
-
-def _write_cell(cell: Any, value: Cell, *, where: tuple[str, str, str]) -> None:
-    """Store one value, logging (without the content, which may be personal) a truncation."""
-    if _store(cell, value):
-        tab, header, key = where
-        log.warning(
-            "tab %s, key %s, column %s: text longer than Excel's %d-character cell limit "
-            "was truncated",
-            tab, key, header, EXCEL_CELL_LIMIT,
-        )
