@@ -182,3 +182,15 @@ def test_a_dry_run_writes_the_letters_the_real_run_sends(config_file: Path, tmp_
     assert set(previewed) == set(STUDENTS)
     for applicant in STUDENTS:
         assert parts(previewed[applicant]) == parts(sent[("acceptance", applicant)])  # type: ignore[arg-type]
+
+
+def test_send_test_names_an_unknown_applicant_or_session(config_file: Path) -> None:
+    from click.testing import CliRunner
+
+    from microintern.cli import cli
+
+    for option, value in (("--applicant", "A-NOSUCH00"), ("--session", "no-such-session")):
+        result = CliRunner().invoke(cli, ["--config", str(config_file), "send-test", "--to",
+                                          "proof@example.org", option, value])
+        assert result.exit_code != 0 and value in result.output, result.output
+    assert not real_letters(load_config(config_file))      # nothing was sent
