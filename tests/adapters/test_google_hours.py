@@ -48,9 +48,9 @@ def seat(program: GoogleProgram) -> None:
         for applicant in STUDENTS])
 
 
-def form_id(fake: FakeWorkspace, program: GoogleProgram) -> str:
+def form_id(fake: FakeWorkspace, program: GoogleProgram, language: str = "en") -> str:
     rows = fake.sheets.values(SPREADSHEET_ID, sheet.SETTINGS)[1:]
-    return {row[0]: row[1] for row in rows if row}[id_setting(hours_form_spec(program.config))]
+    return {row[0]: row[1] for row in rows if row}[id_setting(hours_form_spec(program.config, language))]
 
 
 def log(fake: FakeWorkspace, program: GoogleProgram, response_id: str, submitted: str, student: str,
@@ -102,7 +102,7 @@ def test_form_entries_flags_letters_and_payroll(fake: FakeWorkspace, google_prog
 
     # The first meeting day: the form is made and published, each student gets their link once.
     first = log_hours(context(google_program, FIRST_DAY), [SESSION])
-    assert forms_made(fake) == 1
+    assert forms_made(fake) == 2                                    # one per language: en, es
     form = fake.forms.get(form_id(fake, google_program))
     assert form.published
     kinds = [next(k for k in item["questionItem"]["question"] if k.endswith("Question"))
@@ -115,12 +115,14 @@ def test_form_entries_flags_letters_and_payroll(fake: FakeWorkspace, google_prog
     assert "Tu registro de horas" in str(link_letter["Subject"])                       # Beto reads Spanish
     body = link_letter.get_body(("plain",)).get_content()
     link = next(w for w in body.split() if "usp=pp_url" in w)
-    assert link.startswith(form.responder_uri)
-    entry = prefill_entry(hours_form_spec(config).question_ids()[STUDENT_KEY])
+    spanish = fake.forms.get(form_id(fake, google_program, "es"))
+    assert link.startswith(spanish.responder_uri) and spanish.responder_uri != form.responder_uri
+    assert spanish.info["title"].endswith("registro de horas") and spanish.published
+    entry = prefill_entry(hours_form_spec(config, "es").question_ids()[STUDENT_KEY])
     assert parse_qs(urlsplit(link).query)[entry] == ["A-0000002"]
     assert "16,50" in body and "30 horas" in body
     again = log_hours(context(google_program, FIRST_DAY + timedelta(hours=3)), [SESSION])
-    assert "sent" not in again.counts and forms_made(fake) == 1
+    assert "sent" not in again.counts and forms_made(fake) == 2
 
     # Week one comes in: one row per response, each implausible entry with its flag.
     week_one(fake, google_program)
@@ -183,7 +185,7 @@ def test_form_entries_flags_letters_and_payroll(fake: FakeWorkspace, google_prog
         ("A-0000003", Decimal("4.5"), Decimal("74.25")), ("A-0000004", Decimal("5.5"), Decimal("90.75")),
         ("A-0000005", Decimal("4.5"), Decimal("74.25"))]
     assert payroll_csv(lines).splitlines()[1] == "A-0000001,data-fellows,4.50,16.50,74.25,USD"
-    assert forms_made(fake) == 1 and not fake.errors
+    assert forms_made(fake) == 2 and not fake.errors
 
 
 def test_calls_per_run_stay_flat_for_six_students_and_six_weeks(
@@ -207,9 +209,10 @@ def test_calls_per_run_stay_flat_for_six_students_and_six_weeks(
     assert len(tab(fake, sheet.HOURS, sheet.ENTRY_KEY)) == 72
     # Reads: the four tabs, the Settings tab (3); writes: Hours and Participants (2 each); one
     # letter to the teacher: the Outbox before and after the send (2 each); the roster reads
-    # back its writes of cells (Participants, the Outbox after the send). Forms: 2 gets, 1 list.
-    assert first["sheets"] <= 14 and first["forms"] <= 3 and first["gmail"] == 2, first
-    assert rerun["sheets"] <= 4 and rerun["forms"] <= 3 and rerun["gmail"] == 0, rerun
+    # back its writes of cells (Participants, the Outbox after the send). Forms: 2 gets, 1 list
+    # for each language's form (English and Spanish).
+    assert first["sheets"] <= 14 and first["forms"] <= 6 and first["gmail"] == 2, first
+    assert rerun["sheets"] <= 4 and rerun["forms"] <= 6 and rerun["gmail"] == 0, rerun
     assert fake.count("sheets.spreadsheets.values.batchUpdate") == 0      # the rerun writes nothing
 
 

@@ -94,7 +94,7 @@ def test_forms_are_made_once_links_prefill_and_returns_land_in_participants(
     forms = settings(fake)
     assert {id_setting(s) for s in (registration, release_en, release_es)} <= set(forms)
     created = forms_made(fake)
-    assert created == 3
+    assert created == 4        # registration and release form, each in English and in Spanish
     # Each family's form is in its language; every link carries the applicant id.
     for applicant, (_, _, _, language) in STUDENTS.items():
         spec = release_es if language == "Español" else release_en
@@ -125,3 +125,39 @@ def test_forms_are_made_once_links_prefill_and_returns_land_in_participants(
     # Reruns made no second form and no second letter.
     assert forms_made(fake) == created
     assert max(sent(fake).values()) == 1
+
+
+def test_each_language_has_its_registration_form_and_both_are_read(
+        fake: FakeWorkspace, google_program: GoogleProgram) -> None:
+    seat_students(google_program)
+    config = google_program.config
+    register_students(context(google_program), [SESSION])
+    english, spanish = registration_spec(config, "en"), registration_spec(config, "es")
+    forms = settings(fake)
+    assert forms_made(fake) == 2 and forms[id_setting(english)] != forms[id_setting(spanish)]
+    es_form = fake.forms.get(forms[id_setting(spanish)])
+    assert es_form.published and es_form.info["title"].endswith(": inscripción")
+    assert "¿Vas a participar en la sesión que te asignamos?" in [item["title"] for item in es_form.items]
+    # Sofía's family reads Spanish: her letter links the Spanish form, Maya's the English one.
+    assert link_in(fake, "registration", "A-0000002").startswith(es_form.responder_uri)
+    assert link_in(fake, "registration", "A-0000001").startswith(
+        fake.forms.get(forms[id_setting(english)]).responder_uri)
+
+    # A rerun makes nothing and sends nothing.
+    fake.reset_calls()
+    register_students(context(google_program, OPENS + timedelta(hours=1)), [SESSION])
+    assert forms_made(fake) == 0 and fake.count("forms.forms.batchUpdate") == 0
+    assert not fake.gmail.sent(PROGRAM_USER)[2:]
+
+    # Sofía declines on the Spanish form, as a student on the English form would.
+    when = OPENS + timedelta(days=1)
+    answer(fake, spanish, "s1", when, {APPLICANT_KEY: "A-0000002", "attending": "No, ya no puedo participar",
+                                       "needs_device": "Sí"})
+    answer(fake, english, "e1", when, {APPLICANT_KEY: "A-0000001", "attending": "Yes, I will take part",
+                                       "needs_device": "No"})
+    result = register_students(context(google_program, when + timedelta(hours=1)), [SESSION])
+    assert result.counts["declined"] == 1 and result.counts["registered"] == 2
+    rows = participants(fake)
+    assert rows["A-0000002"][sheet.PLACEMENT] == sheet.DECLINED
+    assert rows["A-0000001"][sheet.PLACEMENT] == sheet.PLACED
+    assert rows["A-0000001"][sheet.REGISTERED] == rows["A-0000002"][sheet.REGISTERED] == "2027-02-24"

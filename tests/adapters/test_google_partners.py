@@ -274,38 +274,68 @@ def test_the_form_follows_the_config_without_being_read_every_run(
         fake: FakeWorkspace, google_program: GoogleProgram) -> None:
     config = google_program.config
     seed(google_program, [contacted("solis-cyber", "January 24, 2027")])
-    assert pipeline(google_program).counts["industry form created"] == 1
+    # One form per program language (English and Spanish), each made once.
+    assert pipeline(google_program).counts["industry form created"] == 2
     form_id = settings(fake)[id_setting(industry_form_spec(config))]
+    form_es = settings(fake)[id_setting(industry_form_spec(config, "es"))]
+    assert form_es != form_id and "empresas colaboradoras" in fake.forms.get(form_es).info["title"]
     fake.reset_calls()
-    pipeline(google_program)
-    assert fake.count("forms.forms.batchUpdate") == 0
-    assert fake.count("forms.forms.get") == 1    # the question titles, to read the answers
+    assert "industry form created" not in pipeline(google_program).counts
+    assert fake.count("forms.forms.batchUpdate") == 0 and fake.count("forms.forms.create") == 0
+    assert fake.count("forms.forms.get") == 2    # the question titles, to read the answers
 
     # A session moves: partners must see its new date, on the next run, once.
     sessions = [s.model_copy(update={"meetings": [datetime(2027, 3, 17, 15, 30)]})
                 if s.id == "cyber-basics" else s for s in config.sessions]
     moved = config.model_copy(update={"sessions": sessions})
     fake.reset_calls()
-    assert partner_pipeline(step_context(moved, NOW, env={})).counts["industry form updated"] == 1
-    assert fake.count("forms.forms.batchUpdate") == 1
+    assert partner_pipeline(step_context(moved, NOW, env={})).counts["industry form updated"] == 2
+    assert fake.count("forms.forms.batchUpdate") == 2
     (dates,) = [item for item in fake.forms.get(form_id).items
                 if item["title"] == "Which session dates work for you?"]
     options = [o["value"] for o in dates["questionItem"]["question"]["choiceQuestion"]["options"]]
     assert "Wednesday March 17 2027 at 3:30 PM" in options
     assert "Tuesday March 16 2027 at 3:30 PM" not in options
+    (dates,) = [item for item in fake.forms.get(form_es).items
+                if item["title"] == "¿Qué fechas de sesión le convienen?"]
+    options = [o["value"] for o in dates["questionItem"]["question"]["choiceQuestion"]["options"]]
+    assert "miércoles 17 de marzo de 2027 a las 15:30" in options
     fake.reset_calls()
     partner_pipeline(step_context(moved, NOW, env={}))
-    assert fake.count("forms.forms.batchUpdate") == 0 and fake.count("forms.forms.get") == 1
+    assert fake.count("forms.forms.batchUpdate") == 0 and fake.count("forms.forms.get") == 2
 
 
 def answer(fake: FakeWorkspace, program: GoogleProgram, response_id: str, when: datetime,
-           values: dict[str, str | list[str]]) -> None:
-    """Submit the industry form as a partner would (answers by question key)."""
-    spec = industry_form_spec(program.config)
+           values: dict[str, str | list[str]], language: str = "en") -> None:
+    """Submit the industry form in ``language`` as a partner would (answers by question key)."""
+    spec = industry_form_spec(program.config, language)
     form_id = settings(fake)[id_setting(spec)]
     ids = spec.question_ids()
     fake.forms.add_response(form_id, response_id, when.astimezone(UTC),
                             {ids[key]: value for key, value in values.items()})
+
+
+def test_an_answer_on_the_spanish_industry_form_reads_as_on_the_english_one(
+        fake: FakeWorkspace, google_program: GoogleProgram) -> None:
+    seed(google_program, [contacted("solis-cyber", **{sheet.PARTNER_STATUS: "meeting scheduled"}),
+                          contacted("desert-health", **{sheet.PARTNER_STATUS: "meeting scheduled"})])
+    pipeline(google_program)  # makes both forms
+    english = {"organization": "x", "topic": "Triage", "skills": "Vital signs", "group_size": "5",
+               "recording_consent": "Yes",
+               "available_dates": ["Tuesday March 16 2027 at 3:30 PM", "Other dates (tell us below)"]}
+    answer(fake, google_program, "en-1", NOW + timedelta(days=2), {**english, "partner_id": "desert-health"})
+    # The same answers, as the Spanish form shows its choices.
+    answer(fake, google_program, "es-1", NOW + timedelta(days=2), {
+        **english, "partner_id": "solis-cyber", "recording_consent": "Sí",
+        "available_dates": ["martes 16 de marzo de 2027 a las 15:30", "Otras fechas (indíquelas abajo)"]},
+        language="es")
+    pipeline(google_program, NOW + timedelta(days=3))
+    rows = partners(fake)
+    columns = ("Topic", "Skills to teach", "Available dates", "Group size", "Recording consent",
+               sheet.PARTNER_STATUS)
+    assert rows["solis-cyber"][sheet.PARTNER_STATUS] == "industry form received"
+    assert [rows["solis-cyber"][c] for c in columns] == [rows["desert-health"][c] for c in columns]
+    assert rows["solis-cyber"]["Recording consent"] == "Yes"
 
 
 def test_industry_answers_land_in_the_row_forward_only_and_as_text(

@@ -19,9 +19,9 @@ from datetime import date, datetime, time, timedelta
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from microintern.config import Assignment, ProgramConfig, QuestionKind, Session
+from microintern.config import Assignment, ProgramConfig, QuestionKind, Session, text_in
 from microintern.domain.dates import DATE, DATE_TIME
-from microintern.domain.forms import FormQuestion, FormSpec, question_id
+from microintern.domain.forms import FormQuestion, FormSpec, form_name_in, question_id
 from microintern.domain.records import Cell
 from microintern.errors import RowError
 
@@ -81,20 +81,38 @@ def option_label(options: Mapping[str, str], assignment_id: str) -> str:
     return next(label for label, found in options.items() if found == assignment_id)
 
 
-def hand_in_spec(config: ProgramConfig) -> FormSpec:
-    """The hand-in form: the student id and assignment (both prefilled), a link, notes."""
-    title = config.assignment.form_title or f"{config.program.name}: hand in your work"
+_FORM_TEXT = {
+    "en": {"title": "{program}: hand in your work", STUDENT_KEY: STUDENT_TITLE,
+           ASSIGNMENT_KEY: ASSIGNMENT_TITLE, LINK_KEY: LINK_TITLE, NOTE_KEY: NOTE_TITLE},
+    "es": {"title": "{program}: entrega tu trabajo",
+           STUDENT_KEY: "Número de estudiante (ya aparece en el formulario)",
+           ASSIGNMENT_KEY: "¿Qué tarea estás entregando?",
+           LINK_KEY: "Enlace a tu trabajo (un enlace de Google Docs o Drive, o cualquier dirección web)",
+           NOTE_KEY: "Notas para la empresa (opcional)"},
+}
+
+
+def hand_in_spec(config: ProgramConfig, language: str | None = None) -> FormSpec:
+    """The hand-in form in ``language`` (default: the program's): the student id and assignment
+    (both prefilled), a link, notes. A configured ``assignment.form_title`` names the default
+    language's form; the assignments are listed by their configured titles in every form."""
+    default = config.program.default_language
+    language = language or default
+    text = _FORM_TEXT.get(language, _FORM_TEXT["en"])
+    title = (config.assignment.form_title if language == default else None) or \
+        text["title"].format(program=text_in(config.program.name, language))
 
     def q(key: str, text: str, kind: QuestionKind = QuestionKind.SHORT_TEXT, required: bool = False,
           options: tuple[str, ...] = ()) -> FormQuestion:
         return FormQuestion(key, question_id(f"{FORM_NAME}:{key}"), text, kind, required, options)
 
     return FormSpec(title, (
-        q(STUDENT_KEY, STUDENT_TITLE, required=True),
-        q(ASSIGNMENT_KEY, ASSIGNMENT_TITLE, QuestionKind.CHOICE, True, tuple(assignment_options(config))),
-        q(LINK_KEY, LINK_TITLE, required=True),
-        q(NOTE_KEY, NOTE_TITLE, QuestionKind.PARAGRAPH),
-    ), name=FORM_NAME, verified_email=config.application.verified_respondents)
+        q(STUDENT_KEY, text[STUDENT_KEY], required=True),
+        q(ASSIGNMENT_KEY, text[ASSIGNMENT_KEY], QuestionKind.CHOICE, True, tuple(assignment_options(config))),
+        q(LINK_KEY, text[LINK_KEY], required=True),
+        q(NOTE_KEY, text[NOTE_KEY], QuestionKind.PARAGRAPH),
+    ), name=form_name_in(FORM_NAME, language, default),
+        verified_email=config.application.verified_respondents)
 
 
 _HOST = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$")

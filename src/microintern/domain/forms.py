@@ -53,6 +53,24 @@ class FormQuestion:
     kind: QuestionKind = QuestionKind.SHORT_TEXT
     required: bool = False
     options: tuple[str, ...] = ()
+    # What each option is read back as, in the options' order (empty: as shown). A form in
+    # another language shows "Sí, voy a participar" and is read as the default form's "Yes, I will
+    # take part", so every language's answers mean the same to the steps.
+    answers_as: tuple[str, ...] = ()
+
+    def read_as(self, answer: str) -> str:
+        """``answer`` as the steps read it: each chosen option as its ``answers_as`` value."""
+        if not self.answers_as:
+            return answer
+        meaning = dict(zip(self.options, self.answers_as, strict=True))
+        if answer in meaning:
+            return meaning[answer]
+        if self.kind is QuestionKind.CHECKBOXES:
+            # Several boxes come back as one answer, "A, B": read each box that is an option.
+            chosen = answer.split(", ")
+            if all(option in meaning for option in chosen):
+                return ", ".join(meaning[option] for option in chosen)
+        return answer
 
 
 @dataclass(frozen=True)
@@ -83,6 +101,16 @@ class FormState:
     changed: bool = False
     created: bool = False
     published: bool = False  # this sync published it (or opened it to responses)
+
+
+def form_name_in(name: str, language: str, default_language: str) -> str:
+    """The short name of form ``name`` in ``language``.
+
+    The default language's form keeps the bare name ("registration"), so a program that ran
+    before forms came in every language keeps its form, its link and its answers; another
+    language's form is "<name>-<language>" ("registration-es").
+    """
+    return name if language == default_language else f"{name}-{language}"
 
 
 def form_spec(application: Application) -> FormSpec:

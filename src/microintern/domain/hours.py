@@ -38,11 +38,11 @@ from datetime import date, datetime, timedelta, tzinfo
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
 
-from microintern.config import ProgramConfig, QuestionKind, Session
+from microintern.config import ProgramConfig, QuestionKind, Session, text_in
 from microintern.domain import program_sheet as sheet
 from microintern.domain.addresses import same_student
 from microintern.domain.dates import DATE_TIME
-from microintern.domain.forms import FormQuestion, FormSpec, question_id
+from microintern.domain.forms import FormQuestion, FormSpec, form_name_in, question_id
 from microintern.domain.records import Record
 from microintern.domain.timeline import STEPS, StepName
 
@@ -67,15 +67,40 @@ def _question(key: str, title: str, kind: QuestionKind, required: bool = True) -
     return FormQuestion(key, question_id(f"{FORM_NAME}:{key}"), title, kind, required)
 
 
-def hours_form_spec(config: ProgramConfig) -> FormSpec:
-    """The hours-log form: the student's id (prefilled), the date, the hours, what they did."""
-    title = config.hours.form_title or f"{config.program.name}: hours log"
+_FORM_TEXT = {
+    "en": {
+        "title": "{program}: hours log",
+        STUDENT_KEY: "Student ID (already filled in for you)",
+        DATE_KEY: "Date worked",
+        HOURS_KEY: "Hours (a number, for example 2.5)",
+        ACTIVITY_KEY: "What did you do?",
+    },
+    "es": {
+        "title": "{program}: registro de horas",
+        STUDENT_KEY: "Número de estudiante (ya aparece en el formulario)",
+        DATE_KEY: "Fecha en que trabajaste",
+        HOURS_KEY: "Horas (un número, por ejemplo 2.5)",
+        ACTIVITY_KEY: "¿Qué hiciste?",
+    },
+}
+
+
+def hours_form_spec(config: ProgramConfig, language: str | None = None) -> FormSpec:
+    """The hours-log form in ``language`` (default: the program's): the student's id
+    (prefilled), the date, the hours, what they did. A configured ``hours.form_title`` names
+    the default language's form."""
+    default = config.program.default_language
+    language = language or default
+    text = _FORM_TEXT.get(language, _FORM_TEXT["en"])
+    title = (config.hours.form_title if language == default else None) or \
+        text["title"].format(program=text_in(config.program.name, language))
     return FormSpec(title, (
-        _question(STUDENT_KEY, "Student ID (already filled in for you)", QuestionKind.SHORT_TEXT),
-        _question(DATE_KEY, "Date worked", QuestionKind.DATE),
-        _question(HOURS_KEY, "Hours (a number, for example 2.5)", QuestionKind.NUMBER),
-        _question(ACTIVITY_KEY, "What did you do?", QuestionKind.PARAGRAPH),
-    ), name=FORM_NAME, verified_email=config.application.verified_respondents)
+        _question(STUDENT_KEY, text[STUDENT_KEY], QuestionKind.SHORT_TEXT),
+        _question(DATE_KEY, text[DATE_KEY], QuestionKind.DATE),
+        _question(HOURS_KEY, text[HOURS_KEY], QuestionKind.NUMBER),
+        _question(ACTIVITY_KEY, text[ACTIVITY_KEY], QuestionKind.PARAGRAPH),
+    ), name=form_name_in(FORM_NAME, language, default),
+        verified_email=config.application.verified_respondents)
 
 
 # --- entries and flags ----------------------------------------------------------------------------

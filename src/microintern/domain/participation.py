@@ -9,12 +9,12 @@ and refuse the others without losing the student's place.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from enum import IntEnum
 
 from microintern.config import ProgramConfig, QuestionKind, text_in
-from microintern.domain.forms import FormQuestion, FormSpec, question_id
+from microintern.domain.forms import FormQuestion, FormSpec, form_name_in, question_id
 
 APPLICANT_KEY = "applicant_id"
 ATTENDING_KEY = "attending"
@@ -36,20 +36,52 @@ def _question(form: str, key: str, title: str, kind: QuestionKind = QuestionKind
 ATTENDING_YES = "Yes, I will take part"
 ATTENDING_NO = "No, I can no longer take part"
 
+# The registration form in each language. Choices are read back as the English ones
+# (FormQuestion.answers_as), so "No, ya no puedo participar" declines a seat as the English does.
+_REGISTRATION_TEXT = {
+    "en": {
+        "title": "{program}: registration",
+        APPLICANT_KEY: "Applicant ID (already filled in for you)",
+        ATTENDING_KEY: "Will you take part in the session you were placed in?",
+        "attending_options": (ATTENDING_YES, ATTENDING_NO),
+        "needs_device": "Do you need a laptop or internet access to join online?",
+        "accessibility": "Is there anything we should arrange so you can take part fully (captions, "
+                         "extra time, other)?",
+        "yes_no": (YES, NO),
+    },
+    "es": {
+        "title": "{program}: inscripción",
+        APPLICANT_KEY: "Número de solicitud (ya aparece en el formulario)",
+        ATTENDING_KEY: "¿Vas a participar en la sesión que te asignamos?",
+        "attending_options": ("Sí, voy a participar", "No, ya no puedo participar"),
+        "needs_device": "¿Necesitas una computadora portátil o acceso a internet para conectarte?",
+        "accessibility": "¿Hay algo que debamos preparar para que puedas participar plenamente "
+                         "(subtítulos, más tiempo, otra cosa)?",
+        "yes_no": ("Sí", NO),
+    },
+}
 
-def registration_spec(config: ProgramConfig) -> FormSpec:
-    """The registration form students confirm their place with."""
-    title = config.registration.form_title or f"{config.program.name}: registration"
+
+def registration_spec(config: ProgramConfig, language: str | None = None) -> FormSpec:
+    """The registration form students confirm their place with, in ``language`` (default: the
+    program's); a configured ``registration.form_title`` names the default language's form."""
+    default = config.program.default_language
+    language = language or default
+    text = _REGISTRATION_TEXT.get(language, _REGISTRATION_TEXT["en"])
+    title = (config.registration.form_title if language == default else None) or \
+        str(text["title"]).format(program=text_in(config.program.name, language))
+    attending, yes_no_shown = text["attending_options"], text["yes_no"]
     q = _question
+    # Every language's form uses the same question ids (ids are per form), so one prefill
+    # recipe fills any of them.
     return FormSpec(title, (
-        q("registration", APPLICANT_KEY, "Applicant ID (already filled in for you)", required=True),
-        q("registration", ATTENDING_KEY, "Will you take part in the session you were placed in?",
-          QuestionKind.CHOICE, True, (ATTENDING_YES, ATTENDING_NO)),
-        q("registration", "needs_device", "Do you need a laptop or internet access to join online?",
-          QuestionKind.CHOICE, True, (YES, NO)),
-        q("registration", "accessibility", "Is there anything we should arrange so you can take part "
-          "fully (captions, extra time, other)?", QuestionKind.PARAGRAPH),
-    ), name="registration")
+        q("registration", APPLICANT_KEY, str(text[APPLICANT_KEY]), required=True),
+        replace(q("registration", ATTENDING_KEY, str(text[ATTENDING_KEY]), QuestionKind.CHOICE, True,
+                  tuple(attending)), answers_as=(ATTENDING_YES, ATTENDING_NO)),
+        replace(q("registration", "needs_device", str(text["needs_device"]), QuestionKind.CHOICE, True,
+                  tuple(yes_no_shown)), answers_as=(YES, NO)),
+        q("registration", "accessibility", str(text["accessibility"]), QuestionKind.PARAGRAPH),
+    ), name=form_name_in("registration", language, default))
 
 
 _RELEASE_TEXT = {

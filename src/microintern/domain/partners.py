@@ -17,9 +17,11 @@ import json
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 
-from microintern.config import ProgramConfig, QuestionKind, Session
+from babel.dates import format_date
+
+from microintern.config import ProgramConfig, QuestionKind, Session, text_in
 from microintern.domain import program_sheet as sheet
-from microintern.domain.forms import FormQuestion, FormSpec, question_id
+from microintern.domain.forms import FormQuestion, FormSpec, form_name_in, question_id
 from microintern.domain.long_answers import CutAnswers, fit_to_cell, pieces
 from microintern.domain.records import CalendarEvent, Cell, Record
 from microintern.errors import ConfigError, ConfigProblem, RowError
@@ -234,28 +236,70 @@ def group_size_options(config: ProgramConfig) -> list[str]:
     return sizes + ([f"{low}-{high}"] if high > low else [])
 
 
-def industry_form_spec(config: ProgramConfig) -> FormSpec:
-    """The industry form (spec name "industry"); raises :class:`ConfigError` for a title Forms refuses.
+# The industry form in Spanish: question key → title, then the words around the choices.
+_INDUSTRY_ES = {
+    "title": "{program}: formulario para empresas colaboradoras",
+    "partner_id": "Número de empresa (ya aparece en el formulario: por favor, no lo cambie)",
+    "organization": "Organización",
+    "topic": "Tema de la sesión",
+    "skills": "¿Qué habilidades le gustaría enseñar?",
+    "available_dates": "¿Qué fechas de sesión le convienen?",
+    "other_dates": "Otras fechas y horas que le convendrían",
+    "group_size": "¿Cuántos estudiantes le gustaría recibir?",
+    "recording_consent": "¿Se puede grabar la sesión para sus estudiantes? (Solo si todas las familias "
+                         "también están de acuerdo.)",
+    "co_presenters": "Copresentadores: nombres y correos electrónicos, uno por línea",
+    OTHER_DATES: "Otras fechas (indíquelas abajo)",
+    "Yes": "Sí",
+}
+
+
+def _date_option_es(session: Session) -> str:
+    """:func:`date_option` in Spanish, also without commas: "martes 16 de marzo de 2027 a las 15:30"."""
+    starts = session.meeting_starts()
+    day = format_date(starts[0].date(), "EEEE d 'de' MMMM 'de' y", locale="es")
+    text = f"{day} a las {starts[0]:%H:%M}"
+    return text + (f" (la primera de {len(starts)} reuniones)" if len(starts) > 1 else "")
+
+
+def industry_form_spec(config: ProgramConfig, language: str | None = None) -> FormSpec:
+    """The industry form in ``language`` (default: the program's; spec name "industry", or
+    "industry-<language>" for another language); raises :class:`ConfigError` for a title Forms refuses.
 
     Question ids derive from the question keys, so they stay put when titles or options change.
     Available dates are checkboxes of the sessions' dates plus :data:`OTHER_DATES`, with a
     paragraph below for those: a partner picks in one click, and the answer is still compared
-    with the program's dates at a glance.
+    with the program's dates at a glance. A Spanish form shows its choices in Spanish and they
+    are read back as the English ones (``answers_as``), so the Partners tab reads the same.
     """
+    default = config.program.default_language
+    language = language or default
     title = industry_form_title(config)
     if "\n" in title or "\r" in title:
         raise ConfigError("config", [ConfigProblem("partner_pipeline.industry_form_title",
                                                    "one line of text", repr(title))])
+    first: dict[str, Session] = {}   # each date option (as date_options gives them) → its session
+    for session in sorted(config.sessions, key=lambda s: s.meeting_starts()[0]):
+        first.setdefault(date_option(session), session)
     options = {
         "available_dates": (*date_options(config), OTHER_DATES),
         "group_size": tuple(group_size_options(config)),
         "recording_consent": ("Yes", "No"),
     }
+    shown = dict(options)
+    titles = {key: text for key, _, text, _, _ in _QUESTIONS}
+    if language == "es":
+        if language != default or not config.partner_pipeline.industry_form_title:
+            title = _INDUSTRY_ES["title"].format(program=text_in(config.program.name, language))
+        titles = {key: _INDUSTRY_ES[key] for key in titles}
+        shown["available_dates"] = (*(_date_option_es(s) for s in first.values()), _INDUSTRY_ES[OTHER_DATES])
+        shown["recording_consent"] = (_INDUSTRY_ES["Yes"], "No")
     questions = tuple(
-        FormQuestion(key, question_id(key), text, kind, required, options.get(key, ()))
-        for key, _, text, kind, required in _QUESTIONS
+        FormQuestion(key, question_id(key), titles[key], kind, required, shown.get(key, ()),
+                     options.get(key, ()) if shown.get(key) != options.get(key) else ())
+        for key, _, _, kind, required in _QUESTIONS
     )
-    return FormSpec(title, questions, name="industry")
+    return FormSpec(title, questions, name=form_name_in("industry", language, default))
 
 
 def form_digest(spec: FormSpec) -> str:

@@ -69,7 +69,7 @@ from microintern.domain.assignments import (
     waiting_for_feedback,
 )
 from microintern.domain.dates import DATE_TIME
-from microintern.domain.forms import FormSpec
+from microintern.domain.forms import FormSpec, FormState
 from microintern.domain.outbox import DELIVERED, message_key
 from microintern.domain.records import DriveFile, Record
 from microintern.domain.sessions import SessionPlan, text
@@ -84,7 +84,7 @@ from microintern.steps.letter_context import (
     session_context,
 )
 from microintern.steps.mailing import Addressed, deliver, guardian_copy, outbox_by_key
-from microintern.steps.program_forms import Answers, ensure_form, prefilled_link, read_answers
+from microintern.steps.program_forms import Answers, ensure_forms, form_languages, link_in, read_answers_in
 from microintern.steps.sheet.applicants import question_columns, student_addresses
 from microintern.steps.sheet.long_answers import fitted_note
 from microintern.steps.sheet.outbox import sent_on
@@ -145,8 +145,8 @@ class _Run:
     settings: dict[str, str]
     hand_ins: dict[tuple[str, str], list[HandIn]]
     unusable: dict[tuple[str, str], list[HandInProblem]]
-    form_uri: str
-    spec: FormSpec
+    specs: dict[str, FormSpec]          # language → the hand-in form in it
+    forms: dict[str, FormState]
     options: dict[str, str]
     program: ProgramContexts
     updates: dict[str, Record] = field(default_factory=dict)
@@ -217,14 +217,15 @@ def run_assignments(ctx: StepContext, session_ids: Sequence[str] | None = None) 
     if not wanted:
         return result
     roster = ctx.ports.roster
-    spec = hand_in_spec(config)
-    form = ensure_form(ctx, spec)
+    # One hand-in form per language; answers on any of them are read alike.
+    specs = {language: hand_in_spec(config, language) for language in form_languages(config)}
+    forms = ensure_forms(ctx, specs)
     tabs = roster.read_tabs(list(_TABS))
     plans = read_session_plans(ctx, tabs)
     sessions = [config.session(i) for i in wanted if not plans[i].cancelled]
     options = assignment_options(config)
     usable, unusable, unplaced = _read_hand_ins(
-        read_answers(ctx, spec, form.form_id), options,
+        read_answers_in(ctx, specs, forms), options,
         student_addresses(tabs, question_columns(config))
         if config.application.verified_respondents else None)
     everyone = {s.applicant_id for s in seated_students(config, tabs, None)}
@@ -247,7 +248,7 @@ def run_assignments(ctx: StepContext, session_ids: Sequence[str] | None = None) 
         if key:
             rows.setdefault(key, row)
     run = _Run(ctx, result, outbox_by_key(tabs[sheet.OUTBOX]), rows, settings, usable, unusable,
-               form.responder_uri, spec, options, ProgramContexts(config))
+               specs, forms, options, ProgramContexts(config))
     students = seated_students(config, tabs, [s.id for s in sessions])
     for session in sessions:
         _session(run, session, plans[session.id], [s for s in students if s.session_id == session.id])
@@ -529,7 +530,7 @@ def _student_letters(run: _Run, session: Session, plan: SessionPlan, student: Se
 
     given_key = run.key(letter_step(GIVEN, aid), student.applicant_id, session.id)
     if folder_link:
-        links = {"hand_in": prefilled_link(run.form_uri, run.spec, {
+        links = {"hand_in": link_in(language, run.specs, run.forms, {
             STUDENT_KEY: student.applicant_id, ASSIGNMENT_KEY: option_label(run.options, aid)}),
             "folder": folder_link}
         if run.fresh(given_key) and given_due(item, run.today):

@@ -30,7 +30,7 @@ from babel.numbers import format_currency
 from microintern.config import Backend, ProgramConfig, Session
 from microintern.domain import program_sheet as sheet
 from microintern.domain.applicants import answers_by_key
-from microintern.domain.forms import FormSpec
+from microintern.domain.forms import FormSpec, FormState
 from microintern.domain.hours import (
     ACTIVITY_KEY,
     DATE_KEY,
@@ -60,7 +60,14 @@ from microintern.domain.timeline import StepName
 from microintern.steps.context import StepContext, StepResult
 from microintern.steps.letter_context import ProgramContexts, day_in, partner_of, session_context
 from microintern.steps.mailing import Addressed, deliver, guardian_copy, outbox_by_key
-from microintern.steps.program_forms import ensure_form, id_setting, prefilled_link, read_answers
+from microintern.steps.program_forms import (
+    ensure_forms,
+    form_languages,
+    id_setting,
+    link_in,
+    link_setting,
+    read_answers_in,
+)
 from microintern.steps.sheet.applicants import question_columns, student_addresses
 from microintern.steps.sheet.participants import seated_students
 from microintern.steps.sheet.settings import read_settings
@@ -103,9 +110,10 @@ class HoursBook:
     checks: dict[str, str] = field(default_factory=dict)   # applicant id -> Hours check, once run
 
 
-def read_book(ctx: StepContext, tabs: Mapping[str, list[Record]], spec: FormSpec,
-              form_id: str | None) -> HoursBook:
-    """Read the form's responses and check them against the Participants and Hours tabs."""
+def read_book(ctx: StepContext, tabs: Mapping[str, list[Record]], specs: Mapping[str, FormSpec],
+              forms: Mapping[str, FormState]) -> HoursBook:
+    """Read every language's form (language → spec, and → form, for those that exist) and check
+    the responses against the Participants and Hours tabs."""
     config = ctx.config
     logging = {s.id for s in hours_sessions(config)}
     students = {text(r.get(sheet.APPLICANT_ID)): text(r.get(sheet.SESSION_ID))
@@ -131,7 +139,7 @@ def read_book(ctx: StepContext, tabs: Mapping[str, list[Record]], spec: FormSpec
             decision = Decision.PENDING
         decisions[key] = decision
     entries: list[LoggedEntry] = []
-    for answers in [] if form_id is None else read_answers(ctx, spec, form_id):
+    for answers in read_answers_in(ctx, {language: specs[language] for language in forms}, forms):
         given = answers.by_key
         entries.append(LoggedEntry(
             key=answers.response_id, applicant_id=given.get(STUDENT_KEY, ""),
@@ -208,7 +216,7 @@ def _hours_context(config: ProgramConfig, session: Session, language: str) -> di
 
 
 def _link_letters(ctx: StepContext, tabs: Mapping[str, list[Record]], sessions: Sequence[Session],
-                  form_uri: str, spec: FormSpec) -> list[Addressed]:
+                  specs: Mapping[str, FormSpec], forms: Mapping[str, FormState]) -> list[Addressed]:
     config = ctx.config
     today = ctx.now.astimezone(config.zone).date()
     started = [s for s in sessions if s.meeting_starts()[0].date() <= today <= LogWindow.of(s).last]
@@ -217,7 +225,8 @@ def _link_letters(ctx: StepContext, tabs: Mapping[str, list[Record]], sessions: 
     for student in seated_students(config, tabs, [s.id for s in started]):
         session = config.session(student.session_id)
         language = student.language
-        link = prefilled_link(form_uri, spec, {STUDENT_KEY: student.applicant_id})
+        # The form in the letter's language: its questions read as the letter does.
+        link = link_in(language, specs, forms, {STUDENT_KEY: student.applicant_id})
         context = {**program(language), "applicant": dict(student.applicant),
                    "session": session_context(config, session, language=language),
                    "hours": _hours_context(config, session, language), "links": {"hours_log": link}}
@@ -316,9 +325,9 @@ def keep_hours_log(ctx: StepContext,
         return result, None
     roster = ctx.ports.roster
     tabs = roster.read_tabs(list(_TABS))
-    spec = hours_form_spec(config)
-    form = ensure_form(ctx, spec)
-    book = read_book(ctx, tabs, spec, form.form_id)
+    specs = {language: hours_form_spec(config, language) for language in form_languages(config)}
+    forms = ensure_forms(ctx, specs)
+    book = read_book(ctx, tabs, specs, forms)
     result.problems.extend(book.problems)
     ids = {s.id for s in sessions}
     mine = [c for c in book.checked if c.session_id in ids or not c.session_id]
@@ -336,7 +345,7 @@ def keep_hours_log(ctx: StepContext,
     if participants:
         roster.upsert(sheet.PARTICIPANTS, sheet.APPLICANT_ID, participants)
     outbox = outbox_by_key(tabs[sheet.OUTBOX])
-    items = _link_letters(ctx, tabs, sessions, form.responder_uri, spec)
+    items = _link_letters(ctx, tabs, sessions, specs, forms)
     items += _pending_letters(ctx, book, outbox, sessions)
     deliver(ctx, items, outbox, result)
     return result, book
@@ -349,9 +358,12 @@ def payroll(ctx: StepContext, session_ids: Sequence[str] | None = None) -> list[
     """
     config = ctx.config
     sessions = hours_sessions(config, session_ids)
-    spec = hours_form_spec(config)
-    form_id = read_settings(ctx.ports.roster).get(id_setting(spec)) or None
+    specs = {language: hours_form_spec(config, language) for language in form_languages(config)}
+    settings = read_settings(ctx.ports.roster)
+    # Only the forms a run made: payroll reads, it never creates one.
+    forms = {language: FormState(settings[id_setting(spec)], settings.get(link_setting(spec), ""))
+             for language, spec in specs.items() if settings.get(id_setting(spec))}
     tabs = ctx.ports.roster.read_tabs([sheet.APPLICATIONS, sheet.PARTICIPANTS, sheet.HOURS])
-    book = read_book(ctx, tabs, spec, form_id)
+    book = read_book(ctx, tabs, specs, forms)
     rates = {s.id: hourly_rate(config, s) for s in sessions}
     return payroll_lines(book.checked, rates, config.hours.currency)

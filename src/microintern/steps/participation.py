@@ -38,7 +38,17 @@ from microintern.domain.timeline import StepName
 from microintern.steps.context import StepContext, StepResult
 from microintern.steps.letter_context import ProgramContexts, day_in
 from microintern.steps.mailing import Addressed, deliver, guardian_copy, outbox_by_key
-from microintern.steps.program_forms import Answers, ensure_form, latest_by, prefilled_link, read_answers
+from microintern.steps.program_forms import (
+    Answers,
+    ensure_form,
+    ensure_forms,
+    form_languages,
+    latest_by,
+    link_in,
+    prefilled_link,
+    read_answers,
+    read_answers_in,
+)
 from microintern.steps.sheet.outbox import sent_on
 from microintern.steps.sheet.participants import Seated, letter_waits, seated_students
 
@@ -153,9 +163,10 @@ def register_students(ctx: StepContext, session_ids: Sequence[str] | None = None
     config = ctx.config
     result = StepResult()
     tabs = ctx.ports.roster.read_tabs([sheet.APPLICATIONS, sheet.PARTICIPANTS, sheet.OUTBOX])
-    spec = registration_spec(config)
-    form = ensure_form(ctx, spec)
-    returns = latest_by(read_answers(ctx, spec, form.form_id), APPLICANT_KEY)
+    # One form per language; a student registers on the one in the language of their letters.
+    specs = {language: registration_spec(config, language) for language in form_languages(config)}
+    forms = ensure_forms(ctx, specs)
+    returns = latest_by(read_answers_in(ctx, specs, forms), APPLICANT_KEY)
     skipped_rows(ctx, "registration form", result)
     outbox = outbox_by_key(tabs[sheet.OUTBOX])
     letters = _Letters(ctx, outbox, ReminderPlan(config.registration.reminder_every_days,
@@ -177,7 +188,7 @@ def register_students(ctx: StepContext, session_ids: Sequence[str] | None = None
             result.problem(waits)
             result.add("waiting for an earlier letter")
         else:
-            link = prefilled_link(form.responder_uri, spec, {APPLICANT_KEY: student.applicant_id})
+            link = link_in(student.language, specs, forms, {APPLICANT_KEY: student.applicant_id})
             item = letters.next_letter(
                 student, StepName.REGISTRATION, "registration", "registration_reminder",
                 student.student_email,

@@ -28,7 +28,7 @@ from urllib.parse import urlencode
 
 from microintern.config import Partner, ProgramConfig, localize, today_in
 from microintern.domain import program_sheet as sheet
-from microintern.domain.forms import FormSpec, prefill_entry
+from microintern.domain.forms import FormSpec, FormState, prefill_entry
 from microintern.domain.outbox import DELIVERED, message_key
 from microintern.domain.partners import (
     CONTACTED,
@@ -67,11 +67,12 @@ from microintern.steps.mailing import Addressed, deliver, outbox_by_key
 from microintern.steps.program_forms import (
     Answers,
     ensure_form,
+    form_languages,
     id_setting,
     latest_by,
     link_setting,
     prefilled_link,
-    read_answers,
+    read_answers_in,
 )
 from microintern.steps.sheet.long_answers import Intake, cell_limit, keep_long_answers
 from microintern.steps.sheet.partners import partner_rows
@@ -102,8 +103,11 @@ def industry_form_link(config: ProgramConfig, spec: FormSpec, responder_uri: str
     """The partner's industry form link: their id and organization filled in, their dates ticked."""
     link = prefilled_link(responder_uri, spec,
                           {"partner_id": partner.id, "organization": partner.organization})
-    entry = prefill_entry(spec.question_ids()["available_dates"])
-    ticked = partner_dates(config, partner.id)
+    dates = next(q for q in spec.questions if q.key == "available_dates")
+    entry = prefill_entry(dates.question_id)
+    # The options as this language's form shows them (its answers_as are the default's).
+    shown = dict(zip(dates.answers_as, dates.options, strict=True)) if dates.answers_as else {}
+    ticked = [shown.get(option, option) for option in partner_dates(config, partner.id)]
     # A checkbox is ticked by repeating its entry once per option, which prefilled_link's one
     # value per question cannot say.
     return link + ("&" + urlencode([(entry, option) for option in ticked]) if ticked else "")
@@ -157,7 +161,9 @@ class _Run:
         self.outbox = outbox_by_key(tabs[sheet.OUTBOX])
         self.settings = _settings(tabs[sheet.SETTINGS])
         self.partners = [p for p in self.config.partners if only is None or p.id in only]
-        self.spec = industry_form_spec(self.config)
+        # One industry form per program language; partners' letters link the one in theirs.
+        self.specs = {language: industry_form_spec(self.config, language)
+                      for language in form_languages(self.config)}
         self.status = {pid: status_of(row.get(sheet.PARTNER_STATUS)) for pid, row in self.rows.items()}
         self.changes: dict[str, Record] = {}   # partner id → Partners cells to write at the end
         self.remember: dict[str, str] = {}     # Settings to write with the meetings' fingerprints
@@ -173,13 +179,13 @@ class _Run:
         meetings = self._meetings()
         followups = self._followups()
         inviting = any(not self._delivered(self._key(MEETING, m.partner)) for m in meetings)
-        form_id, form_link = self._industry_form(sync=inviting)
+        forms = {language: self._industry_form(spec, sync=inviting) for language, spec in self.specs.items()}
         self._open_rooms(meetings)
         meetings = [m for m in meetings if m.link]
         self._schedule(meetings)
         self._cancel_declined()
         letters = [self._followup_letter(p) for p in followups]
-        letters += [self._meeting_letter(m, form_link) for m in meetings]
+        letters += [self._meeting_letter(m, forms) for m in meetings]
         delivered = deliver(self.ctx, letters, self.outbox, self.result) if letters else set()
         for partner in followups:
             if self._key(FOLLOWUP, partner) in delivered:
@@ -188,7 +194,7 @@ class _Run:
         for meeting in meetings:
             if self._key(MEETING, meeting.partner) in delivered:
                 self._move(meeting.partner.id, MEETING_SCHEDULED)
-        self._read_answers(form_id)
+        self._read_answers(forms)
         rows = [{sheet.PARTNER_ID: pid, **cells} for pid, cells in self.changes.items() if cells]
         if rows:
             self.roster.upsert(sheet.PARTNERS, sheet.PARTNER_ID, rows)
@@ -261,25 +267,25 @@ class _Run:
 
     # --- the industry form, the room, the event ------------------------------------------------
 
-    def _industry_form(self, *, sync: bool) -> tuple[str, str]:
+    def _industry_form(self, spec: FormSpec, *, sync: bool) -> FormState:
         """The form's id and link: as remembered, or after bringing the form in line with the config."""
-        form_id = self.settings.get(id_setting(self.spec), "")
-        link = self.settings.get(link_setting(self.spec), "")
-        digest = form_digest(self.spec)
-        label = form_digest_setting(self.spec)
+        form_id = self.settings.get(id_setting(spec), "")
+        link = self.settings.get(link_setting(spec), "")
+        digest = form_digest(spec)
+        label = form_digest_setting(spec)
         if sync or not form_id or not link or self.settings.get(label) != digest:
             # Made on the first run (the coordinator can look at it before any meeting), updated
             # when the config changed it (a session moved: partners must see the new dates), and
             # checked whenever invitations are about to carry its link. Otherwise left unread.
-            state = ensure_form(self.ctx, self.spec)
+            state = ensure_form(self.ctx, spec)
             if state.created:
                 self.result.add("industry form created")
             elif state.changed:
                 self.result.add("industry form updated")
             if self.settings.get(label) != digest:
                 self.remember[label] = digest
-            return state.form_id, state.responder_uri
-        return form_id, link
+            return state
+        return FormState(form_id, link)
 
     def _open_rooms(self, meetings: Sequence[_Meeting]) -> None:
         recorded: list[Record] = []
@@ -380,7 +386,7 @@ class _Run:
             context={**program_context(self.config), "partner": partner_context(partner)},
         )
 
-    def _meeting_letter(self, meeting: _Meeting, form_link: str) -> Addressed:
+    def _meeting_letter(self, meeting: _Meeting, forms: Mapping[str, FormState]) -> Addressed:
         partner, start = meeting.partner, meeting.start
         end = start + timedelta(minutes=self.config.partner_pipeline.meeting_minutes)
         return Addressed(
@@ -391,14 +397,19 @@ class _Run:
                 "partner": partner_context(partner),
                 "meeting": {"date": day_in(start.date()), "start": clock_in(start),
                             "end": clock_in(end), "meet_url": meeting.link},
-                "links": {"industry_form": industry_form_link(self.config, self.spec, form_link, partner)},
+                "links": {"industry_form": self._form_link(forms, partner, "en")},
             },
         )
 
     # --- answers -------------------------------------------------------------------------------
 
-    def _read_answers(self, form_id: str) -> None:
-        answers = read_answers(self.ctx, self.spec, form_id)
+    def _form_link(self, forms: Mapping[str, FormState], partner: Partner, language: str) -> str:
+        """The partner's link to the form in ``language`` (the letter's), else the default's."""
+        found = language if language in forms else self.config.program.default_language
+        return industry_form_link(self.config, self.specs[found], forms[found].responder_uri, partner)
+
+    def _read_answers(self, forms: Mapping[str, FormState]) -> None:
+        answers = read_answers_in(self.ctx, self.specs, forms)
         # Responses the source could not read (a CSV row's bad timestamp) were left out: say so.
         self.result.problems.extend(f"{problem}; left out until it is fixed"
                                     for problem in self.ctx.ports.surveys.problems)

@@ -1,5 +1,11 @@
 """The program's own forms (industry, registration, release, feedback): built, linked, read back.
 
+Every form a family, student or partner fills in exists in each of the program's languages
+(:func:`form_languages`), one form per language named by
+:func:`~microintern.domain.forms.form_name_in`; each letter
+links the form in its reader's language (:func:`link_in`) and the steps read every language's
+form together (:func:`read_answers_in`), keyed by the same question keys.
+
 Each form is made from a :class:`~microintern.domain.forms.FormSpec` whose ``name`` labels it.
 The first run creates it and remembers its id and link in the Settings tab at once, so every
 later run updates that same form; answers are read back by question title and returned keyed
@@ -15,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlencode
 
+from microintern.config import ProgramConfig
 from microintern.domain.forms import FormSpec, FormState, prefill_entry
 from microintern.steps.context import StepContext
 from microintern.steps.sheet.settings import read_settings, write_settings
@@ -30,10 +37,25 @@ def link_setting(spec: FormSpec) -> str:
     return f"Form {spec.name} link"
 
 
+def form_languages(config: ProgramConfig) -> list[str]:
+    """The languages every family-facing form exists in: the default first, then the others."""
+    default = config.program.default_language
+    return [default, *(language for language in config.program.languages if language != default)]
+
+
 def ensure_form(ctx: StepContext, spec: FormSpec) -> FormState:
     """Create (once) or update the form ``spec`` describes, publish it, and remember it."""
+    return _sync(ctx, spec, read_settings(ctx.ports.roster))
+
+
+def ensure_forms(ctx: StepContext, specs: Mapping[str, FormSpec]) -> dict[str, FormState]:
+    """:func:`ensure_form` for each language's form (language → spec), the Settings tab read once."""
+    settings = read_settings(ctx.ports.roster)
+    return {language: _sync(ctx, spec, settings) for language, spec in specs.items()}
+
+
+def _sync(ctx: StepContext, spec: FormSpec, settings: dict[str, str]) -> FormState:
     roster = ctx.ports.roster
-    settings = read_settings(roster)
     form_id = settings.get(id_setting(spec)) or None
 
     def remember(new_id: str, link: str) -> None:
@@ -68,17 +90,38 @@ class Answers:
 
 def read_answers(ctx: StepContext, spec: FormSpec, form_id: str) -> list[Answers]:
     """Every response to the form, oldest first, with answers keyed by question key."""
-    titles = {q.title: q.key for q in spec.questions}
+    titles = {q.title: q for q in spec.questions}
     answers: list[Answers] = []
     for response in ctx.ports.surveys.fetch_responses(form_id):
-        by_key = {key: "" for key in titles.values()}
+        by_key = {q.key: "" for q in spec.questions}
         for title, value in response.answers.items():
-            key = titles.get(title)
-            if key is not None:
-                by_key[key] = str(value)
+            question = titles.get(title)
+            if question is not None:
+                by_key[question.key] = question.read_as(str(value))
         answers.append(Answers(response.response_id, response.submitted_at, by_key,
                                response.respondent_email))
     return answers
+
+
+def read_answers_in(ctx: StepContext, specs: Mapping[str, FormSpec],
+                    forms: Mapping[str, FormState]) -> list[Answers]:
+    """Every response to every language's form, merged and oldest first.
+
+    Each form is read with its own spec (its questions' titles are in its language), so an
+    answer on any language's form comes back under the same keys and means the same.
+    """
+    merged: list[Answers] = []
+    for language, spec in specs.items():
+        merged.extend(read_answers(ctx, spec, forms[language].form_id))
+    merged.sort(key=lambda answers: answers.submitted_at)  # stable: one form's order is kept
+    return merged
+
+
+def link_in(language: str, specs: Mapping[str, FormSpec], forms: Mapping[str, FormState],
+            values: Mapping[str, str]) -> str:
+    """The prefilled link to the form in ``language`` (the first form's when it has none)."""
+    found = language if language in forms else next(iter(forms))
+    return prefilled_link(forms[found].responder_uri, specs[found], values)
 
 
 def latest_by(answers: list[Answers], key: str) -> dict[str, Answers]:
