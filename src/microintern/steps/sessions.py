@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from microintern.config import ProgramConfig, Session, localize
+from microintern.config import LANGUAGES, ProgramConfig, Session, localize, text_in
 from microintern.domain import program_sheet as sheet
 from microintern.domain.dates import moment_text, parse_moment
 from microintern.domain.participation import Stage
@@ -230,7 +230,7 @@ class _SessionBuild:
         return CalendarEvent(
             event_id=event_id(config.program.id, self.session.id, index + 1),
             summary=self.plan.title,
-            description=event_description(
+            description=titles_in_other_languages(config, self.session) + event_description(
                 organization=partner_of(config, self.session).organization, number=index + 1,
                 series=series, start=start, meet_link=link, coordinator=coordinator,
                 service="Zoom" if self.zoom else "Google Meet"),
@@ -261,6 +261,22 @@ class _SessionBuild:
         self.calls += 1
         self.tokens.extend([NOT_WRITTEN] * (index + 1 - len(self.tokens)))
         self.tokens[index] = token
+
+
+def titles_in_other_languages(config: ProgramConfig, session: Session) -> str:
+    """The session's title in each other program language, one line each, for the event's text.
+
+    One Calendar event is shared by every guest (students of every family language, the
+    partner, the teacher), so its title stays the default language's and the other languages'
+    titles open its description: "Español: Defiende la red: un día en la ciberseguridad".
+    Empty when no language's title differs from the default's.
+    """
+    default = config.program.default_language
+    shown = text_in(session.title, default)
+    lines = [f"{LANGUAGES.get(language, language)}: {title}"
+             for language in config.program.languages
+             if language != default and (title := text_in(session.title, language)) != shown]
+    return "".join(f"{line}\n" for line in lines) + ("\n" if lines else "")
 
 
 def _wanted(config: ProgramConfig, session_ids: Sequence[str] | None, result: StepResult) -> list[Session]:
