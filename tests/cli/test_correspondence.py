@@ -107,6 +107,8 @@ def test_partner_outreach_once_per_partner_with_the_flyer(config_file: Path) -> 
                                         "mvusd-spring-2027-partner-flyer-es.pdf"]
         assert all(pdf.startswith(b"%PDF") for pdf in pdf_attachments(message))
         assert str(message["Reply-To"]) == config.sender.reply_to
+        assert "flyer with the details, in English and Spanish." in \
+            message.get_body(("plain",)).get_content()
     partners = workbook(config_file).read_tabs([sheet.PARTNERS])[sheet.PARTNERS]
     assert {r[sheet.PARTNER_STATUS] for r in partners} == {"contacted"}
     assert all(r["Contacted"] == "January 19, 2027" for r in partners)
@@ -142,6 +144,9 @@ def test_recruitment_sends_the_student_flyer_to_each_recipient(config_file: Path
         assert config.application.url is not None
         assert all(config.application.url.encode() in pdf for pdf in pdf_attachments(message))
         assert config.application.url in message.get_body(("plain",)).get_content()
+        # The letter says there are two, and in which languages, in its own words.
+        assert "attached flyers (one in each language: English, Spanish)" in \
+            message.get_body(("plain",)).get_content()
 
 
 def test_decisions_send_the_chosen_letter_once_and_report_bad_cells(config_file: Path) -> None:

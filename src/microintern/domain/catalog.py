@@ -137,6 +137,7 @@ _PROGRAM = {
         "deadline": "Friday, February 12, 2027",
         "decisions_by": "Tuesday, February 16, 2027",
         "application_url": "https://forms.example.org/mesa-valley/apply",
+        "languages": ["English", "Spanish"],
     },
     "es": {
         "id": "mv-2027-spring",
@@ -145,6 +146,7 @@ _PROGRAM = {
         "deadline": "12 de febrero de 2027",
         "decisions_by": "16 de febrero de 2027",
         "application_url": "https://forms.example.org/mesa-valley/apply",
+        "languages": ["inglés", "español"],
     },
 }
 

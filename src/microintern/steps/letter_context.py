@@ -14,9 +14,10 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_time
 
-from microintern.config import Partner, ProgramConfig, Session, text_in
+from microintern.config import LANGUAGES, Partner, ProgramConfig, Session, text_in
 from microintern.domain import program_sheet as sheet
 from microintern.domain.applicants import QuestionColumn, answers_by_key
 from microintern.domain.records import Cell
@@ -80,9 +81,20 @@ def program_context(config: ProgramConfig, url: str | None = None, language: str
             "deadline": long_day(config.application.deadline.date(), language),
             "decisions_by": long_day(decisions.date(), language),
             "application_url": url or config.application.url or "",
+            # The program's languages named in the letter's ("English, Spanish"; "inglés,
+            # español"): the flyers come in each.
+            "languages": [language_name(code, language) for code in config.program.languages],
         },
         "coordinator": {"name": config.coordinator.name, "email": config.coordinator.email},
     }
+
+
+def language_name(code: str, language: str) -> str:
+    """The language ``code`` named in ``language`` ("Spanish" in English, "inglés" in Spanish)."""
+    try:
+        return Locale.parse(language).languages.get(code) or LANGUAGES.get(code, code)
+    except (ValueError, UnknownLocaleError):
+        return LANGUAGES.get(code, code)
 
 
 class ProgramContexts:
