@@ -171,10 +171,13 @@ class ZoomState:
                           records: Iterable[tuple[str | None, str, datetime, datetime]]) -> str:
         """A held meeting: ``records`` are (email or None, name, join, leave); returns its UUID.
 
-        Every other UUID starts with ``/`` so the client's double encoding is exercised.
+        Every other UUID starts with ``/`` and the others hold one inside, so both of Zoom's
+        encodings are exercised.
         """
         count = sum(len(v) for v in self.instances.values())
-        uuid = ("/" if count % 2 == 0 else "") + base64.b64encode(secrets.token_bytes(12)).decode()
+        # Every other UUID starts with "/" (encoded twice); the others hold a "/" inside (once).
+        body = base64.b64encode(secrets.token_bytes(12)).decode().replace("/", "x")
+        uuid = "/" + body if count % 2 == 0 else body[:6] + "/" + body[6:]
         stamp = start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         self.instances.setdefault(str(meeting_id), []).append({"uuid": uuid, "start_time": stamp})
         self.participants[uuid] = [{
@@ -443,9 +446,11 @@ class ZoomState:
             raise ZoomError(400, 200, "Only available for Paid or ZMP account.")
         # The path parameter was decoded once by the router; a UUID with "/" arrives encoded
         # twice, so one more decode gives it back. One encoding only would have split the path.
-        if "/" in uuid:
-            self.rejections.append("zoom.past_meetings.participants: a UUID with '/' encoded once "
-                                   "(Zoom needs it encoded twice)")
+        # Zoom's rule: a UUID that starts with "/" or holds "//" must be encoded twice (its
+        # gateway decodes once more); other UUIDs, once. Here ``uuid`` was decoded once.
+        if uuid.startswith("/") or "//" in uuid:
+            self.rejections.append("zoom.past_meetings.participants: a UUID starting with '/' or "
+                                   "holding '//' encoded once (Zoom needs it encoded twice)")
             raise ZoomError(404, 3001, "Meeting does not exist.")
         decoded = urllib.parse.unquote(uuid)
         records = self.participants.get(decoded)
