@@ -184,10 +184,12 @@ def _of(checked: dict[str, Any], prefix: str) -> dict[str, list[dict[str, Any]]]
     return {name: found for name, found in checked["violations"].items() if name.startswith(prefix)}
 
 
+@pytest.mark.slow  # one Chromium run for all pages: ~16 s wall, ~10 s CPU
 def test_the_check_finds_known_faults(checked: dict[str, Any]) -> None:
     assert {v["id"] for v in checked["violations"]["canary"]} >= CANARY_FAULTS
 
 
+@pytest.mark.slow
 def test_every_letter_in_every_language_has_no_violation(checked: dict[str, Any],
                                                            config: ProgramConfig) -> None:
     letters = _of(checked, "letter ")
@@ -196,6 +198,7 @@ def test_every_letter_in_every_language_has_no_violation(checked: dict[str, Any]
     assert not any(letters.values()), described(letters)
 
 
+@pytest.mark.slow
 def test_both_flyers_in_every_language_have_no_violation(checked: dict[str, Any]) -> None:
     flyers = _of(checked, "flyer ")
     assert len(flyers) == 4
@@ -206,6 +209,7 @@ def test_both_flyers_in_every_language_have_no_violation(checked: dict[str, Any]
     assert not any(flyers.values()), described(flyers)
 
 
+@pytest.mark.slow
 def test_report_has_no_violation(checked: dict[str, Any]) -> None:
     reports = _of(checked, "report")
     assert set(reports) == {"report", "report with names"}
