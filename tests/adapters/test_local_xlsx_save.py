@@ -175,3 +175,42 @@ def test_a_tab_left_unparsed_is_copied_as_the_file_stores_it(
     assert again["Applications"] == [{"Applicant ID": r["Applicant ID"], "Essay": r["Essay"]} for r in rows]
     assert again["Timeline"] == [{"Step": "screening", "Result": "done again"}]
     assert load_workbook(path)["Applications"]["B501"].value == rows[-1]["Essay"]
+
+
+def _parts(data: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(BytesIO(data)) as archive:
+        return {name: archive.read(name) for name in archive.namelist() if name != "docProps/core.xml"}
+
+
+def test_every_part_is_what_openpyxl_saves_also_when_reused(tmp_path: Path) -> None:
+    """Styles, content types, drawings, charts and notes reused by later saves: the same bytes as
+    openpyxl's own save of the same workbook, after a change to one tab and after a new style."""
+    from microintern.adapters.local._xlsx_write import SaveCache, write_xlsx
+    from microintern.adapters.local.workbook_charts import column_chart
+    from microintern.domain.records import ChartSpec
+
+    book = Workbook()
+    _awkward_sheet(book)
+    dash = book.create_sheet("Dashboard")
+    for row, (key, value) in enumerate([("Figure", "Value"), ("applied", 48), ("placed", 24)], 1):
+        dash.cell(row=row, column=1, value=key)
+        dash.cell(row=row, column=2, value=value)
+    spec = ChartSpec(title="Students", key_column="Figure", value_column="Value",
+                     keys=("applied", "placed"))
+    chart = column_chart(dash, spec, {"Figure": 1, "Value": 2}, {"applied": 2, "placed": 3})
+    assert chart is not None
+    dash.add_chart(chart, "D1")
+    cache = SaveCache()
+    for change in ("first", "second", "a new style"):
+        if change == "second":
+            book["Awkward"].cell(row=60, column=2, value="one more row")
+            cache.sheets.pop("Awkward", None)
+        if change == "a new style":
+            book["Awkward"].cell(row=61, column=2, value="bold").font = Font(bold=True, italic=True)
+            cache.sheets.pop("Awkward", None)
+        ours = BytesIO()
+        write_xlsx(book, ours, cache)
+        theirs = BytesIO()
+        book.save(theirs)
+        assert _parts(ours.getvalue()) == _parts(theirs.getvalue()), change
+    assert load_workbook(BytesIO(ours.getvalue()))["Awkward"]["B61"].font.italic

@@ -7,6 +7,7 @@ openpyxl: this module is imported by the first save.
 from __future__ import annotations
 
 import copy
+import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from io import BytesIO
@@ -17,10 +18,22 @@ from zipfile import ZIP_DEFLATED, ZipFile
 from openpyxl import Workbook
 from openpyxl.comments.comment_sheet import CommentSheet
 from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
-from openpyxl.packaging.relationship import Relationship, RelationshipList
+from openpyxl.packaging.manifest import Manifest, Override
+from openpyxl.packaging.relationship import Relationship, RelationshipList, get_rels_path
+from openpyxl.styles.stylesheet import write_stylesheet
+from openpyxl.workbook._writer import WorkbookWriter
 from openpyxl.worksheet._writer import WorksheetWriter
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
+from openpyxl.xml.constants import (
+    ARC_APP,
+    ARC_CORE,
+    ARC_ROOT_RELS,
+    ARC_STYLE,
+    ARC_THEME,
+    ARC_WORKBOOK,
+    ARC_WORKBOOK_RELS,
+)
 from openpyxl.xml.functions import Element, tostring
 
 from microintern.adapters.local._xlsx_rows import sheet_data
@@ -51,6 +64,10 @@ class SaveCache:
     # A tab's notes (comments part and VML drawing) as written, by their number and content.
     notes: dict[tuple[Any, ...], tuple[CommentSheet, list[tuple[str, bytes]]]] = field(
         default_factory=dict)
+    # Parts built from the whole workbook, by what they depend on: the styles (by workbook and
+    # the sizes of its style tables, which openpyxl only appends to), the content types (by
+    # the parts written) and each drawing (by its charts and their anchors).
+    built: dict[str, tuple[Any, ...]] = field(default_factory=dict)
 
 
 class _Recorder:
@@ -115,6 +132,8 @@ class _CachingWriter(ExcelWriter):
     def __init__(self, workbook: Workbook, archive: Any, cache: SaveCache) -> None:
         super().__init__(workbook, archive)
         self.cache = cache.sheets
+        self.built = cache.built
+        self.manifest = _Manifest(cache.built)
         # What this save writes, kept for the next one (what it no longer writes is forgotten).
         self.known_charts, self.charts = cache.charts, {}
         self.known_notes: dict[tuple[Any, ...], tuple[CommentSheet, list[tuple[str, bytes]]]]
@@ -173,6 +192,71 @@ class _CachingWriter(ExcelWriter):
         ws._rels.append(Relationship(Id="comments", type=sheet._rel_type, Target=sheet.path))
 
 
+    def write_data(self) -> None:
+        """openpyxl's ``ExcelWriter.write_data`` (3.1), with the styles part reused while the
+        workbook's style tables are unchanged."""
+        from openpyxl.packaging.extended import ExtendedProperties
+        from openpyxl.writer.theme import theme_xml
+
+        if len(self.workbook.custom_doc_props) >= 1:
+            super().write_data()  # custom properties: openpyxl's own path, styles built again
+            return
+        archive = self._archive
+        archive.writestr(ARC_APP, tostring(ExtendedProperties().to_tree()))
+        archive.writestr(ARC_CORE, tostring(self.workbook.properties.to_tree()))
+        archive.writestr(ARC_THEME, self.workbook.loaded_theme or theme_xml)
+        self._write_worksheets()
+        self._write_chartsheets()
+        self._write_images()
+        self._write_charts()
+        self._write_external_links()
+        archive.writestr(ARC_STYLE, self._styles())
+        writer = WorkbookWriter(self.workbook)
+        archive.writestr(ARC_ROOT_RELS, writer.write_root_rels())
+        archive.writestr(ARC_WORKBOOK, writer.write())
+        archive.writestr(ARC_WORKBOOK_RELS, writer.write_rels())
+        self._merge_vba()
+        self.manifest._write(archive, self.workbook)
+
+    def _styles(self) -> bytes:
+        """The styles part: built again only when a style table grew or the workbook changed."""
+        book = self.workbook
+        key = (book, len(book._fonts), len(book._fills), len(book._borders),
+               len(book._number_formats), len(book._cell_styles), len(book._alignments),
+               len(book._protections), len(book._named_styles), len(book._differential_styles.styles),
+               len(book._colors or ()), len(getattr(book._table_styles, "tableStyle", ()) or ()))
+        known = self.built.get(ARC_STYLE)
+        if known is not None and len(known) == 2 and known[0][0] is book and known[0][1:] == key[1:]:
+            data: bytes = known[1]
+            return data
+        data = tostring(write_stylesheet(book))
+        self.built[ARC_STYLE] = (key, data)
+        return data
+
+    def _write_drawing(self, drawing: Any) -> None:
+        """A tab's drawing: reused while it holds the same charts at the same anchors."""
+        if drawing.images:
+            super()._write_drawing(drawing)
+            return
+        self._drawings.append(drawing)
+        drawing._id = len(self._drawings)
+        for chart in drawing.charts:
+            self._charts.append(chart)
+            chart._id = len(self._charts)
+        key = (drawing._id, *((chart, chart._id, chart.anchor if isinstance(chart.anchor, str)
+                               else id(chart.anchor), chart.width, chart.height)
+                              for chart in drawing.charts))
+        name = f"drawing:{drawing.path}"
+        known = self.built.get(name)
+        if known is not None and _same_key(known[0], key):
+            xml, rels = known[1], known[2]
+        else:
+            xml, rels = tostring(drawing._write()), tostring(drawing._write_rels())
+            self.built[name] = (key, xml, rels)
+        self._archive.writestr(drawing.path[1:], xml)
+        self._archive.writestr(get_rels_path(drawing.path)[1:], rels)
+        self.manifest.append(drawing)
+
     def _write_charts(self) -> None:
         """The charts' parts, each chart's XML built once per chart object."""
         if len(self._charts) != len(set(self._charts)):
@@ -184,6 +268,50 @@ class _CachingWriter(ExcelWriter):
             self.charts[id(chart)] = (chart, xml)
             self._archive.writestr(chart.path[1:], xml)
             self.manifest.append(chart)
+
+
+def _same_key(old: tuple[Any, ...], new: tuple[Any, ...]) -> bool:
+    """Whether two drawing keys match: the same chart objects (by identity), ids and anchors."""
+    if len(old) != len(new) or old[0] != new[0]:
+        return False
+    return all(a[0] is b[0] and a[1:] == b[1:] for a, b in zip(old[1:], new[1:], strict=True))
+
+
+class _Manifest(Manifest):  # type: ignore[misc]
+    """The content types part, built again only when the parts written are not the same.
+
+    openpyxl builds an object per part on every save; this keeps (name, type) pairs and the
+    last part's bytes, by the pairs and the written names' extensions it depends on.
+    """
+
+    # openpyxl's metaclass would give a subclass without fields of its own empty ones.
+    __attrs__ = Manifest.__attrs__
+    __elements__ = Manifest.__elements__
+    __nested__ = Manifest.__nested__
+
+    def __init__(self, built: dict[str, tuple[Any, ...]]) -> None:
+        super().__init__()
+        self.built = built
+        # openpyxl's manifest starts with the styles, theme and document properties.
+        self.pairs: list[tuple[str, str]] = [(o.PartName, o.ContentType) for o in self.Override]
+
+    def append(self, obj: Any) -> None:
+        """Note a part and its content type."""
+        self.pairs.append((obj.path, obj.mime_type))
+
+    def _write(self, archive: Any, workbook: Workbook) -> None:
+        self.append(workbook)
+        names = archive.namelist()
+        key = (tuple(self.pairs), tuple(os.path.splitext(name)[-1] for name in names))
+        known = self.built.get(self.path)
+        if known is None or known[0] != key or workbook.vba_archive:
+            # As openpyxl's Manifest._write, from the pairs noted.
+            self.Override = [Override(PartName=path, ContentType=kind) for path, kind in self.pairs]
+            self._write_vba(workbook)
+            self._register_mimetypes(filenames=names)
+            known = (key, tostring(self.to_tree()))
+            self.built[self.path] = known
+        archive.writestr(self.path, known[1])
 
 
 def _notes_key(number: int, comments: list[Any]) -> tuple[Any, ...] | None:
