@@ -79,9 +79,12 @@ def readers(message: EmailMessage) -> set[str]:
     return {a.addr_spec for field in ("To", "Cc") if message[field] for a in message[field].addresses}
 
 
+def text_of(message: EmailMessage) -> str:
+    return message.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
+
+
 def spanish(message: EmailMessage) -> bool:
-    text = message.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
-    return text.startswith(("Hola", "Estimado"))
+    return text_of(message).startswith(("Hola", "Estimado"))
 
 
 def test_the_student_reads_english_the_family_spanish_each_once(config_file: Path) -> None:
@@ -107,6 +110,10 @@ def test_the_student_reads_english_the_family_spanish_each_once(config_file: Pat
         # A row from before the Student language column: the family's language for both, as before.
         old = letters[key(letter, "A-0000003", session)]
         assert readers(old) == {"s3@students.example", "g3@family.example"} and spanish(old)
+    # Each registration message links the form in its reader's language.
+    registration = key("registration", "A-0000001", SESSION)
+    assert "/registration-es?" in text_of(letters[registration + FAMILY_COPY])
+    assert "/registration?" in text_of(letters[registration])
     # The release form is the family's letter: in the family's language.
     assert spanish(letters[key("release_form", "A-0000001", SESSION)])
     assert not spanish(letters[key("release_form", "A-0000002", SESSION)])

@@ -224,16 +224,20 @@ def _link_letters(ctx: StepContext, tabs: Mapping[str, list[Record]], sessions: 
     items: list[Addressed] = []
     for student in seated_students(config, tabs, [s.id for s in started]):
         session = config.session(student.session_id)
-        language = student.language
+        language, family = student.language, student.family_reads
         # The form in the letter's language: its questions read as the letter does.
-        link = link_in(language, specs, forms, {STUDENT_KEY: student.applicant_id})
-        context = {**program(language), "applicant": dict(student.applicant),
-                   "session": session_context(config, session, language=language),
-                   "hours": _hours_context(config, session, language), "links": {"hours_log": link}}
+        contexts = {reader: {**program(reader), "applicant": dict(student.applicant),
+                             "session": session_context(config, session, language=reader),
+                             "hours": _hours_context(config, session, reader),
+                             "links": {"hours_log": link_in(reader, specs, forms,
+                                                            {STUDENT_KEY: student.applicant_id})}}
+                    for reader in {language, family}}
+        # A family that reads another language gets its own message (mailing.split_for_family).
         items.append(Addressed(
             message_key(config.program.id, LINK_LETTER, student.applicant_id, session.id),
             StepName.HOURS_LOG.value, student.applicant_id, student.student_email, LINK_LETTER, language,
-            context, cc=guardian_copy(ctx, student.guardian_email)))
+            contexts[language], cc=guardian_copy(ctx, student.guardian_email),
+            family_language=family, family_context=contexts[family]))
     return items
 
 

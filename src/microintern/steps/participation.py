@@ -189,12 +189,14 @@ def register_students(ctx: StepContext, session_ids: Sequence[str] | None = None
             result.add("waiting for an earlier letter")
         else:
             link = link_in(student.language, specs, forms, {APPLICANT_KEY: student.applicant_id})
+            family_link = link_in(student.family_reads, specs, forms, {APPLICANT_KEY: student.applicant_id})
             item = letters.next_letter(
                 student, StepName.REGISTRATION, "registration", "registration_reminder",
                 student.student_email,
                 {"links": {"registration": link}},
                 _due(config, student.session_id, config.registration.due_days_before),
-                cc=guardian_copy(ctx, student.guardian_email))
+                cc=guardian_copy(ctx, student.guardian_email),
+                family_context={"links": {"registration": family_link}})
             if item is not None:
                 items.append(item)
             else:

@@ -245,7 +245,7 @@ class _Values:
 
     def _link(self, name: str) -> str:
         specs: dict[str, Callable[[str], FormSpec]] = {
-            "registration": lambda language: registration_spec(self.config),
+            "registration": lambda language: registration_spec(self.config, language),
             "release_form": lambda language: release_spec(self.config, language),
             "feedback": lambda language: feedback_spec(self.config, language),
         }
