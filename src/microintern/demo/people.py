@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import os
 from collections.abc import Sequence
 from datetime import datetime, time, timedelta
@@ -164,11 +165,19 @@ def write_form_csv(folder: Path, form_name: str, titles: Sequence[str],
     """
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     target = folder / f"{form_name}.csv"
+    text = io.StringIO(newline="")
+    writer = csv.writer(text)
+    writer.writerow(["Timestamp", *titles])
+    for when, values in rows:
+        writer.writerow([when.strftime("%m/%d/%Y %H:%M:%S"), *values])
+    data = text.getvalue().encode("utf-8")
+    try:
+        if target.read_bytes() == data:
+            return  # the demo writes every form every day; most days nobody answered
+    except FileNotFoundError:
+        pass
     tmp = target.with_suffix(".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["Timestamp", *titles])
-        for when, values in rows:
-            writer.writerow([when.strftime("%m/%d/%Y %H:%M:%S"), *values])
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
     os.replace(tmp, target)
