@@ -168,7 +168,7 @@ def run_demo(out: Path, *, seed: int, applicants: int, echo: Callable[[str], Non
     echo(f"  program report: {files.html}")
     echo(f"    ({dashboard.summary()}; Dashboard tab)")
     echo(_cut("  " + write_payroll(closing, out / "payroll.csv").strip()))
-    previews = write_previews(config, out, now=end)
+    previews = write_previews(config, out, now=end, roster=ports.roster)
     _summarise(config, local, ports.roster, reports, echo, previews)
     _what_was_hard(config, local, ports.roster, cases, before_sort, deleted, echo)
     _where_to_look(local, previews, echo)
@@ -212,12 +212,16 @@ def coordinator_decides(config: ProgramConfig, roster: Roster) -> str:
     return ", ".join(f"{n} {d}" for d, n in counts.items())
 
 
-def write_previews(config: ProgramConfig, out: Path, *, now: datetime) -> Path:
-    """Every letter of the timeline (one sample each, every language) and both flyers."""
+def write_previews(config: ProgramConfig, out: Path, *, now: datetime,
+                   roster: Roster | None = None) -> Path:
+    """Every letter of the timeline (each language) as the program sends it, and both flyers.
+
+    The letters are rendered from the program's own rows in ``roster`` (see ``send-test``).
+    """
     previews = out / "letters"
     mailer = PreviewMailer(previews, domain=config.sender.address.rsplit("@", 1)[-1])
     letters = letter_renderer(config)
-    send_samples(config, mailer, letters, config.coordinator.email, now=now)
+    send_samples(config, mailer, letters, config.coordinator.email, now=now, roster=roster)
     flyers = out / "flyers"
     flyers.mkdir(mode=0o700, exist_ok=True)
     env = letters.environment
