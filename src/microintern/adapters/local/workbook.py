@@ -555,9 +555,8 @@ def _write_xlsx(book: Workbook, handle: BinaryIO, sheets: dict[str, Any], parts:
     """
     from microintern.adapters.local._xlsx_write import SaveCache, write_xlsx
 
-    cache = SaveCache(sheets, parts)
-    if saved is not None:
-        cache.charts, cache.notes = saved.charts, saved.notes
+    cache = SaveCache() if saved is None else saved  # charts, notes, styles, drawings: kept
+    cache.sheets, cache.parts = sheets, parts  # these two the workbook resets on a reload
     write_xlsx(book, handle, cache)
     return cache
 
