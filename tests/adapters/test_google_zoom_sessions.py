@@ -133,7 +133,7 @@ def test_the_program_runs_its_sessions_on_zoom_and_a_rerun_makes_no_create_call(
     for session_id in FOUR:
         meeting = meeting_of(zoom, session_id)
         row = tab[session_id]
-        assert row[sheet.SESSION_MEET_SPACE] == f"zoom:{meeting['id']}"
+        assert row[sheet.SESSION_MEET_SPACE] == f"zoom-{meeting['id']}"
         assert row[sheet.SESSION_MEET_LINK] == meeting["join_url"]
         assert meeting["settings"]["waiting_room"] is True
         assert meeting["settings"]["join_before_host"] is False
@@ -314,7 +314,7 @@ def test_meetings_made_by_a_run_whose_sheet_write_failed_are_found_by_their_tag(
     assert zoom.count("zoom.meetings.create") == 4 and len(zoom.meetings) == 4
     assert len(fake.youtube.broadcasts) == 1 and len(fake.youtube.streams) == 1
     assert sessions_tab(fake)["cyber-basics"][sheet.SESSION_MEET_SPACE] == \
-        f"zoom:{meeting_of(zoom, 'cyber-basics')['id']}"
+        f"zoom-{meeting_of(zoom, 'cyber-basics')['id']}"
 
 
 def _start_over(fake: FakeWorkspace, zoom: FakeZoom) -> None:
@@ -360,7 +360,7 @@ def test_ten_percent_lost_answers_on_both_fakes_leave_no_duplicate_meeting_or_br
         assert len(fake.youtube.with_marker(marker)) == 1
         assert len(fake.youtube.streams_with_marker(marker)) == 1
         space = sessions_tab(fake)["cyber-basics"][sheet.SESSION_MEET_SPACE]
-        assert zoom.meetings[space.removeprefix("zoom:")]["start_time"] == "2027-03-17T23:00:00Z"
+        assert zoom.meetings[space.removeprefix("zoom-")]["start_time"] == "2027-03-17T23:00:00Z"
     print(f"\n{fired} answers lost on the two fakes over 8 programs ({len(failed)} runs failed and were "
           "rerun): 0 duplicate meetings or broadcasts")
     assert fired >= 10

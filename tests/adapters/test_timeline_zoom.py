@@ -147,7 +147,7 @@ def test_the_demo_program_on_zoom_with_a_showcase_under_ten_percent_lost_answers
         for session in timeline.config.sessions:
             found = zoom.with_marker(session_marker(PROGRAM, session.id))
             assert len(found) == 1, (session.id, found)
-            assert tab[session.id][sheet.SESSION_MEET_SPACE] == f"zoom:{found[0]['id']}"
+            assert tab[session.id][sheet.SESSION_MEET_SPACE] == f"zoom-{found[0]['id']}"
         assert len(zoom.meetings) == len(timeline.config.sessions)
         # The showcase: one broadcast, made once consent was there, bound to one stream.
         consent = str(tab[SHOWCASE][sheet.SESSION_RECORDING]).startswith("on")

@@ -21,13 +21,19 @@ from microintern.bootstrap import step_context
 from microintern.config import load_config
 from microintern.domain import program_sheet as sheet
 from microintern.steps.letter_context import ProgramContexts
-from microintern.steps.session_letters import _session_letter_context, send_run_sheets, support_sessions
+from microintern.steps.session_letters import (
+    _session_letter_context,
+    remind_students,
+    send_run_sheets,
+    support_sessions,
+)
 from microintern.steps.sessions import build_sessions
 from microintern.steps.sheet.sessions import read_session_plans
 
 SESSION = "cyber-basics"  # 2027-03-16 15:30 Pacific, partner solis-cyber, teacher Luis Carrillo
 SUPPORT = datetime.fromisoformat("2027-02-23T06:30-08:00")
 DAY_OF = datetime.fromisoformat("2027-03-16T06:30-07:00")
+DAY_BEFORE = datetime.fromisoformat("2027-03-15T06:30-07:00")
 
 
 def _text(message: object) -> str:
@@ -65,7 +71,7 @@ def test_zoom_link_and_watch_link_reach_the_families_and_the_stream_key_only_the
     assert result.counts["zoom meetings made"] == 1 and result.counts["broadcasts made"] == 1
     row = workbook(config_file).read_tabs([sheet.SESSIONS])[sheet.SESSIONS][0]
     link, watch = str(row[sheet.SESSION_MEET_LINK]), str(row[sheet.SESSION_BROADCAST])
-    assert str(row[sheet.SESSION_MEET_SPACE]).startswith("zoom:") and link.startswith("https://zoom.us/j/")
+    assert str(row[sheet.SESSION_MEET_SPACE]).startswith("zoom-") and link.startswith("https://zoom.us/j/")
     assert watch.startswith("https://www.youtube.com/watch?v=")
 
     support_sessions(step_context(config, SUPPORT), [SESSION])
@@ -93,6 +99,26 @@ def test_zoom_link_and_watch_link_reach_the_families_and_the_stream_key_only_the
         assert "Zoom link: " + link in _text(message)
     carrying = {k for k, m in letters.items() if key in _text(m) or key in _html(m)}
     assert carrying == {("run_sheet", "solis-cyber"), ("run_sheet", f"teacher-{SESSION}")}
+
+
+def test_consent_after_the_session_details_the_reminder_brings_the_watch_link(config_file: Path) -> None:
+    _showcase_on_zoom(config_file)
+    chosen = _seat(config_file, 4)
+    config = load_config(config_file)
+    first = build_sessions(step_context(config, SUPPORT), [SESSION])
+    assert "broadcasts made" not in first.counts
+    assert any("no YouTube broadcast" in p for p in first.problems)
+    support_sessions(step_context(config, SUPPORT), [SESSION])   # details go without a watch link
+    _consent(config_file, chosen)
+    build_sessions(step_context(config, DAY_BEFORE), [SESSION])
+    watch = str(workbook(config_file).read_tabs([sheet.SESSIONS])[sheet.SESSIONS][0][sheet.SESSION_BROADCAST])
+    assert watch.startswith("https://www.youtube.com/watch?v=")
+    remind_students(step_context(config, DAY_BEFORE), [SESSION])
+    letters = letters_of(config_file)
+    for applicant in (str(r[sheet.APPLICANT_ID]) for r in chosen):
+        assert watch not in _text(letters[("session_details_student", applicant)])
+        reminder = letters[("session_reminder", applicant)]
+        assert watch in _text(reminder) and watch in _html(reminder)
 
 
 def test_scopes_lists_the_youtube_scope_and_the_zoom_apps_scopes(config_file: Path) -> None:

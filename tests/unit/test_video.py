@@ -9,8 +9,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from microintern.adapters.local.meet_records import LocalDirectory, LocalMeetRecords
 from microintern.adapters.local.video import LocalBroadcasts, LocalZoomMeetings
 from microintern.config import ProgramConfig
+from microintern.domain.records import Conference, ConferenceParticipant, Presence
 from microintern.domain.sessions import LastBuild, calendar_cell
 from microintern.domain.video import (
     BroadcastPlan,
@@ -53,8 +55,8 @@ def test_weekly_means_seven_days_apart_on_the_wall_clock_across_dst() -> None:
 def test_the_tag_is_never_cut_and_cells_are_read_strictly() -> None:
     title = tagged_title("A" * 300, "[mvusd-spring-2027/cyber-basics]")
     assert len(title) == 200 and title.endswith(" [mvusd-spring-2027/cyber-basics]")
-    assert zoom_meeting_id("zoom:81234567890") == "81234567890"
-    assert zoom_meeting_id("spaces/abc") is None and zoom_meeting_id("zoom:../x") is None
+    assert zoom_meeting_id("zoom-81234567890") == "81234567890"
+    assert zoom_meeting_id("spaces/abc") is None and zoom_meeting_id("zoom-../x") is None
     assert broadcast_id("https://www.youtube.com/watch?v=yt000000001") == "yt000000001"
     assert broadcast_id("https://evil.example/watch?v=x") is None
 
@@ -78,6 +80,14 @@ def test_local_stand_ins_give_the_same_placeholder_on_every_repeat(tmp_path: Pat
     with pytest.raises(BackendError):
         zoom.update_meeting(room.meeting_id, meeting)
     assert zoom.conferences(room.meeting_id) == []
+    # Records kept where the local Meet records are (the demo writes them), people by address.
+    records, people = LocalMeetRecords(tmp_path.parent / "meet"), LocalDirectory(tmp_path.parent / "meet")
+    people.add({"users/7": "ana@students.example"})
+    records.record(f"zoom-{room.meeting_id}", [Conference("c1", start, start + timedelta(minutes=90), (
+        ConferenceParticipant("c1/p1", "users/7", "Ana", (Presence(start, start + timedelta(minutes=80)),)),
+        ConferenceParticipant("c1/p2", None, "Phone", (Presence(start, None),))))])
+    (held,) = zoom.conferences(room.meeting_id)
+    assert [p.user for p in held.participants] == ["ana@students.example", None]
     youtube = LocalBroadcasts(tmp_path)
     plan = BroadcastPlan("[p/s]", "T [p/s]", "", start, start + timedelta(minutes=90), False)
     made = youtube.ensure_broadcast(plan)

@@ -4,7 +4,7 @@ Pure, like :mod:`microintern.domain.sessions`: the steps read the tabs and call 
 
 A session's video provider is ``video.provider`` (``meet`` or ``zoom``), overridden by the
 session's own ``video``. A Zoom meeting is remembered in the Sessions tab's ``Meet space``
-column as ``zoom:<meeting id>`` (its join link in ``Meet link``), as a Meet space is, so the
+column as ``zoom-<meeting id>`` (its join link in ``Meet link``), as a Meet space is, so the
 letters and the attendance step find it where they find Meet's. Its topic ends with the
 session's marker ``[<program id>/<session id>]``: after a lost create answer the adapter lists
 the host's meetings and takes the one with the marker instead of making a second.
@@ -31,7 +31,8 @@ from microintern.domain.sessions import STUDENTS_ADMITTED, TEACHER_OPENS, Sessio
 MEET = "meet"
 ZOOM = "zoom"
 YOUTUBE = "youtube"
-ZOOM_PREFIX = "zoom:"
+# Letters, digits and "-" only: the cell can also name a local records file (the demo's).
+ZOOM_PREFIX = "zoom-"
 TOPIC_LIMIT = 200          # Zoom refuses a longer topic
 YOUTUBE_TITLE_LIMIT = 100  # YouTube refuses a longer broadcast title
 WATCH_BASE = "https://www.youtube.com/watch?v="
@@ -56,7 +57,7 @@ def tagged_title(title: str, marker: str, limit: int = TOPIC_LIMIT) -> str:
 
 
 def zoom_meeting_id(space: str) -> str | None:
-    """The Zoom meeting id a ``Meet space`` cell holds (``zoom:<id>``), None for anything else."""
+    """The Zoom meeting id a ``Meet space`` cell holds (``zoom-<id>``), None for anything else."""
     value = (space or "").strip()
     if not value.startswith(ZOOM_PREFIX):
         return None

@@ -3,9 +3,10 @@
 Without Zoom or YouTube there is no real room or stream. These adapters hand out well-formed
 placeholder links (and a placeholder stream key), one per session tag, kept in
 ``<folder>/video.json`` so a rerun gives the same ones, and say in ``notes`` that the real room
-must be made by hand. Attendance reads ``<folder>/zoom-<meeting id>.conferences.json`` in the
-format of the local Meet records (:mod:`microintern.adapters.local.meet_records`), with each
-participant's ``user`` being their email address as Zoom's report gives it.
+must be made by hand. Attendance reads the meeting's records where the local Meet records are
+kept (``<local>/meet/zoom-<meeting id>.conferences.json``, written by the demo or by hand, see
+:mod:`microintern.adapters.local.meet_records`), each participant named by their address as
+Zoom's report names them (a ``users/<id>`` is looked up in that folder's ``users.json``).
 """
 
 from __future__ import annotations
@@ -17,9 +18,16 @@ from typing import Any
 from filelock import FileLock
 
 from microintern.adapters.local._files import FILE_MODE, atomic_write_bytes, ensure_private_dir
-from microintern.adapters.local.meet_records import conference_from_json
-from microintern.domain.records import Conference
-from microintern.domain.video import Broadcast, BroadcastPlan, VideoRoom, ZoomMeetingPlan, watch_url
+from microintern.adapters.local.meet_records import LocalDirectory, LocalMeetRecords
+from microintern.domain.records import Conference, ConferenceParticipant
+from microintern.domain.video import (
+    Broadcast,
+    BroadcastPlan,
+    VideoRoom,
+    ZoomMeetingPlan,
+    watch_url,
+    zoom_space,
+)
 from microintern.errors import BackendError
 
 STATE_FILE = "video.json"
@@ -74,9 +82,11 @@ class _State:
 class LocalZoomMeetings:
     """The :class:`~microintern.ports.video.VideoMeetings` port with placeholder Zoom links."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, meet_folder: Path | None = None) -> None:
         self.folder = Path(folder)
         self._state = _State(self.folder)
+        # The local Meet folder beside this one: one place for every call's records.
+        self.meet_folder = Path(meet_folder) if meet_folder is not None else self.folder.parent / "meet"
 
     def _room(self, number: int) -> VideoRoom:
         meeting = str(_FIRST_MEETING + number)
@@ -99,16 +109,12 @@ class LocalZoomMeetings:
         return self._state.forget("meetings", number)
 
     def conferences(self, meeting_id: str) -> list[Conference]:
-        """The conferences written for the meeting by hand or by the demo (none without a file)."""
-        path = self.folder / f"zoom-{int(meeting_id)}.conferences.json"
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return []
-        except (OSError, ValueError) as exc:
-            raise BackendError(f"{path} is damaged ({type(exc).__name__}); fix or remove it") from exc
-        return sorted((conference_from_json(c, str(path)) for c in data.get("conferences", [])),
-                      key=lambda c: c.start)
+        """The meeting's conferences written by the demo or by hand, people by their address."""
+        directory = LocalDirectory(self.meet_folder)
+        found = LocalMeetRecords(self.meet_folder).conferences(zoom_space(str(int(meeting_id))))
+        return [Conference(c.name, c.start, c.end, tuple(
+            ConferenceParticipant(p.name, directory.email_of(p.user) if p.user else None, p.display_name,
+                                  p.presences) for p in c.participants)) for c in found]
 
 
 class LocalBroadcasts:
