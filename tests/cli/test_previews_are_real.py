@@ -22,6 +22,7 @@ from microintern.bootstrap import letter_renderer, step_context
 from microintern.config import ProgramConfig, load_config
 from microintern.domain import program_sheet as sheet
 from microintern.domain.mime import KEY_HEADER
+from microintern.errors import RowError
 from microintern.steps.decisions import send_decisions
 from microintern.steps.participation import collect_release_forms, register_students
 from microintern.steps.samples import send_samples
@@ -78,7 +79,7 @@ def previews(config: ProgramConfig, roster: object, folder: Path, letters: tuple
              applicant: str | None = None, session: str | None = None) -> dict[str, EmailMessage]:
     """``send-test``'s letters (as a dry run writes them) by "<letter>.<language>"."""
     mailer = PreviewMailer(folder, domain="mesavalley.example")
-    send_samples(config, mailer, letter_renderer(config), "proof@example.org", only=letters,
+    send_samples(config, mailer, letter_renderer(config), "proof@mesavalley.example", only=letters,
                  now=RELEASE, roster=roster, applicant=applicant, session=session)  # type: ignore[arg-type]
     found = {}
     for item in mailer.previewed:
@@ -191,6 +192,27 @@ def test_send_test_names_an_unknown_applicant_or_session(config_file: Path) -> N
 
     for option, value in (("--applicant", "A-NOSUCH00"), ("--session", "no-such-session")):
         result = CliRunner().invoke(cli, ["--config", str(config_file), "send-test", "--to",
-                                          "proof@example.org", option, value])
+                                          "proof@mesavalley.example", option, value])
         assert result.exit_code != 0 and value in result.output, result.output
     assert not real_letters(load_config(config_file))      # nothing was sent
+
+
+def test_samples_to_an_address_outside_the_district_name_no_student(
+        program: tuple[ProgramConfig, LocalWorkbook], tmp_path: Path) -> None:
+    """A real row names a minor: only an address in the district's domain gets it previewed."""
+    config, roster = program
+    mailer = PreviewMailer(tmp_path / "outside", domain="mesavalley.example")
+    send_samples(config, mailer, letter_renderer(config), "proofreader@example.org",
+                 only=STUDENT_LETTERS, now=RELEASE, roster=roster)  # type: ignore[arg-type]
+    assert mailer.previewed
+    rows = roster.read_tabs([sheet.APPLICATIONS])[sheet.APPLICATIONS]
+    names = {str(r["First name"]) for r in rows if r.get("First name")}
+    ids = {str(r[sheet.APPLICANT_ID]) for r in rows}
+    for item in mailer.previewed:
+        body = (tmp_path / "outside" / item.eml).read_bytes().decode("utf-8", "replace")
+        assert not any(name in body for name in names), item.key
+        assert not any(applicant in body for applicant in ids), item.key
+    with pytest.raises(RowError, match="district's domain"):
+        send_samples(config, mailer, letter_renderer(config), "proofreader@example.org",
+                     only=STUDENT_LETTERS, now=RELEASE, roster=roster,  # type: ignore[arg-type]
+                     applicant=next(iter(STUDENTS)))

@@ -23,14 +23,24 @@ from microintern.steps.previews import PreviewSource
 from microintern.steps.template_check import letter_languages
 
 
+def _domain(address: str) -> str:
+    return address.rpartition("@")[2].casefold()
+
+
+def staff_address(config: ProgramConfig, address: str) -> bool:
+    """Whether ``address`` is the district's own: the coordinator's domain (or the sender's)."""
+    return _domain(address) in {_domain(config.coordinator.email), _domain(config.sender.address)}
+
+
 def send_samples(config: ProgramConfig, mailer: Mailer, letters: LetterRenderer, to: str, *,
                  only: Sequence[str] = (), now: datetime, roster: Roster | None = None,
                  applicant: str | None = None, session: str | None = None) -> list[str]:
     """Render every letter (or ``only`` these) in each of the program's languages; send each to ``to``.
 
     ``roster`` is the program sheet the previews read real rows from (None: the config alone, with
-    a placeholder student); ``applicant`` (an id) previews the letters of that applicant's row,
-    ``session`` (an id) the letters to that session's partner and staff.
+    a placeholder student); real rows are read only when ``to`` is in the district's domain
+    (:func:`staff_address`), since they name a student; ``applicant`` (an id) previews the
+    letters of that applicant's row, ``session`` (an id) the letters to that session's partner and staff.
     Every letter renders before the first is sent, so a broken template sends nothing.
     Returns the keys sent.
     """
@@ -42,6 +52,14 @@ def send_samples(config: ProgramConfig, mailer: Mailer, letters: LetterRenderer,
     if unknown:
         raise RowError("send-test", "--letter", "letter",
                        f"unknown letter(s) {unknown}; known: {sorted(LETTERS)}")
+    if not staff_address(config, to):
+        # A student's name and id leave the district only in the letters meant for her: samples
+        # to any other address preview the program with a placeholder student.
+        if applicant:
+            raise RowError("send-test", "--applicant", "applicant",
+                           f"a real applicant's letters go only to an address in the district's "
+                           f"domain ({_domain(config.coordinator.email)}), not to {_domain(to)}")
+        roster = None
     source = PreviewSource(config, roster)
     if applicant and not any(str(r.get(sheet.APPLICANT_ID) or "").strip() == applicant
                              for r in source.applications):
