@@ -37,9 +37,11 @@ from programs import EXAMPLE, ROOT, write_config
 from microintern.bootstrap import step_context
 from microintern.config import ProgramConfig, load_config
 from microintern.documents.flyer import flyer_context, render_flyer
+from microintern.documents.report.sections import sections
 from microintern.domain.catalog import LETTERS, sample_context
 from microintern.domain.letters import LetterRenderer, make_environment
 from microintern.domain.participation import APPLICANT_KEY, registration_spec
+from microintern.domain.report import build_report
 from microintern.steps.letter_context import zone_label
 from microintern.steps.samples import send_samples
 
@@ -252,3 +254,17 @@ def test_flyers_read_well_and_count_the_work_between_meetings(tmp_path: Path) ->
             problems = [p for p in reading_problems(config, language, {"html": shown})
                         if "a time without" not in p]   # flyers print no zone yet (reported)
             assert problems == [], (kind, language)
+
+
+def test_the_report_reads_as_prose(tmp_path: Path) -> None:
+    # The Hours section said "as `microintern hours` counts them", backticks and all, in the HTML
+    # and the PDF. Every heading, lead and table of the report is plain prose; the only key it may
+    # name is a setting the coordinator can change (equity.min_group_size, equity.fields).
+    config = bilingual_config(tmp_path)
+    report = build_report(config, {}, now=config.first_meeting())
+    shown = [text for section in sections(report)
+             for text in (section.heading, section.lead, *(t.caption for t in section.tables),
+                          *(h for t in section.tables for h in t.headers))]
+    assert any("hours" in text for text in shown)
+    for text in shown:
+        assert not re.search(r"`|None|\{\{|\b[a-z]+_[a-z]+\b(?!\.)", text.replace("min_group_size", "")), text

@@ -166,7 +166,7 @@ def _hours(report: ProgramReport) -> Section:
     return Section("hours", HEADINGS["hours"],
                    "Confirmed hours of each session's students against the session's target. "
                    "Waiting: entries nobody has confirmed or rejected yet that can still count, as "
-                   "`microintern hours` counts them (an entry flagged as a duplicate, a future date "
+                   "the hours command counts them (an entry flagged as a duplicate, a future date "
                    "or unreadable never counts, so it waits for nobody).",
                    (Table("", ("Session", "Target", "Students", "Confirmed hours", "Per student",
                                "At target", "Waiting for confirmation", "Rejected", "Flagged"), rows),)
