@@ -32,3 +32,4 @@ clean:
 benchmark: $(STAMP)
 	$(BIN)/python scripts/benchmark.py --applications 100 1000
 	$(BIN)/python scripts/benchmark_cohorts.py
+	$(BIN)/python scripts/benchmark_sheets_calls.py --applicants 29 500 5000

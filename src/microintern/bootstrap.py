@@ -99,7 +99,7 @@ def google_ports(config: ProgramConfig, env: Mapping[str, str] = os.environ) -> 
     from microintern.adapters.google.meet_records import GoogleMeetRecords
     from microintern.adapters.google.sheets import GoogleSheetsRoster, SavesBeforeSending
     from microintern.adapters.google.transport import GoogleTransport
-    from microintern.domain.program_sheet import RUN_LEASE
+    from microintern.domain.program_sheet import OUTBOX, RUN_LEASE
 
     google = config.google
     if google.auth is GoogleAuth.SERVICE_ACCOUNT:
@@ -124,7 +124,7 @@ def google_ports(config: ProgramConfig, env: Mapping[str, str] = os.environ) -> 
     return Ports(
         roster=roster,
         mailer=SavesBeforeSending(GmailMailer(transport.service("gmail", "v1"), domain=domain),
-                                  roster),
+                                  roster, ledger=OUTBOX, record_column="Draft ID"),
         forms=application_source(config, transport, forms_api),
         program_forms=forms_api,
         calendar=(calendar := GoogleCalendar(transport.service("calendar", "v3"))),

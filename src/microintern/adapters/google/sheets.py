@@ -7,14 +7,17 @@ a snapshot of the tabs it has read: the first read takes every tab asked for in 
 of those tabs are answered from the snapshot, with the block's gathered writes laid over it.
 Outside a block every read is a fresh ``values.batchGet``, as before.
 
-**Writes are gathered** until a save point: the end of a ``batch()`` block (nested ones too: in
-``run-due`` each step is one), :meth:`~GoogleSheetsRoster.flush` (the Gmail mailer calls it
-before every send, so a letter's ``drafted`` record is in the sheet before the letter leaves), or
-a write outside any block. A save point makes one ``values.batchUpdate`` with the cells of every
-tab written (``valueInputOption=RAW``: an answer such as ``=IMPORTXML(...)`` stays text), one
-``values.append`` per tab with new keys, and one ``values.batchGet`` that reads every tab written
-back: the snapshot is then the sheet as it is after the write. Rows are found by key in the
-snapshot, never by position.
+**Writes are gathered** until a save point: the end of the outermost ``batch()`` block (a nested
+block's end, such as a step's in ``run-due``, is not one on Sheets: the next save carries its
+writes), :meth:`~GoogleSheetsRoster.flush` (the Gmail mailer calls it before every send, so a
+letter's ``drafted`` record is in the sheet before the letter leaves), a write to a
+``save_at_once`` tab (the run lease: taken, renewed and released with everything gathered
+before it), or a write outside any block. A save point makes one ``values.batchUpdate`` with the
+cells of every tab written (``valueInputOption=RAW``: an answer such as ``=IMPORTXML(...)`` stays
+text) and one ``values.append`` per tab with new keys; the snapshot then shows what was written.
+Rows are found by key in the snapshot, never by position. A crash loses at most the writes
+since the last save point, which the rerun redoes (every step is safe to rerun; letters sent
+since are found in Sent, see :mod:`microintern.steps.mailing`).
 
 **No blind repeats** (see :mod:`microintern.adapters.google.sheet_calls`): reads and
 cell-targeted writes are retried; an append or a ``spreadsheets.batchUpdate`` whose outcome is
@@ -22,18 +25,23 @@ unknown is recomputed from a fresh read.
 
 **Sorts, inserts and deletes while we write.** Sheets has no row identity an A1 write can
 target: cells are written by row number from the snapshot, so a sort, an inserted or a deleted
-row since the snapshot was read puts cells on other rows. The read-back of every save point
-catches that: when every row written still holds the key it was written for, that is all.
+row since the snapshot was read puts cells on other rows. Every tab written by row number is
+read back, all in one ``values.batchGet``, at the command's last save point (and when the run
+lease is saved, which is read back anyway), within the run as issue 13 asks: when every row
+written still holds the key it was written for, that is all.
 Otherwise, in the columns written: a key of this write must hold its value; a cell holding what
 we wrote for another row goes back to what the snapshot showed for its own key (blank on a row
 without a key, or with a key the snapshot did not have); a key whose row was deleted is appended
 again. The repair is cell-targeted at the rows found now and is checked again, up to
 :data:`REPAIR_ROUNDS` times, then a clear error says the tab kept changing
-(:mod:`microintern.adapters.google.sheet_repair`). Calls per save point: write, appends, read
-back, whatever the number of rows and tabs; with a race on a tab: two more (repair, read back).
+(:mod:`microintern.adapters.google.sheet_repair`). Calls of a ``run-due``: the tab list
+(``spreadsheets.get``) and the snapshot with the lease, the lease written and read back, one
+write and appends per save point, and one last write read back with the lease's release;
+whatever the number of rows, tabs and steps. With a race on a tab: two more (repair, read back).
 
 The window that remains: an edit of the tab between our write and our read-back that moves a
-misplaced cell again (two sorts within a second or so) is not seen, nor a coordinator's value
+misplaced cell back (two sorts in a run) is not seen, a run killed between a save point and
+its check leaves a misplaced cell to the rerun's own writes, and neither is a coordinator's value
 typed into one of our cells that equals exactly what we wrote there. Edits made by a person
 during a command are seen by the next command (a snapshot is as old as the command). A read
 right after an unknown outcome may also miss a write Google is still applying; the read waits
@@ -44,7 +52,8 @@ REST reference: https://developers.google.com/sheets/api/reference/rest
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
@@ -174,8 +183,9 @@ class GoogleSheetsRoster(SheetsCalls):
     def batch(self) -> Iterator[None]:
         """Gather the block's writes and save them when it ends; reads use the snapshot.
 
-        Blocks nest; each block's end is a save point (also when it ends with an error: what a
-        step wrote before failing is kept). The snapshot lasts until the outermost block ends.
+        Blocks nest; the outermost block's end is the save point that also reads back every tab
+        written by row number (also when it ends with an error: what a step wrote before
+        failing is kept). The snapshot lasts until then.
         """
         self._depth += 1
         try:
@@ -219,13 +229,18 @@ class GoogleSheetsRoster(SheetsCalls):
                 grid[props["title"]] = {"sheetId": props["sheetId"],
                                         "rows": grid_props.get("rowCount", GROW_ROWS),
                                         "columns": grid_props.get("columnCount", 26)}
-        tabs = list(layout)
-        rows = self._batch_get([f"{quote(tab)}!1:1" for tab in tabs])
-        for tab in tabs:  # the snapshot of a tab made or widened here is read again when needed
+                if self._depth:
+                    self._seen[props["title"]] = []  # a tab made just now is empty
+                    self._absent.discard(props["title"])
+        made = {tab for tab in layout if self._depth and tab in self._seen and tab not in self._absent}
+        tabs = [tab for tab in layout if tab not in made]
+        rows = self._batch_get([f"{quote(tab)}!1:1" for tab in tabs]) if tabs else []
+        for tab in tabs:  # the snapshot of a tab widened here is read again when needed
             self._seen.pop(tab, None)
             self._absent.discard(tab)
-        self._add_headers(layout, {tab: found[0] if found else []
-                                   for tab, found in zip(tabs, rows, strict=True)})
+        current = {tab: found[0] if found else [] for tab, found in zip(tabs, rows, strict=True)}
+        self._add_headers(layout, {**current, **{tab: self._seen[tab][0] if self._seen[tab] else []
+                                                 for tab in made}})
 
     def _add_headers(self, layout: Mapping[str, Sequence[str]],
                      current: Mapping[str, Sequence[Any]]) -> None:
@@ -289,15 +304,41 @@ class GoogleSheetsRoster(SheetsCalls):
                 self.flush()
         return UpsertResult(updated, len(fresh))
 
-    def flush(self, *, verify: bool = False) -> None:
+    def flush_rows(self, tab: str, column: str) -> None:
+        """Save now the writes gathered for ``tab``'s rows that write ``column``; keep the rest.
+
+        A send needs its draft's record saved (rows writing ``Draft ID``), not the other
+        letters' sent records, which the run's next save carries. Rows new to the tab are
+        saved too (one ``values.append`` takes them all).
+        """
+        gathered = self._pending.get(tab)
+        if gathered is None or not any(column in cells for cells in gathered.cells.values()):
+            return
+        known = TabRead(self._seen[tab], gathered.key_column).where if tab in self._seen else {}
+        # New rows ride along: they go in the same values.append whatever they hold.
+        now = {key: cells for key, cells in gathered.cells.items()
+               if column in cells or key not in known}
+        later = {key: cells for key, cells in gathered.cells.items() if key not in now}
+        self._pending[tab] = _Gathered(gathered.key_column, now)
+        self.flush(only=[tab])
+        if later:
+            self._pending[tab] = _Gathered(gathered.key_column, later)
+
+    def flush(self, *, verify: bool = False, only: Iterable[str] | None = None) -> None:
         """Save the writes gathered so far (a save point); nothing to do when there are none.
 
         One ``values.batchUpdate`` for every tab, then one ``values.append`` per tab with new
         keys. Cells written by row number are read back (one ``values.batchGet`` for every
         such tab since the last check) with ``verify``, at the end of the outermost block, and
         whenever a ``save_at_once`` tab is written; then any tab that moved is repaired.
+        ``only``: save the writes of these tabs now, and keep gathering the others.
         """
-        pending, self._pending = self._pending, {}
+        if only is None:
+            pending, self._pending = self._pending, {}
+        else:
+            wanted = set(only)
+            pending = {tab: found for tab, found in self._pending.items() if tab in wanted}
+            self._pending = {tab: found for tab, found in self._pending.items() if tab not in wanted}
         try:
             confirm = self._save(pending) if pending else set()
             if (verify or confirm) and (self._unverified or confirm):
@@ -316,20 +357,14 @@ class GoogleSheetsRoster(SheetsCalls):
         data: list[dict[str, Any]] = []
         plans: list[_Plan] = []
         for tab, gathered in pending.items():
-            before = TabRead(self._seen[tab], gathered.key_column)
-            header = _header(before, gathered)
-            position = {name: i for i, name in enumerate(header)}
-            if len(header) > len(before.header):
+            plan = self._plan(tab, gathered)
+            header = _header(plan.before, gathered)
+            if len(header) > len(plan.before.header):
                 self._grow(tab, columns=len(header))
-                data.append({"range": f"{quote(tab)}!{column_letter(len(before.header))}1",
-                             "values": [header[len(before.header):]]})
-            stamps: Stamps = {(before.where[key], name): (value, key)
-                              for key, cells in gathered.cells.items() if key in before.where
-                              for name, value in cells.items()}
-            fresh = {key: line(header, position, gathered.key_column, key, cells)
-                     for key, cells in gathered.cells.items() if key not in before.where}
-            data += ranges(tab, position, stamps)
-            plans.append(_Plan(tab, gathered, before, stamps, fresh))
+                data.append({"range": f"{quote(tab)}!{column_letter(len(plan.before.header))}1",
+                             "values": [header[len(plan.before.header):]]})
+            data += ranges(tab, {name: i for i, name in enumerate(header)}, plan.stamps)
+            plans.append(plan)
         self._write(data)
         for plan in plans:
             if plan.fresh:
@@ -344,6 +379,23 @@ class GoogleSheetsRoster(SheetsCalls):
             # data): the snapshot shows them at its end, as it shows the cells written.
             self._seen[plan.tab] = _patched(plan)
         return {plan.tab for plan in plans if plan.tab in self.save_at_once}
+
+    def _plan(self, tab: str, gathered: _Gathered) -> _Plan:
+        """Where ``gathered``'s cells go in the snapshot's ``tab``: by row, or appended."""
+        before = TabRead(self._seen[tab], gathered.key_column)
+        header = _header(before, gathered)
+        position = {name: i for i, name in enumerate(header)}
+        stamps: Stamps = {(before.where[key], name): (value, key)
+                          for key, cells in gathered.cells.items() if key in before.where
+                          for name, value in cells.items()}
+        fresh = {key: line(header, position, gathered.key_column, key, cells)
+                 for key, cells in gathered.cells.items() if key not in before.where}
+        return _Plan(tab, gathered, before, stamps, fresh)
+
+    def _belief(self, tab: str) -> Values:
+        """The snapshot's ``tab`` with the writes gathered since laid in (as they will land)."""
+        gathered = self._pending.get(tab)
+        return self._seen[tab] if gathered is None else _patched(self._plan(tab, gathered))
 
     def _verify(self, tabs: Sequence[str]) -> None:
         """Read ``tabs`` back in one call; repair cells a sort put on other rows (see module)."""
@@ -437,8 +489,9 @@ class GoogleSheetsRoster(SheetsCalls):
         """The chart requests still needed, from the tab's charts and cells.
 
         Inside a batch block with the tab in the snapshot and its charts listed with the grid,
-        no call: the snapshot holds the cells as saved. Otherwise (and with ``fresh``) one
-        ``spreadsheets.get``.
+        no call: the snapshot holds the cells, with the writes gathered for the tab laid in
+        (the charts name rows, which the next save fills). Otherwise (and with ``fresh``) one
+        ``spreadsheets.get``, after saving what is gathered.
         """
         if not fresh and self._depth and tab in self._seen and tab not in self._absent \
                 and self._grid is not None and tab in self._grid \
@@ -447,8 +500,9 @@ class GoogleSheetsRoster(SheetsCalls):
                 "properties": {"sheetId": self._grid[tab]["sheetId"], "title": tab},
                 "charts": self._charts[tab],
                 "data": [{"rowData": [{"values": [{"formattedValue": "" if v is None else str(v)}
-                                                  for v in row]} for row in self._seen[tab]]}],
+                                                  for v in row]} for row in self._belief(tab)]}],
             }]})
+        self.flush()  # read from the sheet: it must hold what was gathered
         params = {"includeGridData": "true", "ranges": quote(tab), "fields": CHART_FIELDS}
         try:
             meta = self._call("spreadsheets.get", lambda: self._http.fetch_sheet_metadata(
@@ -475,7 +529,6 @@ class GoogleSheetsRoster(SheetsCalls):
         """
         if not charts:
             return
-        self.flush()  # the charts find their rows in the tab's cells as saved
         requests = self._chart_requests(tab, charts)
         if requests:
             self._charts = None  # the tab's charts change: list them anew when next needed
@@ -508,13 +561,26 @@ class SavesBeforeSending:
     """A :class:`~microintern.ports.Mailer` that saves the program sheet's writes before a send.
 
     The outbox protocol needs each draft's ``drafted`` record in the sheet before the draft is
-    sent; with writes gathered until a save point, this wrapper is what guarantees it. Saving
-    when nothing is gathered costs nothing. Everything else is the wrapped mailer's.
+    sent; with writes gathered until a save point, this wrapper is what guarantees it: the
+    ledger's rows that record a draft are saved before it is sent (one ``values.append``, or a
+    ``values.batchUpdate`` for a letter drafted again, once per chunk of drafts); the letters'
+    sent records follow with the run's next save, or within a minute of sending. Saving when
+    nothing is gathered costs nothing. Everything else is the wrapped mailer's.
     """
 
-    def __init__(self, mailer: Any, roster: GoogleSheetsRoster) -> None:
+    def __init__(self, mailer: Any, roster: GoogleSheetsRoster, ledger: str | None = None,
+                 record_column: str = "", every: float = 60.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        """``ledger``: the tab a send needs saved (the Outbox; None: every tab); with
+        ``record_column`` (the ledger's Draft ID) only its rows that write that column, and
+        the rest of the ledger at least every ``every`` seconds of sending."""
         self.mailer = mailer
         self.roster = roster
+        self.ledger = ledger
+        self.record_column = record_column
+        self.every = every
+        self.clock = clock
+        self.saved = clock()
 
     def create_draft(self, message: OutgoingMessage) -> str:
         """Store the draft (nothing leaves)."""
@@ -522,8 +588,19 @@ class SavesBeforeSending:
         return draft_id
 
     def send_draft(self, draft_id: str) -> str:
-        """Save what the roster gathered (the draft's record among it), then send."""
-        self.roster.flush()
+        """Save what the roster gathered for the ledger (the draft's record among it), then send.
+
+        Other writes wait for the run's next save, or a minute: a run killed after the send
+        redoes them, and finds the letter in the ledger (drafted, then found in Sent).
+        """
+        now = self.clock()
+        if self.ledger is None:
+            self.roster.flush()
+        elif self.record_column and now - self.saved < self.every:
+            self.roster.flush_rows(self.ledger, self.record_column)
+        else:
+            self.roster.flush(only=[self.ledger])
+            self.saved = now
         message_id: str = self.mailer.send_draft(draft_id)
         return message_id
 

@@ -1,0 +1,59 @@
+"""Issue 19: a run reads the program sheet once; Sheets calls per ``run-due`` stay small.
+
+The example program's first two weeks (partner outreach, the application form, applications
+and their acknowledgements, the partner pipeline) run day by day on the Google backend against
+the fake Workspace, exactly as cron runs them (lock, lease and all: ``tests/timeline_google.py``).
+Only each ``run-due``'s own calls are counted, not those of the people acting in the morning.
+On the busy days (letters sent, several steps writing) the run stays within the issue's
+ceiling, which before the snapshot was 52 to 60 Sheets calls and 37 to 45 reads; the whole
+timeline at 29, 500 and 5,000 applicants is ``scripts/benchmark_sheets_calls.py``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+from pathlib import Path
+
+from fakeworkspace import FakeWorkspace
+from timeline_google import GoogleTimeline, sent_keys
+
+SHEETS_CEILING = 12
+READS_CEILING = 4
+READS = ("sheets.spreadsheets.values.get", "sheets.spreadsheets.values.batchGet",
+         "sheets.spreadsheets.get")
+BUSY_DAYS = ("2027-01-26", "2027-01-28", "2027-02-02")
+"""Days that sent letters and wrote several tabs (53, 52 and 60 Sheets calls each before)."""
+
+
+class _Counted(GoogleTimeline):
+    mark = 0
+
+    def act(self, now: datetime) -> None:
+        super().act(now)
+        self.mark = len(self.fake.calls)  # the calls after this are the run-due's
+
+
+def test_busy_run_due_days_stay_within_the_sheets_ceiling(fake: FakeWorkspace, tmp_path: Path) -> None:
+    driver = _Counted(fake, tmp_path, applicants=29)
+    days = [d for d in driver.days() if d.isoformat() <= BUSY_DAYS[-1]]
+    per_day: dict[str, Counter[str]] = {}
+    for day in days:
+        outcome = driver.day(day)
+        assert outcome.failures == [], (day, outcome.failures)
+        per_day[day.isoformat()] = Counter(c.method_id for c in fake.calls[driver.mark:])
+        fake.reset_calls()
+
+    for day in BUSY_DAYS:
+        calls = per_day[day]
+        sheets = sum(n for method, n in calls.items() if method.startswith("sheets."))
+        reads = sum(calls[method] for method in READS)
+        assert calls["gmail.users.drafts.send"] > 0, (day, "a busy day sends letters")
+        assert sheets <= SHEETS_CEILING, (day, {m: n for m, n in calls.items() if m.startswith("sheets.")})
+        assert reads <= READS_CEILING, (day, {m: n for m, n in calls.items() if m.startswith("sheets.")})
+    # Every run-due of the span, busy or idle, read the sheet once and stayed within it.
+    for day, calls in per_day.items():
+        assert calls["sheets.spreadsheets.values.batchGet"] + calls["sheets.spreadsheets.get"] \
+            <= READS_CEILING + 1, day  # the first run also lists the new tabs once more
+    # Each letter once: the gathered writes did not cost a duplicate.
+    assert sent_keys(fake) and max(sent_keys(fake).values()) == 1
