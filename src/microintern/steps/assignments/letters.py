@@ -3,6 +3,7 @@ and teacher the hand-ins still waiting for feedback. Each exactly once per Outbo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from microintern.config import Session, text_in
@@ -57,29 +58,35 @@ def student_letters(run: Run, session: Session, plan: SessionPlan, student: Seat
     """Queue the student's letters about one assignment: given, reminder, feedback (each once)."""
     config = run.config
     aid = item.assignment.id
-    language = student.language
-    base = {**run.program(language), "applicant": dict(student.applicant),
-            "assignment": _assignment_context(run, session, plan, item, language)}
+    # The student reads their own language, the family its own: a family that reads another
+    # gets its own message (mailing.split_for_family), with the hand-in form in its language.
+    language, family = student.language, student.family_reads
+    base = {reader: {**run.program(reader), "applicant": dict(student.applicant),
+                     "assignment": _assignment_context(run, session, plan, item, reader)}
+            for reader in {language, family}}
     cc = guardian_copy(run.ctx, student.guardian_email)
     step = StepName.ASSIGNMENTS.value
 
-    def letter(name: str, context: dict[str, object]) -> Addressed:
+    def letter(name: str, extra: Callable[[str], dict[str, object]]) -> Addressed:
         return Addressed(run.key(letter_step(name, aid), student.applicant_id, session.id), step,
                          student.applicant_id, student.student_email, name, language,
-                         {**base, **context}, cc=cc)
+                         {**base[language], **extra(language)}, cc=cc,
+                         family_language=family, family_context={**base[family], **extra(family)})
 
     given_key = run.key(letter_step(GIVEN, aid), student.applicant_id, session.id)
     if folder_link:
-        links = {"hand_in": link_in(language, run.specs, run.forms, {
-            STUDENT_KEY: student.applicant_id, ASSIGNMENT_KEY: option_label(run.options, aid)}),
-            "folder": folder_link}
+        def links(reader: str) -> dict[str, object]:
+            return {"links": {"hand_in": link_in(reader, run.specs, run.forms, {
+                STUDENT_KEY: student.applicant_id, ASSIGNMENT_KEY: option_label(run.options, aid)}),
+                "folder": folder_link}}
+
         if run.fresh(given_key) and given_due(item, run.today):
-            run.items.append(letter(GIVEN, {"links": links}))
+            run.items.append(letter(GIVEN, links))
             run.result.add("assignments given")
         reminder_key = run.key(letter_step(REMINDER, aid), student.applicant_id, session.id)
         if run.fresh(reminder_key) and reminder_due(item, run.today, config.assignment.student_reminder_days,
                                                      handed_in, sent_on(run.outbox, given_key)):
-            run.items.append(letter(REMINDER, {"links": links}))
+            run.items.append(letter(REMINDER, links))
             run.result.add("reminders")
 
     row = {**run.rows.get(row_key, {}), **run.updates.get(row_key, {})}
@@ -95,7 +102,8 @@ def student_letters(run: Run, session: Session, plan: SessionPlan, student: Seat
     except RowError as exc:
         run.result.problems.append(f"{exc}; the feedback waits until it is fixed")
         return
-    run.items.append(letter(FEEDBACK, {"feedback": {"text": feedback, "rating": rating}}))
+    # The partner's words and rating as written, in either language's letter.
+    run.items.append(letter(FEEDBACK, lambda _: {"feedback": {"text": feedback, "rating": rating}}))
     run.result.add("feedback letters")
 
 
