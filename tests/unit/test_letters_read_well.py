@@ -37,11 +37,15 @@ from programs import EXAMPLE, ROOT, write_config
 from microintern.bootstrap import step_context
 from microintern.config import ProgramConfig, load_config
 from microintern.documents.flyer import flyer_context, render_flyer
-from microintern.documents.report.sections import sections
+from microintern.documents.report.sections import rating, sections
+from microintern.domain import program_sheet as sheet
 from microintern.domain.catalog import LETTERS, sample_context
+from microintern.domain.feedback import SessionAverages
 from microintern.domain.letters import LetterRenderer, make_environment
 from microintern.domain.participation import APPLICANT_KEY, registration_spec
 from microintern.domain.report import build_report
+from microintern.domain.sessions import session_plan, session_rows
+from microintern.steps.appreciation import session_stats
 from microintern.steps.letter_context import zone_label
 from microintern.steps.samples import send_samples
 
@@ -268,3 +272,17 @@ def test_the_report_reads_as_prose(tmp_path: Path) -> None:
     assert any("hours" in text for text in shown)
     for text in shown:
         assert not re.search(r"`|None|\{\{|\b[a-z]+_[a-z]+\b(?!\.)", text.replace("min_group_size", "")), text
+
+
+def test_the_partners_thank_you_gives_ratings_as_the_report_does(tmp_path: Path) -> None:
+    # The thank-you read "an average rating of 3.8 out of 5 ... The session overall: 3.00, The
+    # partner's explanations: 4.50": two decimals under one, where the report shows 3.0 and 4.5.
+    config = bilingual_config(tmp_path)
+    session = next(s for s in config.sessions if s.id == MULTI_WEEK)
+    [row] = [r for r in session_rows(config, {}) if r.get(sheet.SESSION_ID) == MULTI_WEEK]
+    plan = session_plan(config, session, row)
+    averages = SessionAverages(MULTI_WEEK, {"overall": 3.0, "explanations": 4.25, "learned": None}, 2)
+    stats = session_stats([], plan, averages)
+    assert stats["average_rating"] == "3.6"             # (3.0 + 4.25) / 2 = 3.625 -> 3.6
+    assert [r["average"] for r in stats["ratings"]] == ["3.0", "4.3"]   # 4.25 -> 4.3, as the report
+    assert [r["average"] for r in stats["ratings"]] == [rating(3.0), rating(4.25)]

@@ -36,6 +36,7 @@ from microintern.domain.feedback import (
 from microintern.domain.outbox import DELIVERED, message_key
 from microintern.domain.partners import THANKED, advance
 from microintern.domain.records import Cell, Record
+from microintern.domain.report.figures import one_decimal
 from microintern.domain.sessions import SessionPlan, text
 from microintern.domain.timeline import STEPS, StepName
 from microintern.steps.context import StepContext, StepResult
@@ -89,8 +90,9 @@ def session_stats(students: Sequence[Seated], plan: SessionPlan, averages: Sessi
         "attended": len(attendees) if known else None,
         "minutes_share": minutes_share(attendees, plan),
         "responses": averages.responses,
-        "average_rating": f"{overall:.1f}" if overall is not None else "",
-        "ratings": [{"label": label, "average": f"{value:.2f}"}
+        # One decimal, halves up, as the program report shows the same averages (4.25 -> 4.3).
+        "average_rating": f"{one_decimal(overall):.1f}" if overall is not None else "",
+        "ratings": [{"label": label, "average": f"{one_decimal(value):.1f}"}
                     for label, value in averages.ratings.items() if value is not None],
     }
 
