@@ -49,7 +49,7 @@ _FEATURES = {
 
 def _wall(moment: datetime) -> str:
     """A local wall time as Zoom takes it with ``timezone`` (no offset)."""
-    return moment.strftime("%Y-%m-%dT%H:%M:%S")
+    return moment.replace(tzinfo=None, microsecond=0).isoformat(timespec="seconds")
 
 
 def meeting_to_api(plan: ZoomMeetingPlan, omit: Collection[str] = ()) -> dict[str, Any]:
