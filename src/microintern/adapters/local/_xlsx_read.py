@@ -19,9 +19,12 @@ import pyexpat
 import re
 import zipfile
 from collections.abc import Sequence
+from io import BytesIO
 from pathlib import Path, PurePosixPath
 from typing import Any
 from xml.etree.ElementTree import iterparse
+
+from microintern.adapters.local._xlsx_scan import scan_rows
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -77,8 +80,11 @@ def read_rows(path: Path, tabs: Sequence[str]) -> dict[str, list[list[Any]]]:
         for tab, part in wanted.items():
             if part not in names:
                 raise Unsupported(f"no part {part}")
-            with archive.open(part) as stream:
-                result[tab] = _rows(stream, strings, dates)
+            data = archive.read(part)
+            # The sheets microintern writes are scanned without a parser (several times
+            # faster); anything else, or anything unexpected, is parsed.
+            scanned = scan_rows(data, strings, dates)
+            result[tab] = _rows(BytesIO(data), strings, dates) if scanned is None else scanned
         return result
 
 
