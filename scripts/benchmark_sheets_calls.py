@@ -59,9 +59,12 @@ class CountedTimeline(GoogleTimeline):
         self.mark = len(self.fake.calls)
 
 
-def measure(fake: FakeWorkspace, applicants: int, folder: Path,
-            days: list[date] | None = None) -> tuple[list[DayCalls], float, float]:
-    """Every run-due day's calls with ``applicants``; also the wall and CPU seconds of it all."""
+def measure(fake: FakeWorkspace, applicants: int, folder: Path, days: list[date] | None = None,
+            progress: bool = False) -> tuple[list[DayCalls], float, float]:
+    """Every run-due day's calls with ``applicants``; also the wall and CPU seconds of it all.
+
+    ``progress`` prints each day's figures to stderr as soon as it is done.
+    """
     fake.reset()
     driver = CountedTimeline(fake, folder, applicants=applicants)
     found: list[DayCalls] = []
@@ -76,6 +79,10 @@ def measure(fake: FakeWorkspace, applicants: int, folder: Path,
             sheets_reads=sum(methods[m] for m in SHEETS_READS),
             letters=sum(1 for c in calls if c.method_id in SENDS and c.status == 200),
             by_method=dict(methods), failures=outcome.failures))
+        if progress:
+            d = found[-1]
+            print(f"{applicants} {d.day}: {d.calls} calls, {d.sheets} Sheets, {d.sheets_reads} "
+                  f"reads, {d.letters} letters", file=sys.stderr, flush=True)
         fake.reset_calls()
     return found, time.perf_counter() - wall, time.process_time() - cpu
 
@@ -108,12 +115,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--applicants", type=int, nargs="+", default=[29, 500, 5000])
     parser.add_argument("--json", type=Path, help="also write every day's figures here")
+    parser.add_argument("--progress", action="store_true", help="each day's figures to stderr")
     args = parser.parse_args(argv)
     results: dict[int, list[dict[str, object]]] = {}
     failed = False
     with FakeWorkspace() as fake, tempfile.TemporaryDirectory() as tmp:
         for size in args.applicants:
-            days, wall, cpu = measure(fake, size, Path(tmp) / str(size))
+            days, wall, cpu = measure(fake, size, Path(tmp) / str(size), progress=args.progress)
             results[size] = [asdict(d) for d in days]
             print("\n".join(table(size, days)))
             print(f"\n({len(days)} days in {wall:.0f} s wall, {cpu:.0f} s CPU of this process, "

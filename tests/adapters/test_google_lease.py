@@ -226,3 +226,30 @@ def test_equity_twice_writes_once(fake: FakeWorkspace, google_program: GooglePro
     assert fake.count("sheets.spreadsheets.values.append") == 0
     rows = fake.sheets.values(SPREADSHEET_ID, sheet.EQUITY)
     assert len(rows) > 1
+
+
+def test_the_lease_rides_with_the_runs_one_read_and_its_last_save(fake: FakeWorkspace,
+                                                                   google_program: GoogleProgram) -> None:
+    """Issue 19: the lease's read is the run's one read of every tab, taking it is one write and
+    its read-back, and its release rides in the run's last save (with the Timeline rows)."""
+    def run_due() -> None:
+        result = CliRunner().invoke(cli, ["--config", str(google_program.config_file), "run-due",
+                                          "--now", NOW])
+        assert result.exit_code == 0, result.output
+
+    run_due()
+    fake.reset_calls()
+    run_due()  # the same morning again: nothing left to do but look
+    sheets = Counter(c.method_id.removeprefix("sheets.spreadsheets.") for c in fake.calls_to("sheets."))
+    # Before: 10 for the lease alone (tab check 2, read, write 3, confirm, release 3), plus the
+    # run's own reads of the Timeline and Problems tabs.
+    assert sheets == {"get": 1, "values.batchGet": 3, "values.batchUpdate": 2}, sheets
+    snapshot, taken, last = fake.calls_to("sheets.spreadsheets.values.batchGet")
+    assert {"'Run lease'", "'Applications'", "'Outbox'", "'Timeline'", "'Settings'"} \
+        <= set(snapshot.query["ranges"])
+    assert taken.query["ranges"] == ["'Run lease'"]  # the lease read back: taken
+    take, release = fake.calls_to("sheets.spreadsheets.values.batchUpdate")
+    assert {d["range"].split("!")[0] for d in take.body["data"]} == {"'Run lease'"}
+    assert "'Run lease'" in {d["range"].split("!")[0] for d in release.body["data"]}
+    assert "'Run lease'" in last.query["ranges"]  # the last save read back with the lease
+    assert [r[sheet.LEASE_STATE] for r in _lease_rows(fake)] == ["released"]
