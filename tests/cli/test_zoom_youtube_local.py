@@ -20,9 +20,8 @@ from microintern.adapters.zoom import SCOPES as ZOOM_SCOPES
 from microintern.bootstrap import step_context
 from microintern.config import load_config
 from microintern.domain import program_sheet as sheet
-from microintern.steps.letter_context import ProgramContexts
+from microintern.steps.letter_context import ProgramContexts, session_letter_context
 from microintern.steps.session_letters import (
-    _session_letter_context,
     remind_students,
     send_run_sheets,
     support_sessions,
@@ -89,7 +88,7 @@ def test_zoom_link_and_watch_link_reach_the_families_and_the_stream_key_only_the
     plan = read_session_plans(ctx, ctx.ports.roster.read_tabs([sheet.SESSIONS]))[SESSION]
     spanish = ctx.letters.render("session_details_student", "es", {
         **ProgramContexts(config)("es"), "applicant": {"id": "A-1", "first_name": "Lucía", "last_name": "R"},
-        "session": _session_letter_context(config, config.session(SESSION), plan, "es")}, row="A-1")
+        "session": session_letter_context(config, config.session(SESSION), plan, "es")}, row="A-1")
     assert "LAS FAMILIAS PUEDEN VERLA EN VIVO" in spanish.text and watch in spanish.text
     assert f"Zoom: {link}" in spanish.text and watch in spanish.html and key not in spanish.html
     staff = {k[1]: m for k, m in letters.items() if k[0] == "run_sheet"}

@@ -21,6 +21,8 @@ from microintern.config import LANGUAGES, Partner, ProgramConfig, Session, text_
 from microintern.domain import program_sheet as sheet
 from microintern.domain.applicants import QuestionColumn, answers_by_key
 from microintern.domain.records import Cell
+from microintern.domain.sessions import SessionPlan
+from microintern.domain.video import YOUTUBE, ZOOM, provider_of
 from microintern.errors import ConfigError, ConfigProblem
 
 DATE = "%A, %B %-d, %Y"
@@ -84,9 +86,29 @@ def program_context(config: ProgramConfig, url: str | None = None, language: str
             # The program's languages named in the letter's ("English, Spanish"; "inglés,
             # español"): the flyers come in each.
             "languages": [language_name(code, language) for code in config.program.languages],
+            # Letters that describe the program before any session is set (the outreach, the
+            # recruitment, the release form, the denial) give the program's own group sizes and
+            # length, never fixed numbers: "4-6" / "4 a 6", 90.
+            "group_size": _group_size(config, language),
+            "session_minutes": _session_minutes(config),
         },
         "coordinator": {"name": config.coordinator.name, "email": config.coordinator.email},
     }
+
+
+def _group_size(config: ProgramConfig, language: str) -> str:
+    low = min(s.group_size.min for s in config.sessions)
+    high = max(s.group_size.max for s in config.sessions)
+    if low == high:
+        return str(low)
+    return f"{low} a {high}" if language == "es" else f"{low}-{high}"
+
+
+def _session_minutes(config: ProgramConfig) -> int:
+    # The length of a one-meeting session, as the flyers describe the format (the most common).
+    singles = [s.duration_minutes for s in config.sessions if len(s.meeting_starts()) == 1]
+    lengths = singles or [s.duration_minutes for s in config.sessions]
+    return max(set(lengths), key=lengths.count)
 
 
 def language_name(code: str, language: str) -> str:
@@ -168,6 +190,41 @@ def session_context(config: ProgramConfig, session: Session, *, meet_url: str = 
         "recording_reason": recording_reason,
         "group_size": f"{session.group_size.min}-{session.group_size.max}",
     }
+
+
+# What a letter says of the session's recording rule, per letter language (English otherwise).
+_RECORDING = {
+    ("en", True): "Every family in this group allowed recording and the partner agreed. The recording "
+                  "stays with the program and is shared only with this group and the partner.",
+    ("en", False): "This session is not recorded.",
+    ("es", True): "Todas las familias del grupo autorizaron la grabación y la empresa estuvo de acuerdo. "
+                  "La grabación queda en el programa y solo se comparte con este grupo y la empresa.",
+    ("es", False): "Esta sesión no se graba.",
+}
+
+
+def session_letter_context(config: ProgramConfig, session: Session, plan: SessionPlan,
+                           language: str, meeting: int = 0) -> dict[str, Any]:
+    """A session as the session letters (details, reminder, run sheet) and their previews see it.
+
+    From the Sessions tab's plan (times, Meet link, recording rule, watch link), in ``language``;
+    ``meeting`` (from 0) is the meeting the letter is about ("meeting 3 of 6"), as ``next``.
+    """
+    recording = plan.recording
+    context = session_context(
+        config, session, meet_url=plan.meet_link, recording=recording,
+        recording_reason=_RECORDING[(language if language == "es" else "en", recording)],
+        language=language, starts=plan.starts)
+    # The meeting this letter is about ("meeting 3 of 6"): the reminder and run sheet name it.
+    meetings = context["meetings"]
+    if meetings:
+        context["next"] = {**meetings[min(meeting, len(meetings) - 1)],
+                           "number": meeting + 1, "count": len(meetings)}
+    # Issue 18: the service the meeting is on, and a showcase's watch link for the families.
+    context["video_service"] = "Zoom" if provider_of(config, session) == ZOOM else "Google Meet"
+    context["showcase"] = session.broadcast == YOUTUBE
+    context["watch_url"] = plan.broadcast_url
+    return context
 
 
 def partner_of(config: ProgramConfig, session: Session) -> Partner:

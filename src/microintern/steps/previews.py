@@ -38,9 +38,10 @@ from microintern.steps.letter_context import (
     day_in,
     partner_context,
     partner_of,
+    session_letter_context,
 )
 from microintern.steps.program_forms import link_setting, prefilled_link
-from microintern.steps.session_letters import _session_letter_context, roster_of
+from microintern.steps.session_letters import roster_of
 from microintern.steps.sheet.applicants import question_columns
 from microintern.steps.sheet.participants import Seated, seated_students
 
@@ -226,8 +227,8 @@ class _Values:
         return partner_context(partner_of(self.config, self.session), self.language)
 
     def _session(self) -> Any:
-        return _session_letter_context(self.config, self.session, self.source.plans[self.session.id],
-                                       self.language)
+        return session_letter_context(self.config, self.session, self.source.plans[self.session.id],
+                                      self.language)
 
     def _due_day(self) -> Any:
         days = (self.config.release_form.due_days_before if self.spec.name.startswith("release_form")

@@ -27,49 +27,21 @@ from microintern.domain.participation import Stage
 from microintern.domain.records import Record
 from microintern.domain.sessions import SessionPlan, meeting_key, meeting_to_announce
 from microintern.domain.timeline import StepName
-from microintern.domain.video import YOUTUBE, ZOOM, broadcast_id, provider_of
+from microintern.domain.video import broadcast_id
 from microintern.errors import BackendError
 from microintern.steps.context import StepContext, StepResult
 from microintern.steps.letter_context import (
     ProgramContexts,
     partner_context,
     partner_of,
-    session_context,
+    session_letter_context,
 )
 from microintern.steps.mailing import Addressed, deliver, guardian_copy, outbox_by_key
 from microintern.steps.sheet.applicants import question_columns
 from microintern.steps.sheet.participants import Seated, letter_waits, seated_students
 from microintern.steps.sheet.sessions import read_session_plans
 
-_RECORDING = {
-    ("en", True): "Every family in this group allowed recording and the partner agreed. The recording "
-                  "stays with the program and is shared only with this group and the partner.",
-    ("en", False): "This session is not recorded.",
-    ("es", True): "Todas las familias del grupo autorizaron la grabación y la empresa estuvo de acuerdo. "
-                  "La grabación queda en el programa y solo se comparte con este grupo y la empresa.",
-    ("es", False): "Esta sesión no se graba.",
-}
-
 _TABS = (sheet.APPLICATIONS, sheet.PARTICIPANTS, sheet.SESSIONS, sheet.OUTBOX)
-
-
-def _session_letter_context(config: ProgramConfig, session: Session, plan: SessionPlan,
-                            language: str, meeting: int = 0) -> dict[str, Any]:
-    recording = plan.recording
-    context = session_context(
-        config, session, meet_url=plan.meet_link, recording=recording,
-        recording_reason=_RECORDING[(language if language == "es" else "en", recording)],
-        language=language, starts=plan.starts)
-    # The meeting this letter is about ("meeting 3 of 6"): the reminder and run sheet name it.
-    meetings = context["meetings"]
-    if meetings:
-        context["next"] = {**meetings[min(meeting, len(meetings) - 1)],
-                           "number": meeting + 1, "count": len(meetings)}
-    # Issue 18: the service the meeting is on, and a showcase's watch link for the families.
-    context["video_service"] = "Zoom" if provider_of(config, session) == ZOOM else "Google Meet"
-    context["showcase"] = session.broadcast == YOUTUBE
-    context["watch_url"] = plan.broadcast_url
-    return context
 
 
 class _SessionMail:
@@ -105,7 +77,7 @@ class _SessionMail:
                        extra: Mapping[str, Any] | None = None) -> Addressed:
         partner = partner_of(self.config, session)
         context = {**self.program("en"), "partner": partner_context(partner),
-                   "session": _session_letter_context(self.config, session, self.plans[session.id], "en"),
+                   "session": session_letter_context(self.config, session, self.plans[session.id], "en"),
                    **(extra or {})}
         return Addressed(self.key(letter, partner.id, session), step.value, partner.id,
                          partner.contact.email, letter, "en", context)
@@ -126,9 +98,9 @@ class _SessionMail:
                 result.add("waiting for an earlier letter")
                 continue
             contexts = {language: {**self.program(language), "applicant": dict(student.applicant),
-                                   "session": _session_letter_context(self.config, session,
-                                                                      self.plans[session.id], language,
-                                                                      meeting)}
+                                   "session": session_letter_context(self.config, session,
+                                                                     self.plans[session.id], language,
+                                                                     meeting)}
                         for language in {student.language, student.family_reads}}
             # A family that reads another language gets its own message (mailing.split_for_family).
             items.append(Addressed(self.key(letter, student.applicant_id, session, meeting), step.value,
@@ -218,8 +190,8 @@ def send_run_sheets(ctx: StepContext, session_ids: Sequence[str] | None = None) 
         roster = roster_of(config, mail.students.get(session.id, []), mail.tabs[sheet.APPLICATIONS])
         partner = partner_of(config, session)
         context = {**mail.program("en"), "partner": partner_context(partner), "roster": roster,
-                   "session": _session_letter_context(config, session, mail.plans[session.id], "en",
-                                                      meeting)}
+                   "session": session_letter_context(config, session, mail.plans[session.id], "en",
+                                                     meeting)}
         # A showcase's stream key: read from YouTube now, in the run sheet to staff only.
         context["session"].update(stream_of(ctx, session, mail.plans[session.id], result))
         for recipient_id, address in ((partner.id, partner.contact.email),
