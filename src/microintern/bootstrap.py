@@ -95,9 +95,10 @@ def google_ports(config: ProgramConfig, env: Mapping[str, str] = os.environ) -> 
     from microintern.adapters.google.drive import GoogleDriveFolders
     from microintern.adapters.google.forms import GoogleFormSource
     from microintern.adapters.google.gmail import GmailMailer
+    from microintern.adapters.google.ledger_saves import SavesBeforeSending
     from microintern.adapters.google.meet import GoogleMeetRooms
     from microintern.adapters.google.meet_records import GoogleMeetRecords
-    from microintern.adapters.google.sheets import GoogleSheetsRoster, SavesBeforeSending
+    from microintern.adapters.google.sheets import GoogleSheetsRoster
     from microintern.adapters.google.transport import GoogleTransport
     from microintern.domain.program_sheet import OUTBOX, RUN_LEASE
 

@@ -52,8 +52,7 @@ REST reference: https://developers.google.com/sheets/api/reference/rest
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
@@ -74,12 +73,12 @@ from microintern.adapters.google.sheet_values import (
     ranges,
     records,
 )
-from microintern.domain.records import Cell, ChartSpec, OutgoingMessage, Record
+from microintern.domain.records import Cell, ChartSpec, Record
 from microintern.domain.sheet_rules import SheetRules
 from microintern.errors import BackendError
 from microintern.ports import UpsertResult
 
-__all__ = ["REPAIR_ROUNDS", "GoogleSheetsRoster", "SavesBeforeSending", "column_letter", "quote"]
+__all__ = ["REPAIR_ROUNDS", "GoogleSheetsRoster", "column_letter", "quote"]
 
 
 @dataclass
@@ -556,58 +555,3 @@ def _patched(plan: _Plan) -> Values:
         row[position[name]] = value
     return [*values, *plan.fresh.values()]
 
-
-class SavesBeforeSending:
-    """A :class:`~microintern.ports.Mailer` that saves the program sheet's writes before a send.
-
-    The outbox protocol needs each draft's ``drafted`` record in the sheet before the draft is
-    sent; with writes gathered until a save point, this wrapper is what guarantees it: the
-    ledger's rows that record a draft are saved before it is sent (one ``values.append``, or a
-    ``values.batchUpdate`` for a letter drafted again, once per chunk of drafts); the letters'
-    sent records follow with the run's next save, or within a minute of sending. Saving when
-    nothing is gathered costs nothing. Everything else is the wrapped mailer's.
-    """
-
-    def __init__(self, mailer: Any, roster: GoogleSheetsRoster, ledger: str | None = None,
-                 record_column: str = "", every: float = 60.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        """``ledger``: the tab a send needs saved (the Outbox; None: every tab); with
-        ``record_column`` (the ledger's Draft ID) only its rows that write that column, and
-        the rest of the ledger at least every ``every`` seconds of sending."""
-        self.mailer = mailer
-        self.roster = roster
-        self.ledger = ledger
-        self.record_column = record_column
-        self.every = every
-        self.clock = clock
-        self.saved = clock()
-
-    def create_draft(self, message: OutgoingMessage) -> str:
-        """Store the draft (nothing leaves)."""
-        draft_id: str = self.mailer.create_draft(message)
-        return draft_id
-
-    def send_draft(self, draft_id: str) -> str:
-        """Save what the roster gathered for the ledger (the draft's record among it), then send.
-
-        Other writes wait for the run's next save, or a minute: a run killed after the send
-        redoes them, and finds the letter in the ledger (drafted, then found in Sent).
-        """
-        now = self.clock()
-        if self.ledger is None:
-            self.roster.flush()
-        elif self.record_column and now - self.saved < self.every:
-            self.roster.flush_rows(self.ledger, self.record_column)
-        else:
-            self.roster.flush(only=[self.ledger])
-            self.saved = now
-        message_id: str = self.mailer.send_draft(draft_id)
-        return message_id
-
-    def find_sent(self, key: str) -> str | None:
-        """The wrapped mailer's look-up."""
-        found: str | None = self.mailer.find_sent(key)
-        return found
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.mailer, name)
