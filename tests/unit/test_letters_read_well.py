@@ -286,3 +286,32 @@ def test_the_partners_thank_you_gives_ratings_as_the_report_does(tmp_path: Path)
     assert stats["average_rating"] == "3.6"             # (3.0 + 4.25) / 2 = 3.625 -> 3.6
     assert [r["average"] for r in stats["ratings"]] == ["3.0", "4.3"]   # 4.25 -> 4.3, as the report
     assert [r["average"] for r in stats["ratings"]] == [rating(3.0), rating(4.25)]
+
+
+def test_letters_about_the_program_give_its_own_group_size_and_length(tmp_path: Path) -> None:
+    # The outreach, follow-up, recruitment, release-form and denial letters said "4-6 students"
+    # and "90-minute session" whatever the program's sessions were.
+    data: dict[str, Any] = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    for session in data["sessions"]:
+        session["group_size"], session["duration_minutes"] = {"min": 3, "max": 5}, 60
+    config = load_config(write_config(tmp_path, sessions=data["sessions"]))
+    ctx = step_context(config, config.first_meeting())
+    letters = ("partner_outreach", "partner_followup", "recruitment", "release_form", "denial")
+    send_samples(config, ctx.ports.mailer, ctx.letters, "dana@mesavalley.example", only=letters,
+                 now=config.first_meeting())
+    said = {"en": ("3-5", "60-minute"), "es": ("3 a 5", "60 minutos")}
+    seen = set()
+    for path in sorted((tmp_path / "local").rglob("sent/*.eml")):
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        assert isinstance(message, EmailMessage)
+        name, language = str(message["X-Microintern-Key"]).split("/")[2].rsplit(".", 1)
+        seen.add((name, language))
+        for part, shown in parts(message).items():
+            shown = " ".join(shown.split())
+            assert "4-6" not in shown and "4 a 6" not in shown, (name, part)
+            assert not re.search(r"\b90\b", shown), (name, part)
+            if part != "subject":
+                assert said[language][0] in shown, (name, language, part)
+        if name.startswith("partner_"):
+            assert said[language][1] in " ".join(parts(message)["text"].split()), name
+    assert {name for name, _ in seen} == set(letters) and ("release_form", "es") in seen

@@ -138,6 +138,8 @@ _PROGRAM = {
         "decisions_by": "Tuesday, February 16, 2027",
         "application_url": "https://forms.example.org/mesa-valley/apply",
         "languages": ["English", "Spanish"],
+        "group_size": "4-6",
+        "session_minutes": 90,
     },
     "es": {
         "id": "mv-2027-spring",
@@ -147,6 +149,8 @@ _PROGRAM = {
         "decisions_by": "16 de febrero de 2027",
         "application_url": "https://forms.example.org/mesa-valley/apply",
         "languages": ["inglés", "español"],
+        "group_size": "4 a 6",
+        "session_minutes": 90,
     },
 }
 

@@ -86,9 +86,29 @@ def program_context(config: ProgramConfig, url: str | None = None, language: str
             # The program's languages named in the letter's ("English, Spanish"; "inglés,
             # español"): the flyers come in each.
             "languages": [language_name(code, language) for code in config.program.languages],
+            # Letters that describe the program before any session is set (the outreach, the
+            # recruitment, the release form, the denial) give the program's own group sizes and
+            # length, never fixed numbers: "4-6" / "4 a 6", 90.
+            "group_size": _group_size(config, language),
+            "session_minutes": _session_minutes(config),
         },
         "coordinator": {"name": config.coordinator.name, "email": config.coordinator.email},
     }
+
+
+def _group_size(config: ProgramConfig, language: str) -> str:
+    low = min(s.group_size.min for s in config.sessions)
+    high = max(s.group_size.max for s in config.sessions)
+    if low == high:
+        return str(low)
+    return f"{low} a {high}" if language == "es" else f"{low}-{high}"
+
+
+def _session_minutes(config: ProgramConfig) -> int:
+    # The length of a one-meeting session, as the flyers describe the format (the most common).
+    singles = [s.duration_minutes for s in config.sessions if len(s.meeting_starts()) == 1]
+    lengths = singles or [s.duration_minutes for s in config.sessions]
+    return max(set(lengths), key=lengths.count)
 
 
 def language_name(code: str, language: str) -> str:
