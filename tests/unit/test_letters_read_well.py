@@ -37,7 +37,9 @@ from programs import EXAMPLE, ROOT, write_config
 from microintern.bootstrap import step_context
 from microintern.config import ProgramConfig, load_config
 from microintern.documents.flyer import flyer_context, render_flyer
-from microintern.documents.report.sections import rating, sections
+from microintern.documents.report.html import environment as report_environment
+from microintern.documents.report.html import render_html
+from microintern.documents.report.sections import Table, rating, sections
 from microintern.domain import program_sheet as sheet
 from microintern.domain.catalog import LETTERS, sample_context
 from microintern.domain.feedback import SessionAverages
@@ -315,3 +317,25 @@ def test_letters_about_the_program_give_its_own_group_size_and_length(tmp_path: 
         if name.startswith("partner_"):
             assert said[language][1] in " ".join(parts(message)["text"].split()), name
     assert {name for name, _ in seen} == set(letters) and ("release_form", "es") in seen
+
+
+def test_report_tables_set_words_left_and_figures_right(tmp_path: Path) -> None:
+    # Every column but the first was set right, words too: "Clean a real data set" and the
+    # equity notes hung off the right edge under "Assignment" and "Note".
+    table = Table("", ("Session", "Assignment", "Students", "Rate", "Note", "Pay"),
+                  (("Data Fellows", "Clean a real data set", "6", "64.7%", "highest rate (reference)",
+                    "$16.50"),
+                   ("Data Fellows", "Final project", "1,234", "-", "", "-")))
+    assert table.text_columns == (True, True, False, False, True, False)
+
+    config = bilingual_config(tmp_path)
+    participants = [{sheet.APPLICANT_ID: "A1", "First name": "Zoë", "Last name": "Łukasz",
+                     sheet.SESSION_ID: MULTI_WEEK, sheet.PLACEMENT: sheet.PLACED, sheet.ATTENDED: "yes"}]
+    report = build_report(config, {sheet.PARTICIPANTS: participants}, now=config.first_meeting(),
+                          include_names=True)
+    html = render_html(report, {}, report_environment(ROOT / "templates"))
+    # The internal table: Name, Session, Attended and Badge are words, Confirmed hours a figure.
+    [students] = [t for s in sections(report) if s.id == "students" for t in s.tables]
+    assert students.text_columns[:4] == (True, True, True, True) and students.text_columns[4] is False
+    assert '<th scope="col" class="text">Attended</th>' in html
+    assert '<th scope="col">Confirmed hours</th>' in html

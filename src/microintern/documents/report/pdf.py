@@ -178,10 +178,11 @@ def _draw_table(pdf: FPDF, table: Table) -> None:
         pdf.set_font(FONT, style="B", size=9)
         pdf.set_text_color(*INK)
         pdf.multi_cell(0, 5, table.caption, align="L", new_x="LMARGIN", new_y="NEXT")
-    columns = len(table.headers)
     size, widths = _table_layout(pdf, table)
     pdf.set_font(FONT, size=size)
-    with pdf.table(col_widths=widths, text_align=("LEFT", *(["RIGHT"] * (columns - 1))),
+    # Words read from the left, figures line up on the right, as in the HTML.
+    align = tuple("LEFT" if words else "RIGHT" for words in table.text_columns)
+    with pdf.table(col_widths=widths, text_align=align,
                    headings_style=FontFace(emphasis="BOLD", fill_color=HEADER_FILL),
                    line_height=4.2, padding=CELL_PADDING, borders_layout="HORIZONTAL_LINES") as grid:
         for cells in (table.headers, *table.rows):

@@ -6,6 +6,7 @@ same thing under the same headings. Pure: figures in, strings out.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from microintern.domain.equity import NOT_GIVEN
@@ -33,6 +34,18 @@ class Table:
     caption: str
     headers: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
+
+    @property
+    def text_columns(self) -> tuple[bool, ...]:
+        """Per column, True when it holds words (set left, as text reads) rather than figures
+        (set right, so digits line up): the first column, and any with a cell that is no figure."""
+        columns = list(zip(*self.rows, strict=True)) if self.rows else [()] * len(self.headers)
+        return tuple(index == 0 or any(cell.strip() and not _FIGURE.fullmatch(cell.strip()) for cell in cells)
+                     for index, cells in enumerate(columns))
+
+
+# A figure as the report prints it: 48, 1,234, 64.7%, 1.00, $16.50, or "-" for none.
+_FIGURE = re.compile(r"-|[-+]?\$?\d[\d,]*(\.\d+)?%?")
 
 
 @dataclass(frozen=True)
