@@ -6,7 +6,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from adapters.conftest import PROGRAM_USER, SPREADSHEET_ID, GoogleProgram, forms_made
+from adapters.conftest import PROGRAM_USER, SPREADSHEET_ID, GoogleProgram, forms_made, tab_calls
 from fakeworkspace import FakeWorkspace
 
 from microintern.bootstrap import step_context
@@ -25,8 +25,9 @@ from microintern.domain.participation import APPLICANT_KEY
 from microintern.steps.appreciation import thank_partners
 from microintern.steps.context import StepContext
 from microintern.steps.feedback import request_feedback
-from microintern.steps.program_forms import id_setting
+from microintern.steps.program_forms import ensure_forms, id_setting
 from microintern.steps.setup import initialise
+from microintern.steps.sheet.feedback import feedback_languages
 
 LA = ZoneInfo("America/Los_Angeles")
 SESSION = "cyber-basics"                  # one meeting, 2027-03-16 15:30 Pacific
@@ -184,3 +185,26 @@ def test_feedback_form_letters_answers_and_the_partners_thanks(
     assert "The session overall: 4.5" in text and "4.50" not in text   # one decimal, as the report
     assert tab(fake, sheet.PARTNERS, sheet.PARTNER_ID)["solis-cyber"][sheet.PARTNER_STATUS] == "thanked"
     assert max(sent(fake).values()) == 1
+
+
+def test_feedback_forms_are_the_shared_program_forms(
+        fake: FakeWorkspace, google_program: GoogleProgram) -> None:
+    """Feedback forms go through program_forms.ensure_forms, as every other form does."""
+    config = google_program.config
+    seat(google_program)
+    specs = {language: feedback_spec(config, language) for language in feedback_languages(config)}
+    # Made beforehand by the shared helper: the feedback step finds them and makes none.
+    made = ensure_forms(context(google_program, DAY_2), specs)
+    assert forms_made(fake) == 2
+    fake.reset_calls()
+    result = request_feedback(context(google_program, DAY_2), [SESSION])
+    assert result.counts["sent"] == 3 and forms_made(fake) == 0
+    assert fake.count("forms.forms.batchUpdate") == 0           # in line with the config already
+    settings = tab(fake, sheet.SETTINGS, sheet.SETTING)
+    assert {language: settings[id_setting(spec)][sheet.SETTING_VALUE]
+            for language, spec in specs.items()} == {lang: s.form_id for lang, s in made.items()}
+    # The Settings tab's rows are read once for both languages' forms (its header is checked
+    # once too, as a new run makes sure the tab exists).
+    reads = [c.query["ranges"] for c in tab_calls(fake, sheet.SETTINGS)
+             if c.method_id == "sheets.spreadsheets.values.batchGet"]
+    assert reads == [["'Settings'!1:1"], ["'Settings'"]]

@@ -27,7 +27,7 @@ from microintern.config import Session
 from microintern.domain import program_sheet as sheet
 from microintern.domain.dates import DATE
 from microintern.domain.feedback import SESSION_KEY, attended, feedback_spec
-from microintern.domain.forms import FormSpec, FormState
+from microintern.domain.forms import FormSpec
 from microintern.domain.outbox import DELIVERED, message_key
 from microintern.domain.participation import APPLICANT_KEY
 from microintern.domain.records import Record
@@ -36,11 +36,10 @@ from microintern.domain.timeline import StepName
 from microintern.steps.context import StepContext, StepResult
 from microintern.steps.letter_context import ProgramContexts, session_context
 from microintern.steps.mailing import Addressed, deliver, guardian_copy, outbox_by_key
-from microintern.steps.program_forms import id_setting, link_setting, prefilled_link
+from microintern.steps.program_forms import ensure_forms, prefilled_link
 from microintern.steps.sheet.feedback import collect_feedback, feedback_languages
 from microintern.steps.sheet.participants import Seated, seated_students
 from microintern.steps.sheet.sessions import finished_sessions, read_session_plans
-from microintern.steps.sheet.settings import read_settings, write_settings
 
 REQUEST = "feedback_request"
 REMINDER = "feedback_reminder"
@@ -58,30 +57,6 @@ def delivered_on(outbox: Mapping[str, Record], key: str, today: date) -> date | 
     except ValueError:
         # Delivered, at a time someone overwrote: never sooner than a reminder's wait from now.
         return today
-
-
-def ensure_forms(ctx: StepContext, specs: Mapping[str, FormSpec]) -> dict[str, FormState]:
-    """Each language's feedback form, made once and kept in line with the config.
-
-    As :func:`~microintern.steps.program_forms.ensure_form` does for one form, with the
-    Settings tab read once for all of them.
-    """
-    roster = ctx.ports.roster
-    settings = read_settings(roster)
-    states: dict[str, FormState] = {}
-    for language, spec in specs.items():
-        labels = (id_setting(spec), link_setting(spec))
-
-        def remember(new_id: str, link: str, labels: tuple[str, str] = labels) -> None:
-            # At once, before the questions are added: a crash then never makes a second form.
-            write_settings(roster, dict(zip(labels, (new_id, link), strict=True)))
-            settings.update(zip(labels, (new_id, link), strict=True))
-
-        state = ctx.ports.surveys.sync_form(settings.get(labels[0]) or None, spec, on_created=remember)
-        if (settings.get(labels[0]), settings.get(labels[1])) != (state.form_id, state.responder_uri):
-            remember(state.form_id, state.responder_uri)
-        states[language] = state
-    return states
 
 
 class _Letters:
