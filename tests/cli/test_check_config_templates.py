@@ -121,3 +121,26 @@ def test_a_missing_or_broken_flyer_fails_the_check(tmp_path: Path) -> None:
     assert "flyer: missing flyer/student.es.html.j2" in lines, result.output
     assert any(line.startswith("flyer:") and "partner.en.html.j2" in line and "motto" in line
                for line in lines), result.output
+
+
+def test_letters_are_checked_with_what_the_real_letter_has_not_the_samples(tmp_path: Path) -> None:
+    """check-config renders each letter with its preview's context, as the step builds it.
+
+    A field only the real letter has passes (the reminder names the meeting it is about, which
+    the catalog's samples never had); a field the real letter lacks fails (the badge letter's
+    session is the plain one: it has no video service, only the session letters do).
+    """
+    folder = copied_templates(tmp_path)
+    reminder = folder / "email" / "session_reminder.en.subject.j2"
+    reminder.write_text("Tomorrow: meeting {{ session.next.number }} of {{ session.next.count }}, "
+                        "on {{ session.video_service }}\n", encoding="utf-8")
+    result = check(write_config(tmp_path, templates_folder=str(folder)))
+    assert result.exit_code == 0, result.output
+    badge = folder / "email" / "badge_notice.es.txt.j2"
+    badge.write_text("{{ session.video_service }}\n" + badge.read_text(encoding="utf-8"), encoding="utf-8")
+    result = check(write_config(tmp_path, templates_folder=str(folder)))
+    assert result.exit_code == 2, result.output
+    lines = problem_lines(result)
+    assert len(lines) == 1, result.output
+    assert lines[0].startswith("badge_notice (Español, es): email/badge_notice.es.txt.j2: missing field")
+    assert "video_service" in lines[0]

@@ -38,6 +38,7 @@ from microintern.steps.letter_context import (
     day_in,
     partner_context,
     partner_of,
+    session_context,
     session_letter_context,
 )
 from microintern.steps.program_forms import link_setting, prefilled_link
@@ -49,6 +50,16 @@ from microintern.steps.sheet.participants import Seated, seated_students
 MULTI_WEEK_LETTERS = frozenset({"session_details_student", "session_details_partner", "hours_log_link",
                                 "hours_pending", "assignment_given", "assignment_reminder",
                                 "assignment_feedback", "partner_feedback_reminder"})
+
+# The letters of steps/session_letters.py, whose session is session_letter_context (the meeting
+# the letter is about, the video service, the recording rule); the others' is session_context,
+# with the Sessions tab's meetings except the hours letters (the config's), and the Meet link in
+# the badge letter's and the partner's feedback reminder's only (as steps/hours.py, badges.py,
+# feedback.py, appreciation.py and assignments build them).
+SESSION_LETTERS = frozenset({"partner_session_guide", "session_details_partner", "session_details_student",
+                             "session_reminder", "run_sheet"})
+_CONFIG_MEETINGS = frozenset({"hours_log_link", "hours_pending"})
+_WITH_MEET_LINK = frozenset({"badge_notice", "partner_feedback_reminder"})
 
 _TABS = (sheet.APPLICATIONS, sheet.PARTICIPANTS, sheet.SESSIONS)
 
@@ -227,8 +238,21 @@ class _Values:
         return partner_context(partner_of(self.config, self.session), self.language)
 
     def _session(self) -> Any:
-        return session_letter_context(self.config, self.session, self.source.plans[self.session.id],
-                                      self.language)
+        plan = self.source.plans[self.session.id]
+        if self.spec.name not in SESSION_LETTERS:
+            # Every other letter names the session as its step does: the plain session context
+            # (no meeting it is about, no video service), so a template field only the session
+            # letters have fails here as it would at send time.
+            return session_context(
+                self.config, self.session, language=self.language,
+                meet_url=plan.meet_link if self.spec.name in _WITH_MEET_LINK else "",
+                starts=None if self.spec.name in _CONFIG_MEETINGS else plan.starts)
+        context = session_letter_context(self.config, self.session, plan, self.language)
+        if not context["meet_url"]:
+            # The sessions step has not made the Meet link yet (no letter that names it goes
+            # before it exists): a placeholder, like a form not made yet, never a blank link.
+            context["meet_url"] = placeholder_link("meet")
+        return context
 
     def _due_day(self) -> Any:
         days = (self.config.release_form.due_days_before if self.spec.name.startswith("release_form")

@@ -3,13 +3,15 @@
 ``check-config`` calls :func:`template_problems`: for each letter of the catalog and each of the
 program's languages it is written in, the three templates (subject, text, HTML) must exist, and
 the letter must render once, strictly (a field the template names but the context does not have
-is an error, never a blank), with the program's own data: its program and district names, its
-coordinator, a real session (the first multi-week one for letters about multi-week sessions)
-and that session's partner, all in the letter's language as the steps build them. Values no
-config holds (a student's name and id, links made by forms, a roster, ratings) come from the
-catalog's fictional samples. A missing template or a field no letter has would otherwise only
-surface at send time, in the middle of a batch. The flyers the outreach letters carry are
-checked the same way, in every language (:func:`~microintern.documents.flyer.flyer_problems`).
+is an error, never a blank), with the context its preview is built with
+(:class:`~microintern.steps.previews.PreviewSource` without a sheet): the program's own names,
+coordinator, sessions (a multi-week one for letters about multi-week sessions) and partners, each
+value built by the same functions the step that sends the letter uses, with a placeholder student
+for what only a student gives. So check-config checks what ``send-test``, the letters preview and
+the real letters render, never the catalog's fictional samples. A missing template or a field no
+letter has would otherwise only surface at send time, in the middle of a batch. The flyers the
+outreach letters carry are checked the same way, in every language
+(:func:`~microintern.documents.flyer.flyer_problems`).
 """
 
 from __future__ import annotations
@@ -19,20 +21,14 @@ from typing import Any
 from jinja2 import TemplateError as JinjaError
 from jinja2 import TemplateNotFound
 
-from microintern.config import LANGUAGES, ProgramConfig, Session
+from microintern.config import LANGUAGES, ProgramConfig
 from microintern.documents.flyer import flyer_problems
-from microintern.domain.catalog import LETTERS, LetterSpec, sample_context
+from microintern.domain.catalog import LETTERS, LetterSpec
 from microintern.domain.hidden_text import one_line
 from microintern.domain.letters import PARTS, LetterRenderer, display_context, render_template
 from microintern.errors import TemplateError
-from microintern.steps.letter_context import partner_context, partner_of, program_context, session_context
+from microintern.steps.previews import PreviewSource
 
-# Letters whose sample is a multi-week session: checked with one of the program's, if it has one.
-_MULTI_WEEK_LETTERS = frozenset({"session_details_student", "session_details_partner", "hours_log_link",
-                                 "hours_pending", "assignment_given", "assignment_reminder",
-                                 "assignment_feedback", "partner_feedback_reminder"})
-
-_MEET_URL = "https://meet.google.com/aaa-bbbb-ccc"
 # The flyers print the application form's link (and its QR code): any well-formed link checks them.
 _FORM_URL = "https://docs.google.com/forms/d/e/check-config/viewform"
 
@@ -47,30 +43,14 @@ def letter_languages(config: ProgramConfig, spec: LetterSpec) -> list[str]:
     return wanted or list(spec.languages)
 
 
-def _session_for(config: ProgramConfig, spec: LetterSpec) -> Session:
-    if spec.name in _MULTI_WEEK_LETTERS:
-        for session in config.sessions:
-            if len(session.meeting_starts()) > 1:
-                return session
-    return config.sessions[0]
+def check_context(config: ProgramConfig, spec: LetterSpec, language: str,
+                  source: PreviewSource | None = None) -> dict[str, Any]:
+    """The context ``spec`` is checked with in ``language``: its preview's, from the program's data.
 
-
-def check_context(config: ProgramConfig, spec: LetterSpec, language: str) -> dict[str, Any]:
-    """The context ``spec`` is checked with: the program's data, samples for the rest."""
-    context = sample_context(spec.name, language)
-    session = _session_for(config, spec)
-    real: dict[str, Any] = {
-        **program_context(config, language=language),
-        "partner": partner_context(partner_of(config, session), language),
-        "session": session_context(config, session, meet_url=_MEET_URL, language=language),
-    }
-    for key in spec.needs:
-        if key in real:
-            context[key] = real[key]
-    if "session" in context:
-        # What the recording rule says is the step's wording; keep the sample's.
-        context["session"]["recording_reason"] = sample_context(spec.name, language)["session"][
-            "recording_reason"]
+    ``source`` is the program's data read once for a whole check (by default the config alone,
+    with a placeholder student). Raises ValueError for a context key no preview can give.
+    """
+    context, _ = (source or PreviewSource(config, None)).context(spec, language)
     return context
 
 
@@ -85,15 +65,22 @@ def _exists(renderer: LetterRenderer, name: str) -> bool:
 
 
 def letter_problems(config: ProgramConfig, renderer: LetterRenderer, spec: LetterSpec,
-                    language: str) -> list[str]:
-    """What is wrong with one letter in one language (empty: it renders with the program's data)."""
+                    language: str, source: PreviewSource | None = None) -> list[str]:
+    """What is wrong with one letter in one language (empty: it renders with the program's data).
+
+    ``source``: the program's data, read once for every letter (see :func:`check_context`).
+    """
     label = f"{spec.name} ({LANGUAGES.get(language, language)}, {language})"
     names = [renderer.template_name(spec.name, language, part) for part in PARTS]
     missing = [name for name in names if not _exists(renderer, name)]
     if missing:
         return [f"{label}: missing {', '.join(missing)}"]
+    try:
+        built = check_context(config, spec, language, source)
+    except ValueError as exc:  # the catalog names a field no step (so no preview) can give
+        return [f"{label}: {exc}"]
     # Names made one line, as every letter is rendered (LetterRenderer.render).
-    context = display_context(check_context(config, spec, language))
+    context = display_context(built)
     problems: list[str] = []
     for part, name in zip(PARTS, names, strict=True):
         try:
@@ -113,7 +100,8 @@ def letter_pairs(config: ProgramConfig) -> list[tuple[LetterSpec, str]]:
 
 def template_problems(config: ProgramConfig, renderer: LetterRenderer) -> list[str]:
     """Every missing letter x language pair and every letter or flyer that does not render, one line each."""
+    source = PreviewSource(config, None)    # the program's data, built once for every letter
     return [*(problem
               for spec, language in letter_pairs(config)
-              for problem in letter_problems(config, renderer, spec, language)),
+              for problem in letter_problems(config, renderer, spec, language, source)),
             *flyer_problems(config, renderer.environment, _FORM_URL)]
