@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
-from adapters.conftest import PROGRAM_USER, SPREADSHEET_ID, GoogleProgram, forms_made
+from adapters.conftest import PROGRAM_USER, SPREADSHEET_ID, GoogleProgram, forms_made, tab_calls
 from fakeworkspace import FakeWorkspace
 
 from microintern.bootstrap import step_context
@@ -161,3 +161,20 @@ def test_each_language_has_its_registration_form_and_both_are_read(
     assert rows["A-0000002"][sheet.PLACEMENT] == sheet.DECLINED
     assert rows["A-0000001"][sheet.PLACEMENT] == sheet.PLACED
     assert rows["A-0000001"][sheet.REGISTERED] == rows["A-0000002"][sheet.REGISTERED] == "2027-02-24"
+
+
+def test_release_forms_read_the_settings_tab_once_a_run(
+        fake: FakeWorkspace, google_program: GoogleProgram) -> None:
+    """Both languages' release forms are synced from one read of the Settings tab."""
+    seat_students(google_program)
+    collect_release_forms(context(google_program), [SESSION])       # makes both forms
+    fake.reset_calls()
+    collect_release_forms(context(google_program, OPENS + timedelta(hours=1)), [SESSION])
+    reads = [c.query["ranges"] for c in tab_calls(fake, sheet.SETTINGS)
+             if c.method_id == "sheets.spreadsheets.values.batchGet"]
+    # Its header checked once (the tab exists), its rows read once: not once per language's form.
+    assert reads == [["'Settings'!1:1"], ["'Settings'"]]
+    # The whole rerun: the run's read of its tabs, the sheet's tab list, the Settings header
+    # and rows (6 before: the Settings header and rows once per language's form).
+    assert fake.count("sheets.") == 4
+    assert forms_made(fake) == 0 and not fake.gmail.sent(PROGRAM_USER)[2:]

@@ -40,7 +40,6 @@ from microintern.steps.letter_context import ProgramContexts, day_in
 from microintern.steps.mailing import Addressed, deliver, guardian_copy, outbox_by_key
 from microintern.steps.program_forms import (
     Answers,
-    ensure_form,
     ensure_forms,
     form_languages,
     latest_by,
@@ -234,7 +233,7 @@ def collect_release_forms(ctx: StepContext, session_ids: Sequence[str] | None = 
     students = seated_students(config, tabs, session_ids)
     languages = [lang for lang in RELEASE_LANGUAGES if lang in config.program.languages] or ["en"]
     specs = {lang: release_spec(config, lang) for lang in languages}
-    forms = {lang: ensure_form(ctx, spec) for lang, spec in specs.items()}
+    forms = ensure_forms(ctx, specs)  # the Settings tab read once for every language's form
     returns = release_returns(ctx, specs, {lang: f.form_id for lang, f in forms.items()}, result)
     outbox = outbox_by_key(tabs[sheet.OUTBOX])
     letters = _Letters(ctx, outbox, ReminderPlan(config.release_form.reminder_every_days,
