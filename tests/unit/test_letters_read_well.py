@@ -35,7 +35,7 @@ from jinja2 import FileSystemLoader
 from programs import EXAMPLE, ROOT, write_config
 
 from microintern.bootstrap import step_context
-from microintern.config import ProgramConfig, load_config
+from microintern.config import ProgramConfig, load_config, text_in
 from microintern.documents.flyer import flyer_context, render_flyer
 from microintern.documents.report.html import environment as report_environment
 from microintern.documents.report.html import render_html
@@ -231,6 +231,17 @@ def test_the_partner_is_told_the_truth_about_co_hosting(program: Program) -> Non
         for shown in (letter.text, visible_text(letter.html)):
             shown = " ".join(shown.split())
             assert said in shown and "already a co-host" not in shown, name
+
+
+def test_a_program_name_with_a_comma_is_closed_by_one_in_spanish(program: Program) -> None:
+    # "Gracias por postularte a Micropasantías de Mesa Valley, primavera de 2027 y por el tiempo":
+    # the name's own comma opens an apposition that the sentence must close before "y".
+    config, letters = program
+    name = text_in(config.program.name, "es")
+    assert "," in name
+    for part in ("text", "html"):
+        shown = " ".join(_letter(letters, "denial", "es")[part].split())
+        assert f"postularte a {name}, y por el tiempo" in shown, part
 
 
 def test_the_registration_reminder_names_the_id_as_its_form_does(program: Program) -> None:
