@@ -7,11 +7,12 @@ as a partner would, and every assertion is on the fake's state: mail sent, event
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo
 
-from adapters.conftest import PROGRAM_USER, SPREADSHEET_ID, GoogleProgram
+from adapters.conftest import PROGRAM_USER, SPREADSHEET_ID, GoogleProgram, forms_made
 from fakeworkspace import FakeWorkspace
 
 from microintern.bootstrap import step_context
@@ -43,6 +44,13 @@ def seed(program: GoogleProgram, rows: list[Record]) -> None:
 
 def pipeline(program: GoogleProgram, now: datetime = NOW) -> StepResult:
     return partner_pipeline(context(program, now))
+
+
+def reading_spanish(program: GoogleProgram, *partner_ids: str) -> GoogleProgram:
+    """The same program with these partners reading Spanish (config ``partners[].language``)."""
+    partners = [p.model_copy(update={"language": "es"}) if p.id in partner_ids else p
+                for p in program.config.partners]
+    return replace(program, config=program.config.model_copy(update={"partners": partners}))
 
 
 def partners(fake: FakeWorkspace) -> dict[str, dict[str, object]]:
@@ -167,6 +175,9 @@ def test_meeting_invite_once_then_a_new_time_patches_the_same_event(
     # Measured: first run sheets 20, forms 5, meet 2 (get, patch), calendar 2 (the event made
     # with its room, then given guests and link), gmail 2; rerun sheets 3, forms 2.
     assert first_run["calendar."] == first_run["meet."] == 2 and first_run["gmail."] == 2
+    # The industry form in English only, as every partner reads it: 5 Forms calls to make it
+    # (10 when a Spanish one was made too), 2 to read its answers on a rerun (4 with both).
+    assert first_run["forms."] == 5 and rerun["forms."] == 2
 
     # The coordinator moves the meeting: the same event is patched, guests told, no new letter.
     context(google_program).ports.roster.upsert(sheet.PARTNERS, sheet.PARTNER_ID, [
@@ -272,9 +283,10 @@ def test_a_bad_meeting_time_is_reported_and_the_rest_goes_on(
 
 def test_the_form_follows_the_config_without_being_read_every_run(
         fake: FakeWorkspace, google_program: GoogleProgram) -> None:
+    google_program = reading_spanish(google_program, "solis-cyber")
     config = google_program.config
     seed(google_program, [contacted("solis-cyber", "January 24, 2027")])
-    # One form per program language (English and Spanish), each made once.
+    # One form per language partners read (English, and Spanish for Solis), each made once.
     assert pipeline(google_program).counts["industry form created"] == 2
     form_id = settings(fake)[id_setting(industry_form_spec(config))]
     form_es = settings(fake)[id_setting(industry_form_spec(config, "es"))]
@@ -305,6 +317,45 @@ def test_the_form_follows_the_config_without_being_read_every_run(
     assert fake.count("forms.forms.batchUpdate") == 0 and fake.count("forms.forms.get") == 2
 
 
+def test_the_industry_form_exists_in_the_languages_partners_read(
+        fake: FakeWorkspace, google_program: GoogleProgram) -> None:
+    config = google_program.config
+    english, spanish = industry_form_spec(config, "en"), industry_form_spec(config, "es")
+    seed(google_program, [contacted("solis-cyber", "January 24, 2027")])
+    # No partner gives a language: all read the program's default, English. No Spanish form.
+    assert pipeline(google_program).counts["industry form created"] == 1
+    assert forms_made(fake) == 1 and id_setting(spanish) not in settings(fake)
+
+    # Solis reads Spanish: the next run makes the Spanish form, once. Partner letters exist in
+    # English only, so Solis's invitation is in English and links the form in Spanish, the
+    # dates ticked as the Spanish form shows them; Desert Health's links the English form.
+    program = reading_spanish(google_program, "solis-cyber")
+    context(program).ports.roster.upsert(sheet.PARTNERS, sheet.PARTNER_ID, [
+        {sheet.PARTNER_ID: partner_id, sheet.PARTNER_STATUS: "confirmed",
+         sheet.PARTNER_MEETING_TIME: "2027-02-02 10:00"} for partner_id in ("solis-cyber", "desert-health")])
+    fake.reset_calls()
+    result = pipeline(program)
+    assert result.counts["industry form created"] == 1 and forms_made(fake) == 1, result
+    forms = {spec.name: fake.forms.get(settings(fake)[id_setting(spec)]) for spec in (english, spanish)}
+
+    def invitation(partner_id: str) -> str:
+        (message,) = [m.message for m in fake.gmail.sent(PROGRAM_USER)
+                      if f"/partner_meeting/{partner_id}/" in str(m.message["X-Microintern-Key"])]
+        return message.get_body(("plain",)).get_content()
+
+    solis, desert = invitation("solis-cyber"), invitation("desert-health")
+    assert "Tuesday, February 2, 2027, 10:00 AM to 10:30 AM" in solis      # the English letter
+    (url,) = [w for w in solis.split() if w.startswith(forms[spanish.name].responder_uri)]
+    dates = next(q for q in spanish.questions if q.key == "available_dates")
+    assert (prefill_entry(dates.question_id), "martes 16 de marzo de 2027 a las 15:30") in \
+        parse_qsl(urlsplit(url).query)
+    assert forms[english.name].responder_uri in desert
+    assert forms[spanish.name].responder_uri not in desert
+    fake.reset_calls()
+    pipeline(program, NOW + timedelta(hours=1))
+    assert forms_made(fake) == 0 and fake.count("gmail.") == 0
+
+
 def answer(fake: FakeWorkspace, program: GoogleProgram, response_id: str, when: datetime,
            values: dict[str, str | list[str]], language: str = "en") -> None:
     """Submit the industry form in ``language`` as a partner would (answers by question key)."""
@@ -317,6 +368,7 @@ def answer(fake: FakeWorkspace, program: GoogleProgram, response_id: str, when: 
 
 def test_an_answer_on_the_spanish_industry_form_reads_as_on_the_english_one(
         fake: FakeWorkspace, google_program: GoogleProgram) -> None:
+    google_program = reading_spanish(google_program, "solis-cyber")
     seed(google_program, [contacted("solis-cyber", **{sheet.PARTNER_STATUS: "meeting scheduled"}),
                           contacted("desert-health", **{sheet.PARTNER_STATUS: "meeting scheduled"})])
     pipeline(google_program)  # makes both forms

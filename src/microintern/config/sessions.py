@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from microintern.config.fields import LocalDateTime, Localized, Person, Slug, _Model
+from microintern.config.fields import Language, LocalDateTime, Localized, Person, Slug, _Model
 
 
 class Partner(_Model):
@@ -19,6 +20,22 @@ class Partner(_Model):
     industry: str = Field(min_length=1)
     website: str | None = None
     blurb: Localized | None = None              # a line or two about the partner, for families
+    # The language the partner reads: the industry form they are linked, and their letters where
+    # a template exists in it (partner letters ship in English). None: the program's default.
+    language: Language | None = None
+
+    @field_validator("language")
+    @classmethod
+    def _language_offered(cls, value: str | None, info: ValidationInfo) -> str | None:
+        # parse_config passes the program's languages (see Localized); a partner reads one of them.
+        offered = info.context.get("languages") if isinstance(info.context, Mapping) else None
+        if value is not None and offered is not None and value not in offered:
+            raise ValueError(f"one of program.languages ({', '.join(offered)}), not {value!r}")
+        return value
+
+    def reads(self, default_language: str) -> str:
+        """The language the partner reads (``default_language``, the program's, when not given)."""
+        return self.language or default_language
 
 
 class Bounds(_Model):

@@ -26,6 +26,8 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
+from jinja2 import TemplateNotFound
+
 from microintern.config import Partner, ProgramConfig, localize, today_in
 from microintern.domain import program_sheet as sheet
 from microintern.domain.forms import FormSpec, FormState, prefill_entry
@@ -113,6 +115,33 @@ def industry_form_link(config: ProgramConfig, spec: FormSpec, responder_uri: str
     return link + ("&" + urlencode([(entry, option) for option in ticked]) if ticked else "")
 
 
+def industry_form_languages(config: ProgramConfig) -> list[str]:
+    """The languages the industry form is made in: the default, then any other a partner reads.
+
+    The default language's form is always made: it keeps the bare name earlier runs made and
+    read answers on, and it is the one a coordinator hands to a partner not yet in the config.
+    Every partner is counted, not only a run's: a form is never made or dropped by scope.
+    """
+    default = config.program.default_language
+    read = {partner.reads(default) for partner in config.partners}
+    return [language for language in form_languages(config) if language == default or language in read]
+
+
+def partner_letter_language(ctx: StepContext, letter: str, partner: Partner) -> str:
+    """The language ``letter`` is written to ``partner`` in: theirs when a template exists in it.
+
+    Otherwise English, as partner letters ship (not the program's default, which is where the
+    renderer would fall back: a Spanish-default program has no Spanish partner letters).
+    """
+    language = partner.reads(ctx.config.program.default_language)
+    renderer = ctx.letters
+    try:
+        renderer.environment.get_template(renderer.template_name(letter, language, "subject"))
+    except TemplateNotFound:
+        return "en"
+    return language
+
+
 def partner_meeting(ctx: StepContext, occurrence: Occurrence) -> StepResult:
     """The timeline's partner meeting step for one session: that session's partner only."""
     session = ctx.config.session(occurrence.scope_id)
@@ -161,9 +190,9 @@ class _Run:
         self.outbox = outbox_by_key(tabs[sheet.OUTBOX])
         self.settings = _settings(tabs[sheet.SETTINGS])
         self.partners = [p for p in self.config.partners if only is None or p.id in only]
-        # One industry form per program language; partners' letters link the one in theirs.
+        # One industry form per language partners read; each partner's letter links theirs.
         self.specs = {language: industry_form_spec(self.config, language)
-                      for language in form_languages(self.config)}
+                      for language in industry_form_languages(self.config)}
         self.status = {pid: status_of(row.get(sheet.PARTNER_STATUS)) for pid, row in self.rows.items()}
         self.changes: dict[str, Record] = {}   # partner id → Partners cells to write at the end
         self.remember: dict[str, str] = {}     # Settings to write with the meetings' fingerprints
@@ -380,31 +409,36 @@ class _Run:
     # --- letters -------------------------------------------------------------------------------
 
     def _followup_letter(self, partner: Partner) -> Addressed:
+        language = partner_letter_language(self.ctx, FOLLOWUP, partner)
         return Addressed(
             key=self._key(FOLLOWUP, partner), step=FOLLOWUP, recipient_id=partner.id,
-            to=partner.contact.email, letter=FOLLOWUP, language="en",
-            context={**program_context(self.config), "partner": partner_context(partner)},
+            to=partner.contact.email, letter=FOLLOWUP, language=language,
+            context={**program_context(self.config, language=language),
+                     "partner": partner_context(partner, language)},
         )
 
     def _meeting_letter(self, meeting: _Meeting, forms: Mapping[str, FormState]) -> Addressed:
         partner, start = meeting.partner, meeting.start
         end = start + timedelta(minutes=self.config.partner_pipeline.meeting_minutes)
+        language = partner_letter_language(self.ctx, MEETING, partner)
+        # The form in the language the partner reads, even when the letter is in English.
+        reads = partner.reads(self.config.program.default_language)
         return Addressed(
             key=self._key(MEETING, partner), step=MEETING, recipient_id=partner.id,
-            to=partner.contact.email, letter=MEETING, language="en",
+            to=partner.contact.email, letter=MEETING, language=language,
             context={
-                **program_context(self.config),
-                "partner": partner_context(partner),
-                "meeting": {"date": day_in(start.date()), "start": clock_in(start),
-                            "end": clock_in(end), "meet_url": meeting.link},
-                "links": {"industry_form": self._form_link(forms, partner, "en")},
+                **program_context(self.config, language=language),
+                "partner": partner_context(partner, language),
+                "meeting": {"date": day_in(start.date(), language), "start": clock_in(start, language),
+                            "end": clock_in(end, language), "meet_url": meeting.link},
+                "links": {"industry_form": self._form_link(forms, partner, reads)},
             },
         )
 
     # --- answers -------------------------------------------------------------------------------
 
     def _form_link(self, forms: Mapping[str, FormState], partner: Partner, language: str) -> str:
-        """The partner's link to the form in ``language`` (the letter's), else the default's."""
+        """The partner's link to the form in ``language`` (the one they read), else the default's."""
         found = language if language in forms else self.config.program.default_language
         return industry_form_link(self.config, self.specs[found], forms[found].responder_uri, partner)
 

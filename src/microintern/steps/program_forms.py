@@ -1,7 +1,8 @@
 """The program's own forms (industry, registration, release, feedback): built, linked, read back.
 
 Every form a family, student or partner fills in exists in each of the program's languages
-(:func:`form_languages`), one form per language named by
+(:func:`form_languages`; the partners' industry form in those partners read,
+:func:`~microintern.steps.partners.industry_form_languages`), one form per language named by
 :func:`~microintern.domain.forms.form_name_in`; each letter
 links the form in its reader's language (:func:`link_in`) and the steps read every language's
 form together (:func:`read_answers_in`), keyed by the same question keys.
