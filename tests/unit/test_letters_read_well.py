@@ -233,15 +233,21 @@ def test_the_partner_is_told_the_truth_about_co_hosting(program: Program) -> Non
             assert said in shown and "already a co-host" not in shown, name
 
 
-def test_a_program_name_with_a_comma_is_closed_by_one_in_spanish(program: Program) -> None:
-    # "Gracias por postularte a Micropasantías de Mesa Valley, primavera de 2027 y por el tiempo":
-    # the name's own comma opens an apposition that the sentence must close before "y".
+def test_a_program_name_with_a_comma_is_closed_by_one(program: Program) -> None:
+    # "Gracias por postularte a Micropasantías de Mesa Valley, primavera de 2027 y por el tiempo",
+    # "Your place in Mesa Valley Micro-Internships, Spring 2027 is waiting": the name's own comma
+    # opens an apposition that the sentence must close before it goes on.
     config, letters = program
-    name = text_in(config.program.name, "es")
-    assert "," in name
-    for part in ("text", "html"):
-        shown = " ".join(_letter(letters, "denial", "es")[part].split())
-        assert f"postularte a {name}, y por el tiempo" in shown, part
+    for name, language, message in letters:
+        program_name = text_in(config.program.name, language)
+        assert "," in program_name
+        for part, shown in parts(message).items():
+            shown = " ".join(shown.split())
+            # "About your <name> application": the name used as an adjective takes no comma.
+            runs_on = re.search(re.escape(program_name) + r" (?!application\b)[a-záéíóúñ]", shown)
+            assert runs_on is None, (name, language, part, runs_on and runs_on.group(0))
+    shown = " ".join(_letter(letters, "denial", "es")["text"].split())
+    assert f"postularte a {text_in(config.program.name, 'es')}, y por el tiempo" in shown
 
 
 def test_the_registration_reminder_names_the_id_as_its_form_does(program: Program) -> None:
