@@ -172,7 +172,7 @@ def test_meeting_invite_once_then_a_new_time_patches_the_same_event(
     pipeline(google_program, NOW + timedelta(days=1))
     assert len(fake.calendar.events(PROGRAM_USER)) == 1
     assert sum(letters(fake).values()) == 1
-    # Measured: first run sheets 20, forms 5, meet 2 (get, patch), calendar 2 (the event made
+    # Measured: first run sheets 23, forms 5, meet 2 (get, patch), calendar 2 (the event made
     # with its room, then given guests and link), gmail 2; rerun sheets 3, forms 2.
     assert first_run["calendar."] == first_run["meet."] == 2 and first_run["gmail."] == 2
     # The industry form in English only, as every partner reads it: 5 Forms calls to make it
