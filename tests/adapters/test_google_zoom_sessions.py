@@ -55,6 +55,7 @@ def zoom(zoom_server: FakeZoom) -> Iterator[FakeZoom]:
         state.errors.clear()
         state.meetings.clear()
         state.deleted.clear()
+        state.registrants.clear()
         state.users.clear()
         state.instances.clear()
         state.participants.clear()
@@ -196,6 +197,25 @@ def test_a_session_moved_back_to_meet_leaves_zoom(
     assert f"Join with Google Meet: {space['meetingUri']}" in event_of(fake, "cyber-basics")["description"]
 
 
+def test_a_session_moved_from_meet_to_zoom_keeps_no_meet_conference_on_its_events(
+        fake: FakeWorkspace, zoom: FakeZoom, zoom_program: ZoomProgram) -> None:
+    config = zoom_program.config
+    on_meet = config.model_copy(update={"sessions": [
+        s.model_copy(update={"video": "meet"}) if s.id == "cyber-basics" else s for s in config.sessions]})
+    ctx = ZoomProgram(on_meet, zoom_program.env).context()
+    seed(ctx, sessions=["cyber-basics"])
+    build_sessions(ctx, ["cyber-basics"])
+    assert event_of(fake, "cyber-basics").get("conferenceData")  # Meet's, made through the event
+
+    result = build_sessions(zoom_program.context(), ["cyber-basics"])
+    assert result.counts["zoom meetings made"] == 1
+    meeting = meeting_of(zoom, "cyber-basics")
+    first = event_of(fake, "cyber-basics")
+    assert "conferenceData" not in first
+    assert meeting["join_url"] in first["description"]
+    assert sessions_tab(fake)["cyber-basics"][sheet.SESSION_MEET_LINK] == meeting["join_url"]
+
+
 def test_recording_only_when_the_partner_and_every_release_allow_it(
         fake: FakeWorkspace, zoom: FakeZoom, zoom_program: ZoomProgram) -> None:
     ctx = zoom_program.context()
@@ -238,6 +258,10 @@ def test_attendance_from_zoom_fills_the_same_columns_as_meet(
     assert rows["S-cyber-basics-1"][sheet.MINUTES] == 20 and rows["S-cyber-basics-1"][sheet.ATTENDED] == "no"
     assert rows["S-cyber-basics-2"][sheet.MINUTES] == 0
     assert "minutes by meeting: 2027-03-16 87" in rows["S-cyber-basics-0"][sheet.ATTENDANCE_NOTE]
+    # The notes name the service the figures came from: Zoom, not Meet.
+    assert rows["S-cyber-basics-0"][sheet.ATTENDANCE_NOTE].startswith("Zoom; ")
+    assert rows["S-cyber-basics-2"][sheet.ATTENDANCE_NOTE].startswith("not in Zoom")
+    assert not any("Meet" in str(r[sheet.ATTENDANCE_NOTE]) for r in rows.values())
     assert result.counts["meetings read from Meet"] == 1
     assert result.counts["unknown participants"] == 2  # the partner (staff) and the caller
     assert fake.count("people.") == 0 and fake.count("meet.") == 0  # Zoom names people itself

@@ -41,6 +41,13 @@ NOT_IN_MEET = "not in Meet"
 RECORDS_GONE = "Meet records gone (older than 30 days)"
 NO_MEET_DATA = "no Meet data: fill the Attendance column"
 EARLIER_FIGURES = "Meet (figures read earlier)"
+MEET_SOURCE = "Meet"
+ZOOM_SOURCE = "Zoom"
+
+
+def _named(note: str, provider: str) -> str:
+    """A note above with the video service the figures came from (issue 18: Zoom or Meet)."""
+    return note if provider == MEET_SOURCE else note.replace(MEET_SOURCE, provider)
 
 _MEMORY = re.compile(re.escape(MEMORY_LABEL) + r"(.*)$")
 _ENTRY = re.compile(r"^\s*(\d{4}-\d{2}-\d{2}(?: \d{2}:\d{2})?)\s+(\S+)\s*$")
@@ -241,12 +248,13 @@ class StudentAttendance:
 
 def student_attendance(outcomes: Sequence[MeetingOutcome], person: str | None, *,
                        coordinator: object, note_before: object, minutes_before: object,
-                       rules: Rules, extra: str = "") -> StudentAttendance:
+                       rules: Rules, extra: str = "", provider: str = MEET_SOURCE) -> StudentAttendance:
     """One student's cells from the ended meetings' outcomes.
 
     ``person`` is the student's casefolded school address (None when unusable: Meet cannot name
     them). Figures read earlier (in ``note_before``) stand in for meetings Meet says nothing
     about now, so good figures are never replaced by nothing. ``extra`` is appended to the note.
+    ``provider`` names the service the records came from in the note ("Meet" or "Zoom").
     """
     done = [o.meeting for o in outcomes]
     memory = remembered(note_before, minutes_before, done)
@@ -271,16 +279,17 @@ def student_attendance(outcomes: Sequence[MeetingOutcome], person: str | None, *
 
     override = coordinator_says(coordinator)
     if override is not None:
-        source = FROM_COORDINATOR + (f" (Meet says {verdict})" if verdict and verdict != override else "")
+        differs = verdict and verdict != override
+        source = FROM_COORDINATOR + (f" ({provider} says {verdict})" if differs else "")
     elif verdict is not None:
-        source = (FROM_MEET if fresh else EARLIER_FIGURES) if minutes else NOT_IN_MEET
+        source = _named((FROM_MEET if fresh else EARLIER_FIGURES) if minutes else NOT_IN_MEET, provider)
     elif lost:
-        source = RECORDS_GONE
+        source = _named(RECORDS_GONE, provider)
     else:
-        source = NO_MEET_DATA
+        source = _named(NO_MEET_DATA, provider)
     parts = [source]
-    if lost and source != RECORDS_GONE:
-        parts.append(f"{RECORDS_GONE}: {', '.join(lost)}")
+    if lost and source != _named(RECORDS_GONE, provider):
+        parts.append(f"{_named(RECORDS_GONE, provider)}: {', '.join(lost)}")
     if extra:
         parts.append(extra)
     if values and (known or lost):

@@ -16,11 +16,13 @@ read once and written with one Participants upsert, so a rerun with nothing new 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from microintern.config import Session
 from microintern.domain import program_sheet as sheet
 from microintern.domain.attendance import (
+    MEET_SOURCE,
+    ZOOM_SOURCE,
     Meeting,
     MeetingOutcome,
     MeetingStatus,
@@ -56,6 +58,7 @@ class _Read:
     why_not: str = ""          # set when Meet could not be read this run (the note says it)
     strangers: int = 0         # signed-in or not, people who are not placed students
     unknown_names: tuple[str, ...] = ()  # per stranger: "signed in" or "not signed in"
+    source: str = MEET_SOURCE  # the service the notes name (issue 18: Zoom for a Zoom session)
 
 
 class _Names:
@@ -86,7 +89,7 @@ def _read_meet(ctx: StepContext, session: Session, plan: SessionPlan, done: Sequ
         return _unavailable(done, NO_SPACE)
     zoom = zoom_meeting_id(plan.meet_space)
     if zoom is not None:
-        return _read_zoom(ctx, session, zoom, done, students, result)
+        return replace(_read_zoom(ctx, session, zoom, done, students, result), source=ZOOM_SOURCE)
     if ports.meet_records is None:
         return _unavailable(done, NO_RECORDS_BACKEND)
     if ctx.config.attendance.lookup == "none":
@@ -288,7 +291,7 @@ def _session_rows(session: Session, placed: Sequence[Record], addresses: Mapping
         figures = student_attendance(
             read.outcomes, person, coordinator=row.get(sheet.ATTENDANCE),
             note_before=row.get(sheet.ATTENDANCE_NOTE), minutes_before=row.get(sheet.MINUTES),
-            rules=rules, extra=extra)
+            rules=rules, extra=extra, provider=read.source)
         for key in figures.lost:
             lost[key] = lost.get(key, 0) + 1
         if figures.attended:

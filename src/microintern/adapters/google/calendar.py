@@ -181,6 +181,10 @@ class GoogleCalendar:
                 if exc.code != 409:
                     raise
         patch = {k: v for k, v in body.items() if k != "id"}
+        if event.meet_uri is None:
+            # No Meet conference wanted (a session moved to Zoom): a patch keeps what it does not
+            # name, so Meet's conference is removed by name (null, with conferenceDataVersion=1).
+            patch["conferenceData"] = None
         updated = execute(
             self._events.patch(calendarId=calendar_id, eventId=event.event_id, body=patch,
                                conferenceDataVersion=1, sendUpdates="all"),
