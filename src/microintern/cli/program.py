@@ -27,14 +27,19 @@ def check_config(obj: Obj) -> None:
     """
     from microintern.bootstrap import letter_renderer
     from microintern.config import meeting_time_notes
-    from microintern.errors import TemplateError
+    from microintern.errors import ConfigError, TemplateError
     from microintern.steps.template_check import letter_pairs, template_problems
 
     config = obj.config
+    zoom_problems = _zoom_credential_problems(config)
     problems = template_problems(config, letter_renderer(config))
+    if zoom_problems and not problems:
+        raise ConfigError(str(obj.config_path), zoom_problems)
     if problems:
         folder = config.resolve(config.templates_folder)
-        raise TemplateError("\n".join([f"{folder}: {len(problems)} letter template problem(s)",
+        # The Zoom credentials' problems (if any) first, then the templates', one line each.
+        lines = [str(ConfigError(str(obj.config_path), zoom_problems))] if zoom_problems else []
+        raise TemplateError("\n".join([*lines, f"{folder}: {len(problems)} letter template problem(s)",
                                         *(f"  - {p}" for p in problems)]))
     meetings = sum(len(s.meeting_starts()) for s in config.sessions)
     click.echo(f"{obj.config_path}: OK")
@@ -47,6 +52,20 @@ def check_config(obj: Obj) -> None:
     # A start in the hour that happens twice (DST ends) is valid, but say which one it means.
     for note in meeting_time_notes(config):
         click.echo(f"  note: {note}")
+
+
+def _zoom_credential_problems(config: Any) -> list[Any]:
+    """The Zoom credentials file's problems when a session is on Zoom (read locally, no network call).
+
+    Only the Google backend calls Zoom; the local backend's Zoom links are placeholders.
+    """
+    from microintern.adapters.zoom.credentials import credential_problems
+    from microintern.bootstrap import uses_zoom
+    from microintern.config import Backend
+
+    if config.backend is not Backend.GOOGLE or not uses_zoom(config):
+        return []
+    return credential_problems(config.resolve(config.video.zoom.credentials_file))
 
 
 @cli.command()

@@ -28,26 +28,39 @@ class ZoomCredentials:
         return f"ZoomCredentials(account_id={self.account_id!r}, client_id={self.client_id!r})"
 
 
-def load_credentials(path: Path) -> ZoomCredentials:
-    """Read the credentials file; :class:`ConfigError` when it is missing, open to others or incomplete."""
-    where = str(path)
+def credential_problems(path: Path) -> list[ConfigProblem]:
+    """Every problem of the credentials file, one each, without any network call (check-config).
+
+    Missing, open to its group or others (not 0600), not a JSON object, or without a non-blank
+    ``account_id``, ``client_id`` or ``client_secret``. Never names a value read from the file.
+    """
+    key = "video.zoom.credentials_file"
     try:
         mode = path.stat().st_mode
     except FileNotFoundError:
-        raise ConfigError(where, [ConfigProblem("video.zoom.credentials_file",
-                                                "a JSON file with account_id, client_id and client_secret",
-                                                "no such file")]) from None
+        return [ConfigProblem(key, "a JSON file with account_id, client_id and client_secret",
+                              f"no such file ({path})")]
+    except OSError as exc:
+        return [ConfigProblem(key, "a file microintern can read", f"{type(exc).__name__} ({path})")]
+    problems: list[ConfigProblem] = []
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise ConfigError(where, [ConfigProblem(
-            "video.zoom.credentials_file", "a file only its owner can read (chmod 600)",
-            f"mode {stat.S_IMODE(mode):04o}")])
+        problems.append(ConfigProblem(key, "a file only its owner can read (chmod 600)",
+                                      f"mode {stat.S_IMODE(mode):04o}"))
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise ConfigError(where, [ConfigProblem("video.zoom.credentials_file", "a JSON object",
-                                                type(exc).__name__)]) from None
-    missing = [k for k in _KEYS if not isinstance(data, dict) or not str(data.get(k) or "").strip()]
-    if missing:
-        raise ConfigError(where, [ConfigProblem(f"video.zoom.credentials_file: {k}", "a value", "nothing")
-                                  for k in missing])
+        return [*problems, ConfigProblem(key, "a JSON object", type(exc).__name__)]
+    if not isinstance(data, dict):
+        return [*problems, ConfigProblem(key, "a JSON object", type(data).__name__)]
+    problems.extend(ConfigProblem(f"{key}: {k}", "a value", "nothing")
+                    for k in _KEYS if not str(data.get(k) or "").strip())
+    return problems
+
+
+def load_credentials(path: Path) -> ZoomCredentials:
+    """Read the credentials file; :class:`ConfigError` when it is missing, open to others or incomplete."""
+    problems = credential_problems(path)
+    if problems:
+        raise ConfigError(str(path), problems)
+    data = json.loads(path.read_text(encoding="utf-8"))
     return ZoomCredentials(*(str(data[k]).strip() for k in _KEYS))
