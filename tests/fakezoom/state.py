@@ -339,8 +339,7 @@ class ZoomState:
             "meetings.update": lambda: self._update(params["meetingId"], body),
             "meetings.delete": lambda: self._delete(params["meetingId"]),
             "registrants.create": lambda: self._register(params["meetingId"], body),
-            "registrants.list": lambda: Answer(200, {
-                "registrants": self.registrants.get(params["meetingId"], []), "next_page_token": ""}),
+            "registrants.list": lambda: self._registrants(params["meetingId"], query),
             "past_meetings.instances": lambda: self._instances(params["meetingId"]),
             "past_meetings.participants": lambda: self._past_participants(params["meetingUUID"], query),
         }
@@ -424,17 +423,38 @@ class ZoomState:
         return Answer(200, {"page_size": size, "total_records": len(mine), "next_page_token": token,
                             "meetings": listed})
 
+    def _registration_on(self, meeting_id: str) -> None:
+        """Zoom takes registrants only for a meeting with fixed times that asks for registration."""
+        meeting = self._meeting(meeting_id)
+        if meeting.get("type") not in (2, 8) or meeting["settings"].get("approval_type", 2) == 2:
+            raise ZoomError(400, 3038, "Meeting registration is not enabled for this meeting.")
+
     def _register(self, meeting_id: str, body: dict[str, Any]) -> Answer:
-        self._meeting(meeting_id)
+        self._registration_on(meeting_id)
         listed = self.registrants.setdefault(meeting_id, [])
         for registrant in listed:
             if registrant["email"].casefold() == body["email"].casefold():
-                return Answer(201, registrant)
-        registrant = {"id": secrets.token_hex(6), "registrant_id": secrets.token_hex(6),
-                      "email": body["email"],
+                # Zoom answers the same registrant (and link) for an email registered already.
+                return Answer(201, {k: registrant[k] for k in ("id", "registrant_id", "join_url")})
+        registrant_id = secrets.token_hex(6)
+        registrant = {"id": registrant_id, "registrant_id": registrant_id, "email": body["email"],
+                      "first_name": body["first_name"], "last_name": body.get("last_name", ""),
+                      "status": "approved",
                       "join_url": f"https://zoom.us/w/{meeting_id}?tk={secrets.token_urlsafe(16)}"}
         listed.append(registrant)
-        return Answer(201, registrant)
+        return Answer(201, {k: registrant[k] for k in ("id", "registrant_id", "join_url")})
+
+    def _registrants(self, meeting_id: str, query: dict[str, list[str]]) -> Answer:
+        self._meeting(meeting_id)
+        status = (query.get("status") or ["approved"])[0]
+        if status not in ("pending", "approved", "denied"):
+            raise ZoomError(400, 300, f"status: {status!r} is not pending, approved or denied")
+        records = [r for r in self.registrants.get(meeting_id, []) if r["status"] == status]
+        size = int((query.get("page_size") or ["30"])[0])
+        start = int((query.get("next_page_token") or ["0"])[0] or 0)
+        token = str(start + size) if start + size < len(records) else ""
+        return Answer(200, {"page_size": size, "total_records": len(records), "next_page_token": token,
+                            "registrants": [dict(r) for r in records[start:start + size]]})
 
     def _instances(self, meeting_id: str) -> Answer:
         if meeting_id not in self.instances and meeting_id not in self.meetings:

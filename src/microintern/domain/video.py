@@ -127,6 +127,11 @@ class ZoomMeetingPlan:
             return "single"
         return "weekly" if is_weekly(self.starts) else "open"
 
+    @property
+    def registration(self) -> bool:
+        """True when students register (one join link each): Zoom allows it on fixed times only."""
+        return has_registration(self.starts)
+
 
 @dataclass(frozen=True)
 class VideoRoom:
@@ -135,6 +140,23 @@ class VideoRoom:
     meeting_id: str
     join_url: str
     notes: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class Registrant:
+    """A student registered for a session's Zoom meeting: their school email and the name Zoom shows.
+
+    The name is the first name and the last initial (what the run sheet's roster shows), no more.
+    """
+
+    email: str
+    first_name: str
+    last_initial: str = ""
+
+
+def has_registration(starts: tuple[datetime, ...]) -> bool:
+    """True when a meeting with ``starts`` takes registrants (a single or a weekly meeting)."""
+    return len(starts) == 1 or is_weekly(starts)
 
 
 @dataclass(frozen=True)
@@ -165,9 +187,11 @@ def _digest(content: object) -> str:
 
 def meeting_digest(plan: ZoomMeetingPlan) -> str:
     """A 12-character fingerprint of everything the meeting is asked to be."""
+    # "registrants": meetings made before students registered get registration on their next run.
     return _digest([plan.marker, plan.topic, plan.agenda, [s.isoformat() for s in plan.starts],
                     plan.duration_minutes, plan.time_zone, plan.auto_recording,
-                    plan.authenticated_join, sorted(h.casefold() for h in plan.alternative_hosts)])
+                    plan.authenticated_join, sorted(h.casefold() for h in plan.alternative_hosts),
+                    "registrants" if plan.registration else ""])
 
 
 def broadcast_digest(plan: BroadcastPlan | None) -> str:

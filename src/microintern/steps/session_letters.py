@@ -22,7 +22,7 @@ from typing import Any
 from microintern.config import ProgramConfig, Session
 from microintern.domain import program_sheet as sheet
 from microintern.domain.applicants import answers_by_key
-from microintern.domain.outbox import message_key
+from microintern.domain.outbox import DELIVERED, message_key
 from microintern.domain.participation import Stage
 from microintern.domain.records import Record
 from microintern.domain.sessions import SessionPlan, meeting_key, meeting_to_announce
@@ -40,6 +40,7 @@ from microintern.steps.mailing import Addressed, deliver, guardian_copy, outbox_
 from microintern.steps.sheet.applicants import question_columns
 from microintern.steps.sheet.participants import Seated, letter_waits, seated_students
 from microintern.steps.sheet.sessions import read_session_plans
+from microintern.steps.video import student_join_links
 
 _TABS = (sheet.APPLICATIONS, sheet.PARTICIPANTS, sheet.SESSIONS, sheet.OUTBOX)
 
@@ -91,7 +92,20 @@ class _SessionMail:
         """
         items = []
         label = letter.replace("_student", "").replace("_", " ")
-        for student in self.students.get(session.id, []):
+        seated = self.students.get(session.id, [])
+        # On Zoom each student joins with their own link (a registrant's), in their letter only.
+        # Registered now, and only those whose letter still has to go (issue 18).
+        due = [s for s in seated if str(self.outbox.get(self.key(letter, s.applicant_id, session, meeting),
+                                                        {}).get("State") or "") not in DELIVERED
+               and letter_waits(self.config, s, self.outbox, Stage.SESSION, label) is None]
+        try:
+            own_links = student_join_links(self.ctx, session, self.plans[session.id], due)
+        except BackendError as exc:
+            result.problems.append(f"{session.id}: the students could not be registered on Zoom ({exc}); "
+                           "their letters wait for the next run")
+            result.add("waiting for Zoom registration", len(due))
+            return []
+        for student in seated:
             waits = letter_waits(self.config, student, self.outbox, Stage.SESSION, label)
             if waits is not None:
                 result.problem(waits)
@@ -102,6 +116,10 @@ class _SessionMail:
                                                                      self.plans[session.id], language,
                                                                      meeting)}
                         for language in {student.language, student.family_reads}}
+            own = own_links.get(student.applicant_id)
+            if own:  # this student's letter (and their own family's copy) only
+                for context in contexts.values():
+                    context["session"] = {**context["session"], "meet_url": own, "own_link": True}
             # A family that reads another language gets its own message (mailing.split_for_family).
             items.append(Addressed(self.key(letter, student.applicant_id, session, meeting), step.value,
                                    student.applicant_id, student.student_email, letter, student.language,

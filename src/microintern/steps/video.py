@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from microintern.config import Session
 from microintern.domain import program_sheet as sheet
@@ -33,12 +33,16 @@ from microintern.domain.sessions import (
 from microintern.domain.video import (
     NO_BROADCAST,
     YOUTUBE,
+    ZOOM,
     Broadcast,
+    Registrant,
     VideoRoom,
     broadcast_digest,
     broadcast_id,
     broadcast_plan,
+    has_registration,
     meeting_digest,
+    provider_of,
     zoom_meeting_id,
     zoom_plan,
     zoom_space,
@@ -46,6 +50,7 @@ from microintern.domain.video import (
 from microintern.errors import BackendError
 from microintern.ports.video import VideoMeetings
 from microintern.steps.context import StepContext, StepResult
+from microintern.steps.sheet.participants import Seated
 
 _UNAVAILABLE_CELL = f"off: {RECORDING_UNAVAILABLE}"
 
@@ -212,3 +217,34 @@ def cancel_broadcast(build: SessionBuild) -> None:
     build.row = {**build.row, sheet.SESSION_BROADCAST: ""}
     build.broadcast_digest = ""
     build.result.add("broadcasts deleted")
+
+
+@runtime_checkable
+class StudentLinks(Protocol):
+    """A Zoom port that registers students (the real one; the local backend's placeholders do not)."""
+
+    def join_links(self, meeting_id: str, students: Sequence[Registrant]) -> dict[str, str]:
+        """Each student registered once: casefolded email → their own join link."""
+        ...
+
+
+def student_join_links(ctx: StepContext, session: Session, plan: SessionPlan,
+                       students: Sequence[Seated]) -> dict[str, str]:
+    """Each of ``students``' own Zoom join link, by applicant id (empty: the meeting's link for all).
+
+    Only for a session on Zoom whose meeting takes registrants (fixed times). Students are
+    registered here, when their session details or reminder is about to go, so the link is
+    never stored: Zoom's registrant list is the memory. Raises :class:`BackendError` when Zoom
+    could not say; the caller holds those letters for the next run.
+    """
+    meeting = zoom_meeting_id(plan.meet_space)
+    zoom = ctx.ports.zoom
+    if (not students or meeting is None or provider_of(ctx.config, session) != ZOOM
+            or not has_registration(plan.starts) or not isinstance(zoom, StudentLinks)):
+        return {}
+    people = [Registrant(s.student_email, str(s.applicant.get("first_name") or "").strip(),
+                         str(s.applicant.get("last_name") or "").strip()[:1].upper())
+              for s in students if s.student_email.strip()]
+    links = zoom.join_links(meeting, people)
+    return {s.applicant_id: links[s.student_email.strip().casefold()] for s in students
+            if s.student_email.strip().casefold() in links}

@@ -24,14 +24,15 @@ out and becomes a note for the coordinator, as Meet's edition refusals do.
 from __future__ import annotations
 
 import urllib.parse
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from microintern.adapters.zoom.client import ZoomClient, ZoomError
+from microintern.adapters.zoom.registrants import ZoomRegistrants
 from microintern.domain.records import Conference, ConferenceParticipant, Presence
 from microintern.domain.sessions import RECORDING_UNAVAILABLE
-from microintern.domain.video import VideoRoom, ZoomMeetingPlan, weekly_day
+from microintern.domain.video import Registrant, VideoRoom, ZoomMeetingPlan, weekly_day
 
 PAGE_SIZE = 300          # Zoom's largest page
 MAX_PAGES = 1000
@@ -64,6 +65,13 @@ def meeting_to_api(plan: ZoomMeetingPlan, omit: Collection[str] = ()) -> dict[st
         "alternative_hosts": ";".join(plan.alternative_hosts),
         "alternative_hosts_email_notification": False,
     }
+    if plan.registration:
+        # Students register (one join link each, matched by email); approved at once, and Zoom
+        # mails nobody: each link goes only in its student's letters (see registrants.py).
+        settings.update(approval_type=0, registration_type=1, registrants_email_notification=False,
+                        registrants_confirmation_email=False)
+    else:
+        settings["approval_type"] = 2  # no registration: Zoom has none without fixed times
     for feature in omit:
         settings.pop(feature, None)
     if "auto_recording" in omit:
@@ -182,6 +190,10 @@ class ZoomMeetings:
                 return False
             raise
         return True
+
+    def join_links(self, meeting_id: str, students: Sequence[Registrant]) -> dict[str, str]:
+        """Each student registered once for the meeting: casefolded email → their own join link."""
+        return ZoomRegistrants(self.client).join_links(meeting_id, students)
 
     def conferences(self, meeting_id: str) -> list[Conference]:
         """Every held instance of the meeting with its participants, oldest first.

@@ -15,6 +15,11 @@ SCOPES: dict[str, str] = {
                                     "(DELETE /meetings/{meetingId})",
     "meeting:read:list_meetings:admin": "find a meeting whose create answer was lost, by the session "
                                         "tag in its topic (GET /users/{userId}/meetings)",
+    "meeting:write:registrant:admin": "register each placed student for their session's meeting: one "
+                                      "join link each, in their own letters only "
+                                      "(POST /meetings/{meetingId}/registrants)",
+    "meeting:read:list_registrants:admin": "find the students registered already, so nobody is "
+                                           "registered twice (GET /meetings/{meetingId}/registrants)",
     "meeting:read:list_past_instances:admin": "the meetings a recurring session held "
                                               "(GET /past_meetings/{meetingId}/instances)",
     "meeting:read:list_past_participants:admin": "attendance: join and leave times per participant "
