@@ -78,8 +78,8 @@ SETTINGS = {
     "approval_type": Enum((0, 1, 2)), "registration_type": Enum((1, 2, 3)),
     "auto_recording": Enum(("local", "cloud", "none")), "alternative_hosts": Text(1024),
     "alternative_hosts_email_notification": BOOL, "audio": Enum(("both", "telephony", "voip", "thirdParty")),
-    "email_notification": BOOL, "registrants_email_notification": BOOL, "registrants_confirmation_email": BOOL,
-    "private_meeting": BOOL,
+    "email_notification": BOOL, "registrants_email_notification": BOOL,
+    "registrants_confirmation_email": BOOL, "private_meeting": BOOL,
     "encryption_type": Enum(("enhanced_encryption", "e2ee")), "focus_mode": BOOL,
 }
 MEETING = {
