@@ -92,28 +92,27 @@ def scan_rows(xml: bytes, strings: list[str], dates: frozenset[int], *, limit: i
     rows: list[list[Any]] = []
     columns: dict[str, int] = {}
     values: list[Any] | None = None  # the open row's values
+    row_text = ""  # the open row's number as written, to check its cells' references cheaply
     try:
         for match in _TOKEN.finditer(document, position, end):
             if match.start() != position:
                 raise _Decline  # something else between two tokens
             position = match.end()
-            letters = match.group("letters")
+            # One call for every group: most of the scan's time is this loop, once per cell.
+            row, empty, closing, letters, crow, style, kind, text, raw = match.groups()
             if letters is not None:
-                if values is None or int(match.group("crow")) != len(rows):
+                if values is None or (crow != row_text and int(crow) != len(rows)):
                     raise _Decline  # a cell outside its row
                 column = columns.get(letters)
                 if column is None:
                     column = columns[letters] = _column(letters)
-                kind = match.group("t") or "n"
-                text, raw = match.group("text"), match.group("v")
                 if kind == "inlineStr":
                     value: Any = None if text is None else (_unescape(text) if "&" in text else text)
                 elif text is not None:
                     raise _Decline  # inline text in a cell of another type
                 elif not raw:
                     value = None
-                elif kind == "n":
-                    style = match.group("s")
+                elif kind is None or kind == "n":
                     if style and int(style) in dates:
                         raise Unsupported("a number shown as a date or time")
                     value = _number(raw)
@@ -130,14 +129,14 @@ def scan_rows(xml: bytes, strings: list[str], dates: frozenset[int], *, limit: i
                 else:
                     values.extend([None] * (column - len(values)))
                     values[column - 1] = value
-            elif match.group("end") is not None:
+            elif closing is not None:
                 if values is None:
                     raise _Decline
                 values = None
             else:
                 if values is not None:
                     raise _Decline  # a row inside a row
-                number = int(match.group("row"))
+                number = int(row)
                 if number <= len(rows):
                     raise _Decline  # rows out of order: the parser's reading decides
                 if limit is not None and number > limit:
@@ -145,7 +144,8 @@ def scan_rows(xml: bytes, strings: list[str], dates: frozenset[int], *, limit: i
                 while len(rows) < number - 1:
                     rows.append([])
                 rows.append([])
-                if match.group("empty") is None:
+                row_text = row
+                if empty is None:
                     values = rows[-1]
     except _Decline:
         return None
