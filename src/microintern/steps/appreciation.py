@@ -20,13 +20,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from microintern.config import ProgramConfig, Session
 from microintern.domain import program_sheet as sheet
 from microintern.domain.applicants import answers_by_key
 from microintern.domain.feedback import (
+    AVERAGE_PREFIX,
+    SUBMITTED_FORMAT,
     FeedbackAnswer,
     SessionAverages,
     attended,
@@ -95,6 +97,31 @@ def session_stats(students: Sequence[Seated], plan: SessionPlan, averages: Sessi
         "ratings": [{"label": label, "average": f"{one_decimal(value):.1f}"}
                     for label, value in averages.ratings.items() if value is not None],
     }
+
+
+def answers_on_sheet(config: ProgramConfig, rows: Sequence[Record]) -> list[FeedbackAnswer]:
+    """The feedback answers as the Feedback tab holds them (one row per response), oldest first.
+
+    What a preview of the thank-you counts without reading the forms: the answers the last run
+    read in (a testimonial longer than a cell is its fitted text; the letter quotes a sentence).
+    """
+    found: list[FeedbackAnswer] = []
+    for row in rows:
+        key = text(row.get(sheet.FEEDBACK_KEY))
+        if not key or key.startswith(AVERAGE_PREFIX):
+            continue
+        try:
+            submitted = datetime.strptime(text(row.get(sheet.SUBMITTED)), SUBMITTED_FORMAT)
+        except ValueError:
+            continue  # a row someone edited by hand: the step itself reads the form again
+        ratings = {rating: int(value) if (value := _number(row.get(rating))) is not None else None
+                   for rating in config.feedback.ratings}
+        found.append(FeedbackAnswer(
+            key, text(row.get(sheet.APPLICANT_ID)), text(row.get(sheet.SESSION_ID)),
+            submitted.replace(tzinfo=config.zone), text(row.get(sheet.LANGUAGE)), ratings,
+            text(row.get(sheet.FEEDBACK_LEARNED)), text(row.get(sheet.FEEDBACK_IMPROVE)),
+            text(row.get(sheet.FEEDBACK_TESTIMONIAL)), text(row.get(sheet.FEEDBACK_SHARE))))
+    return sorted(found, key=lambda a: (a.submitted_at, a.response_id))
 
 
 def last_day(plan: SessionPlan) -> date:

@@ -59,6 +59,12 @@ def delivered_on(outbox: Mapping[str, Record], key: str, today: date) -> date | 
         return today
 
 
+def feedback_link(responder_uri: str, spec: FormSpec, applicant_id: str, session_id: str) -> str:
+    """A student's feedback form link: their id and session filled in (a student in two sessions
+    says which one they answer for)."""
+    return prefilled_link(responder_uri, spec, {APPLICANT_KEY: applicant_id, SESSION_KEY: session_id})
+
+
 class _Letters:
     """The request and the reminder for one run."""
 
@@ -97,8 +103,7 @@ class _Letters:
         contexts: dict[str, dict[str, Any]] = {}
         for reader in {language, family}:
             responder_uri, spec = self.links[reader]
-            link = prefilled_link(responder_uri, spec, {APPLICANT_KEY: student.applicant_id,
-                                                        SESSION_KEY: student.session_id})
+            link = feedback_link(responder_uri, spec, student.applicant_id, student.session_id)
             contexts[reader] = {**self.program(reader), "applicant": dict(student.applicant),
                                 "session": self._session(session, reader), "links": {"feedback": link}}
         # A family that reads another language gets its own message (mailing.split_for_family).

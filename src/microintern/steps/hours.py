@@ -203,7 +203,8 @@ def _participant_rows(ctx: StepContext, book: HoursBook, tabs: Mapping[str, list
     return rows
 
 
-def _hours_context(config: ProgramConfig, session: Session, language: str) -> dict[str, Any]:
+def hours_context(config: ProgramConfig, session: Session, language: str) -> dict[str, Any]:
+    """The ``hours`` of the hours-log letter in ``language``: target, daily cap, pay rate, last day."""
     window = LogWindow.of(session)
     rate = hourly_rate(config, session)
     return {
@@ -228,7 +229,7 @@ def _link_letters(ctx: StepContext, tabs: Mapping[str, list[Record]], sessions: 
         # The form in the letter's language: its questions read as the letter does.
         contexts = {reader: {**program(reader), "applicant": dict(student.applicant),
                              "session": session_context(config, session, language=reader),
-                             "hours": _hours_context(config, session, reader),
+                             "hours": hours_context(config, session, reader),
                              "links": {"hours_log": link_in(reader, specs, forms,
                                                             {STUDENT_KEY: student.applicant_id})}}
                     for reader in {language, family}}
@@ -270,6 +271,70 @@ def pending_letter_day(last: date | None, last_state: str, today: date, every_da
     return None
 
 
+def confirmer_of(config: ProgramConfig, session: Session) -> tuple[str, str, str]:
+    """Who confirms the session's hours: (recipient id, address, name), the partner or the teacher."""
+    if config.hours.confirmer == "partner":
+        partner = partner_of(config, session)
+        return partner.id, partner.contact.email, partner.contact.name
+    return f"teacher-{session.id}", session.teacher.email, session.teacher.name
+
+
+@dataclass(frozen=True)
+class PendingEntry:
+    """One entry waiting for the confirmer, as their letter lists it."""
+
+    student: str             # "Maya O." (the applicant id when the sheet has no name)
+    date: str                # the day worked, ISO ("" when unreadable)
+    hours: Decimal | None
+    flags: str               # the Flags cell ("" when none)
+
+
+def pending_context(waiting: Sequence[PendingEntry], never_count: int) -> dict[str, Any]:
+    """The ``pending`` of the confirmer's letter: the first entries listed, all counted and totalled.
+
+    ``waiting`` in the letter's order; ``never_count`` the session's entries no decision can count.
+    """
+    entries = [{"student": e.student, "date": e.date,
+                "hours": show_hours(e.hours) if e.hours is not None else "", "flags": e.flags}
+               for e in waiting[:PENDING_LISTED]]
+    return {"entries": entries, "count": len(waiting), "more": max(0, len(waiting) - PENDING_LISTED),
+            "hours": show_hours(sum((e.hours or Decimal(0) for e in waiting), Decimal(0))),
+            "flagged": sum(1 for e in waiting if e.flags), "never_count": never_count}
+
+
+# The Flags cell's reasons (domain.hours' wording) of the flags that keep an entry out of every
+# total (NEVER_COUNTS): how the sheet alone tells an entry that waits from one that never counts.
+_NEVER_COUNTS_REASONS = ("duplicate of", "future date:", "Date worked:", "Hours:", "unknown student id",
+                         "not the student:")
+
+
+def pending_on_sheet(session: Session, rows: Sequence[Record]) -> tuple[list[PendingEntry], int]:
+    """The session's entries waiting for the confirmer as the Hours tab shows them, and how many never count.
+
+    What a preview of the confirmer's letter lists, without reading the form: the rows the last
+    run wrote, in the letter's order.
+    """
+    waiting: list[tuple[tuple[str, str, str, str], PendingEntry]] = []
+    never = 0
+    for row in rows:
+        if text(row.get(sheet.SESSION_ID)) != session.id or not text(row.get(sheet.ENTRY_KEY)):
+            continue
+        logged = row.get(sheet.HOURS_LOGGED)
+        hours = (Decimal(str(logged)) if isinstance(logged, int | float) and not isinstance(logged, bool)
+                 else None)
+        flags = text(row.get(sheet.HOURS_FLAGS))
+        if hours is None or any(reason.startswith(_NEVER_COUNTS_REASONS) for reason in flags.split("; ")):
+            never += 1
+            continue
+        if decision_of(row.get(sheet.CONFIRMATION)) not in (Decision.PENDING, None):
+            continue
+        name, applicant = text(row.get("Student")), text(row.get(sheet.APPLICANT_ID))
+        day = text(row.get(sheet.WORK_DATE))
+        waiting.append(((name, applicant, day, text(row.get(sheet.ENTRY_KEY))),
+                        PendingEntry(name or applicant, day, hours, flags)))
+    return [entry for _, entry in sorted(waiting, key=lambda pair: pair[0])], never
+
+
 def _pending_letters(ctx: StepContext, book: HoursBook, outbox: Mapping[str, Record],
                      sessions: Sequence[Session]) -> list[Addressed]:
     config = ctx.config
@@ -286,23 +351,13 @@ def _pending_letters(ctx: StepContext, book: HoursBook, outbox: Mapping[str, Rec
         day = pending_letter_day(last, state, today, config.hours.pending_reminder_days)
         if day is None:
             continue
-        if config.hours.confirmer == "partner":
-            partner = partner_of(config, session)
-            recipient, address, name = partner.id, partner.contact.email, partner.contact.name
-        else:
-            recipient, address, name = f"teacher-{session.id}", session.teacher.email, session.teacher.name
+        recipient, address, name = confirmer_of(config, session)
         never = sum(1 for c in book.checked if c.session_id == session.id and c.never_counts)
-        entries = [{"student": book.names.get(c.applicant_id) or c.applicant_id,
-                    "date": c.work_date.isoformat() if c.work_date else "",
-                    "hours": show_hours(c.hours) if c.hours is not None else "",
-                    "flags": c.flag_text()} for c in waiting[:PENDING_LISTED]]
+        entries = [PendingEntry(book.names.get(c.applicant_id) or c.applicant_id,
+                                c.work_date.isoformat() if c.work_date else "", c.hours, c.flag_text())
+                   for c in waiting]
         context = {**program("en"), "session": session_context(config, session),
-                   "confirmer": {"name": name},
-                   "pending": {"entries": entries, "count": len(waiting),
-                               "more": max(0, len(waiting) - PENDING_LISTED),
-                               "hours": show_hours(sum((c.hours or Decimal(0) for c in waiting), Decimal(0))),
-                               "flagged": sum(1 for c in waiting if c.findings),
-                               "never_count": never},
+                   "confirmer": {"name": name}, "pending": pending_context(entries, never),
                    "links": {"hours_sheet": sheet_link(config)}}
         key = message_key(config.program.id, f"{PENDING_LETTER}-{day.isoformat()}", recipient, session.id)
         items.append(Addressed(key, StepName.HOURS_LOG.value, recipient, address, PENDING_LETTER, "en",

@@ -142,6 +142,44 @@ def partner_letter_language(ctx: StepContext, letter: str, partner: Partner) -> 
     return language
 
 
+def meeting_context(config: ProgramConfig, start: datetime, link: str, language: str) -> dict[str, str]:
+    """The ``meeting`` of the partner_meeting letter: its local day, start, end and Meet link."""
+    end = start + timedelta(minutes=config.partner_pipeline.meeting_minutes)
+    return {"date": day_in(start.date(), language), "start": clock_in(start, language),
+            "end": clock_in(end, language), "meet_url": link}
+
+
+def meeting_on_sheet(config: ProgramConfig, row: Mapping[str, Any],
+                     partner: Partner) -> tuple[datetime, str] | None:
+    """The partner's planning meeting as its Partners row holds it: (local start, Meet link), or None.
+
+    None while the coordinator has not filled in a readable Meeting time.
+    """
+    try:
+        when = parse_meeting_time(row.get(sheet.PARTNER_MEETING_TIME), partner.id)
+    except RowError:
+        return None
+    if when is None:
+        return None
+    return localize(config, when), plain(row.get(sheet.PARTNER_MEETING_LINK)).strip()
+
+
+def industry_form_on_sheet(config: ProgramConfig, settings: Mapping[str, str], partner: Partner) -> str:
+    """The partner's industry form link from the Settings tab, as their letter links it ("" if not made).
+
+    The form in the language the partner reads, else the default language's (as the step).
+    """
+    default = config.program.default_language
+    for language in (partner.reads(default), default):
+        if language not in industry_form_languages(config):
+            continue
+        spec = industry_form_spec(config, language)
+        uri = settings.get(link_setting(spec), "")
+        if uri:
+            return industry_form_link(config, spec, uri, partner)
+    return ""
+
+
 def partner_meeting(ctx: StepContext, occurrence: Occurrence) -> StepResult:
     """The timeline's partner meeting step for one session: that session's partner only."""
     session = ctx.config.session(occurrence.scope_id)
@@ -419,7 +457,6 @@ class _Run:
 
     def _meeting_letter(self, meeting: _Meeting, forms: Mapping[str, FormState]) -> Addressed:
         partner, start = meeting.partner, meeting.start
-        end = start + timedelta(minutes=self.config.partner_pipeline.meeting_minutes)
         language = partner_letter_language(self.ctx, MEETING, partner)
         # The form in the language the partner reads, even when the letter is in English.
         reads = partner.reads(self.config.program.default_language)
@@ -429,8 +466,7 @@ class _Run:
             context={
                 **program_context(self.config, language=language),
                 "partner": partner_context(partner, language),
-                "meeting": {"date": day_in(start.date(), language), "start": clock_in(start, language),
-                            "end": clock_in(end, language), "meet_url": meeting.link},
+                "meeting": meeting_context(self.config, start, meeting.link, language),
                 "links": {"industry_form": self._form_link(forms, partner, reads)},
             },
         )

@@ -17,21 +17,48 @@ the decision, registration, release-form and session letters).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from microintern.config import ProgramConfig, Session, text_in
 from microintern.domain import program_sheet as sheet
 from microintern.domain.applicants import answers_by_key, family_language, student_language
+from microintern.domain.assignments import (
+    Dated,
+    dated_assignments,
+    parse_rating,
+    parse_stamp,
+    submission_key,
+    waiting_for_feedback,
+)
 from microintern.domain.catalog import LetterSpec
 from microintern.domain.decisions import LETTER_OF, UnknownDecision, parse_decision
-from microintern.domain.feedback import feedback_spec
+from microintern.domain.feedback import feedback_spec, session_averages, shared_testimonials
 from microintern.domain.forms import FormSpec
+from microintern.domain.hours import STUDENT_KEY as HOURS_STUDENT_KEY
+from microintern.domain.hours import hours_form_spec
 from microintern.domain.participation import APPLICANT_KEY, registration_spec, release_spec
 from microintern.domain.records import Record
 from microintern.domain.sessions import SessionPlan, session_plan, session_rows, text
-from microintern.errors import BackendError
+from microintern.errors import BackendError, RowError
 from microintern.ports import Roster
+from microintern.steps.appreciation import answers_on_sheet, first_names, session_stats
+from microintern.steps.assignments.letters import (
+    FEEDBACK as ASSIGNMENT_FEEDBACK,
+)
+from microintern.steps.assignments.letters import (
+    PARTNER_REMINDER,
+    assignment_context,
+    waiting_context,
+)
+from microintern.steps.feedback import feedback_link
+from microintern.steps.hours import (
+    confirmer_of,
+    hours_context,
+    pending_context,
+    pending_on_sheet,
+    sheet_link,
+)
 from microintern.steps.letter_context import (
     ProgramContexts,
     applicant_context,
@@ -41,6 +68,7 @@ from microintern.steps.letter_context import (
     session_context,
     session_letter_context,
 )
+from microintern.steps.partners import industry_form_on_sheet, meeting_context, meeting_on_sheet
 from microintern.steps.program_forms import link_setting, prefilled_link
 from microintern.steps.session_letters import roster_of
 from microintern.steps.sheet.applicants import question_columns
@@ -62,6 +90,8 @@ _CONFIG_MEETINGS = frozenset({"hours_log_link", "hours_pending"})
 _WITH_MEET_LINK = frozenset({"badge_notice", "partner_feedback_reminder"})
 
 _TABS = (sheet.APPLICATIONS, sheet.PARTICIPANTS, sheet.SESSIONS)
+# The tabs later steps write (read apart: a sheet from before one of them still previews the rest).
+_LATER_TABS = (sheet.FEEDBACK, sheet.HOURS, sheet.ASSIGNMENTS, sheet.PARTNERS, sheet.OUTBOX)
 
 # Placeholders for what only a student or a later step will give: bracketed, in each language.
 _PLACEHOLDER = {
@@ -106,6 +136,10 @@ class PreviewSource:
             for s in config.sessions}
         self.program = ProgramContexts(config)
         self.questions = question_columns(config)
+        self.later = _read(roster, _LATER_TABS)
+        self.feedback_answers = answers_on_sheet(config, self.later[sheet.FEEDBACK])
+        self.partner_rows = {text(r.get(sheet.PARTNER_ID)): r for r in self.later[sheet.PARTNERS]
+                             if text(r.get(sheet.PARTNER_ID))}
 
     # --- whom the preview is about ---
 
@@ -142,6 +176,12 @@ class PreviewSource:
         else:
             seated = self._seated_for(spec)
             candidates = [rows[s.applicant_id] for s in seated if s.applicant_id in rows]
+            if spec.name == ASSIGNMENT_FEEDBACK:
+                # A student whose work has the partner's feedback: the letter they were sent.
+                reviewed = {text(r.get(sheet.APPLICANT_ID)) for r in self.later[sheet.ASSIGNMENTS]
+                            if text(r.get(sheet.PARTNER_FEEDBACK))}
+                candidates = ([r for r in candidates if text(r.get(sheet.APPLICANT_ID)) in reviewed]
+                              or candidates)
         candidates = candidates or list(rows.values())
         matching = [r for r in candidates if self._language_of(r, spec) == language]
         return (matching or candidates or [None])[0]
@@ -160,6 +200,12 @@ class PreviewSource:
                 return self.config.session(seat.session_id)
         if session is not None:
             return self.config.session(session)
+        if spec.name == "partner_meeting":
+            # A partner whose planning meeting the coordinator set: the letter they were sent.
+            for candidate in self.config.sessions:
+                if meeting_on_sheet(self.config, self.partner_rows.get(candidate.partner, {}),
+                                    partner_of(self.config, candidate)):
+                    return candidate
         if spec.name in MULTI_WEEK_LETTERS:
             for session in self.config.sessions:
                 if len(session.meeting_starts()) > 1:
@@ -182,11 +228,13 @@ class PreviewSource:
         values = _Values(self, spec, language, row, self.session_for(spec, row, session))
         return {key: values.get(key) for key in spec.needs}, text(row.get(sheet.APPLICANT_ID)) if row else ""
 
-    def form_link(self, spec_in: Callable[[str], FormSpec], language: str, applicant: str, name: str) -> str:
+    def form_link(self, spec_in: Callable[[str], FormSpec], language: str, applicant: str, name: str,
+                  link: Callable[[str, FormSpec], str] | None = None) -> str:
         """A program form's prefilled link as the step makes it, or a placeholder before it exists.
 
         The form in ``language``, else the default language's (as a step links a reader whose
-        language has no form); ``spec_in`` gives the form of a language.
+        language has no form); ``spec_in`` gives the form of a language, ``link`` the step's own
+        link from the form's responder link and spec (default: the applicant's id filled in).
         """
         program = self.config.program
         for candidate in (language, program.default_language):
@@ -196,6 +244,8 @@ class PreviewSource:
                 continue
             uri = self.settings.get(link_setting(spec), "")
             if uri:
+                if link is not None:
+                    return link(uri, spec)
                 return prefilled_link(uri, spec, {APPLICANT_KEY: applicant})
         return placeholder_link(name)
 
@@ -269,22 +319,41 @@ class _Values:
         return {name: self._link(name) for name in self.spec.links}
 
     def _link(self, name: str) -> str:
+        config, applicant = self.config, self.applicant_id
         specs: dict[str, Callable[[str], FormSpec]] = {
-            "registration": lambda language: registration_spec(self.config, language),
-            "release_form": lambda language: release_spec(self.config, language),
-            "feedback": lambda language: feedback_spec(self.config, language),
+            "registration": lambda language: registration_spec(config, language),
+            "release_form": lambda language: release_spec(config, language),
+            "feedback": lambda language: feedback_spec(config, language),
+            "hours_log": lambda language: hours_form_spec(config, language),
         }
+        # The links the steps make: the feedback form says the session too, the hours log asks
+        # for the student's id under its own key (steps/feedback.py, steps/hours.py).
+        links: dict[str, Callable[[str, FormSpec], str]] = {
+            "feedback": lambda uri, spec: feedback_link(uri, spec, applicant, self.session.id),
+            "hours_log": lambda uri, spec: prefilled_link(uri, spec, {HOURS_STUDENT_KEY: applicant}),
+        }
+        if name == "hours_sheet":
+            return sheet_link(config)
+        if name == "industry_form":
+            partner = partner_of(config, self.session)
+            return industry_form_on_sheet(config, self.source.settings, partner) or placeholder_link(name)
         if name not in specs:
             return placeholder_link(name)
-        return self.source.form_link(specs[name], self.language, self.applicant_id, name)
+        return self.source.form_link(specs[name], self.language, applicant, name, links.get(name))
 
     def _outcome(self) -> Any:
         return {"waitlist_position": 1}
 
     def _meeting(self) -> Any:
-        # The planning meeting's time is the coordinator's to set (Partners tab): a placeholder.
-        return {"date": "[Meeting date]", "start": "[Start]", "end": "[End]",
-                "meet_url": placeholder_link("planning-meeting")}
+        partner = partner_of(self.config, self.session)
+        held = meeting_on_sheet(self.config, self.source.partner_rows.get(partner.id, {}), partner)
+        if held is None:
+            # The planning meeting's time is the coordinator's to set (Partners tab): not yet.
+            return {"date": "[Meeting date]", "start": "[Start]", "end": "[End]",
+                    "meet_url": placeholder_link("planning-meeting")}
+        start, link = held
+        return meeting_context(self.config, start, link or placeholder_link("planning-meeting"),
+                               self.language)
 
     def _roster(self) -> Any:
         seated = [s for s in self.source.seated if s.session_id == self.session.id]
@@ -293,11 +362,18 @@ class _Values:
         return [{"first_name": self.words["first_name"], "last_initial": "X", "school": ""}]
 
     def _stats(self) -> Any:
-        labels = list(self.config.feedback.ratings)
-        return {"invited": 0, "attended": 0, "minutes_share": "0%", "responses": 0, "average_rating": "-",
-                "ratings": [{"label": label, "average": "-"} for label in labels]}
+        # The thank-you's own figures from the sheet: seats and attendance (Participants), the
+        # feedback answers the last run read in (Feedback tab). Nobody seated: no figure at all.
+        students = [s for s in self.source.seated if s.session_id == self.session.id]
+        averages = session_averages(self.session.id, self.config.feedback.ratings,
+                                    self.source.feedback_answers)
+        return session_stats(students, self.source.plans[self.session.id], averages)
 
     def _testimonials(self) -> Any:
+        shared = shared_testimonials(self.source.feedback_answers, self.session.id,
+                                     first_names(self.config, self.source.applications))
+        if shared or self.source.feedback_answers:
+            return shared
         return [{"text": self.words["testimonial"], "first_name": self.words["student"]}]
 
     def _badge(self) -> Any:
@@ -305,40 +381,92 @@ class _Values:
         return {"name": badge.name, "description": badge.description, "criteria": badge.criteria}
 
     def _hours(self) -> Any:
-        return {"target": f"{self.session.hours_target or 0:g}",
-                "max_per_day": f"{self.config.hours.max_hours_per_day:g}", "rate": "",
-                "until": day_in(self.session.meeting_starts()[-1].date(), self.language),
-                "by_partner": self.config.hours.confirmer == "partner"}
+        return hours_context(self.config, self.session, self.language)
 
     def _confirmer(self) -> Any:
-        return {"name": self.session.teacher.name}
+        return {"name": confirmer_of(self.config, self.session)[2]}
 
     def _reviewer(self) -> Any:
         return {"name": partner_of(self.config, self.session).contact.name}
 
     def _pending(self) -> Any:
-        return {"entries": [{"student": self.words["student"], "date": "-", "hours": "0", "flags": ""}],
-                "count": 1, "more": 0, "hours": "0", "flagged": 0, "never_count": 0}
+        waiting, never = pending_on_sheet(self.session, self.source.later[sheet.HOURS])
+        if waiting or never:
+            return pending_context(waiting, never)
+        # No entry on the Hours tab yet: one placeholder entry, so the letter shows its list.
+        return {"entries": [{"student": self.words["student"], "date": "[Date worked]", "hours": "[Hours]",
+                             "flags": ""}], "count": 1, "more": 0, "hours": "[Hours]", "flagged": 0,
+                "never_count": 0}
+
+    def _reviewed(self) -> tuple[Dated | None, Record]:
+        """The assignment the preview is about, and the student's Assignments row for it (or {})."""
+        dated = dated_assignments(self.config, self.session, self.source.plans[self.session.id].starts)
+        rows = [r for r in self.source.later[sheet.ASSIGNMENTS]
+                if text(r.get(sheet.APPLICANT_ID)) == self.applicant_id
+                and text(r.get(sheet.SESSION_ID)) == self.session.id]
+        # The work the partner commented on, for the feedback letter; else the first assignment.
+        rows.sort(key=lambda r: not text(r.get(sheet.PARTNER_FEEDBACK)))
+        for row in rows:
+            for item in dated:
+                if text(row.get(sheet.SUBMISSION_KEY)) == submission_key(self.session.id, item.assignment.id,
+                                                                         self.applicant_id):
+                    return item, row
+        return (dated[0] if dated else None), {}
 
     def _assignment(self) -> Any:
-        assignments = list(self.session.assignments)
-        title = text_in(self.session.title, self.language)
-        first = assignments[0] if assignments else None
-        return {"id": first.id if first else "assignment",
-                "title": first.title if first else "[Assignment]",
-                "instructions": first.instructions if first else "[Instructions]",
+        item, _ = self._reviewed()
+        if item is not None:
+            return assignment_context(self.config, self.session, self.source.plans[self.session.id], item,
+                                      self.language)
+        return {"id": "assignment", "title": "[Assignment]", "instructions": "[Instructions]",
                 "due": day_in(self.session.meeting_starts()[-1].date(), self.language),
-                "session_title": title,
+                "session_title": text_in(self.session.title, self.language),
                 "partner_organization": text_in(partner_of(self.config, self.session).organization,
                                                 self.language),
-                "final_project": bool(first.final_project) if first else False}
+                "final_project": False}
 
     def _feedback(self) -> Any:
-        return {"text": self.words["feedback"], "rating": "-"}
+        _, row = self._reviewed()
+        words = text(row.get(sheet.PARTNER_FEEDBACK))
+        if words:
+            try:
+                # The partner's words and rating as written, as the letter sends them.
+                return {"text": words, "rating": parse_rating(row.get(sheet.PARTNER_RATING),
+                                                              text(row.get(sheet.SUBMISSION_KEY)))}
+            except RowError:
+                pass  # a rating the step would not send either: the placeholder below
+        return {"text": self.words["feedback"], "rating": "[1-5]"}
 
     def _waiting(self) -> Any:
+        today = self._reminder_day()
+        rows = []
+        for row in self.source.later[sheet.ASSIGNMENTS]:
+            if text(row.get(sheet.SESSION_ID)) != self.session.id:
+                continue
+            handed_in = parse_stamp(row.get(sheet.HANDED_IN), self.config.zone)
+            rows.append((text(row.get(sheet.SUBMISSION_KEY)), text(row.get(sheet.SUBMISSION_STUDENT)),
+                         text(row.get(sheet.ASSIGNMENT)),
+                         handed_in.astimezone(self.config.zone).date() if handed_in else None,
+                         text(row.get(sheet.PARTNER_FEEDBACK)), text(row.get(sheet.FEEDBACK_SENT))))
+        waiting = waiting_for_feedback(rows, today, self.config.assignment.partner_feedback_reminder_days)
+        if waiting:
+            return waiting_context(waiting, today)
         return [{"student": self.words["student"], "assignment": self._assignment()["title"],
-                 "handed_in": "-", "days": 0}]
+                 "handed_in": "[Handed in]", "days": "[Days]"}]
+
+    def _reminder_day(self) -> date:
+        """The day of the session's latest feedback reminder in the Outbox (the one sent), else today."""
+        partner = partner_of(self.config, self.session).id
+        prefix = f"{self.config.program.id}/{PARTNER_REMINDER}:"
+        days = []
+        for row in self.source.later[sheet.OUTBOX]:
+            key = text(row.get(sheet.OUTBOX_KEY))
+            if key.startswith(prefix) and key.endswith(f"/{partner}/{self.session.id}"):
+                try:
+                    days.append(date.fromisoformat(key[len(prefix):].split("/")[0]))
+                except ValueError:
+                    continue
+        return max(days, default=datetime.now(self.config.zone).date())
 
 
 def _read(roster: Roster | None, tabs: Sequence[str]) -> dict[str, list[Record]]:

@@ -3,10 +3,10 @@ and teacher the hand-ins still waiting for feedback. Each exactly once per Outbo
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 
-from microintern.config import Session, text_in
+from microintern.config import ProgramConfig, Session, text_in
 from microintern.domain import program_sheet as sheet
 from microintern.domain.assignments import (
     ASSIGNMENT_KEY,
@@ -37,8 +37,9 @@ FEEDBACK = "assignment_feedback"
 PARTNER_REMINDER = "partner_feedback_reminder"
 
 
-def _assignment_context(run: Run, session: Session, plan: SessionPlan, item: Dated,
-                        language: str) -> dict[str, object]:
+def assignment_context(config: ProgramConfig, session: Session, plan: SessionPlan, item: Dated,
+                       language: str) -> dict[str, object]:
+    """The ``assignment`` of a student's assignment letter in ``language``."""
     return {
         "id": item.assignment.id,
         "title": item.assignment.title,
@@ -48,7 +49,7 @@ def _assignment_context(run: Run, session: Session, plan: SessionPlan, item: Dat
         # there wins, otherwise the config gives the title in the letter's language.
         "session_title": (plan.title if plan.title and plan.title != str(session.title)
                           else text_in(session.title, language)),
-        "partner_organization": text_in(partner_of(run.config, session).organization, language),
+        "partner_organization": text_in(partner_of(config, session).organization, language),
         "final_project": item.assignment.final_project,
     }
 
@@ -62,7 +63,7 @@ def student_letters(run: Run, session: Session, plan: SessionPlan, student: Seat
     # gets its own message (mailing.split_for_family), with the hand-in form in its language.
     language, family = student.language, student.family_reads
     base = {reader: {**run.program(reader), "applicant": dict(student.applicant),
-                     "assignment": _assignment_context(run, session, plan, item, reader)}
+                     "assignment": assignment_context(config, session, plan, item, reader)}
             for reader in {language, family}}
     cc = guardian_copy(run.ctx, student.guardian_email)
     step = StepName.ASSIGNMENTS.value
@@ -107,6 +108,12 @@ def student_letters(run: Run, session: Session, plan: SessionPlan, student: Seat
     run.result.add("feedback letters")
 
 
+def waiting_context(waiting: Sequence[Waiting], today: date) -> list[dict[str, object]]:
+    """The ``waiting`` of the partner's feedback reminder: each hand-in and its days without feedback."""
+    return [{"student": w.student, "assignment": w.assignment, "handed_in": long_day(w.handed_in),
+             "days": (today - w.handed_in).days} for w in waiting]
+
+
 def partner_reminder(run: Run, session: Session, plan: SessionPlan, session_folder: str,
                       rows: list[tuple[str, str, str, date | None, str, str]]) -> None:
     """Queue, at most once a day, the hand-ins waiting for feedback to the partner and the teacher."""
@@ -127,9 +134,7 @@ def partner_reminder(run: Run, session: Session, plan: SessionPlan, session_fold
     context = {
         **run.program("en"),
         "session": session_context(config, session, meet_url=plan.meet_link, starts=plan.starts),
-        "waiting": [{"student": w.student, "assignment": w.assignment,
-                     "handed_in": long_day(w.handed_in), "days": (run.today - w.handed_in).days}
-                    for w in waiting],
+        "waiting": waiting_context(waiting, run.today),
         "links": {"folder": run.ctx.ports.folders.link(session_folder)},
     }
     for recipient, address, name in ((partner.id, partner.contact.email, partner.contact.name),
