@@ -211,7 +211,7 @@ def test_a_session_moved_from_meet_to_zoom_keeps_no_meet_conference_on_its_event
     assert result.counts["zoom meetings made"] == 1
     meeting = meeting_of(zoom, "cyber-basics")
     first = event_of(fake, "cyber-basics")
-    assert "conferenceData" not in first
+    assert "conferenceData" not in first and "hangoutLink" not in first  # no Meet link left
     assert meeting["join_url"] in first["description"]
     assert sessions_tab(fake)["cyber-basics"][sheet.SESSION_MEET_LINK] == meeting["join_url"]
 

@@ -230,6 +230,13 @@ def events_patch(ctx: RequestContext) -> dict[str, Any]:
     patch = {k: v for k, v in ctx.json().items() if k not in _SERVER_FIELDS}
     draft = copy.deepcopy(event)
     _merge(draft, patch)
+    if "conferenceData" in patch and patch["conferenceData"] is None:
+        if ctx.integer("conferenceDataVersion", 0) < 1:
+            # Without conferenceDataVersion=1 Calendar leaves the conference as it was.
+            if "conferenceData" in event:
+                draft["conferenceData"] = copy.deepcopy(event["conferenceData"])
+        else:
+            draft.pop("hangoutLink", None)  # derived from the conference, gone with it
     return _replace(ctx, calendar_id, event, draft, conference="conferenceData" in patch)
 
 
