@@ -75,7 +75,8 @@ class Roster(Protocol):
         call, and still saves at once what must be on disk first (see
         :mod:`microintern.adapters.local.workbook`). On Sheets the outermost block is also the
         command's snapshot: tabs are read once (the first read takes every tab asked for in
-        one call) and a save point writes every tab in one call and reads back what it wrote
-        by row number (see :mod:`microintern.adapters.google.sheets`).
+        one call); a nested block's end is not a save point there, a send and the run lease
+        are, and each save writes every tab in one call; what was written by row number is
+        read back at the outermost end (see :mod:`microintern.adapters.google.sheets`).
         """
         ...
