@@ -80,10 +80,12 @@ class ProgramLease:
         return self.roster.read_tabs([sheet.RUN_LEASE])[sheet.RUN_LEASE]
 
     def _save(self, lease: Lease) -> None:
-        """Write ``lease`` now: its own save point, whatever the roster has gathered.
+        """Write ``lease`` now, whatever the roster has gathered before it.
 
-        The end of a ``batch()`` block is a save point on every backend; on Sheets it reads
-        the tab back, so the read that follows sees the sheet, not only our own write.
+        The bootstrap has both backends save the lease's tab at once: on Sheets with everything
+        gathered, then read back, so the read that follows sees the sheet, not only our own
+        write; locally in its own file. The block makes it a save point on a roster that would
+        otherwise gather it (a block outside any other is one everywhere).
         """
         batch = getattr(self.roster, "batch", None)  # a test's own roster may have none
         with nullcontext() if batch is None else batch():
