@@ -97,11 +97,13 @@ _LATER_TABS = (sheet.FEEDBACK, sheet.HOURS, sheet.ASSIGNMENTS, sheet.PARTNERS, s
 _PLACEHOLDER = {
     "en": {"first_name": "[Student's first name]", "last_name": "[Student's last name]",
            "guardian": "[Parent or guardian's name]", "feedback": "[The partner's feedback on the work]",
-           "testimonial": "[A student's words, shared with permission]", "student": "[Student]"},
+           "testimonial": "[A student's words, shared with permission]", "student": "[Student]",
+           "rating": "[1 to 5]"},
     "es": {"first_name": "[Nombre del estudiante]", "last_name": "[Apellido del estudiante]",
            "guardian": "[Nombre del padre, madre o tutor]",
            "feedback": "[Comentarios de la empresa sobre el trabajo]",
-           "testimonial": "[Palabras de un estudiante, compartidas con permiso]", "student": "[Estudiante]"},
+           "testimonial": "[Palabras de un estudiante, compartidas con permiso]", "student": "[Estudiante]",
+           "rating": "[1 a 5]"},
 }
 PLACEHOLDER_ID = "A-PREVIEW0"
 """The applicant id of a placeholder student (no real applicant id has a digit 0: base32)."""
@@ -435,7 +437,7 @@ class _Values:
                                                               text(row.get(sheet.SUBMISSION_KEY)))}
             except RowError:
                 pass  # a rating the step would not send either: the placeholder below
-        return {"text": self.words["feedback"], "rating": "[1-5]"}
+        return {"text": self.words["feedback"], "rating": self.words["rating"]}
 
     def _waiting(self) -> Any:
         today = self._reminder_day()
