@@ -30,15 +30,18 @@ from microintern.domain.assignments import (
     option_label,
 )
 from microintern.domain.assignments import STUDENT_KEY as HAND_IN_STUDENT
+from microintern.domain.catalog import LETTERS
 from microintern.domain.feedback import SESSION_KEY, SHARE_KEY, TESTIMONIAL_KEY, feedback_spec, rating_key
 from microintern.domain.hours import hours_form_spec
 from microintern.domain.mime import KEY_HEADER
 from microintern.domain.participation import APPLICANT_KEY
+from microintern.domain.records import OutgoingMessage
 from microintern.steps.appreciation import thank_partners
 from microintern.steps.assignments import folder_setting, run_assignments
 from microintern.steps.feedback import request_feedback
 from microintern.steps.hours import log_hours
 from microintern.steps.partners import partner_pipeline
+from microintern.steps.previews import PreviewSource
 from microintern.steps.samples import send_samples
 from microintern.steps.setup import initialise
 
@@ -208,6 +211,18 @@ def test_assignment_letters_are_the_real_letters(config_file: Path, tmp_path: Pa
                     for part in parts(shown["partner_feedback_reminder.en"]))
     assert preview == parts(real)
     assert shown["partner_feedback_reminder.en"]["Subject"] == f"[TEST] {real['Subject']}"
+    # Given the Folders port, the preview's context is the real letter's, that link included.
+    source = PreviewSource(config, roster, step_context(config, reminded).ports.folders)
+    context, _ = source.context(LETTERS["partner_feedback_reminder"], "en", session=WEEKLY)
+    letter = letter_renderer(config).render("partner_feedback_reminder", "en", context, row="preview")
+    mailer = PreviewMailer(tmp_path / "with-folders", domain="mesavalley.example")
+    mailer.send_draft(mailer.create_draft(OutgoingMessage(
+        key="preview/partner_feedback_reminder", sender=str(real["From"]), to="proof@mesavalley.example",
+        subject=letter.subject, text=letter.text, html=letter.html)))
+    (item,) = mailer.previewed
+    written = email.message_from_bytes((tmp_path / "with-folders" / item.eml).read_bytes(),
+                                       policy=email.policy.default)
+    assert parts(written) == parts(real)  # type: ignore[arg-type]
 
 
 def _setting(roster: LocalWorkbook, name: str) -> str:

@@ -41,7 +41,7 @@ from microintern.domain.participation import APPLICANT_KEY, registration_spec, r
 from microintern.domain.records import Record
 from microintern.domain.sessions import SessionPlan, session_plan, session_rows, text
 from microintern.errors import BackendError, RowError
-from microintern.ports import Roster
+from microintern.ports import Roster, SharedFolders
 from microintern.steps.appreciation import answers_on_sheet, first_names, session_stats
 from microintern.steps.assignments.letters import (
     FEEDBACK as ASSIGNMENT_FEEDBACK,
@@ -73,6 +73,7 @@ from microintern.steps.program_forms import link_setting, prefilled_link
 from microintern.steps.session_letters import roster_of
 from microintern.steps.sheet.applicants import question_columns
 from microintern.steps.sheet.participants import Seated, seated_students
+from microintern.steps.sheet.settings import folder_setting
 
 # Letters about a multi-week session: previewed with one of the program's, when it has one.
 MULTI_WEEK_LETTERS = frozenset({"session_details_student", "session_details_partner", "hours_log_link",
@@ -118,11 +119,14 @@ class PreviewSource:
     """The program's own data, read once, from which every letter's preview context is built.
 
     ``roster`` None (or a sheet that cannot be read yet) previews with the config alone: the
-    program's sessions and partners, a placeholder student.
+    program's sessions and partners, a placeholder student. ``folders`` gives the session's
+    submissions folder its real link (the partner's feedback reminder); None marks it a placeholder.
     """
 
-    def __init__(self, config: ProgramConfig, roster: Roster | None) -> None:
+    def __init__(self, config: ProgramConfig, roster: Roster | None,
+                 folders: SharedFolders | None = None) -> None:
         self.config = config
+        self.folders = folders
         tabs = _read(roster, _TABS)
         self.applications = tabs[sheet.APPLICATIONS]
         self.tabs = tabs
@@ -336,6 +340,11 @@ class _Values:
         }
         if name == "hours_sheet":
             return sheet_link(config)
+        if name == "folder" and self.spec.name == PARTNER_REMINDER:
+            # The session's submissions folder, as the step links it (its id in the Settings tab).
+            folder_id = self.source.settings.get(folder_setting(self.session.id), "")
+            if folder_id and self.source.folders is not None:
+                return self.source.folders.link(folder_id)
         if name == "industry_form":
             partner = partner_of(config, self.session)
             return industry_form_on_sheet(config, self.source.settings, partner) or placeholder_link(name)
