@@ -193,6 +193,13 @@ def test_assignment_letters_are_the_real_letters(config_file: Path, tmp_path: Pa
     run_assignments(step_context(config, reminded), [WEEKLY])
     sent = real_letters(config)
 
+    for applicant, (_, language) in STUDENTS.items():
+        # The assignment given: its hand-in form link and the student's own folder, as sent.
+        shown = previews(config, roster, tmp_path / f"given-{applicant}", ("assignment_given",),
+                         now=reminded, applicant=applicant)
+        real = sent[("assignment_given:data-cleaning", applicant)]
+        assert_same(shown[f"assignment_given.{language}"], real, f"assignment_given {applicant}")
+        assert "not-yet-made" not in parts(real)[0].decode()
     shown = previews(config, roster, tmp_path / "student", ("assignment_feedback",), now=reminded,
                      applicant="A-0000001")
     real = sent[("assignment_feedback:data-cleaning", "A-0000001")]

@@ -3,15 +3,20 @@
 A preview is the real letter, not a sample: it is rendered from the program's own data, as the
 step that sends it builds it. For each letter it takes a real row where the program sheet has
 one (the applicant the letter would go to, their session and its partner, its Meet link and
-recording rule from the Sessions tab, the registration and release forms' links from the Settings
-tab) and otherwise the program's own sessions and partners with a placeholder student. Only
-values no config or sheet holds yet (a student's name before anyone applied, ratings, testimonials,
-hand-ins) are placeholders, written in square brackets so no one mistakes them for real ones.
+recording rule from the Sessions tab, every form's link from the Settings tab; for the later
+letters the Feedback tab's answers, the Hours tab's waiting entries, the Assignments tab's hand-ins
+and the partner's feedback, the Partners tab's planning meeting, the Outbox's last reminder day)
+and otherwise the program's own sessions and partners with a placeholder student. Only values no
+config or sheet holds yet (a student's name before anyone applied, a rating not given, hand-ins
+not made) are placeholders, written in square brackets so no one mistakes them for real ones.
 
 Nothing here comes from :mod:`microintern.domain.catalog`'s fictional samples. For the same row,
 the preview and the step's letter are built from the same functions with the same values, so
 their bodies are the same byte for byte (``tests/cli/test_previews_are_real.py`` proves it for
-the decision, registration, release-form and session letters).
+the decision, registration, release-form and session letters,
+``tests/cli/test_previews_are_real_later_letters.py`` for the feedback, thank-you, hours,
+assignment and planning-meeting letters). The one link a preview needs a port for is the
+session's submissions folder (the partner's feedback reminder): without ``folders`` it is marked.
 """
 
 from __future__ import annotations
@@ -24,13 +29,18 @@ from microintern.config import ProgramConfig, Session, text_in
 from microintern.domain import program_sheet as sheet
 from microintern.domain.applicants import answers_by_key, family_language, student_language
 from microintern.domain.assignments import (
+    ASSIGNMENT_KEY,
     Dated,
+    assignment_options,
     dated_assignments,
+    hand_in_spec,
+    option_label,
     parse_rating,
     parse_stamp,
     submission_key,
     waiting_for_feedback,
 )
+from microintern.domain.assignments import STUDENT_KEY as HAND_IN_STUDENT_KEY
 from microintern.domain.catalog import LetterSpec
 from microintern.domain.decisions import LETTER_OF, UnknownDecision, parse_decision
 from microintern.domain.feedback import feedback_spec, session_averages, shared_testimonials
@@ -340,7 +350,16 @@ class _Values:
         }
         if name == "hours_sheet":
             return sheet_link(config)
-        if name == "folder" and self.spec.name == PARTNER_REMINDER:
+        if name == "hand_in" and (item := self._reviewed()[0]) is not None:
+            # The hand-in form with the student's id and the assignment ticked, as the step links it.
+            chosen = {HAND_IN_STUDENT_KEY: applicant,
+                      ASSIGNMENT_KEY: option_label(assignment_options(config), item.assignment.id)}
+            return self.source.form_link(lambda language: hand_in_spec(config, language), self.language,
+                                         applicant, name, lambda uri, spec: prefilled_link(uri, spec, chosen))
+        if name == "folder" and self.spec.name != PARTNER_REMINDER:
+            # The student's folder for the assignment: its link as the step wrote it on the row.
+            return text(self._reviewed()[1].get(sheet.FOLDER)) or placeholder_link(name)
+        if name == "folder":
             # The session's submissions folder, as the step links it (its id in the Settings tab).
             folder_id = self.source.settings.get(folder_setting(self.session.id), "")
             if folder_id and self.source.folders is not None:
