@@ -20,3 +20,18 @@ def write_config(folder: Path, **overrides: Any) -> Path:
     path = folder / "program.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path
+
+
+def english_only(data: Any) -> Any:
+    """``data`` (a config as loaded from YAML) with every per-language text reduced to its English.
+
+    For a one-language program made from the bilingual example: such a program may not give
+    text in a language it does not offer.
+    """
+    if isinstance(data, dict):
+        if data and set(data) <= {"en", "es"} and isinstance(data.get("en"), str):
+            return data["en"]
+        return {key: english_only(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [english_only(value) for value in data]
+    return data

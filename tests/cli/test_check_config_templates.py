@@ -5,11 +5,11 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import yaml
 from click.testing import CliRunner, Result
-from programs import ROOT, write_config
+from programs import EXAMPLE, ROOT, english_only, write_config
 
 from microintern.cli import cli
-from microintern.config import load_config
 from microintern.domain.catalog import LETTERS
 
 
@@ -95,12 +95,11 @@ def test_one_language_program_needs_only_its_language(tmp_path: Path) -> None:
     folder = copied_templates(tmp_path)
     for spanish in (folder / "email").glob("*.es.*.j2"):
         spanish.unlink()
-    base = load_config(write_config(tmp_path))
-    program = {**base.program.model_dump(mode="json"), "languages": ["en"],
-               "name": "Mesa Valley Micro-Internships", "district": "Mesa Valley USD"}
-    sessions = [{**s.model_dump(mode="json", exclude_none=True), "title": str(s.title)}
-                for s in base.sessions]
-    result = check(write_config(tmp_path, templates_folder=str(folder), program=program, sessions=sessions))
+    data = english_only(yaml.safe_load(EXAMPLE.read_text(encoding="utf-8")))
+    program = {**data["program"], "languages": ["en"], "name": "Mesa Valley Micro-Internships",
+               "district": "Mesa Valley USD"}
+    result = check(write_config(tmp_path, templates_folder=str(folder), program=program,
+                                **{key: data[key] for key in ("sender", "partners", "sessions", "badge")}))
     assert result.exit_code == 0, result.output
     # The same folder fails a two-language program: every family letter in Spanish is missing.
     result = check(write_config(tmp_path, templates_folder=str(folder)))

@@ -165,10 +165,11 @@ def test_the_spanish_student_flyer_says_when_and_how_in_spanish(config: ProgramC
     html = render("student", config, "es").html
     assert "¿Qué es una micropasantía?" in html
     assert "Defiende la red: un día en la ciberseguridad" in html     # given in Spanish in the config
-    assert "martes 16 de marzo de 2027 · 3:30\u00a0p.\u202fm. · 90 minutos" in html
+    # The time names the program's zone, as the Spanish letters write it.
+    assert "martes 16 de marzo de 2027 · 3:30\u00a0p.\u202fm. (hora del Pacífico) · 90 minutos" in html
     assert "6 reuniones de 90 minutos, desde el martes 6 de abril de 2027" in html
     assert "Remunerada, 30 horas en total" in html
-    assert "Fecha límite: viernes 12 de febrero de 2027 · 11:59\u00a0p.\u202fm." in html
+    assert "Fecha límite: viernes 12 de febrero de 2027 · 11:59\u00a0p.\u202fm. (hora del Pacífico)" in html
     assert "<b>10.º a 12.º grado</b>" in html
     assert 'alt="Código QR que abre la solicitud"' in html
 
@@ -187,7 +188,7 @@ def test_the_english_flyer_keeps_its_words_and_its_industries(config: ProgramCon
     html = render("student", config, "en").html
     assert '<html lang="en">' in html
     assert "Solis Cyber Defense · Information Technology" in html
-    assert "Tuesday, March 16, 2027 · 3:30 PM" in html
+    assert "Tuesday, March 16, 2027 · 3:30 PM Pacific Time" in html
 
 
 # --- PDFs that keep every letter, with a language and a title -------------------------------------

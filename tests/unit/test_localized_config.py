@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 from click.testing import CliRunner
-from programs import EXAMPLE, write_config
+from programs import EXAMPLE, english_only, write_config
 
 from microintern.adapters.local import LocalWorkbook
 from microintern.bootstrap import letter_renderer, step_context
@@ -63,12 +63,17 @@ def test_example_gives_spanish_names_and_reads_as_english_elsewhere() -> None:
     assert text_in(name, "es") == SPANISH[0]
     assert text_in(config.program.district, "es") == SPANISH[1]
     assert text_in(config.session("cyber-basics").title, "es") == SPANISH[2]
+    assert text_in(config.session("health-careers").title, "es") == "Detrás de escena en un hospital regional"
     # A session given in English only reads English in Spanish letters (the fallback).
-    assert text_in(config.session("health-careers").title, "es") == "Behind the Scenes at a Regional Hospital"
+    data = example()
+    health = next(s for s in data["sessions"] if s["id"] == "health-careers")
+    health["title"] = health["title"]["en"]
+    assert text_in(parsed(data).session("health-careers").title, "es") == \
+        "Behind the Scenes at a Regional Hospital"
 
 
 def test_one_language_program_writes_plain_strings() -> None:
-    data = example()
+    data = english_only(example())
     data["program"] = {**data["program"], "name": "Mesa Valley Micro-Internships", "languages": ["en"],
                        "district": "Mesa Valley USD"}
     data["sessions"] = [{**s, "title": "Defend the Network"} if s["id"] == "cyber-basics" else s

@@ -51,7 +51,7 @@ def spanish_config_file(folder: Path) -> Path:
     session["title"] = {"en": ENGLISH[3], "es": SPANISH[3]}
     partner = next(p for p in data["partners"] if p["id"] == PARTNER)
     partner["organization"] = {"en": ENGLISH[4], "es": SPANISH[4]}
-    sender = {**data["sender"], "name": {"en": data["sender"]["name"], "es": SENDER_ES}}
+    sender = {**data["sender"], "name": {"en": "Mesa Valley Micro-Internships", "es": SENDER_ES}}
     return write_config(folder, sessions=data["sessions"], partners=data["partners"], sender=sender)
 
 

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from microintern.config.fields import Email, _Model
+from microintern.config.fields import Email, Localized, _Model
 
 
 class Alignment(_Model):
@@ -49,9 +49,11 @@ class BadgeRequirements(_Model):
 class BadgeSettings(_Model):
     """The badge students earn."""
 
-    name: str
-    description: str
-    criteria: str
+    # What the badge letter and the flyer tell students: one text, or one per language (see
+    # Localized). The Open Badge itself is written in the default language.
+    name: Localized
+    description: Localized
+    criteria: Localized
     # The share of a session's meetings a student must have attended (multi-week programs).
     min_attendance: float = Field(default=0.75, gt=0, le=1)
     # "local" issues Open Badges 2.0 assertions and baked images into the local folder;

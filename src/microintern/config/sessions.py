@@ -63,8 +63,10 @@ class Assignment(_Model):
     """Independent work handed in after a meeting."""
 
     id: Slug
-    title: str = Field(min_length=1)
-    instructions: str = Field(min_length=1)
+    # Read by students in their letters: one text, or one per language (see Localized); the
+    # Assignments tab and the hand-in form show the default language's.
+    title: Localized
+    instructions: Localized
     meeting: int = Field(default=-1)            # which meeting it follows: 1, 2, ... or -1 (last)
     due_days: int = Field(default=7, ge=0, le=60)   # due this many days after that meeting
     final_project: bool = False

@@ -22,6 +22,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, Literal
 from urllib.parse import quote, urlsplit
 
@@ -37,6 +38,7 @@ from jinja2 import TemplateError as JinjaError
 from microintern.config import Localized, ProgramConfig, Session, text_in
 from microintern.documents.pdf_text import add_unicode_font, pdf_metadata, pdf_text
 from microintern.domain.letters import render_template
+from microintern.domain.setting_names import zone_name
 from microintern.errors import TemplateError
 
 FlyerKind = Literal["student", "partner"]
@@ -62,6 +64,9 @@ _CONTACT_SUBJECTS = {"en": "Hosting a micro-internship", "es": "Ser anfitrión d
 
 # Largest body size first; the first that fits one page wins (a flyer is one sheet).
 _PDF_FONT_SIZES = (13.0, 12.5, 12.0, 11.5, 11.0, 10.5, 10.0, 9.5, 9.0, 8.5, 8.0)
+# The type size each body last fitted its page at, so the next render of the same flyer (every
+# partner's invitation carries it) starts there: one layout instead of several.
+_FITTED: dict[tuple[str, str], float] = {}
 _INK = "#1f2933"
 _ACCENT = "#1d4e89"
 _BODY = re.compile(r"<body\b[^>]*>(.*)</body\s*>", re.IGNORECASE | re.DOTALL)
@@ -140,23 +145,27 @@ def qr_data_uri(data: str) -> str:
     return "data:image/png;base64," + base64.b64encode(qr_png(data)).decode("ascii")
 
 
-def format_when(wall: datetime, language: str = "en") -> str:
-    """A local wall time for people: ``Tuesday, March 16, 2027 · 3:30 PM``.
+def format_when(wall: datetime, language: str = "en", time_zone: str = "") -> str:
+    """A local wall time for people: ``Tuesday, March 16, 2027 · 3:30 PM Pacific Time``.
 
     English is spelled out here rather than with ``strftime`` so the result never depends on
     the locale of the machine that runs cron; other languages use Babel's CLDR data (never the
-    machine's locale either): ``martes 16 de marzo de 2027 · 3:30 p. m.``.
+    machine's locale either): ``martes 16 de marzo de 2027 · 3:30 p. m. (hora del Pacífico)``.
+    ``time_zone`` (the program's IANA zone) is named after the time as the letters name it, so
+    a family in another zone reads whose 3:30 it is; without it the time stands alone.
     """
+    where = zone_name(time_zone, language) if time_zone else ""
     if language == "en":
         hour = wall.hour % 12 or 12
         half = "AM" if wall.hour < 12 else "PM"
         return (f"{_DAYS[wall.weekday()]}, {_MONTHS[wall.month - 1]} {wall.day}, {wall.year}"
-                f" · {hour}:{wall.minute:02d} {half}")
+                f" · {hour}:{wall.minute:02d} {half}" + (f" {where}" if where else ""))
     day = format_date(wall.date(), _DATE_PATTERNS.get(language, "full"), locale=language)
     # U.S. families read a 12-hour clock in every language, as the letters write it; the time
     # never breaks across lines ("11:59" on one line and "p. m." on the next).
     clock = format_time(wall.time(), "h:mm a", locale=language).replace(" ", "\u00a0")
-    return f"{day} · {clock}"
+    # In parentheses, as the Spanish letters write it: "p. m." never runs into "hora del ...".
+    return f"{day} · {clock}" + (f" ({where})" if where else "")
 
 
 def _grade_range(grades: list[int]) -> tuple[int, int] | None:
@@ -195,6 +204,7 @@ def _session_context(config: ProgramConfig, session: Session, language: str) -> 
     partners = {p.id: p for p in config.partners}
     partner = partners[session.partner]
     starts = session.meeting_starts()
+    zone = config.program.time_zone
     return {
         "id": session.id,
         "title": text_in(session.title, language),
@@ -203,10 +213,10 @@ def _session_context(config: ProgramConfig, session: Session, language: str) -> 
         "industry": _own_text(session.industry or partner.industry, language,
                               config.program.default_language),
         "duration_minutes": session.duration_minutes,
-        "meetings": [format_when(start, language) for start in starts],
+        "meetings": [format_when(start, language, zone) for start in starts],
         "meeting_count": len(starts),
-        "first": format_when(starts[0], language),
-        "last": format_when(starts[-1], language),
+        "first": format_when(starts[0], language, zone),
+        "last": format_when(starts[-1], language, zone),
         "every_days": session.weekly.every_days if session.weekly else None,
         "hours_target": session.hours_target,
         "paid": session.paid,
@@ -255,11 +265,12 @@ def flyer_context(
         "session_minutes": max(set(singles), key=singles.count) if singles else 90,
         "multi_week": multi_week,
         "application": {
-            "deadline": format_when(config.application.deadline, language),
+            "deadline": format_when(config.application.deadline, language, config.program.time_zone),
             "eligible_grades": grades,
             "grade_range": _grade_range(grades),
         },
-        "badge": {"name": config.badge.name, "description": config.badge.description},
+        "badge": {"name": text_in(config.badge.name, language),
+                  "description": text_in(config.badge.description, language)},
         "application_url": _web_link(application_url, "application link"),
         "partner_contact_url": _web_link(partner_contact_url, "partner contact link"),
     }
@@ -364,13 +375,25 @@ def html_to_pdf(
     readers and viewers read them; ``author`` is who publishes it. ``created_at`` is the PDF's
     creation time (now if not given); pass a fixed one to get the same bytes from the same HTML.
     """
+    return _laid_out(html, PdfInfo(title, language, author), paper, created_at)
+
+
+@lru_cache(maxsize=32)
+def _laid_out(html: str, info: PdfInfo, paper: Paper, created_at: datetime | None) -> bytes:
+    # A pure function of its arguments (a given creation time gives the same bytes), so the
+    # same flyer asked for again in one process, e.g. for each partner invited on a day, is
+    # laid out once. Without a creation time the first one's "now" is kept, as the same PDF.
     match = _BODY.search(html)
     body = _LEADING.sub(rf'<\1 style="line-height: {PDF_LINE_HEIGHT}"', match.group(1) if match else html)
-    info = PdfInfo(title, language, author)
+    fitted = _FITTED.get((body, paper))
+    sizes = _PDF_FONT_SIZES if fitted is None else (fitted, *(s for s in _PDF_FONT_SIZES if s < fitted))
     pdf = None
-    for size in _PDF_FONT_SIZES:
+    for size in sizes:
         pdf = _pdf_once(body, info, paper=paper, size=size, created_at=created_at)
         if pdf.pages_count == 1:
+            if len(_FITTED) > 64:  # a scheduler lives for months: keep the memo small
+                _FITTED.clear()
+            _FITTED[body, paper] = size
             break
     assert pdf is not None
     return bytes(pdf.output())

@@ -24,7 +24,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from microintern.config import Assignment, BadgeRequirements, ProgramConfig, Session
+from microintern.config import Assignment, BadgeRequirements, ProgramConfig, Session, text_in
 from microintern.domain import program_sheet as sheet
 from microintern.domain.records import BadgeAward, Cell, Record
 
@@ -311,15 +311,19 @@ class BadgeProfile:
 def badge_profile(config: ProgramConfig) -> BadgeProfile:
     """The local provider's issuer (the district's program) and badge class, from the config."""
     badge = config.badge
+    # An Open Badge is one document in one language (Open Badges 2.0 has no per-language text,
+    # and every earner shares the one badge class): it is written in the program's default
+    # language, whatever language a student's letters are in.
+    default = config.program.default_language
     return BadgeProfile(
         hosted_url=badge.hosted_url.rstrip("/"),
-        issuer_name=config.program.district,
+        issuer_name=text_in(config.program.district, default),
         issuer_url=badge.hosted_url.rstrip("/"),
         issuer_email=config.sender.address,
-        issuer_description=config.program.name,
-        name=badge.name,
-        description=badge.description,
-        criteria=badge.criteria,
+        issuer_description=text_in(config.program.name, default),
+        name=text_in(badge.name, default),
+        description=text_in(badge.description, default),
+        criteria=text_in(badge.criteria, default),
         alignment=tuple(AlignmentTarget(a.target_name, a.target_url, a.target_description,
                                         a.target_framework, a.target_code) for a in badge.alignment),
     )

@@ -140,6 +140,7 @@ _PROGRAM = {
         "languages": ["English", "Spanish"],
         "group_size": "4-6",
         "session_minutes": 90,
+        "video_service": "Google Meet",
     },
     "es": {
         "id": "mv-2027-spring",
@@ -151,6 +152,7 @@ _PROGRAM = {
         "languages": ["inglés", "español"],
         "group_size": "4 a 6",
         "session_minutes": 90,
+        "video_service": "Google Meet",
     },
 }
 

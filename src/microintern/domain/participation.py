@@ -15,6 +15,7 @@ from enum import IntEnum
 
 from microintern.config import ProgramConfig, QuestionKind, text_in
 from microintern.domain.forms import FormQuestion, FormSpec, form_name_in, question_id
+from microintern.domain.setting_names import program_video_service
 
 APPLICANT_KEY = "applicant_id"
 ATTENDING_KEY = "attending"
@@ -90,8 +91,10 @@ _RELEASE_TEXT = {
         APPLICANT_KEY: "Applicant ID (already filled in for you)",
         "guardian_name": "Your full name (parent or guardian)",
         "relationship": "Your relationship to the student",
-        "participation": "I allow my student to take part in the micro-internship, online on Google Meet "
+        # {on_service}: " on Google Meet" / " on Zoom", or nothing when sessions differ.
+        "participation": "I allow my student to take part in the micro-internship, online{on_service} "
                          "with a district teacher present.",
+        "on_service": " on {service}",
         "recording": "The session may be recorded (it is recorded only if every family in the group agrees).",
         "media": "The program may use photos, quotes or work of my student in program materials.",
         "signature": "Type your full name as your signature",
@@ -102,8 +105,9 @@ _RELEASE_TEXT = {
         APPLICANT_KEY: "Número de solicitud (ya aparece en el formulario)",
         "guardian_name": "Su nombre completo (madre, padre o tutor)",
         "relationship": "Su relación con el o la estudiante",
-        "participation": "Autorizo a mi estudiante a participar en la micropasantía, en línea por Google "
-                         "Meet y con un docente del distrito presente.",
+        "participation": "Autorizo a mi estudiante a participar en la micropasantía, en línea{on_service} "
+                         "y con un docente del distrito presente.",
+        "on_service": " por {service}",
         "recording": "La sesión puede grabarse (solo se graba si todas las familias del grupo están "
                      "de acuerdo).",
         "media": "El programa puede usar fotos, citas o trabajos de mi estudiante en sus materiales.",
@@ -122,6 +126,10 @@ def release_spec(config: ProgramConfig, language: str) -> FormSpec:
     title = config.release_form.form_titles.get(language) or \
         text["title"].format(program=text_in(config.program.name, language))
     yes_no = (text["yes"], text["no"])
+    # The form is one per language for every session: it names the service they all meet on.
+    service = program_video_service(config)
+    on_service = text["on_service"].format(service=service) if service else ""
+    text = {**text, "participation": text["participation"].format(on_service=on_service)}
     q = _question
     return FormSpec(title, (
         q(form, APPLICANT_KEY, text[APPLICANT_KEY], required=True),

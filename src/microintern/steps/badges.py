@@ -36,7 +36,7 @@ from microintern.domain.sessions import SessionPlan, text
 from microintern.domain.timeline import StepName
 from microintern.errors import BadgeServiceError, BadgeSignInError
 from microintern.steps.context import StepContext, StepResult
-from microintern.steps.letter_context import ProgramContexts, session_context
+from microintern.steps.letter_context import ProgramContexts, badge_context, session_context
 from microintern.steps.mailing import Addressed, deliver, guardian_copy, outbox_by_key
 from microintern.steps.sheet.participants import Seated, seated_students
 from microintern.steps.sheet.sessions import read_session_plans
@@ -183,8 +183,6 @@ def _send_notices(ctx: StepContext, earners: Sequence[_Earner], issued: dict[str
     """The badge_notice letter to each awarded student, once per key (local provider only)."""
     config = ctx.config
     program = ProgramContexts(config)
-    badge = {"name": config.badge.name, "description": config.badge.description,
-             "criteria": config.badge.criteria}
     items: list[Addressed] = []
     for earner in earners:
         student = earner.student
@@ -195,7 +193,7 @@ def _send_notices(ctx: StepContext, earners: Sequence[_Earner], issued: dict[str
                 "applicant": dict(student.applicant),
                 "session": session_context(config, session, meet_url=plan.meet_link, language=language,
                                            starts=plan.starts),
-                "badge": dict(badge),
+                "badge": badge_context(config, language),
                 "links": {"badge": issued[student.applicant_id].url},
             }
             for language in {student.language, student.family_reads}

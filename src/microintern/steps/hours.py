@@ -58,7 +58,7 @@ from microintern.domain.records import Record
 from microintern.domain.sessions import text
 from microintern.domain.timeline import StepName
 from microintern.steps.context import StepContext, StepResult
-from microintern.steps.letter_context import ProgramContexts, day_in, partner_of, session_context
+from microintern.steps.letter_context import ProgramContexts, day_in, long_day, partner_of, session_context
 from microintern.steps.mailing import Addressed, deliver, guardian_copy, outbox_by_key
 from microintern.steps.program_forms import (
     ensure_forms,
@@ -289,12 +289,23 @@ class PendingEntry:
     flags: str               # the Flags cell ("" when none)
 
 
-def pending_context(waiting: Sequence[PendingEntry], never_count: int) -> dict[str, Any]:
+def _letter_day(iso: str, language: str) -> str:
+    # The letters' date format ("May 11, 2027"), not the sheet's ISO layout; text that is no
+    # ISO day is shown as the sheet has it.
+    try:
+        return long_day(date.fromisoformat(iso.strip()), language)
+    except ValueError:
+        return iso
+
+
+def pending_context(waiting: Sequence[PendingEntry], never_count: int,
+                    language: str = "en") -> dict[str, Any]:
     """The ``pending`` of the confirmer's letter: the first entries listed, all counted and totalled.
 
-    ``waiting`` in the letter's order; ``never_count`` the session's entries no decision can count.
+    ``waiting`` in the letter's order; ``never_count`` the session's entries no decision can count;
+    each day worked is written as the letters in ``language`` write a date.
     """
-    entries = [{"student": e.student, "date": e.date,
+    entries = [{"student": e.student, "date": _letter_day(e.date, language),
                 "hours": show_hours(e.hours) if e.hours is not None else "", "flags": e.flags}
                for e in waiting[:PENDING_LISTED]]
     return {"entries": entries, "count": len(waiting), "more": max(0, len(waiting) - PENDING_LISTED),

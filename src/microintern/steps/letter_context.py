@@ -22,7 +22,8 @@ from microintern.domain import program_sheet as sheet
 from microintern.domain.applicants import QuestionColumn, answers_by_key
 from microintern.domain.records import Cell
 from microintern.domain.sessions import SessionPlan
-from microintern.domain.video import YOUTUBE, ZOOM, provider_of
+from microintern.domain.setting_names import program_video_service, service_name, zone_name
+from microintern.domain.video import YOUTUBE, provider_of
 from microintern.errors import ConfigError, ConfigProblem
 
 DATE = "%A, %B %-d, %Y"
@@ -31,19 +32,6 @@ TIME = "%-I:%M %p"
 
 # CLDR patterns per letter language: "Tuesday, March 16, 2027" / "martes 16 de marzo de 2027".
 _DATE_PATTERNS = {"en": "EEEE, MMMM d, y", "es": "EEEE d 'de' MMMM 'de' y"}
-_ZONE_NAMES_ES = {
-    "America/New_York": "hora del Este", "America/Chicago": "hora del Centro",
-    "America/Denver": "hora de la Montaña", "America/Phoenix": "hora de Arizona",
-    "America/Los_Angeles": "hora del Pacífico", "America/Anchorage": "hora de Alaska",
-    "Pacific/Honolulu": "hora de Hawái",
-}
-
-_ZONE_NAMES = {
-    "America/New_York": "Eastern Time", "America/Chicago": "Central Time",
-    "America/Denver": "Mountain Time", "America/Phoenix": "Arizona Time",
-    "America/Los_Angeles": "Pacific Time", "America/Anchorage": "Alaska Time",
-    "Pacific/Honolulu": "Hawaii Time",
-}
 
 
 def application_url(config: ProgramConfig, form_id: str | None) -> str:
@@ -58,8 +46,8 @@ def application_url(config: ProgramConfig, form_id: str | None) -> str:
 
 def zone_label(config: ProgramConfig, language: str = "en") -> str:
     """A reader-friendly name of the program's time zone ("Pacific Time", "hora del Pacífico")."""
-    names = _ZONE_NAMES_ES if language == "es" else _ZONE_NAMES
-    return names.get(config.program.time_zone, config.program.time_zone)
+    # The flyers name it too (domain.setting_names): one table, the same words everywhere.
+    return zone_name(config.program.time_zone, language)
 
 
 def day_in(day: date, language: str = "en") -> str:
@@ -91,6 +79,9 @@ def program_context(config: ProgramConfig, url: str | None = None, language: str
             # length, never fixed numbers: "4-6" / "4 a 6", 90.
             "group_size": _group_size(config, language),
             "session_minutes": _session_minutes(config),
+            # The service every session meets on ("Google Meet", "Zoom"), "" when they differ:
+            # letters about the whole program (acceptance, release form, outreach) then say "online".
+            "video_service": program_video_service(config),
         },
         "coordinator": {"name": config.coordinator.name, "email": config.coordinator.email},
     }
@@ -148,6 +139,13 @@ def partner_context(partner: Partner, language: str = "en") -> dict[str, Any]:
         "industry": partner.industry,
         "blurb": text_in(partner.blurb, language) if partner.blurb is not None else "",
     }
+
+
+def badge_context(config: ProgramConfig, language: str = "en") -> dict[str, str]:
+    """The program's badge as the badge letter in ``language`` (and its preview) tells it."""
+    badge = config.badge
+    return {"name": text_in(badge.name, language), "description": text_in(badge.description, language),
+            "criteria": text_in(badge.criteria, language)}
 
 
 def meeting_times(config: ProgramConfig, session: Session, *, language: str = "en",
@@ -221,7 +219,7 @@ def session_letter_context(config: ProgramConfig, session: Session, plan: Sessio
         context["next"] = {**meetings[min(meeting, len(meetings) - 1)],
                            "number": meeting + 1, "count": len(meetings)}
     # Issue 18: the service the meeting is on, and a showcase's watch link for the families.
-    context["video_service"] = "Zoom" if provider_of(config, session) == ZOOM else "Google Meet"
+    context["video_service"] = service_name(provider_of(config, session))
     context["showcase"] = session.broadcast == YOUTUBE
     context["watch_url"] = plan.broadcast_url
     return context

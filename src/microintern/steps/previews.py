@@ -72,6 +72,7 @@ from microintern.steps.hours import (
 from microintern.steps.letter_context import (
     ProgramContexts,
     applicant_context,
+    badge_context,
     day_in,
     partner_context,
     partner_of,
@@ -407,8 +408,7 @@ class _Values:
         return [{"text": self.words["testimonial"], "first_name": self.words["student"]}]
 
     def _badge(self) -> Any:
-        badge = self.config.badge
-        return {"name": badge.name, "description": badge.description, "criteria": badge.criteria}
+        return badge_context(self.config, self.language)
 
     def _hours(self) -> Any:
         return hours_context(self.config, self.session, self.language)

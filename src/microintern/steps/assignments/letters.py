@@ -42,8 +42,9 @@ def assignment_context(config: ProgramConfig, session: Session, plan: SessionPla
     """The ``assignment`` of a student's assignment letter in ``language``."""
     return {
         "id": item.assignment.id,
-        "title": item.assignment.title,
-        "instructions": item.assignment.instructions,
+        # The config's text in the letter's language (the Assignments tab keeps the default's).
+        "title": text_in(item.assignment.title, language),
+        "instructions": text_in(item.assignment.instructions, language),
         "due": day_in(item.due, language),
         # The Sessions tab holds the default language's title; a title the coordinator changed
         # there wins, otherwise the config gives the title in the letter's language.
