@@ -187,6 +187,17 @@ def test_a_program_on_zoom_names_zoom_never_google_meet(tmp_path: Path) -> None:
         assert said in question and "Meet" not in question
 
 
+def test_the_partners_session_details_name_the_zoom_link(tmp_path: Path) -> None:
+    config = load_config(write_config(tmp_path, video={"provider": "zoom"}))
+    ctx = step_context(config, config.first_meeting())
+    send_samples(config, ctx.ports.mailer, ctx.letters, "dana@mesavalley.example",
+                 only=("session_details_partner",), now=config.first_meeting())
+    [message] = sent(config, "session_details_partner")
+    shown = "\n".join(bodies(message))
+    assert "the same Zoom link is on its way" in shown and "Zoom link:" in shown
+    assert "Meet link" not in shown
+
+
 def test_a_program_on_meet_still_names_google_meet(tmp_path: Path) -> None:
     config, shown = program_letters(tmp_path, {"provider": "meet"})
     assert "date, time and Google Meet link" in shown["acceptance.en"]
