@@ -187,8 +187,11 @@ def test_the_demo_produces_every_letter_in_every_language(demo: tuple[Path, list
     assert index.count("<a ") >= len(expected)
     assert any(str(out / "letters" / "index.html") in line for line in lines)
     for kind in ("student", "partner"):
-        pdf = out / "flyers" / f"mvusd-spring-2027-{kind}-flyer.pdf"
-        assert pdf.read_bytes().startswith(b"%PDF")
+        for suffix in ("", "-es"):   # every flyer in every language of the program
+            pdf = out / "flyers" / f"mvusd-spring-2027-{kind}-flyer{suffix}.pdf"
+            assert pdf.read_bytes().startswith(b"%PDF")
+            html = out / "flyers" / f"mvusd-spring-2027-{kind}-flyer{suffix}.html"
+            assert f'<html lang="{suffix[1:] or "en"}"' in html.read_text(encoding="utf-8")
 
 
 def test_demo_files_are_private_to_their_owner(demo: tuple[Path, list[str]]) -> None:

@@ -36,7 +36,7 @@ from microintern.demo.log import CoordinatorLog, step_name
 from microintern.demo.people import People, write_form_csv
 from microintern.demo.sample_data import SampleApplication, applications
 from microintern.demo.tidying import check_on_key, cut_off_then_tidy, sent_once, snapshot, sort_tabs
-from microintern.documents.flyer import flyer_context, render_flyer
+from microintern.documents.flyer import FLYER_KINDS, flyer_context, flyer_languages, render_flyer
 from microintern.documents.report.files import save_report
 from microintern.domain import program_sheet as sheet
 from microintern.ports import Roster
@@ -214,7 +214,7 @@ def coordinator_decides(config: ProgramConfig, roster: Roster) -> str:
 
 def write_previews(config: ProgramConfig, out: Path, *, now: datetime,
                    roster: Roster | None = None) -> Path:
-    """Every letter of the timeline (each language) as the program sends it, and both flyers.
+    """Every letter of the timeline (each language) as the program sends it, and the flyers in each.
 
     The letters are rendered from the program's own rows in ``roster`` (see ``send-test``).
     """
@@ -225,11 +225,12 @@ def write_previews(config: ProgramConfig, out: Path, *, now: datetime,
     flyers = out / "flyers"
     flyers.mkdir(mode=0o700, exist_ok=True)
     env = letters.environment
-    context = flyer_context(config, application_url(config, None))
-    for kind in ("student", "partner"):
-        flyer = render_flyer(kind, context, env, created_at=now)
-        atomic_write_bytes(flyers / f"{flyer.filename_stem}.html", flyer.html.encode())
-        atomic_write_bytes(flyers / f"{flyer.filename_stem}.pdf", flyer.pdf)
+    url = application_url(config, None)
+    for kind in FLYER_KINDS:
+        for language in flyer_languages(config, env, kind):
+            flyer = render_flyer(kind, flyer_context(config, url, language=language), env, created_at=now)
+            atomic_write_bytes(flyers / f"{flyer.filename_stem}.html", flyer.html.encode())
+            atomic_write_bytes(flyers / f"{flyer.filename_stem}.pdf", flyer.pdf)
     return previews
 
 
