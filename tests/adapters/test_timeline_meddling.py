@@ -13,11 +13,11 @@ The letters are compared by their X-Microintern-Key header: the same keys, each 
 A smaller case deletes keyed rows (a person's data is lost by definition): no letter goes out
 twice, nothing the person did not delete is lost, and what the tool writes again is whole.
 
-The coordinator is a ``fake.hooks.before`` callback, which gets the fake but not the request:
-the tab written is the one the call just before it named (the tool reads a tab right before it
-writes it; the cells of an upsert's update and its append are written back to back). A write
-that follows the read-back of the same tab's previous write is a repair, and the coordinator
-leaves it alone: someone who edits between every read and every repair, forever, is the
+The coordinator acts inside the fake, just before a write is applied, on every tab the write
+names (since issue 19 the tool reads the sheet once per run and one write may carry several
+tabs, so the coordinator looks at the request itself: :func:`watch_writes`). A write of a tab
+whose last call was the read-back of the tab's previous write is a repair, and the coordinator
+leaves that tab alone: someone who edits between every read and every repair, forever, is the
 "tab that keeps moving" of ``test_google_sheet_safety``, which ends in a clear error by design.
 """
 
@@ -96,24 +96,46 @@ NORMALISED: dict[str, dict[str, tuple[Normaliser, str]]] = {
 # --- the coordinator -------------------------------------------------------------------------
 
 
-def _tab_of(call: Call) -> str | None:
-    """The tab a Sheets values call named (its first range), or None."""
-    text: str | None = None
+def _tabs_of(call: Call) -> set[str]:
+    """Every tab a Sheets values call named (all its ranges)."""
+    texts: list[str] = []
     if call.method_id == _READ:
-        ranges = call.query.get("ranges") or []
-        text = ranges[0] if ranges else None
+        texts = list(call.query.get("ranges") or [])
     elif call.method_id == WRITES[0]:
-        data = (call.body or {}).get("data") or []
-        text = data[0].get("range") if data else None
+        texts = [d.get("range", "") for d in (call.body or {}).get("data") or []]
     elif call.method_id == WRITES[1]:
         found = _APPEND_PATH.search(unquote(call.path))
-        text = found["range"] if found else None
-    if text is None:
-        return None
+        texts = [found["range"]] if found else []
+    return {tab for tab in map(_sheet_of, texts) if tab is not None}
+
+
+def _sheet_of(text: str) -> str | None:
     try:
         return a1.parse(text).sheet
     except a1.A1Error:
         return None
+
+
+def watch_writes(fake: FakeWorkspace, coordinator: Coordinator) -> Callable[[], None]:
+    """Have ``coordinator`` act just before each write, on the tabs it names; returns the undo.
+
+    The fake's hooks get the fake but not the request, so the write handlers are wrapped.
+    """
+    originals = {method: fake.handlers[method] for method in WRITES}
+
+    def wrapped(method: str) -> Any:
+        def handler(ctx: Any) -> Any:
+            if method == WRITES[0]:
+                texts = [d.get("range", "") for d in (ctx.body or {}).get("data") or []]
+            else:
+                texts = [ctx.path("range")]
+            coordinator(fake, sorted({t for t in map(_sheet_of, texts) if t is not None}))
+            return originals[method](ctx)
+        return handler
+
+    for method in WRITES:
+        fake.handlers[method] = wrapped(method)
+    return lambda: fake.handlers.update(originals)
 
 
 @dataclass
@@ -135,19 +157,17 @@ class Coordinator:
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)
 
-    def __call__(self, fake: FakeWorkspace) -> None:
-        """Meddle with the tab about to be written, unless this write is a repair."""
-        if not self.active or not fake.calls:
+    def __call__(self, fake: FakeWorkspace, tabs: list[str]) -> None:
+        """Meddle with each tab about to be written, unless this write repairs it."""
+        if not self.active:
             return
-        last = fake.calls[-1]
-        tab = _tab_of(last)
-        if tab is None or fake.sheets.get(SPREADSHEET_ID).sheet_by_title(tab) is None:
-            return
-        if last.method_id == _READ and len(fake.calls) > 1:
-            before = fake.calls[-2]
-            if before.method_id in WRITES and _tab_of(before) == tab:
-                return  # the read-back of our own write: this write repairs, leave it be
-        self.meddle(fake, tab)
+        for tab in tabs:
+            if fake.sheets.get(SPREADSHEET_ID).sheet_by_title(tab) is None:
+                continue
+            named = [c for c in reversed(fake.calls) if tab in _tabs_of(c)][:2]
+            if len(named) == 2 and named[0].method_id == _READ and named[1].method_id in WRITES:
+                continue  # the read-back of our own write: this write repairs it, leave it be
+            self.meddle(fake, tab)
 
     def meddle(self, fake: FakeWorkspace, tab: str) -> None:
         """Sort ``tab`` by a random column, insert a blank row, maybe delete a blank (or keyed) row."""
@@ -309,11 +329,10 @@ def test_sorts_and_inserted_rows_before_every_write_leave_every_cell_on_its_keys
     coordinator = Coordinator(SEED)
     meddled = MeddledTimeline(fake, tmp_path / "meddled", applicants=APPLICANTS)
     meddled.coordinator = coordinator
-    for method in WRITES:
-        fake.hooks.before(method, coordinator)
+    undo = watch_writes(fake, coordinator)
     meddled.run(span(meddled))
     coordinator.active = False
-    fake.hooks.clear()
+    undo()
     found, found_letters = by_key(fake), sent_keys(fake)
 
     print(f"\nsheet edits mid-run (Google): {sum(coordinator.meddles.values())} meddles "
