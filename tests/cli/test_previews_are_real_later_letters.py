@@ -81,8 +81,10 @@ def previews(config: ProgramConfig, roster: LocalWorkbook, folder: Path, letters
              session: str | None = None) -> dict[str, EmailMessage]:
     """``send-test``'s letters (as a dry run writes them) by "<letter>.<language>"."""
     mailer = PreviewMailer(folder, domain="mesavalley.example")
+    # As the send-test command does: the program's Folders port gives the folders' real links.
     send_samples(config, mailer, letter_renderer(config), "proof@mesavalley.example", only=letters,
-                 now=now, roster=roster, applicant=applicant, session=session)
+                 now=now, roster=roster, applicant=applicant, session=session,
+                 folders=step_context(config, now).ports.folders)
     found = {}
     for item in mailer.previewed:
         found[item.key.split("/")[2]] = email.message_from_bytes((folder / item.eml).read_bytes(),
@@ -211,12 +213,10 @@ def test_assignment_letters_are_the_real_letters(config_file: Path, tmp_path: Pa
     real = sent[("partner_feedback_reminder:2027-04-21", partner)]
     body = parts(real)[0].decode()
     assert "Sofía P." in body and "Maya" not in body and "7 days ago" in body
-    # The one difference: the session folder's link is the Folders port's to give, and send-test
-    # has no Folders port, so the preview marks it as a link not known here (issue 15 loose end).
+    # The session folder's link too: send-test gives the previews the program's Folders port.
     folder = step_context(config, reminded).ports.folders.link(_setting(roster, folder_setting(WEEKLY)))
-    preview = tuple(part.replace(b"https://example.invalid/not-yet-made/folder", folder.encode())
-                    for part in parts(shown["partner_feedback_reminder.en"]))
-    assert preview == parts(real)
+    assert folder.encode() in parts(real)[0]
+    assert parts(shown["partner_feedback_reminder.en"]) == parts(real)
     assert shown["partner_feedback_reminder.en"]["Subject"] == f"[TEST] {real['Subject']}"
     # Given the Folders port, the preview's context is the real letter's, that link included.
     source = PreviewSource(config, roster, step_context(config, reminded).ports.folders)

@@ -266,7 +266,7 @@ def send_test(obj: Obj, to: str, letters: tuple[str, ...], applicant: str | None
     ports = build_ports(config)
     sent = send_samples(config, ports.mailer, letter_renderer(config), to,
                         only=letters, now=parse_now(None, config), roster=ports.roster,
-                        applicant=applicant, session=session)
+                        applicant=applicant, session=session, folders=ports.folders)
     click.echo(f"sent {len(sent)} sample letter(s) to {to}")
 
 

@@ -39,7 +39,7 @@ from microintern.demo.tidying import check_on_key, cut_off_then_tidy, sent_once,
 from microintern.documents.flyer import FLYER_KINDS, flyer_context, flyer_languages, render_flyer
 from microintern.documents.report.files import save_report
 from microintern.domain import program_sheet as sheet
-from microintern.ports import Roster
+from microintern.ports import Roster, SharedFolders
 from microintern.steps.context import Ports
 from microintern.steps.equity import equity_report, write_equity_tab
 from microintern.steps.lease import ProgramLease
@@ -168,7 +168,7 @@ def run_demo(out: Path, *, seed: int, applicants: int, echo: Callable[[str], Non
     echo(f"  program report: {files.html}")
     echo(f"    ({dashboard.summary()}; Dashboard tab)")
     echo(_cut("  " + write_payroll(closing, out / "payroll.csv").strip()))
-    previews = write_previews(config, out, now=end, roster=ports.roster)
+    previews = write_previews(config, out, now=end, roster=ports.roster, folders=ports.folders)
     _summarise(config, local, ports.roster, reports, echo, previews)
     _what_was_hard(config, local, ports.roster, cases, before_sort, deleted, echo)
     _where_to_look(local, previews, echo)
@@ -213,7 +213,7 @@ def coordinator_decides(config: ProgramConfig, roster: Roster) -> str:
 
 
 def write_previews(config: ProgramConfig, out: Path, *, now: datetime,
-                   roster: Roster | None = None) -> Path:
+                   roster: Roster | None = None, folders: SharedFolders | None = None) -> Path:
     """Every letter of the timeline (each language) as the program sends it, and the flyers in each.
 
     The letters are rendered from the program's own rows in ``roster`` (see ``send-test``).
@@ -221,7 +221,8 @@ def write_previews(config: ProgramConfig, out: Path, *, now: datetime,
     previews = out / "letters"
     mailer = PreviewMailer(previews, domain=config.sender.address.rsplit("@", 1)[-1])
     letters = letter_renderer(config)
-    send_samples(config, mailer, letters, config.coordinator.email, now=now, roster=roster)
+    send_samples(config, mailer, letters, config.coordinator.email, now=now, roster=roster,
+                 folders=folders)
     flyers = out / "flyers"
     flyers.mkdir(mode=0o700, exist_ok=True)
     env = letters.environment

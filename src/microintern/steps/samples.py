@@ -18,7 +18,7 @@ from microintern.domain.catalog import LETTERS
 from microintern.domain.letters import LetterRenderer
 from microintern.domain.records import OutgoingMessage
 from microintern.errors import RowError
-from microintern.ports import Mailer, Roster
+from microintern.ports import Mailer, Roster, SharedFolders
 from microintern.steps.previews import PreviewSource
 from microintern.steps.template_check import letter_languages
 
@@ -34,13 +34,15 @@ def staff_address(config: ProgramConfig, address: str) -> bool:
 
 def send_samples(config: ProgramConfig, mailer: Mailer, letters: LetterRenderer, to: str, *,
                  only: Sequence[str] = (), now: datetime, roster: Roster | None = None,
-                 applicant: str | None = None, session: str | None = None) -> list[str]:
+                 applicant: str | None = None, session: str | None = None,
+                 folders: SharedFolders | None = None) -> list[str]:
     """Render every letter (or ``only`` these) in each of the program's languages; send each to ``to``.
 
     ``roster`` is the program sheet the previews read real rows from (None: the config alone, with
     a placeholder student); real rows are read only when ``to`` is in the district's domain
     (:func:`staff_address`), since they name a student; ``applicant`` (an id) previews the
     letters of that applicant's row, ``session`` (an id) the letters to that session's partner and staff.
+    ``folders`` (Drive, or the local folders) gives the real link of a session's submissions folder.
     Every letter renders before the first is sent, so a broken template sends nothing.
     Returns the keys sent.
     """
@@ -60,7 +62,7 @@ def send_samples(config: ProgramConfig, mailer: Mailer, letters: LetterRenderer,
                            f"a real applicant's letters go only to an address in the district's "
                            f"domain ({_domain(config.coordinator.email)}), not to {_domain(to)}")
         roster = None
-    source = PreviewSource(config, roster)
+    source = PreviewSource(config, roster, folders)
     if applicant and not any(str(r.get(sheet.APPLICANT_ID) or "").strip() == applicant
                              for r in source.applications):
         raise RowError("send-test", "--applicant", "applicant", f"no Applications row has id {applicant!r}")
