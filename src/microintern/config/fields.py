@@ -6,11 +6,13 @@ Every config module builds on these; ``_Model`` is the base that refuses unknown
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from functools import cache
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel import Locale, UnknownLocaleError, localedata
 from email_validator import EmailNotValidError, validate_email
 from pydantic import (
     AfterValidator,
@@ -22,7 +24,40 @@ from pydantic import (
 )
 from pydantic_core import core_schema
 
-LANGUAGES = {"en": "English", "es": "Español"}
+
+@cache
+def babel_locale(code: str) -> Locale | None:
+    """Babel's locale for a language code (``vi``, ``pt_BR`` or ``pt-BR``), or None if Babel has none."""
+    try:
+        return Locale.parse(code, sep="-" if "-" in code else "_")
+    except (UnknownLocaleError, ValueError, TypeError):
+        return None
+
+
+def language_name(code: str) -> str:
+    """The language's own name, capitalized as a label ("English", "Español", "Tiếng Việt")."""
+    locale = babel_locale(code)
+    name = locale.get_display_name(locale) if locale is not None else None
+    # Babel writes names as inside a sentence ("español"); they stand alone here, as labels.
+    return name[:1].upper() + name[1:] if name else code
+
+
+class _LanguageNames(Mapping[str, str]):
+    """Every language Babel knows, by code, to its own name: a program may use any of them."""
+
+    def __getitem__(self, code: str) -> str:
+        if not isinstance(code, str) or babel_locale(code) is None:
+            raise KeyError(code)
+        return language_name(code)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(localedata.locale_identifiers())
+
+    def __len__(self) -> int:
+        return len(localedata.locale_identifiers())
+
+
+LANGUAGES: Mapping[str, str] = _LanguageNames()
 
 
 def _email(value: str) -> str:
@@ -46,6 +81,13 @@ def _slug(value: str) -> str:
     return value
 
 
+def _language(value: str) -> str:
+    # The code is kept as written: it names the templates (acceptance.vi.html.j2).
+    if babel_locale(value) is None:
+        raise ValueError(f"a language code Babel knows, such as en, es or vi ({value!r} is not one)")
+    return value
+
+
 def _local_time(value: datetime) -> datetime:
     if value.tzinfo is not None:
         raise ValueError("a local wall time without a UTC offset (it is read in program.time_zone)")
@@ -56,7 +98,7 @@ Email = Annotated[str, AfterValidator(_email)]
 Zone = Annotated[str, AfterValidator(_zone)]
 Slug = Annotated[str, AfterValidator(_slug)]
 LocalDateTime = Annotated[datetime, AfterValidator(_local_time)]
-Language = Literal["en", "es"]
+Language = Annotated[str, AfterValidator(_language)]
 
 
 class Localized(str):
