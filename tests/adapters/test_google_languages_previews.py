@@ -93,8 +93,9 @@ def test_a_preview_on_google_is_the_real_letter(fake: FakeWorkspace, google_prog
     roster = step_context(config, RELEASE, env={}).ports.roster
     for applicant, (_, own, family) in STUDENTS.items():
         mailer = PreviewMailer(tmp_path / applicant, domain="mesavalley.example")
-        send_samples(config, mailer, step_context(config, RELEASE, env={}).letters, "proof@mesavalley.example",
-                     only=("registration", "release_form"), now=RELEASE, roster=roster, applicant=applicant)
+        send_samples(config, mailer, step_context(config, RELEASE, env={}).letters,
+                     "proof@mesavalley.example", only=("registration", "release_form"), now=RELEASE,
+                     roster=roster, applicant=applicant)
         shown = {p.key.split("/")[2]: p for p in mailer.previewed}
         for letter, language in (("registration", own), ("release_form", family)):
             real = letters[f"{config.program.id}/{letter}/{applicant}/{SESSION}"]
