@@ -52,7 +52,8 @@ def zone_label(config: ProgramConfig, language: str = "en") -> str:
 
 def day_in(day: date, language: str = "en") -> str:
     """A date as a letter in ``language`` prints it, weekday first (Babel's CLDR data)."""
-    return format_date(day, _DATE_PATTERNS.get(language, _DATE_PATTERNS["en"]), locale=language)
+    # Another language: its own full date in Babel's CLDR data (weekday first), not the English order.
+    return format_date(day, _DATE_PATTERNS.get(language, "full"), locale=language)
 
 
 def clock_in(moment: datetime, language: str = "en") -> str:
@@ -125,10 +126,17 @@ class ProgramContexts:
 
 
 def long_day(day: date, language: str = "en") -> str:
-    """A date without its weekday ("February 12, 2027", "12 de febrero de 2027")."""
+    """A date without its weekday ("February 12, 2027", "12 de febrero de 2027", "12 tháng 2, 2027").
+
+    English as it always was (strftime, pinned by the letters); every other language in Babel's
+    CLDR long format for that language, never the machine's locale.
+    """
+    if language == "en":
+        return day.strftime(DAY)
     if language == "es":
         return format_date(day, "d 'de' MMMM 'de' y", locale="es")
-    return day.strftime(DAY)
+    # The config accepts "pt-BR" as well as "pt_BR" (it validated the code with Babel).
+    return format_date(day, "long", locale=Locale.parse(language, sep="-" if "-" in language else "_"))
 
 
 def partner_context(partner: Partner, language: str = "en") -> dict[str, Any]:
