@@ -31,10 +31,15 @@ from microintern.domain import program_sheet as sheet
 from microintern.domain.mime import KEY_HEADER
 from microintern.errors import ConfigError
 from microintern.steps.decisions import send_decisions
+from microintern.steps.participation import collect_release_forms, register_students
 from microintern.steps.setup import initialise
+from microintern.steps.template_check import form_notes
 
 DECISIONS = datetime.fromisoformat("2027-02-16T06:30-08:00")
 VIETNAMESE = "Chúc mừng, em đã được nhận vào chương trình."
+RELEASE_VI = "Xin quý phụ huynh điền mẫu đơn đồng ý."
+SESSION = "cyber-basics"
+RELEASE = datetime.fromisoformat("2027-02-23T06:30-08:00")
 
 
 def check(config_file: Path) -> Result:
@@ -50,6 +55,8 @@ def with_vietnamese(tmp_path: Path) -> Path:
     letter = folder / "email" / "acceptance.vi.txt.j2"
     letter.write_text(f"{VIETNAMESE} {{{{ program.decisions_by }}}}\n\n"
                       + letter.read_text(encoding="utf-8"), encoding="utf-8")
+    release = folder / "email" / "release_form.vi.txt.j2"
+    release.write_text(f"{RELEASE_VI}\n\n" + release.read_text(encoding="utf-8"), encoding="utf-8")
     return folder
 
 
@@ -80,7 +87,12 @@ def test_a_vietnamese_family_gets_the_vietnamese_letter_with_vietnamese_dates(tm
          "Parent or guardian email": f"g{applicant[-1]}@family.example",
          "Parent or guardian name": f"Guardian {applicant[-1]}", sheet.DECISION: "Accept"}
         for applicant, language in (("A-0000001", "vi"), ("A-0000002", "en"))])
+    roster.upsert(sheet.PARTICIPANTS, sheet.APPLICANT_ID, [
+        {sheet.APPLICANT_ID: applicant, sheet.SESSION_ID: SESSION, sheet.PLACEMENT: sheet.PLACED}
+        for applicant in ("A-0000001", "A-0000002")])
     send_decisions(step_context(config, DECISIONS))
+    register_students(step_context(config, DECISIONS), [SESSION])
+    collect_release_forms(step_context(config, RELEASE), [SESSION])
     letters = {str(m[KEY_HEADER]): m for m in sent(config)}
     vietnamese = text_of(letters[f"{config.program.id}/acceptance/A-0000001/-"])
     english = text_of(letters[f"{config.program.id}/acceptance/A-0000002/-"])
@@ -90,6 +102,16 @@ def test_a_vietnamese_family_gets_the_vietnamese_letter_with_vietnamese_dates(tm
     assert vietnamese.startswith(f"{VIETNAMESE} {format_date(decisions_by, 'long', locale='vi')}")
     assert "tháng" in vietnamese
     assert english.startswith("Hi Student2,") and VIETNAMESE not in english
+    # The release form has no Vietnamese text: the family's letter is the vi one and links the
+    # default language's (English) form; no Vietnamese form is made.
+    release = text_of(letters[f"{config.program.id}/release_form/A-0000001/{SESSION}"])
+    assert release.startswith(RELEASE_VI) and "/release-en?" in release
+    registration = text_of(letters[f"{config.program.id}/registration/A-0000001/{SESSION}"])
+    assert "/registration?" in registration
+    assert not [m for m in letters.values() if "-vi?" in text_of(m)]
+    assert form_notes(config) == [
+        f"{form} form: no Tiếng Việt text; families reading vi get the English form"
+        for form in ("registration", "release", "feedback")]
 
 
 def test_check_config_passes_and_names_a_missing_vietnamese_template(tmp_path: Path) -> None:

@@ -31,7 +31,6 @@ from microintern.domain.long_answers import CutAnswers, fit_answers
 from microintern.domain.participation import APPLICANT_KEY, NO, YES, yes_no
 from microintern.domain.records import Cell, Record
 
-FEEDBACK_LANGUAGES = ("en", "es")
 SESSION_KEY = "session_id"
 LEARNED_KEY = "learned"
 IMPROVE_KEY = "improve"
@@ -76,6 +75,9 @@ _TEXT = {
         "yes": "Sí", "no": NO,
     },
 }
+
+# The languages the feedback form has its own text in (another language reads the default's).
+FEEDBACK_LANGUAGES = tuple(_TEXT)
 
 
 def rating_key(rating: str) -> str:

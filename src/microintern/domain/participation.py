@@ -19,7 +19,6 @@ from microintern.domain.setting_names import program_video_service
 
 APPLICANT_KEY = "applicant_id"
 ATTENDING_KEY = "attending"
-RELEASE_LANGUAGES = ("en", "es")
 
 YES = "Yes"
 NO = "No"
@@ -61,6 +60,10 @@ _REGISTRATION_TEXT = {
         "yes_no": ("Sí", NO),
     },
 }
+
+# The languages the registration form has its own text in; a family reading another language
+# gets the default language's form (no form of English text under another language's name).
+REGISTRATION_LANGUAGES = tuple(_REGISTRATION_TEXT)
 
 
 def registration_spec(config: ProgramConfig, language: str | None = None) -> FormSpec:
@@ -116,6 +119,8 @@ _RELEASE_TEXT = {
     },
 }
 
+# The languages the release form has its own text in (another language reads the default's).
+RELEASE_LANGUAGES = tuple(_RELEASE_TEXT)
 PERMISSION_KEYS = ("participation", "recording", "media")
 
 

@@ -24,8 +24,10 @@ from jinja2 import TemplateNotFound
 from microintern.config import LANGUAGES, ProgramConfig
 from microintern.documents.flyer import flyer_problems
 from microintern.domain.catalog import LETTERS, LetterSpec
+from microintern.domain.feedback import FEEDBACK_LANGUAGES
 from microintern.domain.hidden_text import one_line
 from microintern.domain.letters import PARTS, LetterRenderer, display_context, render_template
+from microintern.domain.participation import REGISTRATION_LANGUAGES, RELEASE_LANGUAGES
 from microintern.errors import TemplateError
 from microintern.steps.previews import PreviewSource
 
@@ -100,6 +102,24 @@ def letter_problems(config: ProgramConfig, renderer: LetterRenderer, spec: Lette
 def letter_pairs(config: ProgramConfig) -> list[tuple[LetterSpec, str]]:
     """Every letter x language this program writes."""
     return [(spec, language) for spec in LETTERS.values() for language in letter_languages(config, spec)]
+
+
+# The family forms whose texts are the project's own data, by the languages they have text in.
+_FORM_TEXT_LANGUAGES = {"registration form": REGISTRATION_LANGUAGES, "release form": RELEASE_LANGUAGES,
+                        "feedback form": FEEDBACK_LANGUAGES}
+
+
+def form_notes(config: ProgramConfig) -> list[str]:
+    """One informational line per form x program language the form has no text in (not a problem).
+
+    Such a family is sent the default language's form: its letters are in its own language and
+    link that form, and no extra form is made.
+    """
+    default = config.program.default_language
+    return [f"{form}: no {LANGUAGES.get(language, language)} text; families reading {language} "
+            f"get the {LANGUAGES.get(default, default)} form"
+            for form, has_text in _FORM_TEXT_LANGUAGES.items()
+            for language in config.program.languages if language not in has_text]
 
 
 def template_problems(config: ProgramConfig, renderer: LetterRenderer) -> list[str]:

@@ -36,8 +36,13 @@ from microintern.steps.sheet.settings import read_settings
 
 
 def feedback_languages(config: ProgramConfig) -> list[str]:
-    """The languages the program has a feedback form in."""
-    return [lang for lang in FEEDBACK_LANGUAGES if lang in config.program.languages] or ["en"]
+    """The languages the program has a feedback form in, the default language's first.
+
+    Only languages the form has text in: a family reading another language gets the first one.
+    """
+    default = config.program.default_language
+    offered = [lang for lang in config.program.languages if lang in FEEDBACK_LANGUAGES]
+    return sorted(offered, key=lambda lang: lang != default) or ["en"]
 
 
 def _same(old: Cell, new: Cell) -> bool:

@@ -17,7 +17,6 @@ from microintern.domain.applicants import answers_by_key, family_language, stude
 from microintern.domain.outbox import DELIVERED, message_key
 from microintern.domain.participation import (
     ACCEPTANCE,
-    RELEASE_LANGUAGES,
     ChainState,
     Stage,
     waiting_for,
@@ -72,11 +71,15 @@ def seated_students(config: ProgramConfig, tabs: Mapping[str, list[Record]],
         # The student reads their letters in their own language, the family in its own.
         language = student_language(application, config.program.default_language)
         family = family_language(application, config.program.default_language)
+        # Letters go in any of the program's languages (its templates exist, check-config says);
+        # the forms they link fall back to the default language's where a form has no text.
+        offered = config.program.languages
         found.append(Seated(
-            applicant, session, language if language in RELEASE_LANGUAGES else "en",
+            applicant, session, language if language in offered else config.program.default_language,
             answers.get("student_email", "").strip(), answers.get("guardian_email", "").strip(),
             answers.get("guardian_name", "").strip(), applicant_context(application, questions), row,
-            text(application.get(sheet.DECISION)), family if family in RELEASE_LANGUAGES else "en"))
+            text(application.get(sheet.DECISION)),
+            family if family in offered else config.program.default_language))
     return found
 
 
