@@ -157,3 +157,22 @@ def check_meeting(body: dict[str, Any], *, creating: bool) -> None:
             raise Invalid("recurrence.weekly_days: required for a weekly recurrence")
         if "end_times" in recurrence and "end_date_time" in recurrence:
             raise Invalid("recurrence: end_times and end_date_time cannot both be given")
+
+
+def check_registrant_status(body: dict[str, Any]) -> None:
+    """``PUT /meetings/{meetingId}/registrants/status``: an action, and at most 30 registrants.
+
+    Each registrant is named by ``email`` or ``id`` (nothing else); without ``registrants`` the
+    action applies to every registrant, which the fake allows as Zoom does.
+    """
+    if set(body) - {"action", "registrants"}:
+        raise Invalid(f"{sorted(set(body) - {'action', 'registrants'})[0]}: unknown field")
+    if body.get("action") not in ("approve", "cancel", "deny"):
+        raise Invalid("action: expected approve, cancel or deny")
+    registrants = body.get("registrants", [])
+    if not isinstance(registrants, list) or len(registrants) > 30:
+        raise Invalid("registrants: expected a list of at most 30")
+    for item in registrants:
+        if not isinstance(item, dict) or not item or set(item) - {"email", "id"} \
+                or not all(isinstance(v, str) and v for v in item.values()):
+            raise Invalid("registrants: each is {email} or {id}")

@@ -49,6 +49,10 @@ class _Handler(BaseHTTPRequestHandler):
         """Serve PATCH."""
         self._serve()
 
+    def do_PUT(self) -> None:
+        """Serve a PUT (a registrants' status update)."""
+        self._serve()
+
     def do_DELETE(self) -> None:
         """Serve DELETE."""
         self._serve()

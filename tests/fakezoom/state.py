@@ -24,7 +24,7 @@ from typing import Any
 from fakeworkspace.faults import Fault, Faults
 from fakeworkspace.hooks import Hooks
 
-from .schema import REGISTRANT, REQUIRED, Invalid, check_meeting, validate
+from .schema import REGISTRANT, REQUIRED, Invalid, check_meeting, check_registrant_status, validate
 
 TOKEN_PATH = "/oauth/token"
 # Granular scopes (Server-to-Server OAuth); the classic admin scope of each family also passes.
@@ -63,6 +63,8 @@ ROUTES = (
     _route("zoom.registrants.list", "GET", "/meetings/{meetingId}/registrants",
            "meeting:read:list_registrants:admin",
            ("status", "page_size", "next_page_token", "occurrence_id")),
+    _route("zoom.registrants.status", "PUT", "/meetings/{meetingId}/registrants/status",
+           "meeting:update:registrant_status:admin", ("occurrence_id",)),
     _route("zoom.past_meetings.instances", "GET", "/past_meetings/{meetingId}/instances",
            "meeting:read:list_past_instances:admin"),
     _route("zoom.past_meetings.participants", "GET", "/past_meetings/{meetingUUID}/participants",
@@ -315,7 +317,7 @@ class ZoomState:
                  body: Any) -> Callable[[], Answer]:
         """Validate the body now (refused whatever the state); return the state-changing part."""
         kind = route.method_id.removeprefix("zoom.")
-        has_body = kind in ("meetings.create", "meetings.update", "registrants.create")
+        has_body = kind in ("meetings.create", "meetings.update", "registrants.create", "registrants.status")
         if has_body and not isinstance(body, dict):
             raise ZoomError(400, 300, "Request body is required")
         if not has_body and body is not None:
@@ -328,6 +330,8 @@ class ZoomState:
                 for key in REQUIRED[kind]:
                     if key not in body:
                         raise Invalid(f"{key}: required")
+            elif kind == "registrants.status":
+                check_registrant_status(body)
             if "page_size" in query and not 1 <= int(query["page_size"][0]) <= 300:
                 raise Invalid("page_size: expected 1 to 300")
         except (Invalid, ValueError) as exc:
@@ -340,6 +344,7 @@ class ZoomState:
             "meetings.delete": lambda: self._delete(params["meetingId"]),
             "registrants.create": lambda: self._register(params["meetingId"], body),
             "registrants.list": lambda: self._registrants(params["meetingId"], query),
+            "registrants.status": lambda: self._registrant_status(params["meetingId"], body),
             "past_meetings.instances": lambda: self._instances(params["meetingId"]),
             "past_meetings.participants": lambda: self._past_participants(params["meetingUUID"], query),
         }
@@ -434,7 +439,9 @@ class ZoomState:
         listed = self.registrants.setdefault(meeting_id, [])
         for registrant in listed:
             if registrant["email"].casefold() == body["email"].casefold():
-                # Zoom answers the same registrant (and link) for an email registered already.
+                # Zoom answers the same registrant (and link) for an email registered already;
+                # a cancelled one (a student moved back) is approved again.
+                registrant["status"] = "approved"
                 return Answer(201, {k: registrant[k] for k in ("id", "registrant_id", "join_url")})
         registrant_id = secrets.token_hex(6)
         registrant = {"id": registrant_id, "registrant_id": registrant_id, "email": body["email"],
@@ -455,6 +462,25 @@ class ZoomState:
         token = str(start + size) if start + size < len(records) else ""
         return Answer(200, {"page_size": size, "total_records": len(records), "next_page_token": token,
                             "registrants": [dict(r) for r in records[start:start + size]]})
+
+    def _registrant_status(self, meeting_id: str, body: dict[str, Any]) -> Answer:
+        """Approve, deny or cancel registrants named by email or id; an unknown one is refused."""
+        self._meeting(meeting_id)
+        listed = self.registrants.get(meeting_id, [])
+        chosen = []
+        for named in body.get("registrants") or listed:
+            found = [r for r in listed
+                     if ("email" in named and r["email"].casefold() == named["email"].casefold())
+                     or ("id" in named and r["id"] == named["id"])]
+            if not found:
+                raise ZoomError(404, 3043, "Registrant not found.")
+            chosen.extend(found)
+        status = {"approve": "approved", "deny": "denied", "cancel": "cancelled"}[body["action"]]
+        for registrant in chosen:
+            if registrant["status"] != status:
+                registrant["status"] = status
+                registrant.setdefault("history", []).append(status)  # tests count real changes
+        return Answer(204)
 
     def _instances(self, meeting_id: str) -> Answer:
         if meeting_id not in self.instances and meeting_id not in self.meetings:

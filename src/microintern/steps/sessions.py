@@ -101,6 +101,7 @@ class _SessionBuild:
             video.leave_zoom(self)  # the program or the session moved back to Meet
         link = (video.zoom_link(self, placed, partner_row) if self.zoom
                 else self._meet(placed, partner_row, attendees))
+        calls_before_events = self.calls
         for index, (start, end) in enumerate(self.plan.meetings()):
             event = self._event(index, start, end, attendees, link, count > 1)
             token = event_token(event, start.replace(tzinfo=None))
@@ -115,6 +116,11 @@ class _SessionBuild:
                 self._cancel(index, attendees)
         # Last: a showcase's broadcast never holds up the meeting and its invitations.
         video.showcase(self, placed, partner_row)
+        # Students no longer placed lose their Zoom registration. Their leaving changed the
+        # guests, so an event was written: a rerun with nothing changed calls Zoom for nothing.
+        events_written = self.calls > calls_before_events
+        if self.zoom and events_written and not video.cancel_unplaced(self, placed, addresses):
+            self.tokens[:1] = [NOT_WRITTEN]  # the event is written again next run, and this with it
         self.complete = True
 
     def finish(self) -> Record:

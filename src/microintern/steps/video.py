@@ -15,7 +15,7 @@ tag (the adapters list before they create).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from typing import Protocol, runtime_checkable
 
@@ -248,3 +248,37 @@ def student_join_links(ctx: StepContext, session: Session, plan: SessionPlan,
     links = zoom.join_links(meeting, people)
     return {s.applicant_id: links[s.student_email.strip().casefold()] for s in students
             if s.student_email.strip().casefold() in links}
+
+
+@runtime_checkable
+class StudentCancels(Protocol):
+    """A Zoom port that cancels registrants (the real one; the local backend's placeholders have none)."""
+
+    def cancel_unplaced(self, meeting_id: str, placed: Collection[str], students: Collection[str]) -> int:
+        """Cancel the registrants among ``students`` not in ``placed``; how many were cancelled."""
+        ...
+
+
+def cancel_unplaced(build: SessionBuild, placed: Sequence[Record], addresses: Mapping[str, str]) -> bool:
+    """Cancel the Zoom registration of students no longer placed here; False when Zoom could not say.
+
+    Only registrants the tool made are touched: school addresses the program knows
+    (``addresses``, every applicant's) that are not placed here. The teacher, the partner and
+    people the host added by hand keep theirs. A meeting made in this run (or replaced) has
+    nobody to cancel. On failure the run says so without naming a student.
+    """
+    meeting = zoom_meeting_id(build.plan.meet_space)
+    zoom = build.ctx.ports.zoom
+    if (meeting is None or meeting != zoom_meeting_id(text(build.row.get(sheet.SESSION_MEET_SPACE)))
+            or not has_registration(build.plan.starts) or not isinstance(zoom, StudentCancels)):
+        return True
+    keep = [addresses[a] for a in (text(r.get(sheet.APPLICANT_ID)) for r in placed) if a in addresses]
+    try:
+        cancelled = zoom.cancel_unplaced(meeting, keep, list(addresses.values()))
+    except BackendError as exc:
+        build.result.problems.append(f"{build.session.id}: students no longer placed could not be taken "
+                                     f"off the Zoom meeting's registrants ({exc}); the next run tries again")
+        return False
+    if cancelled:
+        build.result.add("zoom registrations cancelled", cancelled)
+    return True

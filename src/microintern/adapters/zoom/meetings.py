@@ -195,6 +195,10 @@ class ZoomMeetings:
         """Each student registered once for the meeting: casefolded email → their own join link."""
         return ZoomRegistrants(self.client).join_links(meeting_id, students)
 
+    def cancel_unplaced(self, meeting_id: str, placed: Collection[str], students: Collection[str]) -> int:
+        """Cancel the registrants among ``students`` no longer in ``placed``; how many were cancelled."""
+        return ZoomRegistrants(self.client).cancel_unplaced(meeting_id, placed, students)
+
     def conferences(self, meeting_id: str) -> list[Conference]:
         """Every held instance of the meeting with its participants, oldest first.
 

@@ -14,13 +14,19 @@ The meeting asks for registration with automatic approval and no mail from Zoom 
 letters. Zoom keeps registration to meetings with fixed times: a recurring meeting without one
 has none, and its students use the meeting's link through the waiting room.
 
+A student no longer placed in the session (withdrawn, moved to another session) is cancelled
+(``PUT /meetings/{meetingId}/registrants/status`` with ``action: cancel``), so their own link
+stops working. Only registrants the tool made are touched: an address the program knows as a
+student's school address and not placed in this session. The teacher, the partner and anyone
+the host added by hand are left alone.
+
 No student's address or link is ever put in an error message: Zoom's own message is dropped.
 """
 
 from __future__ import annotations
 
 import urllib.parse
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from microintern.adapters.zoom.client import ZoomClient, ZoomError
@@ -29,6 +35,7 @@ from microintern.domain.video import Registrant
 PAGE_SIZE = 300
 MAX_PAGES = 1000
 _ATTEMPTS = 3  # a registration whose answer was lost and that the list does not show is sent again
+CANCEL_BATCH = 30  # registrants per status update (Zoom takes at most 30 in one request)
 
 
 def _quiet(exc: ZoomError, what: str) -> ZoomError:
@@ -109,3 +116,34 @@ class ZoomRegistrants:
                                 "several attempts; a rerun looks for them again first", retryable=True)
         wanted = {p.email.strip().casefold() for p in people}
         return {k: v for k, v in links.items() if k in wanted}
+
+    def cancel_unplaced(self, meeting_id: str, placed: Collection[str], students: Collection[str]) -> int:
+        """Cancel each registrant who is one of ``students`` but not in ``placed``; how many were cancelled.
+
+        ``students``: every school address the program knows (only these were registered by the
+        tool); ``placed``: the addresses of the students placed in this meeting's session. Safe to
+        repeat: the list is read first, and after a lost answer it is read again before anything
+        is sent again, so nobody is cancelled twice and a rerun sends nothing.
+        """
+        keep = {e.strip().casefold() for e in placed}
+        ours = {e.strip().casefold() for e in students} - keep
+        done = 0
+        for _ in range(_ATTEMPTS):
+            gone = sorted(e for e in self.listed(meeting_id) if e in ours)
+            if not gone:
+                return done
+            try:
+                for start in range(0, len(gone), CANCEL_BATCH):
+                    batch = gone[start:start + CANCEL_BATCH]
+                    self.client.call("PUT", f"{self._path(meeting_id)}/status",
+                                     body={"action": "cancel",
+                                           "registrants": [{"email": e} for e in batch]},
+                                     what="registrants.status")
+                    done += len(batch)
+            except ZoomError as exc:
+                if not exc.unknown and not exc.retryable:
+                    raise _quiet(exc, "registrants.status") from None
+                continue  # the outcome is unknown (or Zoom was busy): read the list again first
+            return done
+        raise ZoomError("Zoom registrants.status: students no longer placed could not all be "
+                        "cancelled; a rerun reads the list again first", retryable=True)

@@ -20,6 +20,9 @@ SCOPES: dict[str, str] = {
                                       "(POST /meetings/{meetingId}/registrants)",
     "meeting:read:list_registrants:admin": "find the students registered already, so nobody is "
                                            "registered twice (GET /meetings/{meetingId}/registrants)",
+    "meeting:update:registrant_status:admin": "cancel a student no longer placed in the session, so "
+                                              "their own join link stops working "
+                                              "(PUT /meetings/{meetingId}/registrants/status)",
     "meeting:read:list_past_instances:admin": "the meetings a recurring session held "
                                               "(GET /past_meetings/{meetingId}/instances)",
     "meeting:read:list_past_participants:admin": "attendance: join and leave times per participant "
