@@ -137,3 +137,31 @@ def test_a_language_babel_does_not_know_is_refused_at_its_key(tmp_path: Path) ->
 def test_languages_are_named_in_their_own_language() -> None:
     assert (LANGUAGES["en"], LANGUAGES["es"], LANGUAGES["vi"]) == ("English", "Español", "Tiếng Việt")
     assert "xx" not in LANGUAGES and LANGUAGES.get("xx", "xx") == "xx"
+
+
+def test_check_config_tells_which_forms_a_vietnamese_family_gets_in_english(tmp_path: Path) -> None:
+    result = check(three_languages(tmp_path))
+    assert result.exit_code == 0, result.output
+    for form in ("registration", "release", "feedback"):
+        assert (f"  note: {form} form: no Tiếng Việt text; families reading vi get the English form"
+                in result.output), result.output
+
+
+def test_an_application_names_the_family_language_in_its_own_words() -> None:
+    from microintern.domain.applicants import language_of
+
+    program = ["en", "es", "vi"]
+    for answer in ("Tiếng Việt", "tiếng việt", "Vietnamese", "vi"):
+        assert language_of(answer, "en", program) == "vi", answer
+    assert language_of("Español", "en", program) == "es"
+    assert language_of("Tiếng Việt", "en", ["en", "es"]) == "en"   # not a program language
+    assert language_of("Klingon", "es", program) == "es"
+
+
+def test_a_region_code_with_a_dash_formats_dates_and_times() -> None:
+    from microintern.steps.letter_context import clock_in, day_in
+
+    moment = datetime.fromisoformat("2027-03-16T15:30-07:00")
+    assert day_in(moment.date(), "pt-BR") == day_in(moment.date(), "pt_BR")
+    assert "março" in day_in(moment.date(), "pt-BR")
+    assert clock_in(moment, "pt-BR") == clock_in(moment, "pt_BR")

@@ -37,6 +37,7 @@ from jinja2 import TemplateError as JinjaError
 
 from microintern.config import Localized, ProgramConfig, Session, text_in
 from microintern.documents.pdf_text import add_unicode_font, pdf_metadata, pdf_text
+from microintern.domain.dates import babel_locale
 from microintern.domain.letters import render_template
 from microintern.domain.setting_names import zone_name
 from microintern.errors import TemplateError
@@ -160,10 +161,10 @@ def format_when(wall: datetime, language: str = "en", time_zone: str = "") -> st
         half = "AM" if wall.hour < 12 else "PM"
         return (f"{_DAYS[wall.weekday()]}, {_MONTHS[wall.month - 1]} {wall.day}, {wall.year}"
                 f" · {hour}:{wall.minute:02d} {half}" + (f" {where}" if where else ""))
-    day = format_date(wall.date(), _DATE_PATTERNS.get(language, "full"), locale=language)
+    day = format_date(wall.date(), _DATE_PATTERNS.get(language, "full"), locale=babel_locale(language))
     # U.S. families read a 12-hour clock in every language, as the letters write it; the time
     # never breaks across lines ("11:59" on one line and "p. m." on the next).
-    clock = format_time(wall.time(), "h:mm a", locale=language).replace(" ", "\u00a0")
+    clock = format_time(wall.time(), "h:mm a", locale=babel_locale(language)).replace(" ", "\u00a0")
     # In parentheses, as the Spanish letters write it: "p. m." never runs into "hora del ...".
     return f"{day} · {clock}" + (f" ({where})" if where else "")
 

@@ -7,7 +7,10 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from zoneinfo import ZoneInfo
+
+from babel import Locale, UnknownLocaleError
 
 from microintern.domain import program_sheet as sheet
 from microintern.domain.addresses import normalised_address
@@ -34,9 +37,35 @@ def applicant_id(form_id: str, response_id: str) -> str:
     return "A-" + base64.b32encode(digest)[:8].decode()
 
 
-def language_of(answer: str | None, default: str) -> str:
-    """The template language for a family-language answer (default when unknown)."""
-    return LANGUAGE_ANSWERS.get((answer or "").strip().casefold(), default)
+def language_of(answer: str | None, default: str, languages: Sequence[str] = ()) -> str:
+    """The template language for a family-language answer (default when unknown).
+
+    Besides English and Spanish in either language's words, an answer names one of the
+    program's ``languages`` by its code or its name in that language or in English
+    ("vi", "Tiếng Việt", "Vietnamese"), as Babel names them.
+    """
+    said = (answer or "").strip().casefold()
+    if said in LANGUAGE_ANSWERS:
+        return LANGUAGE_ANSWERS[said]
+    for code in languages:
+        if said and said in _names_of(code):
+            return code
+    return default
+
+
+@cache
+def _names_of(code: str) -> frozenset[str]:
+    """What an answer may call the language ``code``: the code, its own name, its English name."""
+    names = {code.casefold(), code.replace("_", "-").casefold()}
+    try:
+        locale = Locale.parse(code.replace("-", "_"))
+    except (ValueError, UnknownLocaleError):
+        return frozenset(names)
+    for name in (locale.get_display_name(locale), locale.get_display_name("en"),
+                 locale.get_language_name(locale), locale.get_language_name("en")):
+        if name:
+            names.add(name.casefold())
+    return frozenset(names)
 
 
 STUDENT_LANGUAGE_KEY = "student_language"
@@ -76,6 +105,7 @@ def application_record(
     zone: ZoneInfo,
     default_language: str,
     form_language: str | None = None,
+    languages: Sequence[str] = (),
 ) -> Record:
     """The Applications row for a response; answers are kept as text, exactly as typed.
 
@@ -94,11 +124,12 @@ def application_record(
         record[question.title] = answers.get(question.title, "")
     family = next((q for q in questions if q.key == "family_language"), None)
     record[sheet.LANGUAGE] = language_of(
-        answers.get(family.title) if family else None, default_language
+        answers.get(family.title) if family else None, default_language, languages
     )
     applied_in = form_language or default_language
     own = next((q for q in questions if q.key == STUDENT_LANGUAGE_KEY), None)
-    record[sheet.STUDENT_LANGUAGE] = language_of(answers.get(own.title) if own else None, applied_in)
+    record[sheet.STUDENT_LANGUAGE] = language_of(answers.get(own.title) if own else None, applied_in,
+                                                 languages)
     return record
 
 

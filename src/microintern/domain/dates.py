@@ -55,3 +55,12 @@ def parse_moment(value: object, zone: ZoneInfo) -> datetime | None:
         except ValueError:
             continue
     return None
+
+
+def babel_locale(language: str) -> str:
+    """A program language as Babel takes it: "pt-BR" (as a config may write it) becomes "pt_BR".
+
+    Letters and flyers format dates, times and money in their reader's language through Babel,
+    whose locale identifiers use underscores.
+    """
+    return language.replace("-", "_")

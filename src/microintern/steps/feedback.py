@@ -97,12 +97,12 @@ class _Letters:
             if self.today < reminder_due or reminded is not None:
                 return None
             letter = REMINDER
-        # The student's language and the family's, each as a feedback form exists in it.
-        language, family = (reader if reader in self.links else next(iter(self.links))
-                            for reader in (student.language, student.family_reads))
+        # The student's language and the family's; each links the feedback form in its own
+        # language, or the default language's form where the form has no text in it.
+        language, family = student.language, student.family_reads
         contexts: dict[str, dict[str, Any]] = {}
         for reader in {language, family}:
-            responder_uri, spec = self.links[reader]
+            responder_uri, spec = self.links.get(reader) or next(iter(self.links.values()))
             link = feedback_link(responder_uri, spec, student.applicant_id, student.session_id)
             contexts[reader] = {**self.program(reader), "applicant": dict(student.applicant),
                                 "session": self._session(session, reader), "links": {"feedback": link}}

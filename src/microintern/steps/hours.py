@@ -30,6 +30,7 @@ from babel.numbers import format_currency
 from microintern.config import Backend, ProgramConfig, Session
 from microintern.domain import program_sheet as sheet
 from microintern.domain.applicants import answers_by_key
+from microintern.domain.dates import babel_locale
 from microintern.domain.forms import FormSpec, FormState
 from microintern.domain.hours import (
     ACTIVITY_KEY,
@@ -210,7 +211,7 @@ def hours_context(config: ProgramConfig, session: Session, language: str) -> dic
     return {
         "target": show_hours(Decimal(str(session.hours_target or 0))),
         "max_per_day": show_hours(Decimal(str(config.hours.max_hours_per_day))),
-        "rate": format_currency(rate, config.hours.currency, locale=language) if rate else "",
+        "rate": format_currency(rate, config.hours.currency, locale=babel_locale(language)) if rate else "",
         "until": day_in(window.last, language),
         "by_partner": config.hours.confirmer == "partner",
     }

@@ -20,6 +20,7 @@ from babel.dates import format_date, format_time
 from microintern.config import LANGUAGES, Partner, ProgramConfig, Session, text_in
 from microintern.domain import program_sheet as sheet
 from microintern.domain.applicants import QuestionColumn, answers_by_key
+from microintern.domain.dates import babel_locale
 from microintern.domain.records import Cell
 from microintern.domain.sessions import SessionPlan
 from microintern.domain.setting_names import program_video_service, service_name, zone_name
@@ -53,12 +54,12 @@ def zone_label(config: ProgramConfig, language: str = "en") -> str:
 def day_in(day: date, language: str = "en") -> str:
     """A date as a letter in ``language`` prints it, weekday first (Babel's CLDR data)."""
     # Another language: its own full date in Babel's CLDR data (weekday first), not the English order.
-    return format_date(day, _DATE_PATTERNS.get(language, "full"), locale=language)
+    return format_date(day, _DATE_PATTERNS.get(language, "full"), locale=babel_locale(language))
 
 
 def clock_in(moment: datetime, language: str = "en") -> str:
     """A wall time as a letter in ``language`` prints it ("3:30 PM", "3:30 p. m.")."""
-    return format_time(moment.time(), "h:mm a", locale=language)
+    return format_time(moment.time(), "h:mm a", locale=babel_locale(language))
 
 
 def program_context(config: ProgramConfig, url: str | None = None, language: str = "en") -> dict[str, Any]:

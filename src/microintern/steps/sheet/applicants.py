@@ -108,6 +108,7 @@ def new_responses(ctx: StepContext, applications: list[Record]) -> Intake:
             questions=questions,
             zone=config.zone,
             default_language=config.program.default_language,
+            languages=config.program.languages,
         )
         if config.application.verified_respondents:
             _trust_signed_in_address(record, response.respondent_email, questions)
