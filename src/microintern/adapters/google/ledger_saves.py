@@ -22,7 +22,8 @@ class SavesBeforeSending:
     sent; with writes gathered until a save point, this wrapper is what guarantees it: the
     ledger's rows that record a draft are saved before it is sent (one ``values.append``, or a
     ``values.batchUpdate`` for a letter drafted again, once per chunk of drafts); the letters'
-    sent records follow with the run's next save, or within a minute of sending. Saving when
+    sent records follow with the run's next save, or within a minute of sending. Whatever such
+    a save writes by row number is read back at once, as the run's last save does. Saving when
     nothing is gathered costs nothing. Everything else is the wrapped mailer's.
     """
 
@@ -57,7 +58,10 @@ class SavesBeforeSending:
         elif self.record_column and now - self.saved < self.every:
             self.roster.flush_rows(self.ledger, self.record_column)
         else:
-            self.roster.flush(only=[self.ledger])
+            # The sent records written by row number are read back at once (one read a minute
+            # of sending): a sort during the run would otherwise leave a "sent" on another
+            # letter's row until the run's last save, or for good if the run is killed first.
+            self.roster.flush(only=[self.ledger], verify=True)
             self.saved = now
         message_id: str = self.mailer.send_draft(draft_id)
         return message_id

@@ -319,7 +319,10 @@ class GoogleSheetsRoster(SheetsCalls):
                if column in cells or key not in known}
         later = {key: cells for key, cells in gathered.cells.items() if key not in now}
         self._pending[tab] = _Gathered(gathered.key_column, now)
-        self.flush(only=[tab])
+        # A letter drafted again writes its row by number: read it back before the send, as a
+        # sort since the read could have put its Draft ID on another letter's row, and a kill
+        # before the run's last save would leave it there (the letter then sent twice).
+        self.flush(only=[tab], verify=any(key in known for key in now))
         if later:
             self._pending[tab] = _Gathered(gathered.key_column, later)
 
