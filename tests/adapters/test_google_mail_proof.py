@@ -265,9 +265,9 @@ def test_a_sort_while_sending_then_a_kill_leaves_no_sent_on_another_letters_row(
     """The sent records a send saves on the way (by row number) are read back at once.
 
     The coordinator sorts the Outbox twice while a batch goes out, each time just before the
-    run writes it by row number, and the run is killed before its last save (its gathered writes never leave the process). Every
-    "sent" in the sheet must be on its own letter's row, proved by its Message ID; the rerun
-    then finishes the batch with each letter sent once.
+    run writes it by row number, and the run is killed before its last save (its gathered
+    writes never leave the process). Every "sent" in the sheet must be on its own letter's
+    row, proved by its Message ID; the rerun then finishes the batch with each letter sent once.
     """
     from microintern.adapters.google.ledger_saves import SavesBeforeSending
 
