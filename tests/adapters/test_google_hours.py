@@ -148,7 +148,7 @@ def test_form_entries_flags_letters_and_payroll(fake: FakeWorkspace, google_prog
                   if "/hours_pending-" in str(m.message[KEY_HEADER])]
     assert pending["To"] == TEACHER and pending["Cc"] is None
     text = pending.get_body(("plain",)).get_content()
-    assert "13 entries, " in text and "Beto T., 2027-04-07: 14 h (flag: over 12 h" in text
+    assert "13 entries, " in text and "Beto T., April 7, 2027: 14 h (flag: over 12 h" in text
     assert f"https://docs.google.com/spreadsheets/d/{SPREADSHEET_ID}/edit" in text
     assert "@students" not in text and "@family" not in text and "A-9999999" not in text
     rerun = log_hours(context(google_program, FIRST_DAY + timedelta(days=3, hours=2)), [SESSION])

@@ -165,3 +165,20 @@ def test_a_region_code_with_a_dash_formats_dates_and_times() -> None:
     assert day_in(moment.date(), "pt-BR") == day_in(moment.date(), "pt_BR")
     assert "março" in day_in(moment.date(), "pt-BR")
     assert clock_in(moment, "pt-BR") == clock_in(moment, "pt_BR")
+
+
+def test_forms_without_vietnamese_text_are_made_only_in_the_languages_they_have(tmp_path: Path) -> None:
+    from microintern.domain.assignments import HAND_IN_LANGUAGES
+    from microintern.domain.hours import HOURS_FORM_LANGUAGES
+    from microintern.steps.partners import industry_form_languages
+    from microintern.steps.program_forms import languages_with_text
+
+    data = yaml.safe_load((ROOT / "config" / "program.example.yaml").read_text(encoding="utf-8"))
+    partners = [{**data["partners"][0], "language": "vi"}, *data["partners"][1:]]
+    config = load_config(write_config(tmp_path, program={**data["program"], "languages": ["en", "es", "vi"]},
+                                      partners=partners, templates_folder=str(with_vietnamese(tmp_path))))
+    # No "hours-vi" or "hand-in-vi" form repeating the English text: a vi reader's letter links
+    # the default language's form (program_forms.link_in).
+    assert languages_with_text(config, HOURS_FORM_LANGUAGES) == ["en", "es"]
+    assert languages_with_text(config, HAND_IN_LANGUAGES) == ["en", "es"]
+    assert industry_form_languages(config) == ["en"]     # a partner reading vi gets the English one

@@ -48,7 +48,7 @@ def test_the_industry_form_is_made_in_the_languages_partners_read() -> None:
 def test_a_language_no_one_offers_is_named() -> None:
     with pytest.raises(ConfigError) as caught:
         parsed({"solis-cyber": "fr"})
-    assert "partners[0].language: expected 'en' or 'es', found 'fr'" in [
+    assert "partners[0].language: expected one of program.languages (en, es), found 'fr'" in [
         str(p) for p in caught.value.problems]
 
 

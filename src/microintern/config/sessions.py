@@ -30,7 +30,7 @@ class Partner(_Model):
         # parse_config passes the program's languages (see Localized); a partner reads one of them.
         offered = info.context.get("languages") if isinstance(info.context, Mapping) else None
         if value is not None and offered is not None and value not in offered:
-            raise ValueError(f"one of program.languages ({', '.join(offered)}), not {value!r}")
+            raise ValueError(f"one of program.languages ({', '.join(offered)})")
         return value
 
     def reads(self, default_language: str) -> str:

@@ -90,6 +90,8 @@ _FORM_TEXT = {
            LINK_KEY: "Enlace a tu trabajo (un enlace de Google Docs o Drive, o cualquier dirección web)",
            NOTE_KEY: "Notas para la empresa (opcional)"},
 }
+HAND_IN_LANGUAGES = tuple(_FORM_TEXT)
+"""The languages the hand-in form has text in; other readers get the default language's form."""
 
 
 def hand_in_spec(config: ProgramConfig, language: str | None = None) -> FormSpec:

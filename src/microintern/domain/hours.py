@@ -83,6 +83,8 @@ _FORM_TEXT = {
         ACTIVITY_KEY: "¿Qué hiciste?",
     },
 }
+HOURS_FORM_LANGUAGES = tuple(_FORM_TEXT)
+"""The languages the hours-log form has text in; other readers get the default language's form."""
 
 
 def hours_form_spec(config: ProgramConfig, language: str | None = None) -> FormSpec:

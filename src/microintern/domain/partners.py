@@ -236,6 +236,10 @@ def group_size_options(config: ProgramConfig) -> list[str]:
     return sizes + ([f"{low}-{high}"] if high > low else [])
 
 
+# The languages the industry form has text in (English in the spec, Spanish below); a partner
+# reading another language gets the default language's form.
+INDUSTRY_FORM_LANGUAGES = ("en", "es")
+
 # The industry form in Spanish: question key → title, then the words around the choices.
 _INDUSTRY_ES = {
     "title": "{program}: formulario para empresas colaboradoras",

@@ -35,6 +35,7 @@ from microintern.domain.forms import FormSpec, FormState
 from microintern.domain.hours import (
     ACTIVITY_KEY,
     DATE_KEY,
+    HOURS_FORM_LANGUAGES,
     HOURS_KEY,
     STUDENT_KEY,
     CheckedEntry,
@@ -63,8 +64,8 @@ from microintern.steps.letter_context import ProgramContexts, day_in, long_day, 
 from microintern.steps.mailing import Addressed, deliver, guardian_copy, outbox_by_key
 from microintern.steps.program_forms import (
     ensure_forms,
-    form_languages,
     id_setting,
+    languages_with_text,
     link_in,
     link_setting,
     read_answers_in,
@@ -396,7 +397,8 @@ def keep_hours_log(ctx: StepContext,
         return result, None
     roster = ctx.ports.roster
     tabs = roster.read_tabs(list(_TABS))
-    specs = {language: hours_form_spec(config, language) for language in form_languages(config)}
+    specs = {language: hours_form_spec(config, language)
+             for language in languages_with_text(config, HOURS_FORM_LANGUAGES)}
     forms = ensure_forms(ctx, specs)
     book = read_book(ctx, tabs, specs, forms)
     result.problems.extend(book.problems)
@@ -429,7 +431,8 @@ def payroll(ctx: StepContext, session_ids: Sequence[str] | None = None) -> list[
     """
     config = ctx.config
     sessions = hours_sessions(config, session_ids)
-    specs = {language: hours_form_spec(config, language) for language in form_languages(config)}
+    specs = {language: hours_form_spec(config, language)
+             for language in languages_with_text(config, HOURS_FORM_LANGUAGES)}
     settings = read_settings(ctx.ports.roster)
     # Only the forms a run made: payroll reads, it never creates one.
     forms = {language: FormState(settings[id_setting(spec)], settings.get(link_setting(spec), ""))

@@ -35,6 +35,7 @@ from microintern.domain.outbox import DELIVERED, message_key
 from microintern.domain.partners import (
     CONTACTED,
     DECLINED,
+    INDUSTRY_FORM_LANGUAGES,
     INDUSTRY_FORM_RECEIVED,
     MEETING_SCHEDULED,
     MEETING_STATUSES,
@@ -69,8 +70,8 @@ from microintern.steps.mailing import Addressed, deliver, outbox_by_key
 from microintern.steps.program_forms import (
     Answers,
     ensure_form,
-    form_languages,
     id_setting,
+    languages_with_text,
     latest_by,
     link_setting,
     prefilled_link,
@@ -124,7 +125,8 @@ def industry_form_languages(config: ProgramConfig) -> list[str]:
     """
     default = config.program.default_language
     read = {partner.reads(default) for partner in config.partners}
-    return [language for language in form_languages(config) if language == default or language in read]
+    return [language for language in languages_with_text(config, INDUSTRY_FORM_LANGUAGES)
+            if language == default or language in read]
 
 
 def partner_letter_language(ctx: StepContext, letter: str, partner: Partner) -> str:

@@ -17,7 +17,7 @@ by a name someone typed.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlencode
@@ -42,6 +42,17 @@ def form_languages(config: ProgramConfig) -> list[str]:
     """The languages every family-facing form exists in: the default first, then the others."""
     default = config.program.default_language
     return [default, *(language for language in config.program.languages if language != default)]
+
+
+def languages_with_text(config: ProgramConfig, has_text: Sequence[str]) -> list[str]:
+    """:func:`form_languages` narrowed to the languages a form has text in (the default kept).
+
+    A reader of another language is sent the default language's form (:func:`link_in`), rather
+    than a form named for their language that would only repeat the default's text.
+    """
+    default = config.program.default_language
+    return [language for language in form_languages(config)
+            if language == default or language in has_text]
 
 
 def ensure_form(ctx: StepContext, spec: FormSpec) -> FormState:

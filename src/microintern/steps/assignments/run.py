@@ -11,6 +11,7 @@ from microintern.domain import program_sheet as sheet
 from microintern.domain.addresses import same_student
 from microintern.domain.assignments import (
     DAY,
+    HAND_IN_LANGUAGES,
     LATE_MISSING,
     LATE_YES,
     Dated,
@@ -41,7 +42,7 @@ from microintern.steps.assignments.state import Run
 from microintern.steps.context import StepContext, StepResult
 from microintern.steps.letter_context import ProgramContexts
 from microintern.steps.mailing import deliver, outbox_by_key
-from microintern.steps.program_forms import Answers, ensure_forms, form_languages, read_answers_in
+from microintern.steps.program_forms import Answers, ensure_forms, languages_with_text, read_answers_in
 from microintern.steps.sheet.applicants import question_columns, student_addresses
 from microintern.steps.sheet.long_answers import fitted_note
 from microintern.steps.sheet.participants import Seated, seated_students
@@ -91,7 +92,8 @@ def run_assignments(ctx: StepContext, session_ids: Sequence[str] | None = None) 
         return result
     roster = ctx.ports.roster
     # One hand-in form per language; answers on any of them are read alike.
-    specs = {language: hand_in_spec(config, language) for language in form_languages(config)}
+    specs = {language: hand_in_spec(config, language)
+             for language in languages_with_text(config, HAND_IN_LANGUAGES)}
     forms = ensure_forms(ctx, specs)
     tabs = roster.read_tabs(list(_TABS))
     plans = read_session_plans(ctx, tabs)
