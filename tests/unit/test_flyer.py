@@ -233,6 +233,19 @@ def test_a4_paper_and_a_fixed_creation_time_give_stable_bytes(config: ProgramCon
     assert re.search(rb"/MediaBox \[0 0 595\.28 841\.89\]", first.pdf)
 
 
+def test_the_same_flyer_again_in_one_process_is_the_same_document(config: ProgramConfig) -> None:
+    """Each partner's invitation carries the flyer: it is laid out once, its first date kept."""
+    context = {**flyer_context(config, APPLY), "program": {**flyer_context(config, APPLY)["program"],
+                                                           "name": "A program laid out once"}}
+    first = render_flyer("partner", context, ENV, created_at=datetime(2027, 1, 5, 9, 0, tzinfo=UTC))
+    later = render_flyer("partner", context, ENV, created_at=datetime(2027, 1, 12, 9, 0, tzinfo=UTC))
+    assert later.pdf == first.pdf
+    assert b"D:20270105" in first.pdf
+    changed = {**context, "program": {**context["program"], "name": "Another program"}}
+    other = render_flyer("partner", changed, ENV, created_at=datetime(2027, 1, 12, 9, 0, tzinfo=UTC))
+    assert other.pdf != first.pdf and b"D:20270112" in other.pdf
+
+
 def test_format_when_is_human_and_locale_free() -> None:
     assert format_when(datetime(2027, 3, 16, 15, 30)) == "Tuesday, March 16, 2027 · 3:30 PM"
     assert format_when(datetime(2027, 2, 12, 23, 59)) == "Friday, February 12, 2027 · 11:59 PM"

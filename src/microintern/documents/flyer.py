@@ -22,7 +22,6 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 from typing import Any, Literal
 from urllib.parse import quote, urlsplit
 
@@ -68,6 +67,8 @@ _PDF_FONT_SIZES = (13.0, 12.5, 12.0, 11.5, 11.0, 10.5, 10.0, 9.5, 9.0, 8.5, 8.0)
 # The type size each body last fitted its page at, so the next render of the same flyer (every
 # partner's invitation carries it) starts there: one layout instead of several.
 _FITTED: dict[tuple[str, str], float] = {}
+# Flyer PDFs made in this process, by their HTML, title, language, author and paper.
+_MADE: dict[tuple[str, PdfInfo, str], bytes] = {}
 _INK = "#1f2933"
 _ACCENT = "#1d4e89"
 _BODY = re.compile(r"<body\b[^>]*>(.*)</body\s*>", re.IGNORECASE | re.DOTALL)
@@ -375,15 +376,19 @@ def html_to_pdf(
     ``title`` and ``language`` (a BCP 47 tag such as ``es``) are the PDF's own, as screen
     readers and viewers read them; ``author`` is who publishes it. ``created_at`` is the PDF's
     creation time (now if not given); pass a fixed one to get the same bytes from the same HTML.
+    The same flyer asked for again in one process (each partner's invitation carries it) is
+    the same document: the PDF made first, its creation time kept, is given again.
     """
-    return _laid_out(html, PdfInfo(title, language, author), paper, created_at)
+    key = (html, PdfInfo(title, language, author), paper)
+    made = _MADE.get(key)
+    if made is None:
+        if len(_MADE) >= 32:  # a scheduler lives for months: keep the memo small
+            _MADE.clear()
+        made = _MADE[key] = _laid_out(html, key[1], paper, created_at)
+    return made
 
 
-@lru_cache(maxsize=32)
 def _laid_out(html: str, info: PdfInfo, paper: Paper, created_at: datetime | None) -> bytes:
-    # A pure function of its arguments (a given creation time gives the same bytes), so the
-    # same flyer asked for again in one process, e.g. for each partner invited on a day, is
-    # laid out once. Without a creation time the first one's "now" is kept, as the same PDF.
     match = _BODY.search(html)
     body = _LEADING.sub(rf'<\1 style="line-height: {PDF_LINE_HEIGHT}"', match.group(1) if match else html)
     fitted = _FITTED.get((body, paper))
