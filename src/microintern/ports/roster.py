@@ -5,13 +5,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from microintern.domain.records import (
     ChartSpec,
     Record,
 )
-from microintern.domain.sheet_rules import SheetRules
+
+if TYPE_CHECKING:
+    # For the annotation only: sheet_rules pulls in the screening package (look-alike tables),
+    # a tenth of an idle run-due's start, and no run-due step applies rules.
+    from microintern.domain.sheet_rules import SheetRules
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from microintern.config import ProgramConfig
 from microintern.domain import program_sheet as sheet
-from microintern.domain.sheet_rules import sheet_rules
 from microintern.ports import Roster
 
 
@@ -26,4 +25,8 @@ def format_sheet(config: ProgramConfig, roster: Roster) -> None:
     Idempotent, but it reads the sheet's formatting each time: ``microintern init`` runs it, the
     scheduled runs (which call :func:`initialise` before every step) do not.
     """
+    # Imported here: the rules pull in the screening package (its look-alike tables), which
+    # only `init` needs; every scheduled run imports this module for `initialise`.
+    from microintern.domain.sheet_rules import sheet_rules
+
     roster.apply_rules(sheet_rules(config))

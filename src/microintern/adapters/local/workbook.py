@@ -81,12 +81,13 @@ from microintern.adapters.local.workbook_cells import (
 from microintern.adapters.local.workbook_sidecar import SavesBeforeSending, Sidecar, sidecar_path
 from microintern.domain.program_sheet import RUN_LEASE
 from microintern.domain.records import ChartSpec, Record
-from microintern.domain.sheet_rules import SheetRules
 from microintern.errors import BackendError, RowError
 from microintern.ports import UpsertResult
 
 if TYPE_CHECKING:  # openpyxl is imported by the first write, never by a run that only reads
     from openpyxl import Workbook
+
+    from microintern.domain.sheet_rules import SheetRules  # only init applies rules
 
 log = logging.getLogger(__name__)
 

@@ -20,13 +20,14 @@ from microintern.adapters.local.workbook_cells import (
     write_cell,
 )
 from microintern.domain.records import ChartSpec, Record
-from microintern.domain.sheet_rules import SheetRules
 from microintern.errors import BackendError
 from microintern.ports import UpsertResult
 
 if TYPE_CHECKING:  # openpyxl is imported by the first write, never by a run that only reads
     from openpyxl import Workbook
     from openpyxl.worksheet.worksheet import Worksheet
+
+    from microintern.domain.sheet_rules import SheetRules  # only init applies rules
 
 
 def sheet_named(book: Workbook, tab: str, path: Path) -> Worksheet:
