@@ -48,17 +48,7 @@ def zoom_server() -> Iterator[FakeZoom]:
 def zoom(zoom_server: FakeZoom) -> Iterator[FakeZoom]:
     """The fake Zoom, emptied, with the app, the host and the teachers as licensed users."""
     state = zoom_server
-    with state.lock:
-        state.faults.clear()
-        state.calls.clear()
-        state.rejections.clear()
-        state.errors.clear()
-        state.meetings.clear()
-        state.deleted.clear()
-        state.registrants.clear()
-        state.users.clear()
-        state.instances.clear()
-        state.participants.clear()
+    state.reset()
     state.add_app(ACCOUNT_ID, CLIENT_ID, CLIENT_SECRET, SCOPES)
     for user in (PROGRAM_USER, "luis.carrillo@mesavalley.example", "renee.holloway@mesavalley.example",
                  "priya.raman@mesavalley.example"):

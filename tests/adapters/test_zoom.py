@@ -31,17 +31,7 @@ def zoom_server() -> Iterator[FakeZoom]:
 def zoom(zoom_server: FakeZoom) -> Iterator[FakeZoom]:
     """The fake, emptied, with the app and the account's licensed users; no refusal at the end."""
     state = zoom_server
-    with state.lock:
-        state.faults.clear()
-        state.hooks.clear()
-        state.calls.clear()
-        state.rejections.clear()
-        state.errors.clear()
-        state.meetings.clear()
-        state.users.clear()
-        state.instances.clear()
-        state.participants.clear()
-        state.paid = True
+    state.reset()
     state.add_app(ACCOUNT_ID, CLIENT_ID, CLIENT_SECRET, SCOPES)
     state.add_user(HOST)
     state.add_user(TEACHER)

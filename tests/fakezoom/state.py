@@ -159,6 +159,19 @@ class ZoomState:
 
     # --- seeding ---
 
+    def reset(self) -> None:
+        """Empty the fake between tests (one server serves a whole test module)."""
+        with self.lock:
+            self.faults.clear()
+            self.hooks.clear()
+            for held in (self.calls, self.rejections, self.errors, self.deleted):
+                held.clear()
+            # The apps and their tokens stay: a test adds its app again (same ids, same scopes).
+            for table in (self.users, self.meetings, self.registrants, self.instances,
+                          self.participants):
+                table.clear()
+            self.paid = True
+
     def add_app(self, account_id: str, client_id: str, client_secret: str, scopes: Iterable[str]) -> App:
         """Register a Server-to-Server OAuth app and the scopes it was given."""
         app = App(account_id, client_id, client_secret, frozenset(scopes))
