@@ -135,7 +135,9 @@ def test_assignment_letters_hand_ins_lateness_and_feedback_once(config_file: Pat
         link = next(w for w in body.split() if "usp=pp_url" in w)
         query = parse_qs(urlsplit(link).query)
         assert query[prefill_entry(ids["student_id"])] == [applicant]
-        assert query[prefill_entry(ids["assignment"])] == ["Clean a real data set"]
+        # Ticked as the student's form shows it: A-002 reads Spanish and gets the Spanish form.
+        assert query[prefill_entry(ids["assignment"])] == [
+            "Limpiar un conjunto de datos real" if applicant == "A-002" else "Clean a real data set"]
         folder = next(w for w in body.split() if w.startswith("file://"))
         assert folder == tab[key(applicant)][sheet.FOLDER]
         assert message["To"].addresses[0].addr_spec == STUDENTS[applicant][2]

@@ -4,6 +4,7 @@ and choices read back as the default language's."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -62,3 +63,27 @@ def test_spanish_choices_read_as_english_and_unknown_answers_pass_through(config
 def test_a_question_without_translated_choices_reads_answers_as_given() -> None:
     question = FormQuestion("size", "0000000a", "Size", QuestionKind.CHOICE, True, ("4", "5"))
     assert question.read_as("4") == "4" and question.read_as("anything") == "anything"
+
+
+def test_the_spanish_hand_in_form_lists_the_assignments_in_spanish(config: ProgramConfig) -> None:
+    from urllib.parse import parse_qs, urlsplit
+
+    from microintern.domain.assignments import ASSIGNMENT_KEY, assignment_options, read_hand_in
+    from microintern.steps.program_forms import prefill_entry, prefilled_link
+
+    english, spanish = hand_in_spec(config, "en"), hand_in_spec(config, "es")
+    (shown,) = [q for q in spanish.questions if q.key == ASSIGNMENT_KEY]
+    assert "Limpiar un conjunto de datos real" in shown.options
+    assert "Clean a real data set" not in shown.options
+    # An answer on the Spanish form is the same assignment as one on the English form.
+    options = assignment_options(config)
+    assert options[shown.read_as("Limpiar un conjunto de datos real")] == options["Clean a real data set"]
+    answer = read_hand_in("r1", datetime(2027, 4, 15, tzinfo=UTC), {
+        "student_id": "A-1", ASSIGNMENT_KEY: shown.read_as("Limpiar un conjunto de datos real"),
+        "link": "docs.google.com/document/d/1", "note": ""}, options)
+    assert getattr(answer, "assignment_id", None) == options["Clean a real data set"]
+    # A link that names the assignment as the steps know it ticks each form's own label.
+    for spec, label in ((english, "Clean a real data set"), (spanish, "Limpiar un conjunto de datos real")):
+        link = prefilled_link("https://docs.google.com/forms/d/e/x/viewform", spec,
+                              {ASSIGNMENT_KEY: "Clean a real data set"})
+        assert parse_qs(urlsplit(link).query)[prefill_entry(spec.question_ids()[ASSIGNMENT_KEY])] == [label]

@@ -60,20 +60,21 @@ def letter_step(letter: str, assignment_id: str) -> str:
 # --- the hand-in form ----------------------------------------------------------------------------
 
 
-def assignment_options(config: ProgramConfig) -> dict[str, str]:
+def assignment_options(config: ProgramConfig, language: str | None = None) -> dict[str, str]:
     """The form's assignment choices: option label → assignment id, in config order.
 
-    Labels are the titles; a title shared by two different assignments gets its id added, so
-    every label names exactly one assignment.
+    Labels are the titles in ``language`` (default: the program's); a title shared by two
+    different assignments gets its id added, so every label names exactly one assignment.
     """
     by_id: dict[str, Assignment] = {}
     for session in config.sessions:
         for assignment in config.assignments_of(session):
             by_id.setdefault(assignment.id, assignment)
+    shown = {a.id: text_in(a.title, language or config.program.default_language) for a in by_id.values()}
     titles: dict[str, int] = {}
-    for assignment in by_id.values():
-        titles[assignment.title] = titles.get(assignment.title, 0) + 1
-    return {(a.title if titles[a.title] == 1 else f"{a.title} ({a.id})"): a.id for a in by_id.values()}
+    for title in shown.values():
+        titles[title] = titles.get(title, 0) + 1
+    return {(title if titles[title] == 1 else f"{title} ({aid})"): aid for aid, title in shown.items()}
 
 
 def option_label(options: Mapping[str, str], assignment_id: str) -> str:
@@ -97,7 +98,7 @@ HAND_IN_LANGUAGES = tuple(_FORM_TEXT)
 def hand_in_spec(config: ProgramConfig, language: str | None = None) -> FormSpec:
     """The hand-in form in ``language`` (default: the program's): the student id and assignment
     (both prefilled), a link, notes. A configured ``assignment.form_title`` names the default
-    language's form; the assignments are listed by their configured titles in every form."""
+    language's form; the assignments are listed by their titles in the form's language."""
     default = config.program.default_language
     language = language or default
     text = _FORM_TEXT.get(language, _FORM_TEXT["en"])
@@ -108,9 +109,16 @@ def hand_in_spec(config: ProgramConfig, language: str | None = None) -> FormSpec
           options: tuple[str, ...] = ()) -> FormQuestion:
         return FormQuestion(key, question_id(f"{FORM_NAME}:{key}"), text, kind, required, options)
 
+    # The assignments by their titles in the form's language, each read back as the default
+    # form's label (the steps know an assignment by that label).
+    default_labels = tuple(assignment_options(config))
+    labels = tuple(assignment_options(config, language))
+    chosen = FormQuestion(ASSIGNMENT_KEY, question_id(f"{FORM_NAME}:{ASSIGNMENT_KEY}"), text[ASSIGNMENT_KEY],
+                          QuestionKind.CHOICE, True, labels,
+                          answers_as=default_labels if labels != default_labels else ())
     return FormSpec(title, (
         q(STUDENT_KEY, text[STUDENT_KEY], required=True),
-        q(ASSIGNMENT_KEY, text[ASSIGNMENT_KEY], QuestionKind.CHOICE, True, tuple(assignment_options(config))),
+        chosen,
         q(LINK_KEY, text[LINK_KEY], required=True),
         q(NOTE_KEY, text[NOTE_KEY], QuestionKind.PARAGRAPH),
     ), name=form_name_in(FORM_NAME, language, default),

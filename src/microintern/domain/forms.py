@@ -58,6 +58,16 @@ class FormQuestion:
     # take part", so every language's answers mean the same to the steps.
     answers_as: tuple[str, ...] = ()
 
+    def shown_as(self, value: str) -> str:
+        """The option this form shows for ``value`` as the steps read it (``read_as`` undone).
+
+        A prefilled link names the default form's option ("Data cleaning"); the Spanish form
+        ticks its own ("Limpieza de datos"). A value that is not an option stays as it is.
+        """
+        if not self.answers_as:
+            return value
+        return dict(zip(self.answers_as, self.options, strict=True)).get(value, value)
+
     def read_as(self, answer: str) -> str:
         """``answer`` as the steps read it: each chosen option as its ``answers_as`` value."""
         if not self.answers_as:

@@ -82,9 +82,15 @@ def _sync(ctx: StepContext, spec: FormSpec, settings: dict[str, str]) -> FormSta
 
 
 def prefilled_link(responder_uri: str, spec: FormSpec, values: Mapping[str, str]) -> str:
-    """The form's link with the questions ``values`` names (by key) filled in."""
+    """The form's link with the questions ``values`` names (by key) filled in.
+
+    A choice is given as the steps read it (the default form's option) and ticked as this
+    form shows it (:meth:`~microintern.domain.forms.FormQuestion.shown_as`).
+    """
     ids = spec.question_ids()
-    query = [("usp", "pp_url")] + [(prefill_entry(ids[key]), value) for key, value in values.items()]
+    questions = {q.key: q for q in spec.questions}
+    query = [("usp", "pp_url")] + [(prefill_entry(ids[key]), questions[key].shown_as(value))
+                                   for key, value in values.items()]
     separator = "&" if "?" in responder_uri else "?"
     return responder_uri + separator + urlencode(query)
 
