@@ -290,8 +290,9 @@ def _where_to_look(local: Path, previews: Path, echo: Callable[[str], None]) -> 
         (local / "calendar", "every session meeting and partner meeting as an .ics event"),
         (local / "badges", "Open Badges 2.0: issuer, badge class, one assertion and baked PNG per "
          "student who earned the badge (docs/badges.md)"),
-        (previews / "index.html", "one sample of every letter of the timeline, in each language"),
-        (out / "flyers", "the student and partner flyers (HTML and PDF)"),
+        (previews / "index.html", "every letter of the timeline in each language, as the program sends "
+                                  "it, from the program's own rows"),
+        (out / "flyers", "the student and partner flyers in each language (HTML and PDF)"),
         (out / "report" / "report.html", "the program report with charts (and .pdf): funnel, "
          "attendance, feedback, equity, partners, assignments, hours"),
         (local / "forms", "the forms (.form.json) and their responses (.csv): application, "
