@@ -22,7 +22,6 @@ from microintern.domain.records import CalendarEvent, EventStatus, MeetSettings,
 from microintern.domain.sessions import (
     NOT_WRITTEN,
     RECORDING_CONSENT,
-    RECORDING_UNAVAILABLE,
     SESSION_BUILT,
     LastBuild,
     SessionPlan,
@@ -52,7 +51,6 @@ from microintern.steps.sheet.partners import partner_rows
 from microintern.steps.sheet.sessions import read_session_plans, rows_by_id
 
 TABS = (sheet.SESSIONS, sheet.PARTICIPANTS, sheet.PARTNERS, sheet.APPLICATIONS, sheet.OUTBOX)
-_UNAVAILABLE_CELL = f"off: {RECORDING_UNAVAILABLE}"
 
 
 class _SessionBuild:
@@ -174,13 +172,7 @@ class _SessionBuild:
             link = space.meeting_uri
             self.meet_digest = digest
             self.result.problems.extend(f"{self.session.id}: {n}" for n in space.notes)
-            refused = RECORDING_UNAVAILABLE in space.notes
-        else:
-            # Nothing asked of Meet this run: a refusal recorded earlier still stands.
-            refused = text(self.row.get(sheet.SESSION_RECORDING)) == _UNAVAILABLE_CELL
-        cell = _UNAVAILABLE_CELL if recording and refused else note
-        if cell != text(self.row.get(sheet.SESSION_RECORDING)):
-            self.changes[sheet.SESSION_RECORDING] = cell
+        video.note_recording(self, recording, note, space.notes if space is not None else None)
         return link
 
     def _create(self, settings: MeetSettings, attendees: tuple[str, ...]) -> MeetSpace:

@@ -119,13 +119,24 @@ def zoom_link(build: SessionBuild, placed: Sequence[Record], partner_row: Record
         link = room.join_url
         build.meet_digest = digest
         build.result.problems.extend(f"{session.id}: {n}" for n in room.notes)
-        refused = RECORDING_UNAVAILABLE in room.notes
+    note_recording(build, recording, note, room.notes if room is not None else None)
+    return link
+
+
+def note_recording(build: SessionBuild, recording: bool, note: str, notes: Sequence[str] | None) -> None:
+    """Write the session's Recording cell: ``note``, or "off: unavailable" when recording was
+    wanted and the service refused it.
+
+    ``notes`` are what Meet or Zoom said of the space or meeting made or updated this run;
+    None when nothing was asked of it this run, and then a refusal recorded earlier stands.
+    """
+    if notes is not None:
+        refused = RECORDING_UNAVAILABLE in notes
     else:
         refused = text(build.row.get(sheet.SESSION_RECORDING)) == _UNAVAILABLE_CELL
     cell = _UNAVAILABLE_CELL if recording and refused else note
     if cell != text(build.row.get(sheet.SESSION_RECORDING)):
         build.changes[sheet.SESSION_RECORDING] = cell
-    return link
 
 
 def cancel_zoom(build: SessionBuild) -> None:
