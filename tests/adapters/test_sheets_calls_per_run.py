@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 
 from fakeworkspace import FakeWorkspace
-from timeline_google import GoogleTimeline, sent_keys
+from timeline_google import SPREADSHEET_ID, GoogleTimeline, sent_keys, settings
 
 SHEETS_CEILING = 12
 READS_CEILING = 4
@@ -25,8 +25,8 @@ READS = ("sheets.spreadsheets.values.get", "sheets.spreadsheets.values.batchGet"
          "sheets.spreadsheets.get")
 BUSY_DAYS = ("2027-01-28", "2027-02-02")
 """Days that sent letters and wrote several tabs (52 and 60 Sheets calls each before; 10 and 11
-now). The 26th (a form and the Settings tab made, charts first drawn) costs 13: making tabs and
-charts is once per program."""
+now). The 26th (a form and the Settings tab made, charts first drawn) cost 13 until the new
+tab's header rode with the run's last save: see the test of that day below."""
 
 
 class _Counted(GoogleTimeline):
@@ -59,3 +59,33 @@ def test_busy_run_due_days_stay_within_the_sheets_ceiling(fake: FakeWorkspace, t
         assert sum(calls[method] for method in READS) <= READS_CEILING, (day, calls)
     # Each letter once: the gathered writes did not cost a duplicate.
     assert sent_keys(fake) and max(sent_keys(fake).values()) == 1
+
+
+TABS_MADE_DAY = "2027-01-26"
+"""The day of the first partner meeting: the Settings tab is made (to remember the industry
+form) and the Dashboard's charts are first drawn. 13 Sheets calls until the new tab's header
+rode with the run's last save instead of a write of its own."""
+
+
+def test_the_day_the_settings_tab_and_charts_are_made_stays_within_the_ceiling(
+        fake: FakeWorkspace, tmp_path: Path) -> None:
+    driver = _Counted(fake, tmp_path, applicants=29)
+    for day in [d for d in driver.days() if d.isoformat() <= TABS_MADE_DAY]:
+        fake.reset_calls()
+        outcome = driver.day(day)
+        assert outcome.failures == [], (day, outcome.failures)
+    calls = fake.calls[driver.mark:]
+    methods = Counter(c.method_id for c in calls if c.method_id.startswith("sheets."))
+    structural = [[next(iter(r)) for r in c.body["requests"]]
+                  for c in calls if c.method_id == "sheets.spreadsheets.batchUpdate"]
+    # It is the day that makes them: the Settings tab and the Dashboard's charts, once.
+    assert structural == [["addSheet"], ["addChart"] * 4], structural
+    assert sum(methods.values()) <= SHEETS_CEILING, dict(methods)
+    assert sum(methods[m] for m in READS) <= READS_CEILING, dict(methods)
+    # The header rode with the last save, and is there, above the rows the run remembered.
+    header_writes = [d["range"] for c in calls if c.method_id == "sheets.spreadsheets.values.batchUpdate"
+                     for d in c.body["data"] if d["range"] == "'Settings'!A1"]
+    assert header_writes == ["'Settings'!A1"]
+    assert fake.sheets.values(SPREADSHEET_ID, "Settings")[0] == ["Setting", "Value"]
+    assert settings(fake).get("Form industry ID")  # the partners' industry form, remembered
+    assert len(fake.sheets.sheet(SPREADSHEET_ID, "Dashboard").charts) == 4

@@ -134,6 +134,7 @@ class GoogleSheetsRoster(SheetsCalls):
         self._absent: set[str] = set()  # tabs the snapshot found missing
         self._pending: dict[str, _Gathered] = {}  # writes since the last save point
         self._unverified: dict[str, _Check] = {}  # tabs written by row number, not read back yet
+        self._headers: dict[str, list[str]] = {}  # header rows of tabs made in the block, unsaved
 
     # -- the snapshot --------------------------------------------------------------------------
 
@@ -199,6 +200,7 @@ class GoogleSheetsRoster(SheetsCalls):
                     self._seen.clear()
                     self._absent.clear()
                     self._unverified.clear()
+                    self._headers.clear()
 
     # -- tabs ----------------------------------------------------------------------------------
 
@@ -206,7 +208,11 @@ class GoogleSheetsRoster(SheetsCalls):
         """Create missing tabs (header frozen) and append missing headers; data is untouched.
 
         When the snapshot holds every tab of ``layout`` (the run read them all), their header
-        rows are checked there: no call unless a header is missing.
+        rows are checked there: no call unless a header is missing. Inside a batch block the
+        header of a tab made here rides in the next save point's ``values.batchUpdate`` (before
+        its appends) instead of a call of its own: the tab is empty and the snapshot shows the
+        header at once. A run killed before that save leaves a tab without a header, which the
+        next ``ensure_tabs`` finds and writes.
         """
         unread = [t for t in layout if t not in self._seen]
         if self._depth and unread and self._grid is not None and all(t in self._grid for t in unread):
@@ -222,7 +228,7 @@ class GoogleSheetsRoster(SheetsCalls):
 
             reply = self._batch_update(requests, replan)
             grid = self._load_grid()
-            for answer in reply.get("replies", []):
+            for answer in reply.get("replies", []):  # none when a lost answer's batch had landed
                 props = answer["addSheet"]["properties"]
                 grid_props = props.get("gridProperties", {})
                 grid[props["title"]] = {"sheetId": props["sheetId"],
@@ -231,6 +237,7 @@ class GoogleSheetsRoster(SheetsCalls):
                 if self._depth:
                     self._seen[props["title"]] = []  # a tab made just now is empty
                     self._absent.discard(props["title"])
+                    self._headers[props["title"]] = []  # its header: saved with the next save
         made = {tab for tab in layout if self._depth and tab in self._seen and tab not in self._absent}
         tabs = [tab for tab in layout if tab not in made]
         rows = self._batch_get([f"{quote(tab)}!1:1" for tab in tabs]) if tabs else []
@@ -243,12 +250,19 @@ class GoogleSheetsRoster(SheetsCalls):
 
     def _add_headers(self, layout: Mapping[str, Sequence[str]],
                      current: Mapping[str, Sequence[Any]]) -> None:
-        """Write the headers of ``layout`` missing from each tab's ``current`` row 1 (one call)."""
+        """Write the headers of ``layout`` missing from each tab's ``current`` row 1 (one call).
+
+        A tab made in this batch block whose header is not saved yet gets it gathered instead
+        (:attr:`_headers`, written by the next save point).
+        """
         data: list[dict[str, Any]] = []
         for tab, headers in layout.items():
             present = [str(h) for h in current[tab]]
             new = [h for h in headers if h not in present]
-            if new:
+            if new and tab in self._headers and tab in self._seen:
+                self._headers[tab] = [*present, *new]  # a new tab is wide enough: no grow
+                self._seen[tab] = [[*present, *new], *self._seen[tab][1:]]
+            elif new:
                 self._grow(tab, columns=len(present) + len(new))
                 data.append({"range": f"{quote(tab)}!{column_letter(len(present))}1",
                              "values": [new]})
@@ -335,28 +349,37 @@ class GoogleSheetsRoster(SheetsCalls):
         whenever a ``save_at_once`` tab is written; then any tab that moved is repaired.
         ``only``: save the writes of these tabs now, and keep gathering the others.
         """
-        if only is None:
+        wanted = None if only is None else set(only)
+        if wanted is None:
             pending, self._pending = self._pending, {}
         else:
-            wanted = set(only)
             pending = {tab: found for tab, found in self._pending.items() if tab in wanted}
             self._pending = {tab: found for tab, found in self._pending.items() if tab not in wanted}
+        headers = {tab: row for tab, row in self._headers.items()
+                   if row and (wanted is None or tab in wanted)}
+        for tab in headers:
+            del self._headers[tab]
         try:
-            confirm = self._save(pending) if pending else set()
+            confirm = self._save(pending, headers) if pending or headers else set()
             if (verify or confirm) and (self._unverified or confirm):
                 self._verify(sorted(set(self._unverified) | confirm))
         except BaseException:
-            for tab in {*pending, *self._unverified}:  # what landed is unknown: read it again
+            for tab in {*pending, *self._unverified, *headers}:  # unknown: read it again
                 self._seen.pop(tab, None)
             self._unverified.clear()
             raise
 
-    def _save(self, pending: Mapping[str, _Gathered]) -> set[str]:
-        """Write ``pending``; the snapshot then shows it. Returns the ``save_at_once`` tabs written."""
+    def _save(self, pending: Mapping[str, _Gathered],
+              headers: Mapping[str, list[str]] | None = None) -> set[str]:
+        """Write ``pending``; the snapshot then shows it. Returns the ``save_at_once`` tabs written.
+
+        ``headers``: the header rows of tabs made in the block, written first in the same call.
+        """
         missing = [tab for tab in pending if tab not in self._seen]
         if missing:
             self._load(missing)
-        data: list[dict[str, Any]] = []
+        data: list[dict[str, Any]] = [{"range": f"{quote(tab)}!A1", "values": [row]}
+                                      for tab, row in (headers or {}).items()]
         plans: list[_Plan] = []
         for tab, gathered in pending.items():
             plan = self._plan(tab, gathered)
