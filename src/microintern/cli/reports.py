@@ -26,11 +26,14 @@ from microintern.cli.group import cli
               help="Add a per-student table (name, session, attended, badge, hours) marked internal use.")
 @click.option("--dashboard", is_flag=True,
               help="Also refresh the Dashboard tab now (takes the run lock; run-due does it daily).")
+@click.option("--language", metavar="CODE",
+              help="The report's language: any program language with templates/report.<lang>.yaml "
+                   "[default: the program's default language].")
 @now_option
 @click.pass_obj
 @handles_errors
 def report(obj: Obj, out: Path, pdf: bool, include_names: bool, dashboard: bool,
-           now: str | None) -> None:
+           language: str | None, now: str | None) -> None:
     """Write the program report (HTML and PDF, with charts); reads the sheet, writes only the files.
 
     The Dashboard tab is refreshed every morning by `run-due`; `--dashboard` refreshes it now.
@@ -41,9 +44,14 @@ def report(obj: Obj, out: Path, pdf: bool, include_names: bool, dashboard: bool,
 
     if out.is_dir() or out.suffix == "":
         out = out / "report.html"
+    offered = obj.config.program.languages
+    if language is not None and language not in offered:
+        raise click.BadParameter(f"{language!r} is not a program language ({', '.join(offered)})",
+                                 param_hint="--language")
 
     def step(ctx: Any) -> Any:
-        return report_step(ctx, pdf=pdf, include_names=include_names, dashboard=dashboard)
+        return report_step(ctx, pdf=pdf, include_names=include_names, dashboard=dashboard,
+                           language=language)
 
     if dashboard:
         _ctx, (rendered, result) = locked_step(obj, now, step)
@@ -52,6 +60,11 @@ def report(obj: Obj, out: Path, pdf: bool, include_names: bool, dashboard: bool,
         rendered, result = step(step_context(config, parse_now(now, config)))
     files = save_report(rendered, out)
     echo_result(result)
-    click.echo(f"report: {files.html}" + (f" and {files.pdf}" if files.pdf else ""))
+    click.echo(f"report: {files.html}" + (f" and {files.pdf}" if files.pdf else "")
+               + f" ({rendered.language})")
+    default = obj.config.program.default_language
+    if language is None and rendered.language != default:
+        click.echo(f"  in {rendered.language}: there is no report text in {default!r} "
+                   f"(templates/report.{default}.yaml)")
     if include_names:
         click.echo("  it names students: internal use only, do not forward")

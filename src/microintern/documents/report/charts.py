@@ -20,6 +20,8 @@ from matplotlib import rc_context
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from microintern.documents.report.text import ReportText, english
+from microintern.domain.equity import NOT_GIVEN
 from microintern.domain.report import ProgramReport
 
 INK = "#1f2933"
@@ -92,9 +94,10 @@ def _ticks(ax: Axes, labels: Sequence[str], notes: Sequence[str] = ()) -> None:
                       fontsize=6, rotation=40, ha="right")
 
 
-def _capped(ax: Axes, total: int, what: str) -> None:
+def _capped(ax: Axes, total: int, what: str, t: ReportText) -> None:
     if total > MAX_GROUPS:
-        ax.set_title(f"the first {MAX_GROUPS} of {total} {what}; the table lists them all",
+        ax.set_title(t.say("charts.capped", shown=t.number(MAX_GROUPS), total=t.number(total),
+                           what=t.say(f"charts.{what}")),
                      fontsize=7, loc="right", color=INK)
 
 
@@ -111,75 +114,80 @@ def _style(ax: Axes, *, horizontal: bool = False) -> None:
     ax.set_axisbelow(True)
 
 
-def _funnel(report: ProgramReport) -> tuple[Figure, str] | None:
+def _funnel(report: ProgramReport, t: ReportText) -> tuple[Figure, str] | None:
     stages = list(report.funnel)
     if not any(s.count for s in stages):
         return None
     fig = Figure(figsize=(WIDTH_INCHES, 2.8))
     ax = fig.add_subplot()
-    names = [s.name for s in reversed(stages)]
-    bars = ax.barh(names, [s.count for s in reversed(stages)], color=COLOURS["funnel"][0], height=0.6)
-    ax.bar_label(bars, padding=3, fontsize=8)
-    ax.set_xlabel("students")
+    names = [t.name("stages", s.name) for s in reversed(stages)]
+    counts = [s.count for s in reversed(stages)]
+    bars = ax.barh(names, counts, color=COLOURS["funnel"][0], height=0.6)
+    ax.bar_label(bars, labels=[t.number(c) for c in counts], padding=3, fontsize=8)
+    ax.set_xlabel(t.say("charts.students"))
     _style(ax, horizontal=True)
-    alt = "Funnel: " + ", ".join(f"{s.name} {s.count}" for s in stages)
+    alt = t.say("charts.funnel_alt", stages=", ".join(f"{t.name('stages', s.name)} {t.number(s.count)}"
+                                                      for s in stages))
     return fig, alt
 
 
 def _grouped(ax: Axes, labels: Sequence[str], series: Sequence[tuple[str, Sequence[float], str]],
-             notes: Sequence[str] = (), fmt: str = "{:g}") -> None:
+             shown: Callable[[float], str], notes: Sequence[str] = ()) -> None:
     width = 0.8 / max(len(series), 1)
     for i, (name, values, colour) in enumerate(series):
         offsets = [x - 0.4 + width * (i + 0.5) for x in range(len(labels))]
         bars = ax.bar(offsets, values, width=width * 0.95, color=colour, label=name)
         if len(labels) <= 12:  # beyond that the numbers collide; the table has them
-            ax.bar_label(bars, labels=[fmt.format(v) for v in values], padding=2, fontsize=7)
+            ax.bar_label(bars, labels=[shown(v) for v in values], padding=2, fontsize=7)
     # Room above the tallest bar for its number (a caller with a fixed scale sets its own).
     ax.set_ylim(0, 1.15 * max([v for _n, values, _c in series for v in values] + [1]))
     _ticks(ax, labels, notes)
 
 
-def _attendance(report: ProgramReport) -> tuple[Figure, str] | None:
+def _attendance(report: ProgramReport, t: ReportText) -> tuple[Figure, str] | None:
     sessions = list(report.attendance)[:MAX_GROUPS]
     if not sessions:
         return None
     fig = Figure(figsize=(WIDTH_INCHES, 3.2))
     ax = fig.add_subplot()
-    _capped(ax, len(report.attendance), "sessions")
+    _capped(ax, len(report.attendance), "sessions", t)
     placed, attended = COLOURS["attendance"]
     _grouped(ax, [s.title for s in sessions], [
-        ("placed", [s.placed for s in sessions], placed),
-        ("attended", [s.attended for s in sessions], attended)])
-    ax.set_ylabel("students")
+        (t.say("charts.placed"), [s.placed for s in sessions], placed),
+        (t.say("charts.attended"), [s.attended for s in sessions], attended)], t.number)
+    ax.set_ylabel(t.say("charts.students"))
     ax.yaxis.get_major_locator().set_params(integer=True)   # students come whole
     _legend_above(ax, 2)
     _style(ax)
-    alt = "Attendance: " + "; ".join(f"{s.title}: {s.attended} of {s.placed}" for s in sessions)
+    alt = t.say("charts.attendance_alt", sessions="; ".join(
+        t.say("charts.attendance_item", title=s.title, attended=t.number(s.attended),
+              placed=t.number(s.placed)) for s in sessions))
     return fig, alt
 
 
-def _feedback(report: ProgramReport) -> tuple[Figure, str] | None:
+def _feedback(report: ProgramReport, t: ReportText) -> tuple[Figure, str] | None:
     sessions = list(report.feedback)[:MAX_GROUPS]
     if not sessions:
         return None
     fig = Figure(figsize=(WIDTH_INCHES, 3.2))
     ax = fig.add_subplot()
-    _capped(ax, len(report.feedback), "sessions")
+    _capped(ax, len(report.feedback), "sessions", t)
     colours = COLOURS["feedback"]
     # n under each session's name: an average of 3 answers reads differently from one of 30.
     _grouped(ax, [s.title for s in sessions], [
         (_short(rating, 40), [s.averages[i] or 0 for s in sessions], colours[i % len(colours)])
-        for i, rating in enumerate(report.ratings)], notes=[f"n={s.responses}" for s in sessions],
-        fmt="{:.1f}")
+        for i, rating in enumerate(report.ratings)], lambda v: t.decimals(v, 1),
+        notes=[f"n={t.number(s.responses)}" for s in sessions])
     ax.set_ylim(0, 5.4)
-    ax.set_ylabel("average rating (1-5)")
+    ax.set_ylabel(t.say("charts.rating_axis"))
     _legend_above(ax, min(3, len(report.ratings)), fontsize=7)
     _style(ax)
-    alt = "Average ratings: " + "; ".join(f"{s.title}: {s.responses} responses" for s in sessions)
+    alt = t.say("charts.feedback_alt", sessions="; ".join(
+        t.say("charts.feedback_item", title=s.title, responses=t.number(s.responses)) for s in sessions))
     return fig, alt
 
 
-def _equity(report: ProgramReport) -> tuple[Figure, str] | None:
+def _equity(report: ProgramReport, t: ReportText) -> tuple[Figure, str] | None:
     equity = report.equity
     if equity is None or not equity.applicants:
         return None
@@ -194,21 +202,24 @@ def _equity(report: ProgramReport) -> tuple[Figure, str] | None:
         groups = list(reversed(field.groups))
         rates = [100 * (g.selection_rate or 0) for g in groups]
         # n beside each group: a small group is not flagged, and the reader sees why.
-        bars = ax.barh([f"{_short(g.group, 30)} (n={g.applicants})" for g in groups], rates, height=0.6,
+        names = [t.say("sections.equity.not_given") if g.group == NOT_GIVEN else g.group for g in groups]
+        bars = ax.barh([f"{_short(name, 30)} (n={t.number(g.applicants)})" for name, g in
+                        zip(names, groups, strict=True)], rates, height=0.6,
                        color=[flagged if g.below_four_fifths else normal for g in groups])
-        ax.bar_label(bars, labels=[f"{r:.0f}%" for r in rates], padding=2, fontsize=7)
+        ax.bar_label(bars, labels=[t.share(r / 100, 0) for r in rates], padding=2, fontsize=7)
         ax.set_xlim(0, 105)
         ax.set_title(_short(field.label, 80), fontsize=9, loc="left")
         _style(ax, horizontal=True)
-    axes[-1, 0].set_xlabel(f"selection rate (% of applicants accepted)\ngroups under "
-                           f"{equity.min_group_size} applicants are not flagged")
+    axes[-1, 0].set_xlabel(t.say("charts.equity_axis") + "\n" + t.say(
+        "charts.equity_small", min_group_size=t.number(equity.min_group_size)))
     fig.align_ylabels(axes[:, 0])
-    alt = "Selection rate per group; flagged: " + (
-        "; ".join(f"{f.label}: {', '.join(f.flagged)}" for f in fields if f.flagged) or "none")
+    alt = t.say("charts.equity_alt", flagged=(
+        "; ".join(f"{f.label}: {', '.join(f.flagged)}" for f in fields if f.flagged)
+        or t.say("charts.none")))
     return fig, alt
 
 
-def _partners(report: ProgramReport) -> tuple[Figure, str] | None:
+def _partners(report: ProgramReport, t: ReportText) -> tuple[Figure, str] | None:
     """Where each partner stands now: one bar per status, each partner in exactly one bar."""
     if not report.partner_total:
         return None
@@ -218,66 +229,70 @@ def _partners(report: ProgramReport) -> tuple[Figure, str] | None:
     stage, declined = COLOURS["partners"]
     bars = ax.bar(range(len(stages)), [s.count for s in stages], width=0.6,
                   color=[declined if s.stage == "declined" else stage for s in stages])
-    ax.bar_label(bars, padding=2, fontsize=8)
-    ax.set_xticks(range(len(stages)), [_wrap(s.stage, 12) for s in stages], fontsize=8)
+    ax.bar_label(bars, labels=[t.number(s.count) for s in stages], padding=2, fontsize=8)
+    ax.set_xticks(range(len(stages)), [_wrap(t.name("partner_statuses", s.stage), 12) for s in stages],
+                  fontsize=8)
     ax.set_ylim(0, 1.2 * max([s.count for s in stages] + [1]))
     ax.yaxis.get_major_locator().set_params(integer=True)
-    ax.set_ylabel("partners now")
+    ax.set_ylabel(t.say("charts.partners_axis"))
     _style(ax)
-    alt = (f"Partners by status now, {report.partners_engaged} of {report.partner_total} engaged: "
-           + ", ".join(f"{s.stage} {s.count}" for s in stages))
+    alt = t.say("charts.partners_alt", engaged=t.number(report.partners_engaged),
+                total=t.number(report.partner_total),
+                stages=", ".join(f"{t.name('partner_statuses', s.stage)} {t.number(s.count)}"
+                                 for s in stages))
     return fig, alt
 
 
-def _assignments(report: ProgramReport) -> tuple[Figure, str] | None:
+def _assignments(report: ProgramReport, t: ReportText) -> tuple[Figure, str] | None:
     rows = list(report.assignments)[:MAX_GROUPS]
     if not rows:
         return None
     fig = Figure(figsize=(WIDTH_INCHES, 0.45 * len(rows) + 1.2))
     ax = fig.add_subplot()
-    _capped(ax, len(report.assignments), "assignments")
+    _capped(ax, len(report.assignments), "assignments", t)
     labels = [_short(f"{a.assignment} ({a.session_title})", 44) for a in reversed(rows)]
     left = [0.0] * len(rows)
-    for (name, attr), colour in zip((("on time", "on_time"), ("late", "late"), ("missing", "missing"),
-                                     ("not due yet", "not_due")), COLOURS["assignments"], strict=True):
+    for attr, colour in zip(("on_time", "late", "missing", "not_due"), COLOURS["assignments"], strict=True):
         values = [getattr(a, attr) for a in reversed(rows)]
-        ax.barh(labels, values, left=left, color=colour, label=name, height=0.6)
+        ax.barh(labels, values, left=left, color=colour, label=t.say(f"charts.{attr}"), height=0.6)
         left = [a + b for a, b in zip(left, values, strict=True)]
-    ax.set_xlabel("students")
+    ax.set_xlabel(t.say("charts.students"))
     ax.legend(frameon=False, ncols=4, fontsize=7, loc="lower right", bbox_to_anchor=(1, 1))
     _style(ax, horizontal=True)
-    alt = "Submissions: " + "; ".join(f"{a.assignment}: {a.handed_in} handed in, {a.missing} missing"
-                                      for a in rows)
+    alt = t.say("charts.assignments_alt", items="; ".join(
+        t.say("charts.assignments_item", assignment=a.assignment, handed_in=t.number(a.handed_in),
+              missing=t.number(a.missing)) for a in rows))
     return fig, alt
 
 
-def _hours(report: ProgramReport) -> tuple[Figure, str] | None:
+def _hours(report: ProgramReport, t: ReportText) -> tuple[Figure, str] | None:
     rows = list(report.hours)[:MAX_GROUPS]
     if not rows:
         return None
     fig = Figure(figsize=(WIDTH_INCHES, 2.8))
     ax = fig.add_subplot()
-    _capped(ax, len(report.hours), "sessions")
+    _capped(ax, len(report.hours), "sessions", t)
     confirmed, target = COLOURS["hours"]
     values = [round(h.per_student or 0, 1) for h in rows]
-    bars = ax.bar(range(len(rows)), values, width=0.5, color=confirmed, label="confirmed per student")
-    ax.bar_label(bars, labels=[f"{v:g}" for v in values], padding=2, fontsize=8)
+    bars = ax.bar(range(len(rows)), values, width=0.5, color=confirmed, label=t.say("charts.per_student"))
+    ax.bar_label(bars, labels=[t.plain(v) for v in values], padding=2, fontsize=8)
     targets = [(i, h.target) for i, h in enumerate(rows) if h.target is not None]
     if targets:
-        ax.hlines([t for _i, t in targets], [i - 0.35 for i, _t in targets], [i + 0.35 for i, _t in targets],
-                  colors=target, linewidth=2.5, label="target")
+        ax.hlines([goal for _i, goal in targets], [i - 0.35 for i, _g in targets],
+                  [i + 0.35 for i, _g in targets], colors=target, linewidth=2.5, label=t.say("charts.target"))
     ax.set_xlim(-0.75, max(len(rows), 2) - 0.25)
-    ax.set_ylim(0, 1.3 * max([*values, *(t for _i, t in targets), 1]))
+    ax.set_ylim(0, 1.3 * max([*values, *(goal for _i, goal in targets), 1]))
     _ticks(ax, [h.title for h in rows])
-    ax.set_ylabel("hours")
+    ax.set_ylabel(t.say("charts.hours_axis"))
     _legend_above(ax, 2, fontsize=7)
     _style(ax)
-    alt = "Confirmed hours per student: " + "; ".join(
-        f"{h.title}: {h.per_student or 0:.1f} of {h.target if h.target is not None else '-'}" for h in rows)
+    alt = t.say("charts.hours_alt", items="; ".join(
+        t.say("charts.hours_item", title=h.title, hours=t.decimals(h.per_student or 0, 1),
+              target=t.number(h.target)) for h in rows))
     return fig, alt
 
 
-BUILDERS: dict[str, Callable[[ProgramReport], tuple[Figure, str] | None]] = {
+BUILDERS: dict[str, Callable[[ProgramReport, ReportText], tuple[Figure, str] | None]] = {
     "funnel": _funnel,
     "attendance": _attendance,
     "feedback": _feedback,
@@ -309,12 +324,12 @@ def render(fig: Figure, name: str, alt: str) -> Chart:
     return Chart(name, _inline_svg(svg.getvalue(), f"chart-{name}"), png.getvalue(), alt)
 
 
-def render_charts(report: ProgramReport) -> dict[str, Chart]:
-    """Every chart that has data, by section id."""
+def render_charts(report: ProgramReport, text: ReportText | None = None) -> dict[str, Chart]:
+    """Every chart that has data, by section id, labelled in ``text``'s language (English when None)."""
     charts = {}
     for name, build in BUILDERS.items():
         with rc_context(_RC):
-            built = build(report)
+            built = build(report, text or english())
         if built is not None:
             fig, alt = built
             charts[name] = render(fig, name, alt)

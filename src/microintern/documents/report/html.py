@@ -2,7 +2,9 @@
 
 Rendered from ``templates/report.html.j2`` with autoescaping on: every name that came from a
 form (a session title, an equity group) is escaped; only the charts' SVG, which matplotlib
-escapes itself, is inserted as markup.
+escapes itself, is inserted as markup. The template holds no words: they come from the
+language's report text (``templates/report.<lang>.yaml``, :mod:`.text`), and ``<html lang>``
+says which language that is.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from microintern.documents.report.charts import Chart
 from microintern.documents.report.sections import sections
-from microintern.domain.report import NO_DATA, ProgramReport
+from microintern.documents.report.text import ReportText, english
+from microintern.domain.report import ProgramReport
 
 TEMPLATE = "report.html.j2"
 
@@ -25,12 +28,15 @@ def environment(templates: Path) -> Environment:
                        undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 
 
-def render_html(report: ProgramReport, charts: Mapping[str, Chart], env: Environment) -> str:
-    """The report page: every section of :func:`~.sections.sections`, in order."""
+def render_html(report: ProgramReport, charts: Mapping[str, Chart], env: Environment,
+                text: ReportText | None = None) -> str:
+    """The report page: every section of :func:`~.sections.sections`, in order, in ``text``'s
+    language (English when None)."""
+    t = text or english()
     return env.get_template(TEMPLATE).render(
         report=report,
-        sections=sections(report),
+        sections=sections(report, t),
         charts=charts,
-        generated=report.generated.strftime("%Y-%m-%d %H:%M %Z").strip(),
-        no_data=NO_DATA,
+        generated=t.when(report.generated),
+        text=t,
     )

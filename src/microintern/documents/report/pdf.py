@@ -6,8 +6,9 @@ without one, with the start of its first table): the height they need is measure
 heading is written, and a page is added first when they would not fit; a chart taller than a
 page is scaled down to fit under its heading. A table's caption is kept with its first rows.
 The PDF embeds DejaVu Sans (:mod:`microintern.documents.pdf_text`), so a student or partner
-named "Nguyễn Thị Ánh" keeps every letter, and carries its language (English, as the report is
-written), its title and the district as author, shown in a viewer's title bar.
+named "Nguyễn Thị Ánh" keeps every letter, and carries its language (``/Lang``: the language of
+its report text, ``templates/report.<lang>.yaml``), its title in that language and the district
+as author, shown in a viewer's title bar.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from fpdf.fonts import FontFace
 from microintern.documents.pdf_text import FONT_FAMILY, add_unicode_font, pdf_metadata, pdf_text
 from microintern.documents.report.charts import Chart
 from microintern.documents.report.sections import Section, Table, sections
-from microintern.domain.report import NO_DATA, ProgramReport
+from microintern.documents.report.text import ReportText, english
+from microintern.domain.report import ProgramReport
 
 ACCENT = (29, 78, 137)
 INK = (31, 41, 51)
@@ -38,15 +40,14 @@ TABLE_START = 24.0         # mm: a table's header and first rows, kept with its 
 # Text is ragged right (align="L"): fpdf2 justifies multi_cell text by default, which is harder
 # to read (WCAG 1.4.8) and which it draws word by word with a Unicode font, so that text
 # extractors see double spaces.
-# The report's words are English (templates/report.html.j2 is too); names are any language.
-LANGUAGE = "en"
 FONT = FONT_FAMILY
 
 
 class _ReportPDF(FPDF):
-    def __init__(self, **options: Any) -> None:
+    def __init__(self, text: ReportText | None = None, **options: Any) -> None:
         super().__init__(**options)
         add_unicode_font(self)
+        self.text = text or english()               # the footer's words
         self.scratch: _ReportPDF | None = None     # where tables are measured (_scratch)
 
     def normalize_text(self, text: str) -> str:
@@ -56,7 +57,7 @@ class _ReportPDF(FPDF):
         self.set_y(-10)
         self.set_font(FONT, size=7)
         self.set_text_color(*MUTED)
-        self.cell(0, 5, f"page {self.page_no()}", align="R")
+        self.cell(0, 5, self.text.say("page", page=self.page_no()), align="R")
 
 
 def _png_size(png: bytes) -> tuple[int, int]:
@@ -74,7 +75,7 @@ def _page_height(pdf: FPDF) -> float:
     return pdf.page_break_trigger - pdf.t_margin
 
 
-def _heading_height(pdf: FPDF, section: Section) -> float:
+def _heading_height(pdf: FPDF, section: Section, no_data: str) -> float:
     """What the heading, the lead and the "no data yet" line take (measured, nothing written)."""
     pdf.set_font(FONT, style="B", size=14)
     height = pdf.multi_cell(0, 8, section.heading, align="L", dry_run=True, output="HEIGHT")
@@ -82,7 +83,7 @@ def _heading_height(pdf: FPDF, section: Section) -> float:
     height += pdf.multi_cell(0, 4.5, section.lead, align="L", dry_run=True, output="HEIGHT") + 1
     if not section.has_data:
         pdf.set_font(FONT, style="I", size=9)
-        height += pdf.multi_cell(0, 5, NO_DATA, align="L", dry_run=True, output="HEIGHT")
+        height += pdf.multi_cell(0, 5, no_data, align="L", dry_run=True, output="HEIGHT")
     return float(height)
 
 
@@ -106,7 +107,7 @@ def _scratch(pdf: FPDF) -> FPDF:
     """
     scratch = pdf.scratch if isinstance(pdf, _ReportPDF) else None
     if scratch is None:
-        scratch = _ReportPDF(format=(pdf.w, pdf.h), unit="mm")
+        scratch = _ReportPDF(format=(pdf.w, pdf.h), unit="mm", text=getattr(pdf, "text", None))
         scratch.set_margins(pdf.l_margin, pdf.t_margin, pdf.r_margin)
         scratch.set_auto_page_break(auto=True, margin=pdf.b_margin)
         if isinstance(pdf, _ReportPDF):
@@ -192,8 +193,9 @@ def _draw_table(pdf: FPDF, table: Table) -> None:
     pdf.ln(3)
 
 
-def _section(pdf: FPDF, section: Section, chart: Chart | None) -> None:
-    heading = _heading_height(pdf, section)
+def _section(pdf: FPDF, section: Section, chart: Chart | None, text: ReportText | None = None) -> None:
+    no_data = (text or english()).say("no_data")
+    heading = _heading_height(pdf, section, no_data)
     size = _chart_size(pdf, chart, heading) if chart is not None else None
     # What must stand on the heading's page: the heading and lead, then the chart (or the
     # start of the first table). When that does not fit, the heading moves to a new page.
@@ -210,7 +212,7 @@ def _section(pdf: FPDF, section: Section, chart: Chart | None) -> None:
     pdf.ln(1)
     if not section.has_data:
         pdf.set_font(FONT, style="I", size=9)
-        pdf.multi_cell(0, 5, NO_DATA, align="L", new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 5, no_data, align="L", new_x="LMARGIN", new_y="NEXT")
     if chart is not None and size is not None:
         pdf.image(io.BytesIO(chart.png), w=size[0], h=size[1], alt_text=pdf_metadata(chart.alt))
         pdf.ln(2)
@@ -220,12 +222,15 @@ def _section(pdf: FPDF, section: Section, chart: Chart | None) -> None:
     pdf.ln(4)
 
 
-def render_pdf(report: ProgramReport, charts: Mapping[str, Chart], *, created_at: datetime) -> bytes:
-    """The report as PDF bytes; ``created_at`` is stamped as the creation date (reproducible)."""
-    pdf = _ReportPDF(format="Letter", unit="mm")
+def render_pdf(report: ProgramReport, charts: Mapping[str, Chart], *, created_at: datetime,
+               text: ReportText | None = None) -> bytes:
+    """The report as PDF bytes in ``text``'s language (English when None); ``created_at`` is
+    stamped as the creation date (reproducible)."""
+    t = text or english()
+    pdf = _ReportPDF(format="Letter", unit="mm", text=t)
     pdf.set_creation_date(created_at)
-    pdf.set_title(pdf_metadata(f"{report.program}: program report"))
-    pdf.set_lang(LANGUAGE)
+    pdf.set_title(pdf_metadata(t.say("title", program=report.program)))
+    pdf.set_lang(t.language)
     pdf.set_author(pdf_metadata(report.district))
     pdf.set_creator("microintern")
     pdf.viewer_preferences = ViewerPreferences(display_doc_title=True)
@@ -237,14 +242,11 @@ def render_pdf(report: ProgramReport, charts: Mapping[str, Chart], *, created_at
     pdf.multi_cell(0, 10, report.program, align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FONT, size=10)
     pdf.set_text_color(*MUTED)
-    generated = report.generated.strftime("%Y-%m-%d %H:%M %Z").strip()
-    pdf.multi_cell(0, 5, f"{report.district} · program report · {generated}", align="L",
-                   new_x="LMARGIN", new_y="NEXT")
-    privacy = ("Includes an internal table that names students: for program staff only."
-               if report.includes_names else
-               "Counts and session-level figures only: no student is named in this report.")
+    pdf.multi_cell(0, 5, t.say("byline", district=report.district, generated=t.when(report.generated)),
+                   align="L", new_x="LMARGIN", new_y="NEXT")
+    privacy = t.say("names_note") if report.includes_names else t.say("counts_note")
     pdf.multi_cell(0, 5, privacy, align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
-    for section in sections(report):
-        _section(pdf, section, charts.get(section.id))
+    for section in sections(report, t):
+        _section(pdf, section, charts.get(section.id), t)
     return bytes(pdf.output())

@@ -15,3 +15,4 @@ class RenderedReport:
     pdf: bytes | None
     report: ProgramReport
     charts: int
+    language: str = "en"              # the language its words are in

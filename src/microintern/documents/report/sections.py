@@ -9,22 +9,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from microintern.domain.equity import NOT_GIVEN
-from microintern.domain.report import NO_DATA, ProgramReport, one_decimal
+from microintern.documents.report.text import ReportText, english
+from microintern.domain.equity import NOT_GIVEN, GroupResult
+from microintern.domain.report import ProgramReport, one_decimal
 
-# Stable section ids (HTML anchors, chart names, PDF outline order) and their headings.
-HEADINGS: dict[str, str] = {
-    "funnel": "From application to badge",
-    "attendance": "Attendance per session",
-    "feedback": "Student feedback",
-    "equity": "Equity of recruitment and selection",
-    "partners": "Partners engaged",
-    "assignments": "Assignments and partner feedback",
-    "hours": "Hours",
-    "students": "Students (internal use)",
-}
-INTERNAL_NOTE = ("INTERNAL USE: this table names students (minors). Do not forward, post or print "
-                 "it for anyone outside the program staff.")
+# Stable section ids (HTML anchors, chart names, PDF outline order); their headings are in each
+# language's report text (templates/report.<lang>.yaml, headings.<id>).
+HEADINGS: tuple[str, ...] = ("funnel", "attendance", "feedback", "equity", "partners", "assignments",
+                             "hours", "students")
 
 
 @dataclass(frozen=True)
@@ -44,8 +36,9 @@ class Table:
                      for index, cells in enumerate(columns))
 
 
-# A figure as the report prints it: 48, 1,234, 64.7%, 1.00, $16.50, or "-" for none.
-_FIGURE = re.compile(r"-|[-+]?\$?\d[\d,]*(\.\d+)?%?")
+# A figure as the report prints it: 48, 1,234, 64.7%, 1.00, $16.50, or "-" for none; in Spanish
+# 1.234, 64,7 % (a no-break space before the sign) and 1,00.
+_FIGURE = re.compile(r"-|[-+]?\$?\d[\d,.\u00a0\u202f]*(\s?%)?")
 
 
 @dataclass(frozen=True)
@@ -61,143 +54,149 @@ class Section:
 
 
 def number(value: float | int | None, places: int = 1) -> str:
-    """A figure for people: ``-`` for none, integers without decimals."""
-    if value is None:
-        return "-"
-    if float(value).is_integer():
-        return f"{int(value):,}"
-    return f"{value:,.{places}f}"
+    """A figure for people, in English: ``-`` for none, integers without decimals."""
+    return english().number(value, places)
 
 
 def percent(part: int, whole: int) -> str:
-    """``part`` of ``whole`` as a percentage (``-`` when ``whole`` is 0)."""
-    return f"{100 * part / whole:.0f}%" if whole else "-"
+    """``part`` of ``whole`` as a percentage, in English (``-`` when ``whole`` is 0)."""
+    return english().percent(part, whole)
 
 
-def _share(value: float | None) -> str:
-    return "-" if value is None else f"{100 * value:.1f}%"
-
-
-def rating(value: float | None) -> str:
+def rating(value: float | None, text: ReportText | None = None) -> str:
     """An average rating to one decimal, always shown with it (4.0, not 4): a few answers
-    support no finer figure, and the column reads evenly."""
-    shown = one_decimal(value)
-    return "-" if shown is None else f"{shown:.1f}"
+    support no finer figure, and the column reads evenly. Halves round up (4.25 -> 4.3)."""
+    return (text or english()).decimals(one_decimal(value), 1)
 
 
-def _funnel(report: ProgramReport) -> Section:
+def _funnel(report: ProgramReport, t: ReportText) -> Section:
     applied = report.funnel[0].count if report.funnel else 0
-    rows = tuple((s.name, number(s.count), percent(s.count, applied)) for s in report.funnel)
-    return Section("funnel", HEADINGS["funnel"],
-                   "How many students reached each stage, counted from the Applications and "
-                   "Participants tabs.",
-                   (Table("", ("Stage", "Students", "Of applicants"), rows),),
+    rows = tuple((t.name("stages", s.name), t.number(s.count), t.percent(s.count, applied))
+                 for s in report.funnel)
+    return Section("funnel", t.say("headings.funnel"), t.say("sections.funnel.lead"),
+                   (Table("", t.words_at("sections.funnel.headers"), rows),),
                    any(s.count for s in report.funnel))
 
 
-def _attendance(report: ProgramReport) -> Section:
-    rows = tuple((a.title, number(a.meetings), number(a.placed), number(a.attended),
-                  percent(a.attended, a.placed), number(a.minutes_per_meeting, 0), _share(a.time_share),
-                  number(a.timed)) for a in report.attendance)
-    return Section("attendance", HEADINGS["attendance"],
-                   "Students placed in each session and how many attended (after the coordinator's "
-                   "corrections). Sessions differ in their number of meetings, so time in the "
-                   "meetings is given per meeting and as a share of the scheduled meeting time, "
-                   "averaged over the attending students whose minutes are known (n).",
-                   (Table("", ("Session", "Meetings", "Placed", "Attended", "Rate",
-                               "Minutes per meeting", "Of scheduled time", "n"), rows),)
-                   if rows else (), bool(rows))
-
-
-def _feedback(report: ProgramReport) -> Section:
-    rows = tuple((f.title, number(f.responses), *(rating(a) for a in f.averages))
-                 for f in report.feedback)
-    return Section("feedback", HEADINGS["feedback"],
-                   "Average ratings from the feedback form, 1 (poor) to 5 (excellent), over n "
-                   "responses; to one decimal, since a few answers support no finer figure.",
-                   (Table("", ("Session", "Responses (n)", *report.ratings), rows),) if rows else (),
+def _attendance(report: ProgramReport, t: ReportText) -> Section:
+    rows = tuple((a.title, t.number(a.meetings), t.number(a.placed), t.number(a.attended),
+                  t.percent(a.attended, a.placed), t.number(a.minutes_per_meeting, 0),
+                  t.share(a.time_share), t.number(a.timed)) for a in report.attendance)
+    return Section("attendance", t.say("headings.attendance"), t.say("sections.attendance.lead"),
+                   (Table("", t.words_at("sections.attendance.headers"), rows),) if rows else (),
                    bool(rows))
 
 
-def _equity(report: ProgramReport) -> Section:
-    equity = report.equity
-    if equity is None:
-        return Section("equity", HEADINGS["equity"],
-                       "No demographic questions are chosen for this report (equity.fields).", (), False)
-    tables = []
-    for field in equity.fields:
-        rows = tuple((
-            ("* " if g.below_four_fifths else "") + g.group, number(g.applicants), number(g.accepted),
-            _share(g.selection_rate), "-" if g.ratio is None else f"{g.ratio:.2f}",
-            _share(g.applicant_share), _share(g.enrollment_share), g.note,
-        ) for g in field.groups)
-        tables.append(Table(f"{field.label} ({field.answered} answered)",
-                            ("Group", "Applicants", "Accepted", "Selection rate", "Ratio to highest",
-                             "Share of applicants", "Share of enrollment", "Note"), rows))
-    lead = (f"{equity.accepted} accepted of {equity.applicants} applicants; accepted counts "
-            f"{report.equity_basis or 'the decisions'}. * marks a group whose selection rate is "
-            f"below {equity.threshold:g} of the highest group's (the four-fifths rule): a prompt "
-            f"to look closer, not a finding. A group with fewer than {equity.min_group_size} "
-            f"applicants is not flagged (chance alone moves a small group's rate; "
-            f"equity.min_group_size), and its note says so; \"{NOT_GIVEN}\" is never the "
-            f"reference.")
-    return Section("equity", HEADINGS["equity"], lead, tuple(tables), equity.applicants > 0)
-
-
-def _partners(report: ProgramReport) -> Section:
-    now = tuple((p.stage.capitalize(), number(p.count)) for p in report.partners)
-    reached = tuple((p.stage.capitalize(), number(p.count)) for p in report.partner_pipeline)
-    return Section("partners", HEADINGS["partners"],
-                   f"{number(report.partners_engaged)} of {number(report.partner_total)} partners on "
-                   "the Partners tab are engaged (confirmed, session built or thanked). The chart and "
-                   "the first table show where each partner stands now (each counts once); the "
-                   "second counts a partner at every stage it has passed.",
-                   (Table("Where partners stand now", ("Status", "Partners"), now),
-                    Table("Stages reached", ("Stage", "Partners"), reached)),
-                   report.partner_total > 0)
-
-
-def _assignments(report: ProgramReport) -> Section:
-    rows = tuple((a.session_title, a.assignment, number(a.students), number(a.on_time), number(a.late),
-                  number(a.missing), number(a.not_due), number(a.feedback_sent),
-                  number(a.awaiting_feedback), number(a.median_turnaround_days))
-                 for a in report.assignments)
-    turnaround = (NO_DATA if report.median_turnaround_days is None else
-                  f"{number(report.median_turnaround_days)} days (median of {report.turnaround_count})")
-    return Section("assignments", HEADINGS["assignments"],
-                   "Work handed in per assignment, and the partners' feedback turnaround (days from "
-                   f"hand-in to feedback sent): {turnaround}.",
-                   (Table("", ("Session", "Assignment", "Students", "On time", "Late", "Missing",
-                               "Not due yet", "Feedback sent", "Awaiting feedback", "Median days"),
-                          rows),) if rows else (), bool(rows))
-
-
-def _hours(report: ProgramReport) -> Section:
-    rows = tuple((h.title, number(h.target), number(h.students), number(h.confirmed),
-                  number(h.per_student), number(h.at_target), number(h.waiting_entries),
-                  number(h.rejected_entries), number(h.flagged_entries)) for h in report.hours)
-    return Section("hours", HEADINGS["hours"],
-                   "Confirmed hours of each session's students against the session's target. "
-                   "Waiting: entries nobody has confirmed or rejected yet that can still count, as "
-                   "the hours command counts them (an entry flagged as a duplicate, a future date "
-                   "or unreadable never counts, so it waits for nobody).",
-                   (Table("", ("Session", "Target", "Students", "Confirmed hours", "Per student",
-                               "At target", "Waiting for confirmation", "Rejected", "Flagged"), rows),)
+def _feedback(report: ProgramReport, t: ReportText) -> Section:
+    rows = tuple((f.title, t.number(f.responses), *(rating(a, t) for a in f.averages))
+                 for f in report.feedback)
+    return Section("feedback", t.say("headings.feedback"), t.say("sections.feedback.lead"),
+                   (Table("", (*t.words_at("sections.feedback.headers"), *report.ratings), rows),)
                    if rows else (), bool(rows))
 
 
-def _students(report: ProgramReport) -> Section:
+def _note(group: GroupResult, t: ReportText) -> str:
+    """The group's note for the coordinator (as :attr:`GroupResult.note` says it, in ``t``'s words)."""
+    notes = []
+    if group.reference:
+        notes.append(t.say("sections.equity.notes.reference"))
+    if group.group == NOT_GIVEN:
+        notes.append(t.say("sections.equity.notes.never_reference"))
+    if group.applicants == 0:
+        notes.append(t.say("sections.equity.notes.no_applicants"))
+    elif group.small:
+        notes.append(t.say("sections.equity.notes.small", min_group_size=t.number(group.min_group_size)))
+    return "; ".join(notes)
+
+
+def _group(name: str, t: ReportText) -> str:
+    """A group as the report names it: the answer as given, "(not given)" in ``t``'s words."""
+    return t.say("sections.equity.not_given") if name == NOT_GIVEN else name
+
+
+def _equity(report: ProgramReport, t: ReportText) -> Section:
+    equity = report.equity
+    heading = t.say("headings.equity")
+    if equity is None:
+        return Section("equity", heading, t.say("sections.equity.no_fields"), (), False)
+    tables = []
+    for field in equity.fields:
+        rows = tuple((
+            ("* " if g.below_four_fifths else "") + _group(g.group, t), t.number(g.applicants),
+            t.number(g.accepted), t.share(g.selection_rate), t.decimals(g.ratio, 2),
+            t.share(g.applicant_share), t.share(g.enrollment_share), _note(g, t),
+        ) for g in field.groups)
+        tables.append(Table(t.say("sections.equity.caption", label=field.label,
+                                  answered=t.number(field.answered)),
+                            t.words_at("sections.equity.headers"), rows))
+    basis = (t.name("sections.equity.basis", report.equity_basis) if report.equity_basis
+             else t.say("sections.equity.basis_unknown"))
+    lead = t.say("sections.equity.lead", accepted=t.number(equity.accepted),
+                 applicants=t.number(equity.applicants), basis=basis, threshold=t.plain(equity.threshold),
+                 min_group_size=t.number(equity.min_group_size),
+                 not_given=t.say("sections.equity.not_given"))
+    return Section("equity", heading, lead, tuple(tables), equity.applicants > 0)
+
+
+def _partners(report: ProgramReport, t: ReportText) -> Section:
+    def named(stage: str) -> str:
+        return t.name("partner_statuses", stage).capitalize()
+
+    now = tuple((named(p.stage), t.number(p.count)) for p in report.partners)
+    reached = tuple((named(p.stage), t.number(p.count)) for p in report.partner_pipeline)
+    return Section("partners", t.say("headings.partners"),
+                   t.say("sections.partners.lead", engaged=t.number(report.partners_engaged),
+                         total=t.number(report.partner_total)),
+                   (Table(t.say("sections.partners.now_caption"), t.words_at("sections.partners.now_headers"),
+                          now),
+                    Table(t.say("sections.partners.reached_caption"),
+                          t.words_at("sections.partners.reached_headers"), reached)),
+                   report.partner_total > 0)
+
+
+def _assignments(report: ProgramReport, t: ReportText) -> Section:
+    rows = tuple((a.session_title, a.assignment, t.number(a.students), t.number(a.on_time),
+                  t.number(a.late), t.number(a.missing), t.number(a.not_due), t.number(a.feedback_sent),
+                  t.number(a.awaiting_feedback), t.number(a.median_turnaround_days))
+                 for a in report.assignments)
+    turnaround = (t.say("no_data") if report.median_turnaround_days is None else
+                  t.say("sections.assignments.turnaround", days=t.number(report.median_turnaround_days),
+                        count=t.number(report.turnaround_count)))
+    return Section("assignments", t.say("headings.assignments"),
+                   t.say("sections.assignments.lead", turnaround=turnaround),
+                   (Table("", t.words_at("sections.assignments.headers"), rows),) if rows else (),
+                   bool(rows))
+
+
+def _hours(report: ProgramReport, t: ReportText) -> Section:
+    rows = tuple((h.title, t.number(h.target), t.number(h.students), t.number(h.confirmed),
+                  t.number(h.per_student), t.number(h.at_target), t.number(h.waiting_entries),
+                  t.number(h.rejected_entries), t.number(h.flagged_entries)) for h in report.hours)
+    return Section("hours", t.say("headings.hours"), t.say("sections.hours.lead"),
+                   (Table("", t.words_at("sections.hours.headers"), rows),) if rows else (), bool(rows))
+
+
+def _answer(cell: str, t: ReportText) -> str:
+    """A yes or no from the sheet in ``t``'s words ("Yes" too); any other cell as it stands."""
+    word = t.name("answers", cell.casefold())
+    return cell if word == cell.casefold() else word
+
+
+def _students(report: ProgramReport, t: ReportText) -> Section:
     students = report.students or ()
-    rows = tuple((s.name, s.session, s.attended, s.badge, number(s.hours, 2)) for s in students)
-    return Section("students", HEADINGS["students"], INTERNAL_NOTE,
-                   (Table("", ("Name", "Session", "Attended", "Badge", "Confirmed hours"), rows),)
-                   if rows else (), bool(rows), internal=True)
+    rows = tuple((s.name, s.session, _answer(s.attended, t), _answer(s.badge, t),
+                  t.number(s.hours, 2)) for s in students)
+    return Section("students", t.say("headings.students"), t.say("sections.students.lead"),
+                   (Table("", t.words_at("sections.students.headers"), rows),) if rows else (),
+                   bool(rows), internal=True)
 
 
-def sections(report: ProgramReport) -> list[Section]:
-    """Every section in the report's order; the per-student table only when names were asked for."""
-    found = [_funnel(report), _attendance(report), _feedback(report), _equity(report),
-             _partners(report), _assignments(report), _hours(report)]
+def sections(report: ProgramReport, text: ReportText | None = None) -> list[Section]:
+    """Every section in the report's order, in ``text``'s language (English when None); the
+    per-student table only when names were asked for."""
+    t = text or english()
+    found = [_funnel(report, t), _attendance(report, t), _feedback(report, t), _equity(report, t),
+             _partners(report, t), _assignments(report, t), _hours(report, t)]
     if report.includes_names:
-        found.append(_students(report))
+        found.append(_students(report, t))
     return found

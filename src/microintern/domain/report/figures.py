@@ -253,7 +253,7 @@ def _assignments(config: ProgramConfig, titles: Mapping[str, str], rows: Sequenc
         every_turnaround += turnaround
         result.append(AssignmentSubmissions(
             session, titles.get(session, session), names.get(assignment, assignment), len(group),
-            on_time, late, missing, not_due, sent, awaiting, _median(turnaround)))
+            on_time, late, missing, not_due, sent, awaiting, _median(turnaround), assignment))
     order = list(titles)
     result.sort(key=lambda a: (order.index(a.session_id) if a.session_id in order else len(order),
                                a.session_id, a.assignment))
@@ -344,7 +344,7 @@ def _students(titles: Mapping[str, str], participants: Sequence[Record],
         lines.append(StudentLine(
             name or _text(row.get(sheet.APPLICANT_ID)), titles.get(session, session),
             _text(row.get(sheet.ATTENDED)) or "-", "yes" if _text(row.get(sheet.BADGE)) else "no",
-            _student_hours(row, logged)))
+            _student_hours(row, logged), session))
     lines.sort(key=lambda s: (s.session, s.name.casefold()))
     return tuple(lines)
 

@@ -95,6 +95,7 @@ class AssignmentSubmissions:
     feedback_sent: int
     awaiting_feedback: int            # handed in, no feedback sent yet
     median_turnaround_days: float | None
+    assignment_id: str = ""           # the config's id (``assignment`` is its title)
 
     @property
     def handed_in(self) -> int:
@@ -131,6 +132,7 @@ class StudentLine:
     attended: str
     badge: str
     hours: float | None
+    session_id: str = ""              # the session's id (``session`` is its title)
 
 
 @dataclass(frozen=True)
