@@ -326,9 +326,9 @@ def test_the_industry_form_exists_in_the_languages_partners_read(
     assert pipeline(google_program).counts["industry form created"] == 1
     assert forms_made(fake) == 1 and id_setting(spanish) not in settings(fake)
 
-    # Solis reads Spanish: the next run makes the Spanish form, once. Partner letters exist in
-    # English only, so Solis's invitation is in English and links the form in Spanish, the
-    # dates ticked as the Spanish form shows them; Desert Health's links the English form.
+    # Solis reads Spanish: the next run makes the Spanish form, once. Solis's invitation is in
+    # Spanish and links the form in Spanish, the dates ticked as the Spanish form shows them;
+    # Desert Health's is in English and links the English form.
     program = reading_spanish(google_program, "solis-cyber")
     context(program).ports.roster.upsert(sheet.PARTNERS, sheet.PARTNER_ID, [
         {sheet.PARTNER_ID: partner_id, sheet.PARTNER_STATUS: "confirmed",
@@ -344,7 +344,8 @@ def test_the_industry_form_exists_in_the_languages_partners_read(
         return message.get_body(("plain",)).get_content()
 
     solis, desert = invitation("solis-cyber"), invitation("desert-health")
-    assert "Tuesday, February 2, 2027, 10:00 AM to 10:30 AM" in solis      # the English letter
+    assert "martes 2 de febrero de 2027, de 10:00" in solis and "Reunión de planeación" in solis
+    assert "Tuesday, February 2, 2027, 10:00 AM to 10:30 AM" in desert
     (url,) = [w for w in solis.split() if w.startswith(forms[spanish.name].responder_uri)]
     dates = next(q for q in spanish.questions if q.key == "available_dates")
     assert (prefill_entry(dates.question_id), "martes 16 de marzo de 2027 a las 15:30") in \

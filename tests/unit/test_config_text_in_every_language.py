@@ -167,7 +167,7 @@ def program_letters(tmp_path: Path, video: dict[str, Any], sessions: list[dict[s
             language = str(message[KEY_HEADER]).split("/")[2].rsplit(".", 1)[1]
             shown[f"{letter}.{language}"] = "\n".join(bodies(message))
     assert set(shown) == {"acceptance.en", "acceptance.es", "release_form.en", "release_form.es",
-                          "partner_outreach.en"}
+                          "partner_outreach.en", "partner_outreach.es"}
     return config, shown
 
 
@@ -192,10 +192,13 @@ def test_the_partners_session_details_name_the_zoom_link(tmp_path: Path) -> None
     ctx = step_context(config, config.first_meeting())
     send_samples(config, ctx.ports.mailer, ctx.letters, "dana@mesavalley.example",
                  only=("session_details_partner",), now=config.first_meeting())
-    [message] = sent(config, "session_details_partner")
-    shown = "\n".join(bodies(message))
-    assert "the same Zoom link is on its way" in shown and "Zoom link:" in shown
-    assert "Meet link" not in shown
+    # One per language a partner may read it in (English and Spanish).
+    shown = {str(m[KEY_HEADER]).split("/")[2].rsplit(".", 1)[1]: "\n".join(bodies(m))
+             for m in sent(config, "session_details_partner")}
+    assert set(shown) == {"en", "es"}
+    assert "the same Zoom link is on its way" in shown["en"] and "Zoom link:" in shown["en"]
+    assert "el mismo enlace de Zoom" in shown["es"] and "Enlace de Zoom:" in shown["es"]
+    assert all("Meet link" not in text and "enlace de Meet" not in text for text in shown.values())
 
 
 def test_a_program_on_meet_still_names_google_meet(tmp_path: Path) -> None:

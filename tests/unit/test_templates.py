@@ -246,7 +246,7 @@ def test_sample_context_is_a_fresh_copy_and_rejects_unknowns() -> None:
     with pytest.raises(ValueError, match="unknown letter"):
         sample_context("no_such_letter", "en")
     with pytest.raises(ValueError, match="not 'es'"):
-        sample_context("partner_outreach", "es")
+        sample_context("recruitment", "es")
 
 
 def test_spanish_samples_use_spanish_values() -> None:

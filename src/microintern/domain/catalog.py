@@ -41,25 +41,26 @@ class LetterSpec:
 
 _STUDENT = ("program", "coordinator", "applicant")
 _SPECS = (
-    # Partners and school staff: English only.
-    LetterSpec("partner_outreach", "partner", ENGLISH, ("program", "coordinator", "partner"),
+    # Partners, and the run sheet a partner gets too: English and Spanish (a partner reads its
+    # config `language`, English where a letter has no templates in it). Staff: English.
+    LetterSpec("partner_outreach", "partner", BILINGUAL, ("program", "coordinator", "partner"),
                "Invites an organization to host a micro-internship (flyer attached), asks for a short call."),
-    LetterSpec("partner_followup", "partner", ENGLISH, ("program", "coordinator", "partner"),
+    LetterSpec("partner_followup", "partner", BILINGUAL, ("program", "coordinator", "partner"),
                "A gentle follow-up to a partner who has not replied to the invitation."),
-    LetterSpec("partner_meeting", "partner", ENGLISH,
+    LetterSpec("partner_meeting", "partner", BILINGUAL,
                ("program", "coordinator", "partner", "meeting", "links"),
                "Invites a confirmed partner to the planning meeting; industry form to fill in before.",
                links=("industry_form",)),
-    LetterSpec("partner_session_guide", "partner", ENGLISH,
+    LetterSpec("partner_session_guide", "partner", BILINGUAL,
                ("program", "coordinator", "partner", "session"),
                "How to build the session: introduction, exercise, Q&A, assignment; tips for teens online."),
-    LetterSpec("session_details_partner", "partner", ENGLISH,
+    LetterSpec("session_details_partner", "partner", BILINGUAL,
                ("program", "coordinator", "partner", "session"),
                "Session dates, times, Meet link, co-host role, teacher, group size, recording, tech check."),
-    LetterSpec("run_sheet", "staff", ENGLISH,
+    LetterSpec("run_sheet", "staff", BILINGUAL,
                ("program", "coordinator", "partner", "session", "roster"),
                "Day-of run sheet for the teacher and the partner, with the roster of first names."),
-    LetterSpec("partner_thanks", "partner", ENGLISH,
+    LetterSpec("partner_thanks", "partner", BILINGUAL,
                ("program", "coordinator", "partner", "session", "stats", "testimonials"),
                "Thanks the partner after the session, with attendance, rating and shared testimonials."),
     LetterSpec("recruitment", "staff", ENGLISH, ("program", "coordinator"),
@@ -115,7 +116,7 @@ _SPECS = (
                links=("hand_in", "folder")),
     LetterSpec("assignment_feedback", "student", BILINGUAL, (*_STUDENT, "assignment", "feedback"),
                "Sends a student the partner's feedback and rating on their work (once)."),
-    LetterSpec("partner_feedback_reminder", "partner", ENGLISH,
+    LetterSpec("partner_feedback_reminder", "partner", BILINGUAL,
                ("program", "coordinator", "reviewer", "session", "waiting", "links"),
                "Lists for the partner and the teacher the hand-ins still waiting for feedback (first names).",
                links=("folder",)),
@@ -281,13 +282,28 @@ _ASSIGNMENT_FEEDBACK = {
                    "explica por qué quitaste las filas sin total.", "rating": "4"},
 }
 
-_WAITING = [
-    {"student": "Maya O.", "assignment": "Clean a real data set", "handed_in": "April 17, 2027", "days": 6},
-    {"student": "Jordan T.", "assignment": "Clean a real data set", "handed_in": "April 18, 2027", "days": 5},
-]
+# Each assignment as the Assignments tab names it (the default language's title).
+_WAITING = {
+    "en": [
+        {"student": "Maya O.", "assignment": "Clean a real data set", "handed_in": "April 17, 2027",
+         "days": 6},
+        {"student": "Jordan T.", "assignment": "Clean a real data set", "handed_in": "April 18, 2027",
+         "days": 5},
+    ],
+    "es": [
+        {"student": "Maya O.", "assignment": "Clean a real data set", "handed_in": "17 de abril de 2027",
+         "days": 6},
+        {"student": "Jordan T.", "assignment": "Clean a real data set", "handed_in": "18 de abril de 2027",
+         "days": 5},
+    ],
+}
 
-_MEETING = {"date": "Tuesday, January 26, 2027", "start": "10:00 AM", "end": "10:30 AM",
-            "meet_url": "https://meet.example.org/plan-dbe-tue"}
+_MEETING = {
+    "en": {"date": "Tuesday, January 26, 2027", "start": "10:00 AM", "end": "10:30 AM",
+           "meet_url": "https://meet.example.org/plan-dbe-tue"},
+    "es": {"date": "martes 26 de enero de 2027", "start": "10:00 a. m.", "end": "10:30 a. m.",
+           "meet_url": "https://meet.example.org/plan-dbe-tue"},
+}
 
 _DUE = {"registration": {"en": "Tuesday, February 23, 2027", "es": "martes 23 de febrero de 2027"},
         "release_form": {"en": "Tuesday, March 2, 2027", "es": "martes 2 de marzo de 2027"}}
@@ -307,13 +323,27 @@ _STATS = {"invited": 6, "attended": 5, "minutes_share": "92%", "responses": 4, "
           "ratings": [{"label": "The session overall", "average": "4.75"},
                       {"label": "The partner's explanations", "average": "4.50"},
                       {"label": "How much I learned about this career", "average": "4.50"}]}
+# The Spanish letter names each rating as the Spanish feedback form asks it.
+_RATING_LABELS_ES = ("La sesión en general", "Las explicaciones de la empresa",
+                     "Cuánto aprendí sobre esta carrera")
 
-_TESTIMONIALS = [
-    {"text": "I didn't know engineers spent so much time talking to people. Marcus showed us a real "
-             "site plan and let us find the problems ourselves.", "first_name": "Jordan"},
-    {"text": "The exercise was hard but fun, and now I want to take the drafting class next year.",
-     "first_name": "Lily"},
-]
+# Testimonials reach the partner as the students wrote them; the Spanish sample's were written
+# in Spanish.
+_TESTIMONIALS = {
+    "en": [
+        {"text": "I didn't know engineers spent so much time talking to people. Marcus showed us a real "
+                 "site plan and let us find the problems ourselves.", "first_name": "Jordan"},
+        {"text": "The exercise was hard but fun, and now I want to take the drafting class next year.",
+         "first_name": "Lily"},
+    ],
+    "es": [
+        {"text": "No sabía que los ingenieros pasaban tanto tiempo hablando con la gente. Marcus nos "
+                 "mostró un plano real y nos dejó encontrar los problemas a nosotros.",
+         "first_name": "Sofía"},
+        {"text": "El ejercicio fue difícil pero divertido, y ahora quiero tomar la clase de dibujo técnico.",
+         "first_name": "Lily"},
+    ],
+}
 
 _BADGE = {
     "en": {
@@ -383,7 +413,7 @@ def _value(key: str, spec: LetterSpec, language: str) -> Any:
         applicant_id = _APPLICANT[language]["id"]
         return {link: _LINKS[link].replace(_APPLICANT["en"]["id"], applicant_id) for link in spec.links}
     if key == "meeting":
-        return dict(_MEETING)
+        return dict(_MEETING[language])
     if key == "reminder":
         return dict(_REMINDER[language])
     if key == "due":
@@ -391,9 +421,13 @@ def _value(key: str, spec: LetterSpec, language: str) -> Any:
     if key == "roster":
         return copy.deepcopy(_ROSTER)
     if key == "stats":
-        return copy.deepcopy(_STATS)
+        stats = copy.deepcopy(_STATS)
+        if language == "es":
+            for rating, label in zip(stats["ratings"], _RATING_LABELS_ES, strict=True):
+                rating["label"] = label
+        return stats
     if key == "testimonials":
-        return copy.deepcopy(_TESTIMONIALS)
+        return copy.deepcopy(_TESTIMONIALS[language])
     if key == "badge":
         return dict(_BADGE[language])
     if key == "outcome":
@@ -409,7 +443,7 @@ def _value(key: str, spec: LetterSpec, language: str) -> Any:
     if key == "feedback":
         return dict(_ASSIGNMENT_FEEDBACK[language])
     if key == "waiting":
-        return copy.deepcopy(_WAITING)
+        return copy.deepcopy(_WAITING[language])
     if key == "reviewer":
         return {"name": _MULTI_WEEK_PARTNER["contact_name"]}
     raise ValueError(f"letter {spec.name!r} needs {key!r}, which has no sample value")

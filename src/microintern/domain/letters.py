@@ -24,6 +24,7 @@ from typing import Any
 import css_inline
 from jinja2 import BaseLoader, Environment, StrictUndefined, TemplateError, TemplateNotFound, UndefinedError
 from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup, escape
 
 from microintern.domain.hidden_text import one_line
 from microintern.errors import TemplateError as LetterError
@@ -60,6 +61,22 @@ def _display_value(value: Any, name: bool) -> Any:
     if isinstance(value, list | tuple):
         return [_display_value(item, name) for item in value]
     return value
+
+
+class Clock(str):
+    """A time of day as a letter prints it ("3:30 PM", "3:30 p. m."): the text stays the same.
+
+    An HTML letter shows it in a ``white-space:nowrap`` span, so a narrow phone screen never
+    puts "3:30" at the end of one line and "PM" at the start of the next. Autoescaping asks a
+    value for ``__html__``, so every HTML template gets the span without saying so, while the
+    subject and the plain-text part (not autoescaped) print the bare text.
+    """
+
+    __slots__ = ()
+
+    def __html__(self) -> Markup:
+        """The time in a span that keeps it on one line."""
+        return Markup('<span style="white-space:nowrap">{}</span>').format(escape(str(self)))
 
 
 @dataclass(frozen=True)

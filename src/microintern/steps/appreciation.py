@@ -32,6 +32,7 @@ from microintern.domain.feedback import (
     FeedbackAnswer,
     SessionAverages,
     attended,
+    rating_titles,
     session_averages,
     shared_testimonials,
 )
@@ -42,7 +43,13 @@ from microintern.domain.report.figures import one_decimal
 from microintern.domain.sessions import SessionPlan, text
 from microintern.domain.timeline import STEPS, StepName
 from microintern.steps.context import StepContext, StepResult
-from microintern.steps.letter_context import ProgramContexts, partner_context, partner_of, session_context
+from microintern.steps.letter_context import (
+    ProgramContexts,
+    partner_context,
+    partner_letter_language,
+    partner_of,
+    session_context,
+)
 from microintern.steps.mailing import Addressed, deliver, outbox_by_key
 from microintern.steps.sheet.applicants import question_columns
 from microintern.steps.sheet.feedback import collect_feedback, form_ids
@@ -77,12 +84,16 @@ def minutes_share(attendees: Sequence[Seated], plan: SessionPlan) -> str:
     return f"{round(100 * sum(shares) / len(shares))}%"
 
 
-def session_stats(students: Sequence[Seated], plan: SessionPlan, averages: SessionAverages) -> dict[str, Any]:
+def session_stats(students: Sequence[Seated], plan: SessionPlan, averages: SessionAverages,
+                  labels: Mapping[str, str] | None = None) -> dict[str, Any]:
     """The ``stats`` of the partner's letter: attendance and the feedback's averages.
 
     ``attended`` is None while nobody's attendance is known (no Attended or Attendance cell
-    filled in): the letter then leaves the figure out rather than say nobody came.
+    filled in): the letter then leaves the figure out rather than say nobody came. ``labels``
+    names each rating as the letter's language asks it (:func:`rating_labels`); by default as
+    the config names it.
     """
+    labels = labels or {}
     attendees = [s for s in students if attended(s.participant)]
     known = any(text(s.participant.get(sheet.ATTENDED)) or text(s.participant.get(sheet.ATTENDANCE))
                 for s in students)
@@ -94,9 +105,14 @@ def session_stats(students: Sequence[Seated], plan: SessionPlan, averages: Sessi
         "responses": averages.responses,
         # One decimal, halves up, as the program report shows the same averages (4.25 -> 4.3).
         "average_rating": f"{one_decimal(overall):.1f}" if overall is not None else "",
-        "ratings": [{"label": label, "average": f"{one_decimal(value):.1f}"}
+        "ratings": [{"label": labels.get(label, label), "average": f"{one_decimal(value):.1f}"}
                     for label, value in averages.ratings.items() if value is not None],
     }
+
+
+def rating_labels(config: ProgramConfig, language: str) -> dict[str, str]:
+    """Each configured rating as the feedback form in ``language`` asks it (a Spanish letter's labels)."""
+    return dict(zip(config.feedback.ratings, rating_titles(config, language), strict=True))
 
 
 def answers_on_sheet(config: ProgramConfig, rows: Sequence[Record]) -> list[FeedbackAnswer]:
@@ -172,18 +188,20 @@ def thank_partners(ctx: StepContext, session_ids: Sequence[str] | None = None) -
             plan = plans[session.id]
             mine = [s for s in students if s.session_id == session.id]
             averages = session_averages(session.id, config.feedback.ratings, answers)
-            stats = session_stats(mine, plan, averages)
+            # In the language the partner reads (English where it has no thank-you letter).
+            language = partner_letter_language(ctx.letters, LETTER, partner, config.program.default_language)
+            stats = session_stats(mine, plan, averages, rating_labels(config, language))
             if stats["attended"] is None:
                 if today < last_day(plan):
                     result.add("waiting for attendance")
                     continue
                 result.add("attendance not known (left out of the letter)")
             testimonials = shared_testimonials(answers, session.id, names)
-            context = {**program("en"), "partner": partner_context(partner),
-                       "session": session_context(config, session, starts=plan.starts),
+            context = {**program(language), "partner": partner_context(partner, language),
+                       "session": session_context(config, session, starts=plan.starts, language=language),
                        "stats": stats, "testimonials": testimonials}
             items.append(Addressed(key(session), StepName.APPRECIATION.value, partner.id,
-                                   partner.contact.email, LETTER, "en", context))
+                                   partner.contact.email, LETTER, language, context))
             result.add("testimonials shared", len(testimonials))
         delivered |= deliver(ctx, items, outbox, result)
     _mark_thanked(ctx, tabs[sheet.PARTNERS], [s for s in sessions if key(s) in delivered], result)

@@ -16,11 +16,13 @@ from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_time
+from jinja2 import TemplateNotFound
 
 from microintern.config import LANGUAGES, Partner, ProgramConfig, Session, text_in
 from microintern.domain import program_sheet as sheet
 from microintern.domain.applicants import QuestionColumn, answers_by_key
 from microintern.domain.dates import babel_locale
+from microintern.domain.letters import Clock, LetterRenderer
 from microintern.domain.records import Cell
 from microintern.domain.sessions import SessionPlan
 from microintern.domain.setting_names import program_video_service, service_name, zone_name
@@ -57,9 +59,12 @@ def day_in(day: date, language: str = "en") -> str:
     return format_date(day, _DATE_PATTERNS.get(language, "full"), locale=babel_locale(language))
 
 
-def clock_in(moment: datetime, language: str = "en") -> str:
-    """A wall time as a letter in ``language`` prints it ("3:30 PM", "3:30 p. m.")."""
-    return format_time(moment.time(), "h:mm a", locale=babel_locale(language))
+def clock_in(moment: datetime, language: str = "en") -> Clock:
+    """A wall time as a letter in ``language`` prints it ("3:30 PM", "3:30 p. m.").
+
+    A :class:`~microintern.domain.letters.Clock`: HTML letters keep it on one line.
+    """
+    return Clock(format_time(moment.time(), "h:mm a", locale=babel_locale(language)))
 
 
 def program_context(config: ProgramConfig, url: str | None = None, language: str = "en") -> dict[str, Any]:
@@ -148,6 +153,25 @@ def partner_context(partner: Partner, language: str = "en") -> dict[str, Any]:
         "industry": partner.industry,
         "blurb": text_in(partner.blurb, language) if partner.blurb is not None else "",
     }
+
+
+# The language every partner letter ships in: a partner whose language has none reads this one.
+PARTNER_FALLBACK = "en"
+
+
+def partner_letter_language(renderer: LetterRenderer, letter: str, partner: Partner, default: str) -> str:
+    """The language ``letter`` is written to ``partner`` in: theirs when its templates exist.
+
+    ``default`` is the program's default language (a partner without a ``language`` reads it).
+    Otherwise English, as every partner letter ships (not the program's default, which is where
+    the renderer would fall back: a language may have family letters and no partner letters).
+    """
+    language = partner.reads(default)
+    try:
+        renderer.environment.get_template(renderer.template_name(letter, language, "subject"))
+    except TemplateNotFound:
+        return PARTNER_FALLBACK
+    return language
 
 
 def badge_context(config: ProgramConfig, language: str = "en") -> dict[str, str]:

@@ -23,6 +23,7 @@ from microintern.steps.letter_context import (
     application_url,
     local_day,
     partner_context,
+    partner_letter_language,
     partner_of,
     program_context,
 )
@@ -77,10 +78,14 @@ def invite_partner(ctx: StepContext, occurrence: Occurrence) -> StepResult:
         return result
     key = message_key(config.program.id, StepName.PARTNER_OUTREACH.value, partner.id)
     url = form_link(ctx)
+    # In the language the partner reads (English where it has no outreach letter); the flyer
+    # comes in every language of the program all the same.
+    language = partner_letter_language(ctx.letters, "partner_outreach", partner,
+                                       config.program.default_language)
     item = Addressed(
         key=key, step=StepName.PARTNER_OUTREACH.value, recipient_id=partner.id,
-        to=partner.contact.email, letter="partner_outreach", language="en",
-        context={**program_context(config, url), "partner": partner_context(partner)},
+        to=partner.contact.email, letter="partner_outreach", language=language,
+        context={**program_context(config, url, language), "partner": partner_context(partner, language)},
         attachments=flyer_attachments(ctx, "partner", url),
     )
     if key in deliver(ctx, [item], outbox_by_key(tabs[sheet.OUTBOX]), result):

@@ -26,8 +26,6 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from jinja2 import TemplateNotFound
-
 from microintern.config import Partner, ProgramConfig, localize, today_in
 from microintern.domain import program_sheet as sheet
 from microintern.domain.forms import FormSpec, FormState, prefill_entry
@@ -66,6 +64,7 @@ from microintern.steps.letter_context import (
     partner_context,
     program_context,
 )
+from microintern.steps.letter_context import partner_letter_language as letter_language_of_partner
 from microintern.steps.mailing import Addressed, deliver, outbox_by_key
 from microintern.steps.program_forms import (
     Answers,
@@ -132,16 +131,9 @@ def industry_form_languages(config: ProgramConfig) -> list[str]:
 def partner_letter_language(ctx: StepContext, letter: str, partner: Partner) -> str:
     """The language ``letter`` is written to ``partner`` in: theirs when a template exists in it.
 
-    Otherwise English, as partner letters ship (not the program's default, which is where the
-    renderer would fall back: a Spanish-default program has no Spanish partner letters).
+    Otherwise English, as every partner letter ships (see :func:`letter_context.partner_letter_language`).
     """
-    language = partner.reads(ctx.config.program.default_language)
-    renderer = ctx.letters
-    try:
-        renderer.environment.get_template(renderer.template_name(letter, language, "subject"))
-    except TemplateNotFound:
-        return "en"
-    return language
+    return letter_language_of_partner(ctx.letters, letter, partner, ctx.config.program.default_language)
 
 
 def meeting_context(config: ProgramConfig, start: datetime, link: str, language: str) -> dict[str, str]:

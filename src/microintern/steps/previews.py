@@ -52,7 +52,7 @@ from microintern.domain.records import Record
 from microintern.domain.sessions import SessionPlan, session_plan, session_rows, text
 from microintern.errors import BackendError, RowError
 from microintern.ports import Roster, SharedFolders
-from microintern.steps.appreciation import answers_on_sheet, first_names, session_stats
+from microintern.steps.appreciation import answers_on_sheet, first_names, rating_labels, session_stats
 from microintern.steps.assignments.letters import (
     FEEDBACK as ASSIGNMENT_FEEDBACK,
 )
@@ -110,12 +110,14 @@ _PLACEHOLDER = {
     "en": {"first_name": "[Student's first name]", "last_name": "[Student's last name]",
            "guardian": "[Parent or guardian's name]", "feedback": "[The partner's feedback on the work]",
            "testimonial": "[A student's words, shared with permission]", "student": "[Student]",
-           "rating": "[1 to 5]"},
+           "rating": "[1 to 5]", "meeting_date": "[Meeting date]", "start": "[Start]", "end": "[End]",
+           "handed_in": "[Handed in]", "days": "[Days]"},
     "es": {"first_name": "[Nombre del estudiante]", "last_name": "[Apellido del estudiante]",
            "guardian": "[Nombre del padre, madre o tutor]",
            "feedback": "[Comentarios de la empresa sobre el trabajo]",
            "testimonial": "[Palabras de un estudiante, compartidas con permiso]", "student": "[Estudiante]",
-           "rating": "[1 a 5]"},
+           "rating": "[1 a 5]", "meeting_date": "[Fecha de la reunión]", "start": "[Inicio]", "end": "[Fin]",
+           "handed_in": "[Fecha de entrega]", "days": "[Días]"},
 }
 PLACEHOLDER_ID = "A-PREVIEW0"
 """The applicant id of a placeholder student (no real applicant id has a digit 0: base32)."""
@@ -380,7 +382,8 @@ class _Values:
         held = meeting_on_sheet(self.config, self.source.partner_rows.get(partner.id, {}), partner)
         if held is None:
             # The planning meeting's time is the coordinator's to set (Partners tab): not yet.
-            return {"date": "[Meeting date]", "start": "[Start]", "end": "[End]",
+            words = self.words
+            return {"date": words["meeting_date"], "start": words["start"], "end": words["end"],
                     "meet_url": placeholder_link("planning-meeting")}
         start, link = held
         return meeting_context(self.config, start, link or placeholder_link("planning-meeting"),
@@ -398,7 +401,8 @@ class _Values:
         students = [s for s in self.source.seated if s.session_id == self.session.id]
         averages = session_averages(self.session.id, self.config.feedback.ratings,
                                     self.source.feedback_answers)
-        return session_stats(students, self.source.plans[self.session.id], averages)
+        return session_stats(students, self.source.plans[self.session.id], averages,
+                             rating_labels(self.config, self.language))
 
     def _testimonials(self) -> Any:
         shared = shared_testimonials(self.source.feedback_answers, self.session.id,
@@ -480,9 +484,9 @@ class _Values:
                          text(row.get(sheet.PARTNER_FEEDBACK)), text(row.get(sheet.FEEDBACK_SENT))))
         waiting = waiting_for_feedback(rows, today, self.config.assignment.partner_feedback_reminder_days)
         if waiting:
-            return waiting_context(waiting, today)
+            return waiting_context(waiting, today, self.language)
         return [{"student": self.words["student"], "assignment": self._assignment()["title"],
-                 "handed_in": "[Handed in]", "days": "[Days]"}]
+                 "handed_in": self.words["handed_in"], "days": self.words["days"]}]
 
     def _reminder_day(self) -> date:
         """The day of the session's latest feedback reminder in the Outbox (the one sent), else today."""

@@ -33,6 +33,7 @@ from microintern.steps.context import StepContext, StepResult
 from microintern.steps.letter_context import (
     ProgramContexts,
     partner_context,
+    partner_letter_language,
     partner_of,
     session_letter_context,
 )
@@ -77,11 +78,17 @@ class _SessionMail:
     def partner_letter(self, step: StepName, letter: str, session: Session,
                        extra: Mapping[str, Any] | None = None) -> Addressed:
         partner = partner_of(self.config, session)
-        context = {**self.program("en"), "partner": partner_context(partner),
-                   "session": session_letter_context(self.config, session, self.plans[session.id], "en"),
+        language = self.partner_language(letter, session)
+        context = {**self.program(language), "partner": partner_context(partner, language),
+                   "session": session_letter_context(self.config, session, self.plans[session.id], language),
                    **(extra or {})}
         return Addressed(self.key(letter, partner.id, session), step.value, partner.id,
-                         partner.contact.email, letter, "en", context)
+                         partner.contact.email, letter, language, context)
+
+    def partner_language(self, letter: str, session: Session) -> str:
+        """The language ``letter`` goes to the partner of ``session`` in (theirs, else English)."""
+        return partner_letter_language(self.ctx.letters, letter, partner_of(self.config, session),
+                                       self.config.program.default_language)
 
     def student_letters(self, step: StepName, letter: str, session: Session,
                         result: StepResult, meeting: int = 0) -> list[Addressed]:
@@ -207,15 +214,20 @@ def send_run_sheets(ctx: StepContext, session_ids: Sequence[str] | None = None) 
             continue
         roster = roster_of(config, mail.students.get(session.id, []), mail.tabs[sheet.APPLICATIONS])
         partner = partner_of(config, session)
-        context = {**mail.program("en"), "partner": partner_context(partner), "roster": roster,
-                   "session": session_letter_context(config, session, mail.plans[session.id], "en",
-                                                     meeting)}
         # A showcase's stream key: read from YouTube now, in the run sheet to staff only.
-        context["session"].update(stream_of(ctx, session, mail.plans[session.id], result))
+        stream = stream_of(ctx, session, mail.plans[session.id], result)
+        # The partner's copy in the language the partner reads; the teacher's in English.
+        languages = {partner.id: mail.partner_language("run_sheet", session), f"teacher-{session.id}": "en"}
+        contexts = {language: {**mail.program(language), "partner": partner_context(partner, language),
+                               "roster": roster,
+                               "session": {**session_letter_context(config, session, mail.plans[session.id],
+                                                                    language, meeting), **stream}}
+                    for language in set(languages.values())}
         for recipient_id, address in ((partner.id, partner.contact.email),
                                       (f"teacher-{session.id}", session.teacher.email)):
+            language = languages[recipient_id]
             items.append(Addressed(mail.key("run_sheet", recipient_id, session, meeting),
                                    StepName.RUN_SHEET.value,
-                                   recipient_id, address, "run_sheet", "en", context))
+                                   recipient_id, address, "run_sheet", language, contexts[language]))
     mail.send(items, result)
     return result

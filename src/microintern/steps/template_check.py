@@ -38,12 +38,12 @@ _FORM_URL = "https://docs.google.com/forms/d/e/check-config/viewform"
 def letter_languages(config: ProgramConfig, spec: LetterSpec) -> list[str]:
     """The languages ``spec`` must exist in for this program.
 
-    A letter to families or students (the catalog writes it in more than one language) in every
-    language of the program: a language exists when its templates exist, so a missing one is a
-    problem. A letter for partners or staff, written in English only, in the program's languages
-    it has (else the ones it has).
+    A letter to families or students in every language of the program: a language exists when
+    its templates exist, so a missing one is a problem. A letter for partners or staff in each
+    of the program's languages the catalog writes it in (English and Spanish for partners), else
+    the ones it has: a partner reading another language is written to in English, never missed.
     """
-    if len(spec.languages) > 1:
+    if spec.audience in ("student", "family"):
         return list(config.program.languages)
     wanted = [language for language in config.program.languages if language in spec.languages]
     return wanted or list(spec.languages)

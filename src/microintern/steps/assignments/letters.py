@@ -25,7 +25,13 @@ from microintern.domain.sessions import SessionPlan, text
 from microintern.domain.timeline import StepName
 from microintern.errors import RowError
 from microintern.steps.assignments.state import Run
-from microintern.steps.letter_context import day_in, long_day, partner_of, session_context
+from microintern.steps.letter_context import (
+    day_in,
+    long_day,
+    partner_letter_language,
+    partner_of,
+    session_context,
+)
 from microintern.steps.mailing import Addressed, guardian_copy
 from microintern.steps.program_forms import link_in
 from microintern.steps.sheet.outbox import sent_on
@@ -109,9 +115,13 @@ def student_letters(run: Run, session: Session, plan: SessionPlan, student: Seat
     run.result.add("feedback letters")
 
 
-def waiting_context(waiting: Sequence[Waiting], today: date) -> list[dict[str, object]]:
-    """The ``waiting`` of the partner's feedback reminder: each hand-in and its days without feedback."""
-    return [{"student": w.student, "assignment": w.assignment, "handed_in": long_day(w.handed_in),
+def waiting_context(waiting: Sequence[Waiting], today: date, language: str = "en") -> list[dict[str, object]]:
+    """The ``waiting`` of the partner's feedback reminder: each hand-in and its days without feedback.
+
+    Dates in ``language``; each assignment as the Assignments tab names it (the partner enters
+    the feedback there).
+    """
+    return [{"student": w.student, "assignment": w.assignment, "handed_in": long_day(w.handed_in, language),
              "days": (today - w.handed_in).days} for w in waiting]
 
 
@@ -132,16 +142,26 @@ def partner_reminder(run: Run, session: Session, plan: SessionPlan, session_fold
     if not partner_reminder_due(waiting, max(sent_days, default=None), run.today, every):
         return
     letter = letter_step(PARTNER_REMINDER, run.today.isoformat())
-    context = {
-        **run.program("en"),
-        "session": session_context(config, session, meet_url=plan.meet_link, starts=plan.starts),
-        "waiting": waiting_context(waiting, run.today),
-        "links": {"folder": run.ctx.ports.folders.link(session_folder)},
-    }
-    for recipient, address, name in ((partner.id, partner.contact.email, partner.contact.name),
-                                     (f"teacher-{session.id}", session.teacher.email, session.teacher.name)):
+    folder = run.ctx.ports.folders.link(session_folder)
+
+    def context(language: str) -> dict[str, object]:
+        return {
+            **run.program(language),
+            "session": session_context(config, session, meet_url=plan.meet_link, starts=plan.starts,
+                                       language=language),
+            "waiting": waiting_context(waiting, run.today, language),
+            "links": {"folder": folder},
+        }
+
+    # The partner's copy in the language the partner reads (English where it has no such
+    # letter); the teacher's in English.
+    partner_reads = partner_letter_language(run.ctx.letters, PARTNER_REMINDER, partner,
+                                            config.program.default_language)
+    for recipient, address, name, language in (
+            (partner.id, partner.contact.email, partner.contact.name, partner_reads),
+            (f"teacher-{session.id}", session.teacher.email, session.teacher.name, "en")):
         key = run.key(letter, recipient, session.id)
         if run.fresh(key):
             run.items.append(Addressed(key, StepName.ASSIGNMENTS.value, recipient, address, PARTNER_REMINDER,
-                                       "en", {**context, "reviewer": {"name": name}}))
+                                       language, {**context(language), "reviewer": {"name": name}}))
             run.result.add("partner reminders")
