@@ -157,15 +157,19 @@ def flyer_pages(config: ProgramConfig) -> dict[str, str]:
             for kind in ("student", "partner") for language in config.program.languages}
 
 
+REPORT_LANGUAGES = ("en", "es")   # every language with a templates/report.<lang>.yaml
+
+
 def report_pages(config: ProgramConfig) -> dict[str, str]:
-    """The program report as the sample program fills it, without and with the names table."""
+    """The program report as the sample program fills it, without and with the names table, in
+    English (``report``, ``report with names``) and Spanish (the same names plus ``.es``)."""
     ports = build_ports(config)
     initialise(config, ports.roster)
     fill_roster(ports.roster, program_tabs(config, applicants=60))
     ctx = step_context(config, datetime(2027, 6, 1, 9, 0, tzinfo=config.zone), ports=ports)
-    return {f"report{' with names' if names else ''}":
-            render_report(ctx, pdf=False, include_names=names).html.decode("utf-8")
-            for names in (False, True)}
+    return {f"report{' with names' if names else ''}{'' if language == 'en' else '.' + language}":
+            render_report(ctx, pdf=False, include_names=names, language=language).html.decode("utf-8")
+            for language in REPORT_LANGUAGES for names in (False, True)}
 
 
 @pytest.fixture(scope="module")
@@ -212,8 +216,13 @@ def test_both_flyers_in_every_language_have_no_violation(checked: dict[str, Any]
 @pytest.mark.slow
 def test_report_has_no_violation(checked: dict[str, Any]) -> None:
     reports = _of(checked, "report")
-    assert set(reports) == {"report", "report with names"}
+    assert set(reports) == {"report", "report with names", "report.es", "report with names.es"}
     assert "<table" in checked["pages"]["report with names"]
+    # The Spanish report says so (a screen reader speaks it in Spanish) and names students too.
+    for name in ("report.es", "report with names.es"):
+        assert '<html lang="es">' in checked["pages"][name], name
+    assert "Estudiantes (uso interno)" in checked["pages"]["report with names.es"]
+    assert "Nguyễn" in checked["pages"]["report with names.es"]
     assert not any(reports.values()), described(reports)
 
 
