@@ -8,7 +8,7 @@ otherwise, and names every key (or ``{placeholder}``) a translation lacks agains
 ``report.en.yaml`` in the same folder, so a half-translated file fails before anything is written.
 
 Numbers, percentages and the date are written with Babel (CLDR) in the text's language, never
-the machine's locale: "1,234.5" and "64%" in English, "1234,5" and "64 %" in Spanish. Rounding
+the machine's locale: "1,234.5" and "64%" in English, "1.234,5" and "64 %" in Spanish. Rounding
 is Python's, as the report always rounded, and Babel only writes the rounded digits.
 """
 
