@@ -218,3 +218,13 @@ def test_the_default_is_the_programs_default_language(tmp_path: Path) -> None:
     done = run(config_file, "--out", str(tmp_path / "en"), "--language", "en")
     assert done.exit_code == 0, done.output
     assert "From application to badge" in (tmp_path / "en" / "report.html").read_text(encoding="utf-8")
+
+    # A default language without report text: the report is written in English, and says why.
+    templates = tmp_path / "templates"
+    shutil.copytree(TEMPLATES, templates)
+    (templates / "report.es.yaml").unlink()
+    config_file = write_config(tmp_path, program=program, templates_folder=str(templates))
+    done = run(config_file, "--out", str(tmp_path / "fallback"))
+    assert done.exit_code == 0, done.output
+    assert "(en)" in done.output and "no report text in 'es' (templates/report.es.yaml)" in done.output
+    assert '<html lang="en">' in (tmp_path / "fallback" / "report.html").read_text(encoding="utf-8")
