@@ -46,7 +46,7 @@ from microintern.demo.run import coordinator_decides
 from microintern.demo.sample_data import SampleApplication, applications
 from microintern.domain import program_sheet as sheet
 from microintern.domain.assignments import hand_in_spec
-from microintern.domain.feedback import FEEDBACK_LANGUAGES, feedback_spec
+from microintern.domain.feedback import feedback_spec
 from microintern.domain.forms import FormSpec
 from microintern.domain.hours import hours_form_spec
 from microintern.domain.participation import registration_spec, release_spec
@@ -317,7 +317,8 @@ class GoogleTimeline:
         """Every form the tool makes that the demo's people answer."""
         config = self.config
         return [industry_form_spec(config), registration_spec(config), release_spec(config, "en"),
-                release_spec(config, "es"), *(feedback_spec(config, lang) for lang in FEEDBACK_LANGUAGES),
+                release_spec(config, "es"),
+                *(feedback_spec(config, lang) for lang in config.form_texts.languages("feedback")),
                 hours_form_spec(config), hand_in_spec(config)]
 
     def _submit_form_csvs(self, forms: Path) -> None:

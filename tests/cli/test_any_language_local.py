@@ -168,8 +168,6 @@ def test_a_region_code_with_a_dash_formats_dates_and_times() -> None:
 
 
 def test_forms_without_vietnamese_text_are_made_only_in_the_languages_they_have(tmp_path: Path) -> None:
-    from microintern.domain.assignments import HAND_IN_LANGUAGES
-    from microintern.domain.hours import HOURS_FORM_LANGUAGES
     from microintern.steps.partners import industry_form_languages
     from microintern.steps.program_forms import languages_with_text
 
@@ -179,6 +177,6 @@ def test_forms_without_vietnamese_text_are_made_only_in_the_languages_they_have(
                                       partners=partners, templates_folder=str(with_vietnamese(tmp_path))))
     # No "hours-vi" or "hand-in-vi" form repeating the English text: a vi reader's letter links
     # the default language's form (program_forms.link_in).
-    assert languages_with_text(config, HOURS_FORM_LANGUAGES) == ["en", "es"]
-    assert languages_with_text(config, HAND_IN_LANGUAGES) == ["en", "es"]
+    assert languages_with_text(config, config.form_texts.languages("hours")) == ["en", "es"]
+    assert languages_with_text(config, config.form_texts.languages("hand-in")) == ["en", "es"]
     assert industry_form_languages(config) == ["en"]     # a partner reading vi gets the English one

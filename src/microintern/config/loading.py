@@ -14,7 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import yaml
-from pydantic import Field, ValidationError
+from pydantic import Field, PrivateAttr, ValidationError
 
 from microintern.config.application import (
     REQUIRED_QUESTION_KEYS,
@@ -25,6 +25,7 @@ from microintern.config.application import (
 )
 from microintern.config.badges import BadgeSettings
 from microintern.config.fields import LANGUAGES, Person, _Model
+from microintern.config.form_texts import FormTexts, load_form_texts
 from microintern.config.program import (
     Backend,
     GoogleAuth,
@@ -86,6 +87,14 @@ class ProgramConfig(_Model):
 
     # Set by load_config: the folder relative paths are resolved against.
     base_dir: Path = Path()
+    # The forms' texts (templates_folder/forms), read with the config so the domain builds
+    # forms from memory (set by parse_config).
+    _form_texts: FormTexts = PrivateAttr(default_factory=FormTexts)
+
+    @property
+    def form_texts(self) -> FormTexts:
+        """The texts of the program's forms in every language they have a file in."""
+        return self._form_texts
 
     @property
     def zone(self) -> ZoneInfo:
@@ -293,6 +302,7 @@ def parse_config(data: Any, *, source: str = "config", base_dir: Path | None = N
     problems = _cross_checks(config)
     if problems:
         raise ConfigError(source, problems)
+    config._form_texts = load_form_texts(config.resolve(config.templates_folder), config.program.languages)
     return config
 
 

@@ -18,7 +18,6 @@ from microintern.config import ProgramConfig
 from microintern.demo.people import write_form_csv
 from microintern.domain import program_sheet as sheet
 from microintern.domain.feedback import (
-    FEEDBACK_LANGUAGES,
     IMPROVE_KEY,
     LEARNED_KEY,
     SESSION_KEY,
@@ -103,7 +102,8 @@ def answer_feedback(config: ProgramConfig, forms_folder: Path, now: datetime, ro
     zone = config.zone
     by_language: dict[str, list[tuple[datetime, dict[str, str]]]] = {}
     for (applicant, session), (sent, language) in sorted(requests.items()):
-        language = language if language in FEEDBACK_LANGUAGES else "en"
+        if not config.form_texts.has("feedback", language):
+            language = config.program.default_language
         roll = _roll(applicant, session)
         fate = roll % 10
         if fate == 0:                                   # one in ten never answers

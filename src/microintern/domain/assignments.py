@@ -31,10 +31,11 @@ ASSIGNMENT_KEY = "assignment"
 LINK_KEY = "link"
 NOTE_KEY = "note"
 
+# How a problem line names a field (for staff, in English; the form's own titles are in
+# templates/forms/hand-in.<language>.yaml).
 LINK_TITLE = "Link to your work (a Google Docs or Drive link, or any web address)"
 STUDENT_TITLE = "Student ID (already filled in for you)"
 ASSIGNMENT_TITLE = "Which assignment are you handing in?"
-NOTE_TITLE = "Notes for your partner (optional)"
 
 LATE_NO = "no"
 LATE_YES = "yes"
@@ -82,17 +83,7 @@ def option_label(options: Mapping[str, str], assignment_id: str) -> str:
     return next(label for label, found in options.items() if found == assignment_id)
 
 
-_FORM_TEXT = {
-    "en": {"title": "{program}: hand in your work", STUDENT_KEY: STUDENT_TITLE,
-           ASSIGNMENT_KEY: ASSIGNMENT_TITLE, LINK_KEY: LINK_TITLE, NOTE_KEY: NOTE_TITLE},
-    "es": {"title": "{program}: entrega tu trabajo",
-           STUDENT_KEY: "Número de estudiante (ya aparece en el formulario)",
-           ASSIGNMENT_KEY: "¿Qué tarea estás entregando?",
-           LINK_KEY: "Enlace a tu trabajo (un enlace de Google Docs o Drive, o cualquier dirección web)",
-           NOTE_KEY: "Notas para la empresa (opcional)"},
-}
-HAND_IN_LANGUAGES = tuple(_FORM_TEXT)
-"""The languages the hand-in form has text in; other readers get the default language's form."""
+# The form's texts are data: templates/forms/hand-in.<language>.yaml (config.form_texts).
 
 
 def hand_in_spec(config: ProgramConfig, language: str | None = None) -> FormSpec:
@@ -101,7 +92,7 @@ def hand_in_spec(config: ProgramConfig, language: str | None = None) -> FormSpec
     language's form; the assignments are listed by their titles in the form's language."""
     default = config.program.default_language
     language = language or default
-    text = _FORM_TEXT.get(language, _FORM_TEXT["en"])
+    text = config.form_texts.text_or_default(FORM_NAME, language, default)
     title = (config.assignment.form_title if language == default else None) or \
         text["title"].format(program=text_in(config.program.name, language))
 

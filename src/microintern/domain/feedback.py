@@ -1,11 +1,12 @@
 """The students' feedback form: what it asks, how answers are read, averages, what may be shared.
 
-One form per language (English, Spanish), like the release form. Each student's link fills in
-their student id and session, so an answer is matched to the student by that id, never by a
-typed name. The ratings come from ``config.feedback.ratings`` and are asked 1 to 5. The form
-ends with an optional sentence about the session and an explicit question: may we share it
-with the partner? Only a "yes" lets the sentence reach the partner, with the student's first
-name; a "no" or no answer keeps it in the program sheet.
+One form per language with a file (``templates/forms/feedback.<language>.yaml``), like the
+release form. Each student's link fills in their student id and session, so an answer is
+matched to the student by that id, never by a typed name. The ratings come from
+``config.feedback.ratings`` and are asked 1 to 5. The form ends with an optional sentence
+about the session and an explicit question: may we share it with the partner? Only a "yes"
+lets the sentence reach the partner, with the student's first name; a "no" or no answer keeps
+it in the program sheet.
 
 Answers are parsed without trusting them: a rating that is not a whole number from 1 to 5 is
 left out of the averages and reported with the response and the field; text is kept as given
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, tzinfo
 
 from microintern.config import ProgramConfig, QuestionKind, text_in
@@ -28,7 +29,7 @@ from microintern.domain.dates import DATE_TIME_SECONDS
 from microintern.domain.forms import FormQuestion, FormSpec, question_id
 from microintern.domain.hidden_text import one_line
 from microintern.domain.long_answers import CutAnswers, fit_answers
-from microintern.domain.participation import APPLICANT_KEY, NO, YES, yes_no
+from microintern.domain.participation import APPLICANT_KEY, YES, yes_no, yes_no_answers
 from microintern.domain.records import Cell, Record
 
 SESSION_KEY = "session_id"
@@ -45,39 +46,8 @@ MAX_TEXT = 30_000
 LETTER_QUOTE = 600
 SUBMITTED_FORMAT = DATE_TIME_SECONDS  # as the Applications tab's Submitted
 
-_DEFAULT_RATINGS_ES = {
-    "The session overall": "La sesión en general",
-    "The partner's explanations": "Las explicaciones de la empresa",
-    "How much I learned about this career": "Cuánto aprendí sobre esta carrera",
-}
-
-_TEXT = {
-    "en": {
-        "title": "{program}: feedback",
-        APPLICANT_KEY: "Student ID (already filled in for you)",
-        SESSION_KEY: "Session (already filled in for you)",
-        "scale": "{rating} (1 = poor, 5 = excellent)",
-        LEARNED_KEY: "What did you learn?",
-        IMPROVE_KEY: "What could be better?",
-        TESTIMONIAL_KEY: "A sentence about the session we may share (optional)",
-        SHARE_KEY: "May we share your sentence with the partner, with your first name only?",
-        "yes": YES, "no": NO,
-    },
-    "es": {
-        "title": "{program}: tu opinión",
-        APPLICANT_KEY: "Número de estudiante (ya aparece en el formulario)",
-        SESSION_KEY: "Sesión (ya aparece en el formulario)",
-        "scale": "{rating} (1 = malo, 5 = excelente)",
-        LEARNED_KEY: "¿Qué aprendiste?",
-        IMPROVE_KEY: "¿Qué se podría mejorar?",
-        TESTIMONIAL_KEY: "Una frase sobre la sesión que podríamos compartir (opcional)",
-        SHARE_KEY: "¿Podemos compartir tu frase con la empresa, solo con tu nombre de pila?",
-        "yes": "Sí", "no": NO,
-    },
-}
-
-# The languages the feedback form has its own text in (another language reads the default's).
-FEEDBACK_LANGUAGES = tuple(_TEXT)
+# The form's texts are data: templates/forms/feedback.<language>.yaml (config.form_texts), one
+# form per language that has a file; its "ratings" translate the default ratings.
 
 
 def rating_key(rating: str) -> str:
@@ -96,14 +66,14 @@ def rating_titles(config: ProgramConfig, language: str) -> list[str]:
     configured = config.feedback.rating_titles.get(language)
     if configured:
         return list(configured)
-    if language == "es":
-        return [_DEFAULT_RATINGS_ES.get(r, r) for r in ratings]
-    return ratings
+    texts = config.form_texts
+    defaults = texts.text("feedback", language).get("ratings", {}) if texts.has("feedback", language) else {}
+    return [defaults.get(r, r) for r in ratings]
 
 
 def feedback_spec(config: ProgramConfig, language: str) -> FormSpec:
-    """The feedback form in ``language`` (``en`` or ``es``)."""
-    text = _TEXT[language]
+    """The feedback form in ``language`` (one that has a feedback form file)."""
+    text = config.form_texts.text("feedback", language)
     form = form_name(language)
     title = config.feedback.form_titles.get(language) or \
         text["title"].format(program=text_in(config.program.name, language))
@@ -123,7 +93,8 @@ def feedback_spec(config: ProgramConfig, language: str) -> FormSpec:
         q(LEARNED_KEY, text[LEARNED_KEY], QuestionKind.PARAGRAPH, True),
         q(IMPROVE_KEY, text[IMPROVE_KEY], QuestionKind.PARAGRAPH),
         q(TESTIMONIAL_KEY, text[TESTIMONIAL_KEY], QuestionKind.PARAGRAPH),
-        q(SHARE_KEY, text[SHARE_KEY], QuestionKind.CHOICE, False, (text["yes"], text["no"])),
+        replace(q(SHARE_KEY, text[SHARE_KEY], QuestionKind.CHOICE, False, tuple(text["yes_no"])),
+                answers_as=yes_no_answers(tuple(text["yes_no"]))),
     ), name=form)
 
 

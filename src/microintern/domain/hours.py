@@ -67,24 +67,7 @@ def _question(key: str, title: str, kind: QuestionKind, required: bool = True) -
     return FormQuestion(key, question_id(f"{FORM_NAME}:{key}"), title, kind, required)
 
 
-_FORM_TEXT = {
-    "en": {
-        "title": "{program}: hours log",
-        STUDENT_KEY: "Student ID (already filled in for you)",
-        DATE_KEY: "Date worked",
-        HOURS_KEY: "Hours (a number, for example 2.5)",
-        ACTIVITY_KEY: "What did you do?",
-    },
-    "es": {
-        "title": "{program}: registro de horas",
-        STUDENT_KEY: "Número de estudiante (ya aparece en el formulario)",
-        DATE_KEY: "Fecha en que trabajaste",
-        HOURS_KEY: "Horas (un número, por ejemplo 2.5)",
-        ACTIVITY_KEY: "¿Qué hiciste?",
-    },
-}
-HOURS_FORM_LANGUAGES = tuple(_FORM_TEXT)
-"""The languages the hours-log form has text in; other readers get the default language's form."""
+# The form's texts are data: templates/forms/hours.<language>.yaml (config.form_texts).
 
 
 def hours_form_spec(config: ProgramConfig, language: str | None = None) -> FormSpec:
@@ -93,7 +76,7 @@ def hours_form_spec(config: ProgramConfig, language: str | None = None) -> FormS
     the default language's form."""
     default = config.program.default_language
     language = language or default
-    text = _FORM_TEXT.get(language, _FORM_TEXT["en"])
+    text = config.form_texts.text_or_default(FORM_NAME, language, default)
     title = (config.hours.form_title if language == default else None) or \
         text["title"].format(program=text_in(config.program.name, language))
     return FormSpec(title, (

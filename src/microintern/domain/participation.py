@@ -36,34 +36,17 @@ def _question(form: str, key: str, title: str, kind: QuestionKind = QuestionKind
 ATTENDING_YES = "Yes, I will take part"
 ATTENDING_NO = "No, I can no longer take part"
 
-# The registration form in each language. Choices are read back as the English ones
+# The registration and release forms' texts are data: templates/forms/<form>.<language>.yaml
+# (config.form_texts, read with the config). Choices are read back as these English answers
 # (FormQuestion.answers_as), so "No, ya no puedo participar" declines a seat as the English does.
-_REGISTRATION_TEXT = {
-    "en": {
-        "title": "{program}: registration",
-        APPLICANT_KEY: "Applicant ID (already filled in for you)",
-        ATTENDING_KEY: "Will you take part in the session you were placed in?",
-        "attending_options": (ATTENDING_YES, ATTENDING_NO),
-        "needs_device": "Do you need a laptop or internet access to join online?",
-        "accessibility": "Is there anything we should arrange so you can take part fully (captions, "
-                         "extra time, other)?",
-        "yes_no": (YES, NO),
-    },
-    "es": {
-        "title": "{program}: inscripción",
-        APPLICANT_KEY: "Número de solicitud (ya aparece en el formulario)",
-        ATTENDING_KEY: "¿Vas a participar en la sesión que te asignamos?",
-        "attending_options": ("Sí, voy a participar", "No, ya no puedo participar"),
-        "needs_device": "¿Necesitas una computadora portátil o acceso a internet para conectarte?",
-        "accessibility": "¿Hay algo que debamos preparar para que puedas participar plenamente "
-                         "(subtítulos, más tiempo, otra cosa)?",
-        "yes_no": ("Sí", NO),
-    },
-}
 
-# The languages the registration form has its own text in; a family reading another language
-# gets the default language's form (no form of English text under another language's name).
-REGISTRATION_LANGUAGES = tuple(_REGISTRATION_TEXT)
+
+def yes_no_answers(shown: tuple[str, ...]) -> tuple[str, ...]:
+    """What a form's yes/no options are read back as: empty when :func:`yes_no` reads them.
+
+    "Sí"/"No" need nothing; another language's words ("Có"/"Không") are read by position.
+    """
+    return () if tuple(yes_no(option) for option in shown) == (YES, NO) else (YES, NO)
 
 
 def registration_spec(config: ProgramConfig, language: str | None = None) -> FormSpec:
@@ -71,7 +54,7 @@ def registration_spec(config: ProgramConfig, language: str | None = None) -> For
     program's); a configured ``registration.form_title`` names the default language's form."""
     default = config.program.default_language
     language = language or default
-    text = _REGISTRATION_TEXT.get(language, _REGISTRATION_TEXT["en"])
+    text = config.form_texts.text_or_default("registration", language, default)
     title = (config.registration.form_title if language == default else None) or \
         str(text["title"]).format(program=text_in(config.program.name, language))
     attending, yes_no_shown = text["attending_options"], text["yes_no"]
@@ -88,49 +71,16 @@ def registration_spec(config: ProgramConfig, language: str | None = None) -> For
     ), name=form_name_in("registration", language, default))
 
 
-_RELEASE_TEXT = {
-    "en": {
-        "title": "{program}: release and consent form",
-        APPLICANT_KEY: "Applicant ID (already filled in for you)",
-        "guardian_name": "Your full name (parent or guardian)",
-        "relationship": "Your relationship to the student",
-        # {on_service}: " on Google Meet" / " on Zoom", or nothing when sessions differ.
-        "participation": "I allow my student to take part in the micro-internship, online{on_service} "
-                         "with a district teacher present.",
-        "on_service": " on {service}",
-        "recording": "The session may be recorded (it is recorded only if every family in the group agrees).",
-        "media": "The program may use photos, quotes or work of my student in program materials.",
-        "signature": "Type your full name as your signature",
-        "yes": YES, "no": NO,
-    },
-    "es": {
-        "title": "{program}: formulario de autorización y consentimiento",
-        APPLICANT_KEY: "Número de solicitud (ya aparece en el formulario)",
-        "guardian_name": "Su nombre completo (madre, padre o tutor)",
-        "relationship": "Su relación con el o la estudiante",
-        "participation": "Autorizo a mi estudiante a participar en la micropasantía, en línea{on_service} "
-                         "y con un docente del distrito presente.",
-        "on_service": " por {service}",
-        "recording": "La sesión puede grabarse (solo se graba si todas las familias del grupo están "
-                     "de acuerdo).",
-        "media": "El programa puede usar fotos, citas o trabajos de mi estudiante en sus materiales.",
-        "signature": "Escriba su nombre completo como firma",
-        "yes": "Sí", "no": NO,
-    },
-}
-
-# The languages the release form has its own text in (another language reads the default's).
-RELEASE_LANGUAGES = tuple(_RELEASE_TEXT)
 PERMISSION_KEYS = ("participation", "recording", "media")
 
 
 def release_spec(config: ProgramConfig, language: str) -> FormSpec:
-    """The release and consent form in ``language`` (``en`` or ``es``)."""
-    text = _RELEASE_TEXT[language]
+    """The release and consent form in ``language`` (one that has a release form file)."""
+    text = config.form_texts.text("release", language)
     form = f"release-{language}"
     title = config.release_form.form_titles.get(language) or \
         text["title"].format(program=text_in(config.program.name, language))
-    yes_no = (text["yes"], text["no"])
+    shown = tuple(text["yes_no"])
     # The form is one per language for every session: it names the service they all meet on.
     service = program_video_service(config)
     on_service = text["on_service"].format(service=service) if service else ""
@@ -140,7 +90,8 @@ def release_spec(config: ProgramConfig, language: str) -> FormSpec:
         q(form, APPLICANT_KEY, text[APPLICANT_KEY], required=True),
         q(form, "guardian_name", text["guardian_name"], required=True),
         q(form, "relationship", text["relationship"]),
-        *(q(form, key, text[key], QuestionKind.CHOICE, True, yes_no) for key in PERMISSION_KEYS),
+        *(replace(q(form, key, text[key], QuestionKind.CHOICE, True, shown), answers_as=yes_no_answers(shown))
+          for key in PERMISSION_KEYS),
         q(form, "signature", text["signature"], required=True),
     ), name=form)
 

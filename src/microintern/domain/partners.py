@@ -17,7 +17,7 @@ import json
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 
-from babel.dates import format_date
+from babel.dates import format_date, format_time
 
 from microintern.config import ProgramConfig, QuestionKind, Session, text_in
 from microintern.domain import program_sheet as sheet
@@ -175,34 +175,25 @@ def event_fingerprint(event: CalendarEvent) -> str:
 
 # --- the industry form ----------------------------------------------------------------------------
 
+# The form's texts are data: templates/forms/industry.<language>.yaml (config.form_texts). The
+# English answers below are what every language's choices are read back as (answers_as), so the
+# Partners tab reads the same whatever form a partner filled in.
 OTHER_DATES = "Other dates (tell us below)"
 
-_QUESTIONS: tuple[tuple[str, str, str, QuestionKind, bool], ...] = (
-    # key, column written from it ("" when none), title, kind, required
-    ("partner_id", "", "Partner ID (filled in for you: please leave it as it is)",
-     QuestionKind.SHORT_TEXT, True),
-    ("organization", "", "Organization", QuestionKind.SHORT_TEXT, True),
-    ("topic", "Topic", "Session topic", QuestionKind.SHORT_TEXT, True),
-    ("skills", "Skills to teach", "Which skills would you like to teach?",
-     QuestionKind.PARAGRAPH, True),
-    ("available_dates", "Available dates", "Which session dates work for you?",
-     QuestionKind.CHECKBOXES, True),
-    ("other_dates", "", "Other dates and times that would work", QuestionKind.PARAGRAPH, False),
-    ("group_size", "Group size", "How many students would you like to host?",
-     QuestionKind.CHOICE, True),
-    ("recording_consent", "Recording consent",
-     "May the session be recorded for its students? (Only if every family agrees as well.)",
-     QuestionKind.CHOICE, True),
-    ("co_presenters", "Co-presenters", "Co-presenters: names and email addresses, one per line",
-     QuestionKind.PARAGRAPH, False),
+_QUESTIONS: tuple[tuple[str, str, QuestionKind, bool], ...] = (
+    # key (the form file's key of its title), column written from it ("" when none), kind, required
+    ("partner_id", "", QuestionKind.SHORT_TEXT, True),
+    ("organization", "", QuestionKind.SHORT_TEXT, True),
+    ("topic", "Topic", QuestionKind.SHORT_TEXT, True),
+    ("skills", "Skills to teach", QuestionKind.PARAGRAPH, True),
+    ("available_dates", "Available dates", QuestionKind.CHECKBOXES, True),
+    ("other_dates", "", QuestionKind.PARAGRAPH, False),
+    ("group_size", "Group size", QuestionKind.CHOICE, True),
+    ("recording_consent", "Recording consent", QuestionKind.CHOICE, True),
+    ("co_presenters", "Co-presenters", QuestionKind.PARAGRAPH, False),
 )
 INDUSTRY_KEYS = {key: column for key, column, *_ in _QUESTIONS if column}
 """Question key → the Partners column its answer is written to."""
-
-
-def industry_form_title(config: ProgramConfig) -> str:
-    """The form's title: the configured one, or "<program name>: industry partner form"."""
-    return config.partner_pipeline.industry_form_title or f"{config.program.name}: industry partner form"
 
 
 def date_option(session: Session) -> str:
@@ -236,34 +227,13 @@ def group_size_options(config: ProgramConfig) -> list[str]:
     return sizes + ([f"{low}-{high}"] if high > low else [])
 
 
-# The languages the industry form has text in (English in the spec, Spanish below); a partner
-# reading another language gets the default language's form.
-INDUSTRY_FORM_LANGUAGES = ("en", "es")
-
-# The industry form in Spanish: question key → title, then the words around the choices.
-_INDUSTRY_ES = {
-    "title": "{program}: formulario para empresas colaboradoras",
-    "partner_id": "Número de empresa (ya aparece en el formulario: por favor, no lo cambie)",
-    "organization": "Organización",
-    "topic": "Tema de la sesión",
-    "skills": "¿Qué habilidades le gustaría enseñar?",
-    "available_dates": "¿Qué fechas de sesión le convienen?",
-    "other_dates": "Otras fechas y horas que le convendrían",
-    "group_size": "¿Cuántos estudiantes le gustaría recibir?",
-    "recording_consent": "¿Se puede grabar la sesión para sus estudiantes? (Solo si todas las familias "
-                         "también están de acuerdo.)",
-    "co_presenters": "Copresentadores: nombres y correos electrónicos, uno por línea",
-    OTHER_DATES: "Otras fechas (indíquelas abajo)",
-    "Yes": "Sí",
-}
-
-
-def _date_option_es(session: Session) -> str:
-    """:func:`date_option` in Spanish, also without commas: "martes 16 de marzo de 2027 a las 15:30"."""
+def _date_shown(session: Session, text: Mapping[str, str], language: str) -> str:
+    """:func:`date_option` as the form in ``language`` shows it, by its file's patterns (no commas)."""
     starts = session.meeting_starts()
-    day = format_date(starts[0].date(), "EEEE d 'de' MMMM 'de' y", locale="es")
-    text = f"{day} a las {starts[0]:%H:%M}"
-    return text + (f" (la primera de {len(starts)} reuniones)" if len(starts) > 1 else "")
+    day = format_date(starts[0].date(), text["date_day"], locale=language)
+    clock = format_time(starts[0].time(), text["date_time"], locale=language)
+    shown = text["date_option"].format(day=day, time=clock)
+    return shown + (text["more_meetings"].format(count=len(starts)) if len(starts) > 1 else "")
 
 
 def industry_form_spec(config: ProgramConfig, language: str | None = None) -> FormSpec:
@@ -278,10 +248,12 @@ def industry_form_spec(config: ProgramConfig, language: str | None = None) -> Fo
     """
     default = config.program.default_language
     language = language or default
-    title = industry_form_title(config)
-    if "\n" in title or "\r" in title:
+    text = config.form_texts.text_or_default("industry", language, default)
+    configured = config.partner_pipeline.industry_form_title if language == default else None
+    if configured and ("\n" in configured or "\r" in configured):
         raise ConfigError("config", [ConfigProblem("partner_pipeline.industry_form_title",
-                                                   "one line of text", repr(title))])
+                                                   "one line of text", repr(configured))])
+    title = configured or text["title"].format(program=text_in(config.program.name, language))
     first: dict[str, Session] = {}   # each date option (as date_options gives them) → its session
     for session in sorted(config.sessions, key=lambda s: s.meeting_starts()[0]):
         first.setdefault(date_option(session), session)
@@ -290,18 +262,16 @@ def industry_form_spec(config: ProgramConfig, language: str | None = None) -> Fo
         "group_size": tuple(group_size_options(config)),
         "recording_consent": ("Yes", "No"),
     }
-    shown = dict(options)
-    titles = {key: text for key, _, text, _, _ in _QUESTIONS}
-    if language == "es":
-        if language != default or not config.partner_pipeline.industry_form_title:
-            title = _INDUSTRY_ES["title"].format(program=text_in(config.program.name, language))
-        titles = {key: _INDUSTRY_ES[key] for key in titles}
-        shown["available_dates"] = (*(_date_option_es(s) for s in first.values()), _INDUSTRY_ES[OTHER_DATES])
-        shown["recording_consent"] = (_INDUSTRY_ES["Yes"], "No")
+    shown = {
+        **options,
+        "available_dates": (*(_date_shown(s, text, language) for s in first.values()),
+                            text["other_dates_option"]),
+        "recording_consent": tuple(text["yes_no"]),
+    }
     questions = tuple(
-        FormQuestion(key, question_id(key), titles[key], kind, required, shown.get(key, ()),
+        FormQuestion(key, question_id(key), text[key], kind, required, shown.get(key, ()),
                      options.get(key, ()) if shown.get(key) != options.get(key) else ())
-        for key, _, _, kind, required in _QUESTIONS
+        for key, _, kind, required in _QUESTIONS
     )
     return FormSpec(title, questions, name=form_name_in("industry", language, default))
 

@@ -35,7 +35,7 @@ from microintern.domain.forms import FormSpec, FormState
 from microintern.domain.hours import (
     ACTIVITY_KEY,
     DATE_KEY,
-    HOURS_FORM_LANGUAGES,
+    FORM_NAME,
     HOURS_KEY,
     STUDENT_KEY,
     CheckedEntry,
@@ -398,7 +398,7 @@ def keep_hours_log(ctx: StepContext,
     roster = ctx.ports.roster
     tabs = roster.read_tabs(list(_TABS))
     specs = {language: hours_form_spec(config, language)
-             for language in languages_with_text(config, HOURS_FORM_LANGUAGES)}
+             for language in languages_with_text(config, config.form_texts.languages(FORM_NAME))}
     forms = ensure_forms(ctx, specs)
     book = read_book(ctx, tabs, specs, forms)
     result.problems.extend(book.problems)
@@ -432,7 +432,7 @@ def payroll(ctx: StepContext, session_ids: Sequence[str] | None = None) -> list[
     config = ctx.config
     sessions = hours_sessions(config, session_ids)
     specs = {language: hours_form_spec(config, language)
-             for language in languages_with_text(config, HOURS_FORM_LANGUAGES)}
+             for language in languages_with_text(config, config.form_texts.languages(FORM_NAME))}
     settings = read_settings(ctx.ports.roster)
     # Only the forms a run made: payroll reads, it never creates one.
     forms = {language: FormState(settings[id_setting(spec)], settings.get(link_setting(spec), ""))

@@ -23,8 +23,6 @@ from microintern.domain.participation import (
     ATTENDING_KEY,
     ATTENDING_NO,
     NO,
-    REGISTRATION_LANGUAGES,
-    RELEASE_LANGUAGES,
     ReminderPlan,
     Stage,
     missing_items,
@@ -42,7 +40,7 @@ from microintern.steps.mailing import Addressed, deliver, guardian_copy, outbox_
 from microintern.steps.program_forms import (
     Answers,
     ensure_forms,
-    form_languages,
+    languages_with_text,
     latest_by,
     link_in,
     prefilled_link,
@@ -164,10 +162,10 @@ def register_students(ctx: StepContext, session_ids: Sequence[str] | None = None
     result = StepResult()
     tabs = ctx.ports.roster.read_tabs([sheet.APPLICATIONS, sheet.PARTICIPANTS, sheet.OUTBOX])
     # One form per language; a student registers on the one in the language of their letters.
-    # A form per language with registration text, the default's first: a family reading another
-    # language is linked the default's (link_in), no form of English text under its name.
-    specs = {language: registration_spec(config, language) for language in form_languages(config)
-             if language in REGISTRATION_LANGUAGES} or {"en": registration_spec(config, "en")}
+    # A form per language with a registration form file, the default's first: a family reading
+    # another language is linked the default's (link_in), no form of English text under its name.
+    specs = {language: registration_spec(config, language)
+             for language in languages_with_text(config, config.form_texts.languages("registration"))}
     forms = ensure_forms(ctx, specs)
     returns = latest_by(read_answers_in(ctx, specs, forms), APPLICANT_KEY)
     skipped_rows(ctx, "registration form", result)
@@ -235,8 +233,9 @@ def collect_release_forms(ctx: StepContext, session_ids: Sequence[str] | None = 
     result = StepResult()
     tabs = ctx.ports.roster.read_tabs([sheet.APPLICATIONS, sheet.PARTICIPANTS, sheet.OUTBOX])
     students = seated_students(config, tabs, session_ids)
-    # The default language's form first: a family reading a language without release text gets it.
-    languages = [lang for lang in form_languages(config) if lang in RELEASE_LANGUAGES] or ["en"]
+    # The default language's form first: a family reading a language without a release form file
+    # gets it.
+    languages = languages_with_text(config, config.form_texts.languages("release"))
     specs = {lang: release_spec(config, lang) for lang in languages}
     forms = ensure_forms(ctx, specs)  # the Settings tab read once for every language's form
     returns = release_returns(ctx, specs, {lang: f.form_id for lang, f in forms.items()}, result)

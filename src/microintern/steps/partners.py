@@ -33,7 +33,6 @@ from microintern.domain.outbox import DELIVERED, message_key
 from microintern.domain.partners import (
     CONTACTED,
     DECLINED,
-    INDUSTRY_FORM_LANGUAGES,
     INDUSTRY_FORM_RECEIVED,
     MEETING_SCHEDULED,
     MEETING_STATUSES,
@@ -124,7 +123,7 @@ def industry_form_languages(config: ProgramConfig) -> list[str]:
     """
     default = config.program.default_language
     read = {partner.reads(default) for partner in config.partners}
-    return [language for language in languages_with_text(config, INDUSTRY_FORM_LANGUAGES)
+    return [language for language in languages_with_text(config, config.form_texts.languages("industry"))
             if language == default or language in read]
 
 

@@ -11,7 +11,9 @@ for what only a student gives. So check-config checks what ``send-test``, the le
 the real letters render, never the catalog's fictional samples. A missing template or a field no
 letter has would otherwise only surface at send time, in the middle of a batch. The flyers the
 outreach letters carry are checked the same way, in every language
-(:func:`~microintern.documents.flyer.flyer_problems`).
+(:func:`~microintern.documents.flyer.flyer_problems`), and so are the forms' texts
+(``forms/<form>.<language>.yaml``, :func:`form_problems`): a file that does not parse, lacks a
+key or has the wrong number of options is one line naming the file and the key.
 """
 
 from __future__ import annotations
@@ -22,13 +24,12 @@ from jinja2 import TemplateError as JinjaError
 from jinja2 import TemplateNotFound
 
 from microintern.config import LANGUAGES, ProgramConfig
+from microintern.config.form_texts import FORM_FIELDS, FORM_LABELS
 from microintern.documents.flyer import flyer_problems
 from microintern.domain.catalog import LETTERS, LetterSpec
-from microintern.domain.feedback import FEEDBACK_LANGUAGES
 from microintern.domain.hidden_text import one_line
 from microintern.domain.letters import PARTS, LetterRenderer, display_context, render_template
-from microintern.domain.participation import REGISTRATION_LANGUAGES, RELEASE_LANGUAGES
-from microintern.errors import TemplateError
+from microintern.errors import ConfigError, TemplateError
 from microintern.steps.previews import PreviewSource
 
 # The flyers print the application form's link (and its QR code): any well-formed link checks them.
@@ -85,6 +86,8 @@ def letter_problems(config: ProgramConfig, renderer: LetterRenderer, spec: Lette
         built = check_context(config, spec, language, source)
     except ValueError as exc:  # the catalog names a field no step (so no preview) can give
         return [f"{label}: {exc}"]
+    except ConfigError:  # a broken form file the letter links: form_problems names it, once
+        return []
     # Names made one line, as every letter is rendered (LetterRenderer.render).
     context = display_context(built)
     problems: list[str] = []
@@ -104,28 +107,37 @@ def letter_pairs(config: ProgramConfig) -> list[tuple[LetterSpec, str]]:
     return [(spec, language) for spec in LETTERS.values() for language in letter_languages(config, spec)]
 
 
-# The family forms whose texts are the project's own data, by the languages they have text in.
-_FORM_TEXT_LANGUAGES = {"registration form": REGISTRATION_LANGUAGES, "release form": RELEASE_LANGUAGES,
-                        "feedback form": FEEDBACK_LANGUAGES}
+# The forms families read (the registration link goes to the student, the release form to the
+# family, the feedback form to the student), noted for each program language they lack.
+_FAMILY_FORMS = ("registration", "release", "feedback")
 
 
 def form_notes(config: ProgramConfig) -> list[str]:
-    """One informational line per form x program language the form has no text in (not a problem).
+    """One informational line per family form x program language it has no file in (not a problem).
 
-    Such a family is sent the default language's form: its letters are in its own language and
-    link that form, and no extra form is made.
+    A form exists in a language when ``templates/forms/<form>.<language>.yaml`` exists. A family
+    reading a language without one is sent the default language's form: its letters are in its
+    own language and link that form, and no extra form is made.
     """
     default = config.program.default_language
-    return [f"{form}: no {LANGUAGES.get(language, language)} text; families reading {language} "
-            f"get the {LANGUAGES.get(default, default)} form"
-            for form, has_text in _FORM_TEXT_LANGUAGES.items()
-            for language in config.program.languages if language not in has_text]
+    return [f"{FORM_LABELS[form]}: no {LANGUAGES.get(language, language)} text; families reading "
+            f"{language} get the {LANGUAGES.get(default, default)} form"
+            for form in _FAMILY_FORMS
+            for language in config.program.languages if not config.form_texts.has(form, language)]
+
+
+def form_problems(config: ProgramConfig) -> list[str]:
+    """Every form file of the program's languages that is broken, and every form without a
+    default-language file, one line each naming the file and the key."""
+    return config.form_texts.problems(FORM_FIELDS, config.program.default_language)
 
 
 def template_problems(config: ProgramConfig, renderer: LetterRenderer) -> list[str]:
-    """Every missing letter x language pair and every letter or flyer that does not render, one line each."""
+    """Every missing letter x language pair, every letter or flyer that does not render and every
+    broken form file, one line each."""
     source = PreviewSource(config, None)    # the program's data, built once for every letter
     return [*(problem
               for spec, language in letter_pairs(config)
               for problem in letter_problems(config, renderer, spec, language, source)),
-            *flyer_problems(config, renderer.environment, _FORM_URL)]
+            *flyer_problems(config, renderer.environment, _FORM_URL),
+            *form_problems(config)]

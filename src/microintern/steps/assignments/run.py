@@ -11,7 +11,7 @@ from microintern.domain import program_sheet as sheet
 from microintern.domain.addresses import same_student
 from microintern.domain.assignments import (
     DAY,
-    HAND_IN_LANGUAGES,
+    FORM_NAME,
     LATE_MISSING,
     LATE_YES,
     Dated,
@@ -93,7 +93,7 @@ def run_assignments(ctx: StepContext, session_ids: Sequence[str] | None = None) 
     roster = ctx.ports.roster
     # One hand-in form per language; answers on any of them are read alike.
     specs = {language: hand_in_spec(config, language)
-             for language in languages_with_text(config, HAND_IN_LANGUAGES)}
+             for language in languages_with_text(config, config.form_texts.languages(FORM_NAME))}
     forms = ensure_forms(ctx, specs)
     tabs = roster.read_tabs(list(_TABS))
     plans = read_session_plans(ctx, tabs)

@@ -13,7 +13,6 @@ from microintern.config import ProgramConfig
 from microintern.domain import program_sheet as sheet
 from microintern.domain.dates import DATE
 from microintern.domain.feedback import (
-    FEEDBACK_LANGUAGES,
     SESSION_KEY,
     FeedbackAnswer,
     FormReturn,
@@ -38,11 +37,12 @@ from microintern.steps.sheet.settings import read_settings
 def feedback_languages(config: ProgramConfig) -> list[str]:
     """The languages the program has a feedback form in, the default language's first.
 
-    Only languages the form has text in: a family reading another language gets the first one.
+    Only languages the form has a file in (templates/forms/feedback.<language>.yaml): a family
+    reading another language gets the first one.
     """
     default = config.program.default_language
-    offered = [lang for lang in config.program.languages if lang in FEEDBACK_LANGUAGES]
-    return sorted(offered, key=lambda lang: lang != default) or ["en"]
+    offered = [lang for lang in config.program.languages if config.form_texts.has("feedback", lang)]
+    return sorted(offered, key=lambda lang: lang != default) or [default]
 
 
 def _same(old: Cell, new: Cell) -> bool:
