@@ -125,7 +125,7 @@ def google_ports(config: ProgramConfig, env: Mapping[str, str] = os.environ) -> 
     return Ports(
         roster=roster,
         mailer=SavesBeforeSending(GmailMailer(transport.service("gmail", "v1"), domain=domain),
-                                  roster, ledger=OUTBOX, record_column="Draft ID"),
+                                  roster, ledger=OUTBOX),
         forms=application_source(config, transport, forms_api),
         program_forms=forms_api,
         calendar=(calendar := GoogleCalendar(transport.service("calendar", "v3"))),

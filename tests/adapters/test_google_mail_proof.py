@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from adapters.conftest import PROGRAM_USER, SPREADSHEET_ID, GoogleProgram
-from dying_mailer import Killed, KilledBeforeSending
+from dying_mailer import Killed, KilledAtSend, KilledBeforeSending, SendsUnconfirmed
 from fakeworkspace import FakeWorkspace
 from fakeworkspace.errors import ApiError
 from fakeworkspace.gmail_api import Draft, SentMessage
@@ -114,10 +114,13 @@ def _assert_each_key_sent_once_and_proved(fake: FakeWorkspace, items: list[Addre
 
 def _record_drafts_then_die(program: GoogleProgram, ports: Ports, items: list[Addressed],
                             fake: FakeWorkspace) -> None:
-    """A run killed after its drafts were recorded, before any send (at most one chunk)."""
-    assert len(items) <= CHUNK
-    with pytest.raises(Killed):
-        _run(program, replace(ports, mailer=KilledBeforeSending(ports.mailer)), items)
+    """A run whose sends all went unanswered (and did not happen), then stopped.
+
+    Every letter is left ``drafted`` with its draft id, its draft waiting in Gmail: what the
+    rerun must send, confirm or draft again.
+    """
+    with pytest.raises(MicrointernError, match="may or may not have gone out"):
+        _run(program, replace(ports, mailer=SendsUnconfirmed(ports.mailer, len(items))), items)
     assert fake.gmail.sent() == []
     assert {r["State"] for r in _outbox(fake).values()} == {"drafted"}
     assert len(fake.gmail.drafts(PROGRAM_USER)) == len(items)
@@ -287,9 +290,9 @@ def test_a_sort_while_sending_then_a_kill_leaves_no_sent_on_another_letters_row(
             fake.sheets.write(SPREADSHEET_ID, f"'{sheet.OUTBOX}'!A2", body)
 
     fake.hooks.before("sheets.spreadsheets.values.batchUpdate", coordinator_sorts)
-    # Every send saves the sent records gathered so far (``every=0``: a minute of sending).
+    # Every send saves the sent records gathered so far (``every=0``: ten minutes of sending).
     saving = replace(ports, mailer=SavesBeforeSending(ports.mailer, roster, ledger=sheet.OUTBOX,
-                                                      record_column="Draft ID", every=0.0))
+                                                      every=0.0))
     block = roster.batch()
     block.__enter__()                      # the run's batch
     _run(program, saving, items)
@@ -306,3 +309,98 @@ def test_a_sort_while_sending_then_a_kill_leaves_no_sent_on_another_letters_row(
     fake.hooks.clear()
     _run_until_done(program, _ports(program, tmp_path, fake), items)
     _assert_each_key_sent_once_and_proved(fake, items)
+
+
+def test_a_run_killed_at_its_first_send_leaves_each_letter_on_record_and_the_rerun_sends_it_once(
+        fake: FakeWorkspace, google_program: GoogleProgram, tmp_path: Path) -> None:
+    """Every new letter is on record (``sending``) before its draft exists; the rerun asks Gmail.
+
+    The run dies as it sends its first letter: its draft waits, the other letters have no
+    draft. The rerun looks each letter up among sent mail and drafts, sends the waiting draft
+    (not a second one) and drafts the rest: each letter once, no draft left behind.
+    """
+    ports = _ports(google_program, tmp_path, fake)
+    items = _items(google_program, 12)
+    with pytest.raises(Killed):
+        _run(google_program, replace(ports, mailer=KilledBeforeSending(ports.mailer)), items)
+    assert {r["State"] for r in _outbox(fake).values()} == {"sending"}
+    assert set(_outbox(fake)) == {i.key for i in items}
+    assert len(fake.gmail.drafts(PROGRAM_USER)) == 1 and fake.gmail.sent() == []
+    fake.reset_calls()
+    result = _run(google_program, ports, items)
+    _assert_each_key_sent_once_and_proved(fake, items)
+    assert result.counts["sent"] == 12 and "sent (found in Sent)" not in result.counts
+    # The look-ups happen only for letters a stopped run left on record: one in Sent and one
+    # in Drafts each; the waiting draft is sent, eleven are made.
+    assert fake.count("gmail.users.messages.list") == 12
+    assert fake.count("gmail.users.drafts.list") == 12
+    assert fake.count("gmail.users.drafts.create") == 11
+
+
+def test_a_run_killed_mid_batch_with_its_sent_records_unsaved_sends_nothing_twice(
+        fake: FakeWorkspace, google_program: GoogleProgram, tmp_path: Path) -> None:
+    """The run's batch gathers its writes; it dies at its 31st send, the 30 before unrecorded.
+
+    The only Sheets write before the first draft is one ``values.append`` of every letter's
+    ``sending`` record (the bootstrap's mailer wrapper saves it); the sent records would ride in
+    the run's last save, which never comes. The rerun finds the 30 among sent mail (booked,
+    not resent), sends the waiting draft and drafts the rest.
+    """
+    program = google_program
+    ports = _ports(program, tmp_path, fake)
+    roster = ports.roster
+    from microintern.adapters.google.ledger_saves import SavesBeforeSending
+
+    items = _items(program, BATCH)
+    saving = replace(ports, mailer=KilledAtSend(
+        SavesBeforeSending(ports.mailer, roster, ledger=sheet.OUTBOX), at=31))
+    fake.reset_calls()
+    block = roster.batch()
+    block.__enter__()
+    with pytest.raises(Killed):
+        _run(program, saving, items)
+    roster._pending.clear()                # killed: what the run still held dies with it
+    roster._unverified.clear()
+    block.__exit__(None, None, None)
+    writes = [c.method_id for c in fake.calls if c.method_id.startswith("sheets.")
+              and not c.method_id.endswith(("batchGet", ".get"))]
+    assert writes == ["sheets.spreadsheets.values.append"]
+    first_draft = next(i for i, c in enumerate(fake.calls)
+                       if c.method_id == "gmail.users.drafts.create")
+    assert [c.method_id for c in fake.calls[:first_draft]
+            if c.method_id.startswith("sheets.")][-1] == "sheets.spreadsheets.values.append"
+    assert {r["State"] for r in _outbox(fake).values()} == {"sending"}
+    assert len(fake.gmail.sent(PROGRAM_USER)) == 30
+
+    result = _run(program, ports, items)
+    _assert_each_key_sent_once_and_proved(fake, items)
+    assert result.counts["sent (found in Sent)"] == 30
+    assert result.counts["sent"] == BATCH - 30
+
+
+def test_a_batch_of_any_size_costs_the_same_sheets_calls(
+        fake: FakeWorkspace, google_program: GoogleProgram, tmp_path: Path) -> None:
+    """The snapshot, one ``values.append`` before the first draft, then the last save: 4 calls.
+
+    The batch's read of the Outbox is its snapshot (``values.batchGet``); the last save writes
+    the sent records by row number (``values.batchUpdate``) and reads them back (another
+    ``values.batchGet``). The size of the batch changes only the Gmail calls.
+    """
+    from microintern.adapters.google.ledger_saves import SavesBeforeSending
+
+    program = google_program
+    ports = _ports(program, tmp_path, fake)
+    roster = ports.roster
+    saving = replace(ports, mailer=SavesBeforeSending(ports.mailer, roster, ledger=sheet.OUTBOX))
+    counts = []
+    for first, size in ((0, 5), (5, 4 * CHUNK + 5)):
+        items = _items(program, first + size)[first:]
+        fake.reset_calls()
+        with roster.batch():
+            _run(program, saving, items)
+        counts.append(Counter(c.method_id.removeprefix("sheets.spreadsheets.")
+                              for c in fake.calls if c.method_id.startswith("sheets.")))
+        assert fake.count("gmail.") == 2 * size
+    assert counts[0] == counts[1] == Counter(
+        {"values.append": 1, "values.batchUpdate": 1, "values.batchGet": 2})
+    assert {r["State"] for r in _outbox(fake).values()} == {"sent"}

@@ -145,32 +145,30 @@ def test_saves_reusing_unchanged_tabs_give_openpyxls_own_workbook(tmp_path: Path
 
 
 class _CheckingOutbox(LocalOutbox):
-    """A real outbox that, at each send, reads the workbook file as another process would."""
+    """A real outbox that, at each draft, reads the workbook file as another process would."""
 
     def __init__(self, folder: Path, workbook: Path) -> None:
         super().__init__(folder)
         self.workbook = workbook
         self.seen: list[str | None] = []
 
-    def send_draft(self, draft_id: str) -> str:
+    def create_draft(self, message: OutgoingMessage) -> str:
         rows = LocalWorkbook(self.workbook).read_tabs(["Outbox"])["Outbox"]
-        self.seen.append(next((str(r["State"]) for r in rows if r["Draft ID"] == draft_id), None))
-        return super().send_draft(draft_id)
+        self.seen.append(next((str(r["State"]) for r in rows if r["Key"] == message.key), None))
+        return super().create_draft(message)
 
 
-def test_a_drafts_record_is_on_disk_before_it_is_sent(tmp_path: Path) -> None:
+def test_a_letters_record_is_on_disk_before_its_draft_is_made(tmp_path: Path) -> None:
     book = LocalWorkbook(tmp_path / "program.xlsx")
     outbox = _CheckingOutbox(tmp_path / "outbox", book.path)
     mailer = SavesBeforeSending(outbox, book)
     with book.batch():
-        drafts = [mailer.create_draft(OutgoingMessage(
-            key=f"p/s/{n}/-", sender="a@x.example", to=f"s{n}@x.example", subject="s",
-            text="t", html="<p>t</p>")) for n in range(3)]
-        book.upsert("Outbox", "Key", [{"Key": f"p/s/{n}/-", "State": "drafted", "Draft ID": d}
-                                      for n, d in enumerate(drafts)])
-        for draft in drafts:
-            mailer.send_draft(draft)
-    assert outbox.seen == ["drafted"] * 3
+        book.upsert("Outbox", "Key", [{"Key": f"p/s/{n}/-", "State": "sending"} for n in range(3)])
+        for n in range(3):
+            mailer.send_draft(mailer.create_draft(OutgoingMessage(
+                key=f"p/s/{n}/-", sender="a@x.example", to=f"s{n}@x.example", subject="s",
+                text="t", html="<p>t</p>")))
+    assert outbox.seen == ["sending"] * 3
 
 
 KILLED_RUN = """

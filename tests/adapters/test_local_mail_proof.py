@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from dying_mailer import Killed, KilledBeforeSending
+from dying_mailer import Killed, KilledBeforeSending, SendsUnconfirmed
 
 from microintern.adapters.local import LocalOutbox, LocalWorkbook
 from microintern.bootstrap import letter_renderer, local_ports
@@ -23,6 +23,7 @@ from microintern.config import ProgramConfig
 from microintern.domain import program_sheet as sheet
 from microintern.domain.mime import message_key_id
 from microintern.domain.records import OutgoingMessage, Record
+from microintern.errors import MicrointernError
 from microintern.ports import Mailer
 from microintern.steps.context import StepContext, StepResult
 from microintern.steps.letter_context import program_context
@@ -77,9 +78,10 @@ def program(make_config: Callable[..., ProgramConfig]) -> tuple[ProgramConfig, P
 
 
 def _killed_after_drafting(config: ProgramConfig, folder: Path, items: list[Addressed]) -> None:
+    """A run whose sends all went unanswered (and did not happen): every letter ``drafted``."""
     assert len(items) <= CHUNK
-    with pytest.raises(Killed):
-        _run(config, KilledBeforeSending(LocalOutbox(folder, domain=DOMAIN)), items)
+    with pytest.raises(MicrointernError, match="may or may not have gone out"):
+        _run(config, SendsUnconfirmed(LocalOutbox(folder, domain=DOMAIN), len(items)), items)
     assert {r["State"] for r in _outbox_rows(config).values()} == {"drafted"}
     assert len(list((folder / "drafts").glob("*.eml"))) == len(items)
 
@@ -141,3 +143,27 @@ def test_find_sent_reads_only_the_sent_folder_and_takes_the_latest_copy(tmp_path
     (tmp_path / "sent" / f"{draft}-x.eml").write_bytes(b"not ours")
     assert outbox.find_sent(key) == again
     assert outbox.find_sent("mvusd-2027/decisions/A-0002/-") is None
+
+
+def test_a_run_killed_at_its_first_send_is_finished_with_each_letter_once(
+        program: tuple[ProgramConfig, Path]) -> None:
+    """Every new letter is on disk as ``sending`` before its draft exists; the rerun looks first."""
+    config, folder = program
+    items = _items(config, 9)
+    with pytest.raises(Killed):
+        _run(config, KilledBeforeSending(LocalOutbox(folder, domain=DOMAIN)), items)
+    assert {r["State"] for r in _outbox_rows(config).values()} == {"sending"}
+    assert len(list((folder / "drafts").glob("*.eml"))) == 1
+    # One more letter went out before the record of it was lost (moved by hand into sent/).
+    outbox = LocalOutbox(folder, domain=DOMAIN)
+    late = items[5]
+    outbox.send_draft(outbox.create_draft(OutgoingMessage(
+        key=late.key, sender="Program <internships@mesavalley.example>", to=late.to,
+        subject="s", text="t", html="")))
+    result = _run(config, LocalOutbox(folder, domain=DOMAIN), items)
+    delivered = _delivered(folder)
+    assert set(delivered) == {i.key for i in items} and max(delivered.values()) == 1
+    assert result.counts[FOUND_IN_SENT] == 1 and result.counts["sent"] == 8
+    assert list((folder / "drafts").glob("*.eml")) == []
+    states = Counter(str(r["State"]) for r in _outbox_rows(config).values())
+    assert states == Counter({"sent": 8, "sent (found in Sent)": 1})

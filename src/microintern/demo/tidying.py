@@ -5,11 +5,13 @@
   session (Z to A), and saves. Rows are found by key, so nothing lands on the wrong row:
   :func:`check_on_key` proves it at the end (every Outbox row's recipient matches its key and
   its sent file; every Participants row's name matches its applicant).
-* **A cut-off run and a tidied Drafts folder.** One morning the run dies after drafting a
-  batch of letters and recording their draft ids, before sending any (a power cut; stood in
-  by :class:`CutOff`, which nothing catches). Someone then deletes a waiting draft. The rerun
-  finds the draft gone and nothing in ``sent/`` for it, so it drafts the letter again and sends
-  it, once: :func:`sent_once` checks the letter's key among the sent files.
+* **A cut-off run and a tidied Drafts folder.** One morning the run dies in the middle of a
+  batch (a power cut; stood in by :class:`CutOff`, which nothing catches): nine letters have
+  gone out with their records unsaved, the tenth waits in Drafts, the rest are on record as
+  ``sending``. Someone then deletes the waiting draft. The rerun finds the nine in ``sent/``
+  (booked, not resent), finds neither a sent copy nor a draft of the tenth, so it drafts that
+  letter again and sends it, once: :func:`sent_once` checks the letter's key among the sent
+  files.
 """
 
 from __future__ import annotations
@@ -115,28 +117,28 @@ class CutOff(BaseException):
     """Stands in for a power cut: nothing after it runs, and no ``except Exception`` catches it."""
 
 
-class DiesAtFirstSend:
-    """The real mailer of a run that dies at the first send of a batch (its drafts recorded).
+class DiesMidBatch:
+    """The real mailer of a run that dies as it is about to send its ``at``-th letter.
 
-    Single letters (a partner's follow-up) go out; the run dies at the first send of a batch
-    of at least ``batch`` drafts, so a whole batch is left waiting in Drafts.
+    The letters before it went out with their records still unsaved (they are saved with the
+    run's last save), the ``at``-th waits in Drafts, and the rest of its batch is on record as
+    ``sending`` with no draft yet.
     """
 
-    def __init__(self, real: Mailer, batch: int = 10) -> None:
+    def __init__(self, real: Mailer, at: int = 10) -> None:
         self.real = real
-        self.batch = batch
-        self.drafted = 0
+        self.at = at
+        self.sent = 0
 
     def create_draft(self, message: OutgoingMessage) -> str:
         """The real draft."""
-        self.drafted += 1
         return self.real.create_draft(message)
 
     def send_draft(self, draft_id: str) -> str:
-        """The power goes here, once a batch waits; until then, the real send."""
-        if self.drafted >= self.batch:
+        """The power goes here, at the ``at``-th send; until then, the real send."""
+        self.sent += 1
+        if self.sent >= self.at:
             raise CutOff
-        self.drafted = 0
         return self.real.send_draft(draft_id)
 
     def __getattr__(self, name: str) -> Any:
@@ -145,18 +147,18 @@ class DiesAtFirstSend:
 
 def cut_off_then_tidy(run: Callable[[Ports], object], ports: Ports,
                       drafts: Path) -> tuple[list[str], str | None]:
-    """Run with a mailer that dies at its first send, then delete one waiting draft.
+    """Run with a mailer that dies at its tenth send, then delete the draft left waiting.
 
     Returns lines to print and the key of the deleted draft's letter (None if none waited).
     """
     said: list[str] = []
     try:
-        run(replace(ports, mailer=DiesAtFirstSend(ports.mailer)))  # type: ignore[arg-type]
+        run(replace(ports, mailer=(cut := DiesMidBatch(ports.mailer))))  # type: ignore[arg-type]
     except CutOff:
         pass
     waiting = sorted(drafts.glob("*.eml"))
-    said.append(f"(the morning run is cut off after drafting {len(waiting)} letter(s), before "
-                "sending any: a power cut)")
+    said.append(f"(the morning run is cut off after sending {cut.sent - 1} letter(s), with "
+                f"{len(waiting)} drafted and not yet sent: a power cut)")
     if not waiting:
         return said, None
     victim = waiting[0]

@@ -3,15 +3,20 @@
 The protocol that makes delivery exactly-once across crashes:
 
 1. render every letter of the batch (any error stops the batch before anything is stored);
-2. store each message as a draft and record the draft id in the Outbox tab (``drafted``);
-3. send each recorded draft, then record ``sent``.
+2. record every new letter as ``sending`` in the Outbox tab, all in one write, before the first
+   draft exists;
+3. store each letter as a draft and send it, then record ``sent`` (the records are gathered and
+   written together, not one write per letter).
 
-A rerun resends only ``drafted`` rows. Sending a draft deletes it, so a second send of the same
-draft fails and a message is never delivered twice. A missing draft is not proof of sending (a
-person may have deleted it): the mailbox is searched for the key's deterministic Message-ID
-among sent mail. Found, the row is booked ``sent (found in Sent)`` with that message's id; not
-found, the letter did not go out and is drafted again and sent (or held with a reason). A draft
-created but not yet recorded is never sent.
+Every message carries a Message-ID made from its key, so the mailbox itself can say what became
+of a letter. A rerun never repeats blind: a ``drafted`` row resends its own draft (sending a
+draft deletes it, so a second send of it fails); a ``sending`` row (or any row on record that is
+neither delivered nor holding a draft id) is first looked up among sent mail, then among drafts,
+and only a letter found in neither is drafted again. A missing draft is not proof of sending (a
+person may have deleted it): found in Sent, the row is booked ``sent (found in Sent)`` with that
+message's id; not found, the letter did not go out and is drafted again and sent (or held with
+a reason). A letter with no row at all has never been drafted, since its ``sending`` record is
+saved before its draft is made.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from enum import StrEnum
 class MessageState(StrEnum):
     """Where one message of the ledger stands."""
 
+    SENDING = "sending"  # recorded before its draft exists; the mailbox says what became of it
     DRAFTED = "drafted"
     SENT = "sent"
     RECONCILED = "sent (found in Sent)"  # the draft was gone; the mailbox proved the delivery
@@ -31,6 +37,9 @@ class MessageState(StrEnum):
 # Written before a missing draft had to be proved sent; still counted as delivered so an old
 # ledger is not resent wholesale.
 LEGACY_RECONCILED = "sent (confirmed on rerun)"
+
+# May have gone out: the mailbox is asked (or the recorded draft sent) before anything is redone.
+UNCONFIRMED = frozenset({MessageState.SENDING.value, MessageState.DRAFTED.value})
 
 DELIVERED = frozenset({MessageState.SENT.value, MessageState.RECONCILED.value, LEGACY_RECONCILED})
 

@@ -179,8 +179,8 @@ class Wait:
 def _not_sent(letter: str, state: str, note: str = "") -> str:
     if state == "held":
         return f"the {letter} is held in the Outbox" + (f" ({note})" if note else "")
-    if state == "drafted":
-        return f"the {letter} is drafted but not yet confirmed sent"
+    if state in ("drafted", "sending"):
+        return f"the {letter} is being sent but not yet confirmed sent"
     return f"the {letter} has not been sent"
 
 

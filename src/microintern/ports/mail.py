@@ -38,3 +38,12 @@ class Mailer(Protocol):
         drafts never count. This is the proof a ledger needs before booking a gone draft sent.
         """
         ...
+
+    def find_draft(self, key: str) -> str | None:
+        """The id of a draft carrying the key's Message-ID, or None when there is none.
+
+        Asked for a letter recorded ``sending`` by a run that stopped: its draft may exist
+        (made, not yet sent), and is then sent rather than a second one made. Never proof of
+        sending: ask :meth:`find_sent` first.
+        """
+        ...

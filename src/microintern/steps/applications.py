@@ -7,7 +7,7 @@ from microintern.domain import program_sheet as sheet
 from microintern.domain.addresses import in_domain
 from microintern.domain.applicants import answers_by_key, student_language
 from microintern.domain.dates import day_text
-from microintern.domain.outbox import DELIVERED, MessageState, message_key
+from microintern.domain.outbox import DELIVERED, UNCONFIRMED, MessageState, message_key
 from microintern.domain.records import Record
 from microintern.domain.timeline import StepName
 from microintern.steps.context import StepContext, StepResult
@@ -109,7 +109,7 @@ def screen_out(ctx: StepContext, items: list[Addressed], outbox: dict[str, Recor
     for item in items:
         row = outbox.get(item.key)
         state = str(row.get("State") or "") if row else ""
-        if state in DELIVERED or (state == MessageState.DRAFTED and row and row.get("Draft ID")):
+        if state in DELIVERED or state in UNCONFIRMED:
             passed.append(item)
         elif domain and valid_address(item.to) and not in_domain(item.to, domain):
             # (an address that is not one at all is held by deliver, as not valid)

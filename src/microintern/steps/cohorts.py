@@ -76,8 +76,8 @@ def told_otherwise(config: ProgramConfig, applicant: str, outbox: Mapping[str, R
         return ""
     if acceptance == "held":
         return "the acceptance letter is held in the Outbox" + (f" ({note})" if note else "")
-    if acceptance == "drafted":
-        return "the acceptance letter is drafted but not yet confirmed sent"
+    if acceptance in ("drafted", "sending"):
+        return "the acceptance letter is being sent but not yet confirmed sent"
     for letter in ("waitlist", "denial"):
         if state(letter)[0] in DELIVERED:
             return (f"the acceptance letter has not been sent; the last decision letter the "

@@ -55,7 +55,7 @@ from microintern.domain.hours import (
     short_name,
     show_hours,
 )
-from microintern.domain.outbox import MessageState, message_key
+from microintern.domain.outbox import UNCONFIRMED, message_key
 from microintern.domain.records import Record
 from microintern.domain.sessions import text
 from microintern.domain.timeline import StepName
@@ -262,11 +262,12 @@ def _last_pending_letter(outbox: Mapping[str, Record], session_id: str) -> tuple
 def pending_letter_day(last: date | None, last_state: str, today: date, every_days: int) -> date | None:
     """The day whose pending-entries letter belongs to today's run, or None when none is due.
 
-    A letter left drafted by a run that died is that run's letter: it is handed back so the
-    Outbox confirms or finishes it (never a second one). Today's own letter is returned again on
-    a rerun (the Outbox skips it); a new one is due ``every_days`` after the last.
+    A letter left unconfirmed (``sending`` or ``drafted``) by a run that died is that run's
+    letter: it is handed back so the Outbox confirms or finishes it (never a second one).
+    Today's own letter is returned again on a rerun (the Outbox skips it); a new one is due
+    ``every_days`` after the last.
     """
-    if last is not None and last_state == MessageState.DRAFTED.value:
+    if last is not None and last_state in UNCONFIRMED:
         return last
     if last is None or last == today or today >= last + timedelta(days=every_days):
         return today

@@ -44,7 +44,7 @@ from microintern.errors import BackendError, DeliveryUnknown, MicrointernError, 
 from microintern.ports import DraftGone
 from microintern.steps.context import StepContext, StepResult
 
-CHUNK = 25  # messages drafted and recorded per Outbox write: bounds Sheets writes per send
+CHUNK = 25  # records handed to the roster at a time while a batch is sent (no save of its own)
 REDRAFTED = "re-drafted (draft was deleted)"
 FOUND_IN_SENT = "sent (found in Sent)"
 RATE_LIMIT_TRIES = 6
@@ -177,6 +177,7 @@ def deliver(
     roster = ctx.ports.roster
     delivered: set[str] = set()
     resume: list[tuple[Addressed, str]] = []
+    unsure: list[Addressed] = []
     fresh: list[Addressed] = []
     held: list[Record] = []
     for item in (part for whole in items for part in split_for_family(whole)):
@@ -205,44 +206,56 @@ def deliver(
                 held.append(_row(ctx, item, MessageState.HELD, Note="address is not valid"))
             else:
                 result.ongoing(problem)
+        elif row is not None:
+            # On record but neither delivered nor holding a draft to send: a run stopped while
+            # sending it, or it was held. The mailbox is asked before anything is drafted.
+            unsure.append(item)
         else:
             fresh.append(item)
 
     # Pre-flight: every letter renders before the first draft exists.
-    letters: list[Letter] = [
-        ctx.letters.render(i.letter, i.language, i.context, row=i.recipient_id) for i in fresh
-    ]
+    letters = {i.key: ctx.letters.render(i.letter, i.language, i.context, row=i.recipient_id)
+               for i in (*unsure, *fresh)}
     if held:
         roster.upsert(sheet.OUTBOX, sheet.OUTBOX_KEY, held)
         result.add("held", len(held))
 
     budget = max(0, ctx.config.mail.daily_cap - sent_today(ctx, outbox))
-    deferred = max(0, len(resume) + len(fresh) - budget)
+    deferred = max(0, len(resume) + len(unsure) + len(fresh) - budget)
     if deferred:
         # Resumed drafts first: they may already be out and only need confirming.
         resume = resume[:budget]
-        fresh, letters = fresh[:budget - len(resume)], letters[:budget - len(resume)]
+        unsure = unsure[:budget - len(resume)]
+        fresh = fresh[:budget - len(resume) - len(unsure)]
         result.add("deferred to the next run (daily cap)", deferred)
 
-    total = len(resume) + len(fresh)
-    sending = _Sending(ctx, result, total, delivered)
-    sending.send_recorded(resume)
-    for start in range(0, len(fresh), CHUNK):
-        if sending.stopped:
-            break
-        chunk = list(zip(fresh[start:start + CHUNK], letters[start:start + CHUNK], strict=True))
-        drafted = [(item, ctx.ports.mailer.create_draft(_message(ctx, item, letter)))
-                   for item, letter in chunk]
-        roster.upsert(
-            sheet.OUTBOX,
-            sheet.OUTBOX_KEY,
-            [_row(ctx, item, MessageState.DRAFTED, **{"Draft ID": d}) for item, d in drafted],
-        )
-        sending.send_recorded(drafted)
+    # Every new letter is on record as "sending" before its draft exists: one write for the
+    # batch (the mailer saves it before the first draft), whatever the batch's size.
+    if fresh:
+        roster.upsert(sheet.OUTBOX, sheet.OUTBOX_KEY,
+                      [_row(ctx, item, MessageState.SENDING) for item in fresh])
+    sending = _Sending(ctx, result, len(resume) + len(unsure) + len(fresh), delivered)
+    try:
+        for item, draft_id in resume:
+            if sending.stopped:
+                break
+            sending.send(item, draft_id, on_record=True)
+        for item in unsure:
+            if sending.stopped:
+                break
+            sending.settle(item, letters[item.key])
+        for item in fresh:
+            if sending.stopped:
+                break
+            sending.draft_and_send(item, letters[item.key])
+    finally:
+        # Record what went out even when a later send fails; unrecorded sends are
+        # reconciled on the rerun by finding them among sent mail.
+        sending.record()
     if sending.unconfirmed:
         raise MicrointernError(
             f"{sending.unconfirmed} message(s) may or may not have gone out (the server did "
-            "not confirm); they stay drafted and the next run confirms them without resending"
+            "not confirm); they stay on record and the next run confirms them without resending"
         )
     return delivered
 
@@ -252,55 +265,93 @@ class _Gone:
 
 
 _GONE = _Gone()
+_DRAFTED_AGAIN = "drafted again: the first draft was deleted before it was sent"
 
 
 class _Sending:
-    """One batch's sends: pacing, rate-limit waits, records, progress."""
+    """One batch's sends: pacing, rate-limit waits, look-ups, records, progress."""
 
     def __init__(self, ctx: StepContext, result: StepResult, total: int, delivered: set[str]) -> None:
         self.ctx, self.result, self.total = ctx, result, total
         self.delivered = delivered  # keys recorded as sent, added to as sends are confirmed
+        self.rows: list[Record] = []
         self.done = 0
         self.unconfirmed = 0
         self.stopped = False
 
-    def send_recorded(self, drafted: Sequence[tuple[Addressed, str]], *,
-                      redrafted: bool = False) -> None:
-        """Send drafts whose ids are recorded; record what happened in one Outbox write.
+    def record(self) -> None:
+        """Hand the records gathered so far to the roster (it saves them with its next save)."""
+        if self.rows:
+            rows, self.rows = self.rows, []
+            self.ctx.ports.roster.upsert(sheet.OUTBOX, sheet.OUTBOX_KEY, rows)
 
-        Letters whose drafts turn out deleted (and not sent) are drafted again and sent after
-        it; ``redrafted`` marks that second round, whose drafts are not drafted a third time.
+    def _note(self, row: Record) -> None:
+        self.rows.append(row)
+        if str(row["State"]) in DELIVERED:
+            self.delivered.add(str(row[sheet.OUTBOX_KEY]))
+        if len(self.rows) >= CHUNK:
+            # Handed over as the batch goes, so a save on the way (the mailer's, a minute into
+            # a long send) carries them; nothing is saved here.
+            self.record()
+
+    def _progress(self) -> None:
+        self.done += 1
+        if self.ctx.progress is not None:
+            self.ctx.progress(self.done, self.total)
+
+    def _unconfirmed(self) -> None:
+        self.unconfirmed += 1
+        self.result.add("unconfirmed")
+
+    def send(self, item: Addressed, draft_id: str, *, on_record: bool = False,
+             redrafted: bool = False) -> None:
+        """Send one draft and record the outcome.
+
+        ``on_record``: the Outbox already holds this draft's id. Otherwise an unconfirmed send
+        records it (``drafted``), so the next run sends that same draft. A draft found deleted
+        (and not sent) is drafted again once; ``redrafted`` marks that second draft, which is
+        held rather than drafted a third time.
         """
-        rows: list[Record] = []
-        gone: list[Addressed] = []
+        outcome = self._send_one(item, draft_id)
+        if isinstance(outcome, _Gone):
+            if redrafted:
+                # Its fresh draft vanished before its send: someone is deleting drafts as they
+                # appear. Hold it rather than chase them.
+                self._note(self._held(item, "its draft was deleted twice before it could be "
+                                            "sent; not sent"))
+            else:
+                self._draft_again(item)
+        elif outcome is not None:
+            if redrafted:
+                outcome["Note"] = _DRAFTED_AGAIN
+            self._note(outcome)
+        elif not on_record:
+            self._note(_row(self.ctx, item, MessageState.DRAFTED, **{"Draft ID": draft_id}))
+        if not redrafted:
+            self._progress()
+
+    def settle(self, item: Addressed, letter: Letter) -> None:
+        """A letter on record but not known sent: the mailbox first, then its draft, then a new one."""
         try:
-            for item, draft_id in drafted:
-                if self.stopped:
-                    break
-                outcome = self._send_one(item, draft_id)
-                if isinstance(outcome, _Gone):
-                    if redrafted:
-                        # Its fresh draft vanished before its send: someone is deleting drafts
-                        # as they appear. Hold it rather than chase them.
-                        rows.append(self._held(item, "its draft was deleted twice before it "
-                                                     "could be sent; not sent"))
-                    else:
-                        gone.append(item)
-                elif outcome is not None:
-                    rows.append(outcome)
-                    if outcome["State"] in DELIVERED:
-                        self.delivered.add(item.key)
-                if not redrafted:
-                    self.done += 1
-                    if self.ctx.progress is not None:
-                        self.ctx.progress(self.done, self.total)
-        finally:
-            # Record what went out even when a later send fails; unrecorded sends are
-            # reconciled on the rerun by finding them among sent mail.
-            if rows:
-                self.ctx.ports.roster.upsert(sheet.OUTBOX, sheet.OUTBOX_KEY, rows)
-        if gone:
-            self._draft_again(gone)
+            found = self.ctx.ports.mailer.find_sent(item.key)
+            draft_id = None if found else self.ctx.ports.mailer.find_draft(item.key)
+        except BackendError:
+            self._unconfirmed()
+            self._progress()
+            return
+        if found is not None:
+            self.result.add(FOUND_IN_SENT)
+            self._note(_row(self.ctx, item, MessageState.RECONCILED, **{"Message ID": found}))
+            self._progress()
+        elif draft_id is not None:
+            self.send(item, draft_id)
+        else:
+            self.draft_and_send(item, letter)
+
+    def draft_and_send(self, item: Addressed, letter: Letter) -> None:
+        """Draft one letter (its record already saved, or a row on record) and send it."""
+        draft_id = self.ctx.ports.mailer.create_draft(_message(self.ctx, item, letter))
+        self.send(item, draft_id)
 
     def _held(self, item: Addressed, reason: str) -> Record:
         self.result.add("held")
@@ -308,35 +359,22 @@ class _Sending:
                                                        "next run drafts and sends it again"))
         return _row(self.ctx, item, MessageState.HELD, Note=reason)
 
-    def _draft_again(self, gone: Sequence[Addressed]) -> None:
-        """Draft deleted letters again, record the new draft ids, then send them."""
-        rows: list[Record] = []
-        drafted: list[tuple[Addressed, str]] = []
-        for item in gone:
-            try:
-                letter = self.ctx.letters.render(item.letter, item.language, item.context,
-                                                 row=item.recipient_id)
-            except TemplateError:
-                rows.append(self._held(item, "its draft was deleted before it was sent and the "
-                                             "letter no longer renders (see the run's output)"))
-                continue
-            draft_id = self.ctx.ports.mailer.create_draft(_message(self.ctx, item, letter))
-            drafted.append((item, draft_id))
-            rows.append(_row(self.ctx, item, MessageState.DRAFTED, **{
-                "Draft ID": draft_id,
-                "Note": "drafted again: the first draft was deleted before it was sent"}))
-        # The new draft ids are on record before any of them is sent (the outbox protocol).
-        self.ctx.ports.roster.upsert(sheet.OUTBOX, sheet.OUTBOX_KEY, rows)
-        if drafted:
-            self.result.add(REDRAFTED, len(drafted))
-            self.send_recorded(drafted, redrafted=True)
+    def _draft_again(self, item: Addressed) -> None:
+        """Draft a deleted letter again and send it; its row stays on record meanwhile.
 
-    def _found_in_sent(self, item: Addressed) -> str | None:
-        """The key's sent message id, or None when not found or the look-up itself failed."""
+        No save is needed before the send: should the run stop after it, the rerun finds the
+        letter among sent mail by its Message-ID; before it, among drafts.
+        """
         try:
-            return self.ctx.ports.mailer.find_sent(item.key)
-        except BackendError:
-            return None
+            letter = self.ctx.letters.render(item.letter, item.language, item.context,
+                                             row=item.recipient_id)
+        except TemplateError:
+            self._note(self._held(item, "its draft was deleted before it was sent and the "
+                                        "letter no longer renders (see the run's output)"))
+            return
+        draft_id = self.ctx.ports.mailer.create_draft(_message(self.ctx, item, letter))
+        self.result.add(REDRAFTED)
+        self.send(item, draft_id, redrafted=True)
 
     def _send_one(self, item: Addressed, draft_id: str) -> Record | _Gone | None:
         pacer = self.ctx.pacer
@@ -350,8 +388,7 @@ class _Sending:
                 try:
                     found = self.ctx.ports.mailer.find_sent(item.key)
                 except BackendError:
-                    self.unconfirmed += 1
-                    self.result.add("unconfirmed")
+                    self._unconfirmed()
                     return None
                 if found is None:
                     return _GONE
@@ -360,17 +397,19 @@ class _Sending:
             except DeliveryUnknown:
                 # The same draft is sent again on the next run if this one did not go out;
                 # looking now spares that rerun when it did.
-                found = self._found_in_sent(item)
+                try:
+                    found = self.ctx.ports.mailer.find_sent(item.key)
+                except BackendError:
+                    found = None
                 if found is not None:
                     self.result.add(FOUND_IN_SENT)
                     return _row(self.ctx, item, MessageState.RECONCILED, **{"Message ID": found})
-                self.unconfirmed += 1
-                self.result.add("unconfirmed")
+                self._unconfirmed()
                 return None
             except BackendError as exc:
                 if not exc.retryable or attempt == RATE_LIMIT_TRIES - 1:
                     if exc.code == 403 and "daily" in str(exc).lower():
-                        # Gmail's daily sending limit: stop for today, the rest stays drafted.
+                        # Gmail's daily sending limit: stop for today, the rest stays on record.
                         self.stopped = True
                         self.result.add("deferred to the next run (Gmail daily limit)")
                         return None

@@ -6,6 +6,8 @@ No Gmail call that may have taken effect is repeated blind:
   :class:`~microintern.errors.DeliveryUnknown`; the same draft may be sent again later (a draft
   goes out at most once), and a draft found gone is looked up among sent mail
   (:meth:`GmailMailer.find_sent`) before anyone calls it sent.
+- a letter a stopped run left recorded ``sending`` is looked up among sent mail, then among
+  drafts (:meth:`GmailMailer.find_draft`), before a draft is made for it;
 - ``drafts.create`` after an unknown outcome first looks for a draft already carrying the
   message's Message-ID and reuses it, so a lost answer never leaves two drafts of one key.
 - httplib2's silent second send of a POST after a dropped connection (DESIGN §5) is switched
@@ -105,6 +107,17 @@ class GmailMailer:
         found = execute(request, "gmail messages.list", retry=self._retry)
         messages = found.get("messages") or []
         return str(messages[0]["id"]) if messages else None
+
+    def find_draft(self, key: str) -> str | None:
+        """The key's draft (one ``users.drafts.list``), any extra copy deleted; None when none.
+
+        Asked only for a letter a stopped run left ``sending``: its draft may have been made.
+        """
+        existing = self.find_drafts(message_id_for(key, self._domain))
+        if not existing:
+            return None
+        self._delete_drafts(existing[1:])
+        return existing[0]
 
     def find_drafts(self, message_id: str) -> list[str]:
         """``users.drafts.list`` ids of the drafts carrying ``message_id``, newest first."""

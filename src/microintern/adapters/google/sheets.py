@@ -317,26 +317,28 @@ class GoogleSheetsRoster(SheetsCalls):
                 self.flush()
         return UpsertResult(updated, len(fresh))
 
-    def flush_rows(self, tab: str, column: str) -> None:
-        """Save now the writes gathered for ``tab``'s rows that write ``column``; keep the rest.
+    def flush_new(self, tab: str) -> None:
+        """Save now the rows gathered for ``tab`` whose keys the tab does not have; keep the rest.
 
-        A send needs its draft's record saved (rows writing ``Draft ID``), not the other
-        letters' sent records, which the run's next save carries. Rows new to the tab are
-        saved too (one ``values.append`` takes them all).
+        One ``values.append`` takes them all, and needs no read-back (it adds after the table,
+        never over a row). A letter's ``sending`` record is such a row, and must be in the sheet
+        before its draft is made; the other letters' sent records, written by row number, wait
+        for the run's next save.
         """
         gathered = self._pending.get(tab)
-        if gathered is None or not any(column in cells for cells in gathered.cells.values()):
+        if gathered is None:
             return
-        known = TabRead(self._seen[tab], gathered.key_column).where if tab in self._seen else {}
-        # New rows ride along: they go in the same values.append whatever they hold.
-        now = {key: cells for key, cells in gathered.cells.items()
-               if column in cells or key not in known}
+        if tab not in self._seen:
+            # Which keys are new is unknown (the tab must be read again): save all of it.
+            self.flush(only=[tab], verify=True)
+            return
+        known = TabRead(self._seen[tab], gathered.key_column).where
+        now = {key: cells for key, cells in gathered.cells.items() if key not in known}
+        if not now:
+            return
         later = {key: cells for key, cells in gathered.cells.items() if key not in now}
         self._pending[tab] = _Gathered(gathered.key_column, now)
-        # A letter drafted again writes its row by number: read it back before the send, as a
-        # sort since the read could have put its Draft ID on another letter's row, and a kill
-        # before the run's last save would leave it there (the letter then sent twice).
-        self.flush(only=[tab], verify=any(key in known for key in now))
+        self.flush(only=[tab])
         if later:
             self._pending[tab] = _Gathered(gathered.key_column, later)
 

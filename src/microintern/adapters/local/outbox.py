@@ -91,6 +91,11 @@ class LocalOutbox:
                 found.append((int(suffix[1:]), path.stem))
         return max(found)[1] if found else None
 
+    def find_draft(self, key: str) -> str | None:
+        """The key's draft id when its draft is waiting in ``drafts/``, else None."""
+        draft_id = message_key_id(key)
+        return draft_id if self._draft_path(draft_id).is_file() else None
+
     def drafts(self) -> list[Path]:
         """Drafts waiting to be sent, oldest first."""
         return _listing(self.drafts_dir)

@@ -19,15 +19,15 @@ at once even inside a block (:meth:`LocalWorkbook.flush`):
   renewed or released when it happens, is not even in the workbook: the bootstrap names it in
   ``sidecar_tabs``, kept in ``program.run-lease.json`` beside it, so that taking and releasing
   it does not rewrite the workbook: see :class:`.workbook_sidecar.Sidecar`.)
-- everything gathered so far, before any letter leaves: the local mailer is wrapped in
-  :class:`SavesBeforeSending`, which saves the workbook before each send. The mail engine's
-  exactly-once protocol (:mod:`microintern.domain.outbox`) needs a draft's ``drafted`` row in
-  the Outbox *on disk* before that draft is sent: the engine records each chunk of 25 drafts
-  and then sends them, so the first send of a chunk saves the chunk's record (one save per
-  chunk; later sends of the chunk find nothing new to save). A kill -9 at any moment loses
-  only writes made since the last save: records of letters already sent are rebuilt on the
-  rerun from ``sent/`` (``sent (found in Sent)``), never sent twice, and no send happens whose
-  draft is not recorded on disk;
+- everything gathered so far, before any draft is made: the local mailer is wrapped in
+  :class:`SavesBeforeSending`, which saves the workbook before each draft. The mail engine's
+  exactly-once protocol (:mod:`microintern.domain.outbox`) needs each new letter's ``sending``
+  row in the Outbox *on disk* before its draft exists: the engine records a batch's new letters
+  at once, so the first draft saves them all, and later drafts save only the sent records the
+  engine handed over since (every 25 letters). A kill -9 at any moment loses only writes made
+  since the last save: records of letters already sent are rebuilt on the rerun from ``sent/``
+  (``sent (found in Sent)``), never sent twice, and no draft exists whose letter is not on
+  record on disk;
 - nothing else: a crash loses at most the current step's unsaved writes, which the rerun
   redoes (every step is safe to rerun).
 

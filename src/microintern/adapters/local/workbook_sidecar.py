@@ -1,5 +1,5 @@
 """What lives beside the local workbook: tabs kept in a file of their own, and the mailer
-wrapper that saves the workbook before every send.
+wrapper that saves the workbook before every draft is made.
 
 Split from :mod:`.workbook` (see its module docstring for the batches these serve).
 """
@@ -80,11 +80,12 @@ class Sidecar:
 
 
 class SavesBeforeSending:
-    """A :class:`~microintern.ports.Mailer` that saves the workbook before every send.
+    """A :class:`~microintern.ports.Mailer` that saves the workbook before every draft is made.
 
-    The outbox protocol needs each draft's record on disk before the draft is sent; with writes
-    gathered in batches, this wrapper is what guarantees it (see the module docstring). Saving
-    when nothing is gathered costs nothing. Everything else is the wrapped mailer's.
+    The outbox protocol needs each letter's ``sending`` record on disk before its draft exists;
+    with writes gathered in batches, this wrapper is what guarantees it (see the module
+    docstring). Saving when nothing is gathered costs nothing. Everything else is the wrapped
+    mailer's.
     """
 
     def __init__(self, mailer: Any, workbook: LocalWorkbook) -> None:
@@ -92,15 +93,20 @@ class SavesBeforeSending:
         self.workbook = workbook
 
     def create_draft(self, message: OutgoingMessage) -> str:
-        """Store the draft (nothing leaves)."""
+        """Save what the workbook gathered (the letter's record among it), then store the draft."""
+        self.workbook.flush()
         draft_id: str = self.mailer.create_draft(message)
         return draft_id
 
     def send_draft(self, draft_id: str) -> str:
-        """Save what the workbook gathered (the draft's record among it), then send."""
-        self.workbook.flush()
+        """Send a stored draft (its record was saved before it was made)."""
         message_id: str = self.mailer.send_draft(draft_id)
         return message_id
+
+    def find_draft(self, key: str) -> str | None:
+        """The wrapped mailer's look-up among drafts."""
+        found: str | None = self.mailer.find_draft(key)
+        return found
 
     def find_sent(self, key: str) -> str | None:
         """The wrapped mailer's look-up."""
