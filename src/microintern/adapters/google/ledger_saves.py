@@ -8,8 +8,6 @@ first draft of a batch.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from typing import Any
 
 from microintern.adapters.google.sheets import GoogleSheetsRoster
@@ -23,22 +21,17 @@ class SavesBeforeSending:
     exists; with writes gathered until a save point, this wrapper is what guarantees it: the
     ledger's new rows are saved before a draft is made (one ``values.append`` for a whole batch,
     whatever its size, since the engine records a batch's new letters at once). The letters'
-    sent records follow with the run's next save, or every ``every`` seconds of a long send,
-    read back at once as the run's last save does (they are written by row number). Saving
-    when nothing is gathered costs nothing. Everything else is the wrapped mailer's.
+    sent records follow with the run's next save, read back there (they are written by row
+    number), so a batch's Sheets calls depend neither on its size nor on how long it sends.
+    Saving when nothing is gathered costs nothing. Everything else is the wrapped mailer's.
     """
 
-    def __init__(self, mailer: Any, roster: GoogleSheetsRoster, ledger: str | None = None,
-                 every: float = 600.0, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, mailer: Any, roster: GoogleSheetsRoster, ledger: str | None = None) -> None:
         """``ledger``: the tab whose new rows a draft needs saved (the Outbox; None: save every
-        tab before each draft); the ledger's other writes are saved at least every ``every``
-        seconds of sending."""
+        tab before each draft)."""
         self.mailer = mailer
         self.roster = roster
         self.ledger = ledger
-        self.every = every
-        self.clock = clock
-        self.saved = clock()
 
     def create_draft(self, message: OutgoingMessage) -> str:
         """Save the ledger's new rows (the letter's ``sending`` record among them), then draft."""
@@ -50,19 +43,11 @@ class SavesBeforeSending:
         return draft_id
 
     def send_draft(self, draft_id: str) -> str:
-        """Send; every ``every`` seconds of sending, first save the records gathered so far.
+        """Send (the letter's record was saved before its draft was made).
 
-        A run killed with records unsaved loses nothing: the rerun finds each letter among sent
-        mail by its Message-ID. Saving on the way only spares it those look-ups, and shows the
-        coordinator the Outbox moving during a long send.
+        A run killed with sent records unsaved loses nothing: the rerun finds each letter among
+        sent mail by its Message-ID, and books it without sending it again.
         """
-        now = self.clock()
-        if self.ledger is not None and now - self.saved >= self.every:
-            # Written by row number, read back at once: a sort during the run would otherwise
-            # leave a "sent" on another letter's row until the run's last save, or for good if
-            # the run is killed first.
-            self.roster.flush(only=[self.ledger], verify=True)
-            self.saved = now
         message_id: str = self.mailer.send_draft(draft_id)
         return message_id
 
