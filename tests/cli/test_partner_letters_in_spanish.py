@@ -42,7 +42,7 @@ from microintern.steps.partners import partner_pipeline
 from microintern.steps.session_letters import send_run_sheets, support_sessions
 from microintern.steps.sessions import build_sessions
 from microintern.steps.setup import initialise
-from microintern.steps.template_check import letter_languages, template_problems
+from microintern.steps.template_check import check_context, letter_languages, template_problems
 
 LA = ZoneInfo("America/Los_Angeles")
 SPANISH_READERS = ("solis-cyber", "valley-analytics")
@@ -228,3 +228,22 @@ def test_times_in_html_letters_do_not_wrap(spanish_partners: Path) -> None:
     english = next(m for k, m in letters.items() if k[0] == "session_details_student"
                    and "3:30 PM" in parts(m)[1])
     assert f"{NOWRAP}3:30 PM</span>" in parts(english)[2]
+
+
+def test_the_spanish_details_count_meeting_hours_apart_and_tell_the_co_host_truth(config_file: Path) -> None:
+    # The two mistakes a reader found in the English letter, not repeated in Spanish: 6 x 90
+    # minutes of meetings read as the 30-hour target, and "the teacher will make you a co-host"
+    # on Meet, where the program already did.
+    config = load_config(config_file)
+    renderer = LetterRenderer(make_environment(FileSystemLoader(str(ROOT / "templates"))),
+                              default_language="en")
+    context = check_context(config, LETTERS["session_details_partner"], "es")   # the six-week session
+    for video, said, unsaid in (("Google Meet", "Usted ya es coanfitrión", "lo nombrará coanfitrión"),
+                                ("Zoom", "lo nombrará coanfitrión", "ya es coanfitrión")):
+        context["session"] = {**context["session"], "video_service": video}
+        letter = renderer.render("session_details_partner", "es", context, row="check")
+        for shown in (letter.text, re.sub(r"<[^>]+>", " ", letter.html)):
+            shown = " ".join(shown.split())
+            assert "90 minutos cada una, 9 horas en total" in shown
+            assert "los estudiantes dedican unas 30 horas" in shown
+            assert said in shown and unsaid not in shown, video
