@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import shutil
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -23,6 +23,10 @@ import pytest
 import yaml
 from adapters.test_local_assignments import GIVEN, OPENS, answer, seat
 from adapters.test_local_assignments import run as run_assignments
+from adapters.test_local_hours import FIRST_DAY, WEEK_ONE, respond
+from adapters.test_local_hours import edit_config as edit_section
+from adapters.test_local_hours import run as log_hours
+from adapters.test_local_hours import seat as seat_paid
 from jinja2 import FileSystemLoader
 from programs import ROOT
 from test_correspondence import letters_of
@@ -65,6 +69,7 @@ SPANISH = {
     "partner_thanks": ("Gracias por ofrecer", "Algunas cifras de la sesión", "A few numbers"),
     "partner_feedback_reminder": ("sus comentarios: ", "todavía esperan sus comentarios",
                                   "still waiting for feedback"),
+    "hours_pending": ("por confirmar:", "ESPERAN SU CONFIRMACIÓN", "WAITING FOR YOU"),
 }
 # A time as letters print it: "3:30 PM", "3:30 p. m." (Babel puts a narrow no-break space in it).
 CLOCK = re.compile(r"\d{1,2}:\d{2}[\s\u202f\xa0]?(?:AM|PM|[ap]\.[\s\u202f\xa0]?m\.)")
@@ -247,3 +252,18 @@ def test_the_spanish_details_count_meeting_hours_apart_and_tell_the_co_host_trut
             assert "90 minutos cada una, 9 horas en total" in shown
             assert "los estudiantes dedican unas 30 horas" in shown
             assert said in shown and unsaid not in shown, video
+
+
+def test_a_confirming_partner_reads_the_hours_list_in_spanish(spanish_partners: Path) -> None:
+    # hours.confirmer: partner, and Valley Analytics (the paid data-fellows session) reads Spanish.
+    edit_section(spanish_partners, "hours", confirmer="partner")
+    seat_paid(spanish_partners)
+    log_hours(spanish_partners, FIRST_DAY)
+    respond(spanish_partners, WEEK_ONE[:1])          # 1.5 hours on April 6, waiting
+    log_hours(spanish_partners, FIRST_DAY + timedelta(days=3))
+    (message,) = [m for (letter, who), m in letters_of(spanish_partners).items()
+                  if letter.startswith("hours_pending") and who == "valley-analytics"]
+    assert_spanish("hours_pending", message)
+    _, text, _ = parts(message)
+    assert "1 registro, 1,5 horas en total" in text and "Maya O., 6 de abril de 2027: 1,5 h" in text
+    assert "Becarios de datos: seis semanas de matemáticas reales" in text

@@ -41,8 +41,9 @@ class LetterSpec:
 
 _STUDENT = ("program", "coordinator", "applicant")
 _SPECS = (
-    # Partners, and the run sheet a partner gets too: English and Spanish (a partner reads its
-    # config `language`, English where a letter has no templates in it). Staff: English.
+    # Partners, and the run sheet and hours list a partner may get too: English and Spanish (a
+    # partner reads its config `language`, English where a letter has no templates in it).
+    # Staff: English.
     LetterSpec("partner_outreach", "partner", BILINGUAL, ("program", "coordinator", "partner"),
                "Invites an organization to host a micro-internship (flyer attached), asks for a short call."),
     LetterSpec("partner_followup", "partner", BILINGUAL, ("program", "coordinator", "partner"),
@@ -65,7 +66,7 @@ _SPECS = (
                "Thanks the partner after the session, with attendance, rating and shared testimonials."),
     LetterSpec("recruitment", "staff", ENGLISH, ("program", "coordinator"),
                "Asks counselors and teachers to share the attached flyer and the application link."),
-    LetterSpec("hours_pending", "staff", ENGLISH,
+    LetterSpec("hours_pending", "staff", BILINGUAL,
                ("program", "coordinator", "session", "confirmer", "pending", "links"),
                "Lists the hours-log entries waiting for the teacher's (or partner's) confirmation.",
                links=("hours_sheet",)),

@@ -60,7 +60,14 @@ from microintern.domain.records import Record
 from microintern.domain.sessions import text
 from microintern.domain.timeline import StepName
 from microintern.steps.context import StepContext, StepResult
-from microintern.steps.letter_context import ProgramContexts, day_in, long_day, partner_of, session_context
+from microintern.steps.letter_context import (
+    ProgramContexts,
+    day_in,
+    long_day,
+    partner_letter_language,
+    partner_of,
+    session_context,
+)
 from microintern.steps.mailing import Addressed, deliver, guardian_copy, outbox_by_key
 from microintern.steps.program_forms import (
     ensure_forms,
@@ -282,6 +289,14 @@ def confirmer_of(config: ProgramConfig, session: Session) -> tuple[str, str, str
     return f"teacher-{session.id}", session.teacher.email, session.teacher.name
 
 
+def confirmer_language(ctx: StepContext, session: Session) -> str:
+    """The language of the confirmer's letter: a confirming partner's (else English); a teacher's English."""
+    if ctx.config.hours.confirmer != "partner":
+        return "en"
+    return partner_letter_language(ctx.letters, PENDING_LETTER, partner_of(ctx.config, session),
+                                   ctx.config.program.default_language)
+
+
 @dataclass(frozen=True)
 class PendingEntry:
     """One entry waiting for the confirmer, as their letter lists it."""
@@ -366,15 +381,16 @@ def _pending_letters(ctx: StepContext, book: HoursBook, outbox: Mapping[str, Rec
         if day is None:
             continue
         recipient, address, name = confirmer_of(config, session)
+        language = confirmer_language(ctx, session)
         never = sum(1 for c in book.checked if c.session_id == session.id and c.never_counts)
         entries = [PendingEntry(book.names.get(c.applicant_id) or c.applicant_id,
                                 c.work_date.isoformat() if c.work_date else "", c.hours, c.flag_text())
                    for c in waiting]
-        context = {**program("en"), "session": session_context(config, session),
-                   "confirmer": {"name": name}, "pending": pending_context(entries, never),
+        context = {**program(language), "session": session_context(config, session, language=language),
+                   "confirmer": {"name": name}, "pending": pending_context(entries, never, language),
                    "links": {"hours_sheet": sheet_link(config)}}
         key = message_key(config.program.id, f"{PENDING_LETTER}-{day.isoformat()}", recipient, session.id)
-        items.append(Addressed(key, StepName.HOURS_LOG.value, recipient, address, PENDING_LETTER, "en",
+        items.append(Addressed(key, StepName.HOURS_LOG.value, recipient, address, PENDING_LETTER, language,
                                context))
     return items
 

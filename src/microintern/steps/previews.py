@@ -111,13 +111,14 @@ _PLACEHOLDER = {
            "guardian": "[Parent or guardian's name]", "feedback": "[The partner's feedback on the work]",
            "testimonial": "[A student's words, shared with permission]", "student": "[Student]",
            "rating": "[1 to 5]", "meeting_date": "[Meeting date]", "start": "[Start]", "end": "[End]",
-           "handed_in": "[Handed in]", "days": "[Days]"},
+           "handed_in": "[Handed in]", "days": "[Days]", "date_worked": "[Date worked]", "hours": "[Hours]"},
     "es": {"first_name": "[Nombre del estudiante]", "last_name": "[Apellido del estudiante]",
            "guardian": "[Nombre del padre, madre o tutor]",
            "feedback": "[Comentarios de la empresa sobre el trabajo]",
            "testimonial": "[Palabras de un estudiante, compartidas con permiso]", "student": "[Estudiante]",
            "rating": "[1 a 5]", "meeting_date": "[Fecha de la reunión]", "start": "[Inicio]", "end": "[Fin]",
-           "handed_in": "[Fecha de entrega]", "days": "[Días]"},
+           "handed_in": "[Fecha de entrega]", "days": "[Días]", "date_worked": "[Día trabajado]",
+           "hours": "[Horas]"},
 }
 PLACEHOLDER_ID = "A-PREVIEW0"
 """The applicant id of a placeholder student (no real applicant id has a digit 0: base32)."""
@@ -426,10 +427,12 @@ class _Values:
     def _pending(self) -> Any:
         waiting, never = pending_on_sheet(self.session, self.source.later[sheet.HOURS])
         if waiting or never:
-            return pending_context(waiting, never)
+            return pending_context(waiting, never, self.language)
         # No entry on the Hours tab yet: one placeholder entry, so the letter shows its list.
-        return {"entries": [{"student": self.words["student"], "date": "[Date worked]", "hours": "[Hours]",
-                             "flags": ""}], "count": 1, "more": 0, "hours": "[Hours]", "flagged": 0,
+        words = self.words
+        entry = {"student": words["student"], "date": words["date_worked"], "hours": words["hours"],
+                 "flags": ""}
+        return {"entries": [entry], "count": 1, "more": 0, "hours": words["hours"], "flagged": 0,
                 "never_count": 0}
 
     def _reviewed(self) -> tuple[Dated | None, Record]:
