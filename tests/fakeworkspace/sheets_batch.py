@@ -14,7 +14,7 @@ from typing import Any
 
 from .errors import ApiError, bad_request
 from .fieldmask import apply_mask
-from .sheets_model import Cell, Sheet, Spreadsheet
+from .sheets_model import Cell, Sheet, Spreadsheet, normal_number
 
 Reply = dict[str, Any]
 Applier = Callable[[Spreadsheet, dict[str, Any]], Reply]
@@ -194,6 +194,45 @@ def append_dimension(spreadsheet: Spreadsheet, req: dict[str, Any]) -> Reply:
         sheet.row_count += length
     else:
         raise bad_request("Invalid appendDimension: dimension must be ROWS or COLUMNS")
+    return {}
+
+
+def _entered(data: dict[str, Any]) -> Cell | None:
+    """A ``CellData``'s ``userEnteredValue`` as a stored cell (None: an empty cell)."""
+    if set(data) - {"userEnteredValue"}:
+        raise bad_request(f"fake workspace: appendCells supports userEnteredValue only, not {sorted(data)}")
+    value = data.get("userEnteredValue")
+    if not value:
+        return None
+    if len(value) != 1:
+        raise bad_request(f"Invalid value: exactly one of the ExtendedValue fields must be set: {value}")
+    kind, raw = next(iter(value.items()))
+    if kind == "stringValue":
+        return Cell(str(raw))
+    if kind == "numberValue":
+        return Cell(normal_number(raw))
+    if kind == "boolValue":
+        return Cell(bool(raw))
+    if kind == "formulaValue":
+        return Cell(str(raw), formula=str(raw))
+    raise bad_request(f"fake workspace: appendCells does not support {kind}")
+
+
+def append_cells(spreadsheet: Spreadsheet, req: dict[str, Any]) -> Reply:
+    """``appendCells``: rows written after the sheet's last row with data, rows added as needed."""
+    sheet = spreadsheet.sheet_by_id(int(req.get("sheetId", 0)))
+    if not req.get("fields"):
+        raise bad_request("Invalid requests[0].appendCells: fields is required")
+    if req["fields"] not in ("userEnteredValue", "*"):
+        raise bad_request("fake workspace: appendCells supports fields 'userEnteredValue' only")
+    start = sheet.used_rows()
+    for i, row in enumerate(req.get("rows") or []):
+        values = row.get("values") or []
+        if len(values) > sheet.column_count:
+            raise bad_request(f"Invalid requests[0].appendCells: {len(values)} cells do not fit the "
+                              f"sheet's {sheet.column_count} columns")
+        for j, data in enumerate(values):
+            sheet.set_cell(start + i, j, _entered(data))
     return {}
 
 
@@ -427,6 +466,7 @@ APPLIERS: dict[str, Applier] = {
     "addProtectedRange": add_protected_range,
     "deleteProtectedRange": delete_protected_range,
     "appendDimension": append_dimension,
+    "appendCells": append_cells,
     "insertDimension": insert_dimension,
     "deleteDimension": delete_dimension,
     "sortRange": sort_range,

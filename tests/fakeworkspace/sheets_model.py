@@ -35,7 +35,8 @@ class Cell:
         return self.formula is not None
 
 
-def _normal_number(value: float | int) -> float | int:
+def normal_number(value: float | int) -> float | int:
+    """A whole float as an int (Sheets keeps one number type; JSON shows 3, not 3.0)."""
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
@@ -51,7 +52,7 @@ def input_cell(value: Any, option: str) -> Cell | None:
     if isinstance(value, bool):
         return Cell(value)
     if isinstance(value, int | float):
-        return Cell(_normal_number(value))
+        return Cell(normal_number(value))
     if not isinstance(value, str):
         raise bad_request(f"Invalid values: {value!r} is not a string, number or boolean")
     if option == "RAW":
@@ -63,7 +64,7 @@ def input_cell(value: Any, option: str) -> Cell | None:
     if value.strip().upper() in ("TRUE", "FALSE"):
         return Cell(value.strip().upper() == "TRUE")
     if _NUMBER.match(value):
-        return Cell(_normal_number(float(value)))
+        return Cell(normal_number(float(value)))
     return Cell(value)
 
 

@@ -166,6 +166,45 @@ class SheetsCalls:
                            f"{RECONCILE_ROUNDS} tries, each after reading the tab: run the "
                            "command again (rows that landed are not added twice)")
 
+    def _append_tabs(self, fresh: Mapping[str, tuple[str, Mapping[str, list[Cell]]]]) -> None:
+        """Append whole rows to several tabs in one call, each row at most once.
+
+        ``fresh``: tab → (key column, key → row). One tab is one ``values.append``; several go
+        in one ``spreadsheets.batchUpdate`` of ``appendCells`` (after each tab's last row with
+        data, rows added as needed: what ``values.append`` with ``INSERT_ROWS`` does to a tab
+        that is one table). The batch is atomic; after an unknown outcome the tabs are read
+        again (one ``values.batchGet``) and only the rows whose key is not there are sent.
+        """
+        pending = {tab: (key, dict(rows)) for tab, (key, rows) in fresh.items() if rows}
+        if len(pending) < 2:
+            for tab, (key, rows) in pending.items():
+                self._append(tab, key, rows)
+            return
+        grid = self._load_grid()
+        if any(tab not in grid for tab in pending):
+            grid = self._reload_grid()
+
+        def requests() -> list[Request]:
+            return [{"appendCells": {"sheetId": grid[tab]["sheetId"], "fields": "userEnteredValue",
+                                     "rows": [{"values": [_cell_data(v) for v in row]}
+                                              for row in rows.values()]}}
+                    for tab, (_key, rows) in pending.items() if rows]
+
+        def replan() -> list[Request]:
+            tabs = list(pending)
+            for tab, values in zip(tabs, self._batch_get([quote(t) for t in tabs]), strict=True):
+                key, rows = pending[tab]
+                landed = TabRead(values, key).where
+                pending[tab] = (key, {k: row for k, row in rows.items() if k not in landed})
+            return requests()
+
+        self._batch_update(requests(), replan)
+
+    def _reload_grid(self) -> dict[str, dict[str, int]]:
+        """Every tab's id and size, read again (a tab was added or renamed since)."""
+        self._grid = None
+        return self._load_grid()
+
     def _grow(self, tab: str, *, rows: int = 0, columns: int = 0) -> None:
         """Add grid rows/columns when a write would pass the tab's edge (Sheets rejects it)."""
 
@@ -226,3 +265,14 @@ class SheetsCalls:
     def _read_tab(self, tab: str) -> Values:
         """One tab's values now (one ``values.batchGet``)."""
         return self._batch_get([quote(tab)])[0]
+
+
+def _cell_data(value: Cell) -> dict[str, Any]:
+    """One cell of ``appendCells`` as ``values.append`` with ``RAW`` writes it: text stays text."""
+    if value is None or value == "":
+        return {}
+    if isinstance(value, bool):
+        return {"userEnteredValue": {"boolValue": value}}
+    if isinstance(value, int | float):
+        return {"userEnteredValue": {"numberValue": value}}
+    return {"userEnteredValue": {"stringValue": str(value)}}

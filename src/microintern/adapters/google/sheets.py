@@ -393,9 +393,9 @@ class GoogleSheetsRoster(SheetsCalls):
             data += ranges(tab, {name: i for i, name in enumerate(header)}, plan.stamps)
             plans.append(plan)
         self._write(data)
-        for plan in plans:
-            if plan.fresh:
-                self._append(plan.tab, plan.gathered.key_column, plan.fresh)
+        # Every tab's new rows in one call (one values.append when only one tab has any).
+        self._append_tabs({plan.tab: (plan.gathered.key_column, plan.fresh)
+                           for plan in plans if plan.fresh})
         for plan in plans:
             if plan.stamps:
                 check = self._unverified.get(plan.tab)
