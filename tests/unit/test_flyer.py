@@ -102,8 +102,8 @@ def test_student_html_has_program_sessions_deadline_link_and_contact(config: Pro
         assert session.title in html
     for organization in ("Solis Cyber Defense", "Desert Regional Health", "Valley Analytics Co-op"):
         assert organization in html
-    assert "Tuesday, March 16, 2027 · 3:30 PM Pacific Time" in html
-    assert "Apply by Friday, February 12, 2027 · 11:59 PM Pacific Time" in html
+    assert "Tuesday, March 16, 2027 · 3:30\u00a0PM Pacific Time" in html
+    assert "Apply by Friday, February 12, 2027 · 11:59\u00a0PM Pacific Time" in html
     assert "grades 10–12" in html and '<html lang="en">' in html
     assert f'href="{APPLY}"' in html and f">{APPLY}</a>" in html
     assert "dana.whitfield@mesavalley.example" in html
@@ -247,20 +247,20 @@ def test_the_same_flyer_again_in_one_process_is_the_same_document(config: Progra
 
 
 def test_format_when_is_human_and_locale_free() -> None:
-    assert format_when(datetime(2027, 3, 16, 15, 30)) == "Tuesday, March 16, 2027 · 3:30 PM"
-    assert format_when(datetime(2027, 2, 12, 23, 59)) == "Friday, February 12, 2027 · 11:59 PM"
-    assert format_when(datetime(2027, 1, 1, 0, 5)) == "Friday, January 1, 2027 · 12:05 AM"
-    assert format_when(datetime(2027, 1, 1, 12, 0)) == "Friday, January 1, 2027 · 12:00 PM"
+    assert format_when(datetime(2027, 3, 16, 15, 30)) == "Tuesday, March 16, 2027 · 3:30\u00a0PM"
+    assert format_when(datetime(2027, 2, 12, 23, 59)) == "Friday, February 12, 2027 · 11:59\u00a0PM"
+    assert format_when(datetime(2027, 1, 1, 0, 5)) == "Friday, January 1, 2027 · 12:05\u00a0AM"
+    assert format_when(datetime(2027, 1, 1, 12, 0)) == "Friday, January 1, 2027 · 12:00\u00a0PM"
 
 
 def test_format_when_names_the_time_zone_as_the_letters_do() -> None:
     # A family reads whose 3:30 it is: the zone as the session letters name it (zone_label).
     wall = datetime(2027, 3, 16, 15, 30)
-    assert format_when(wall, "en", "America/Denver") == "Tuesday, March 16, 2027 · 3:30 PM Mountain Time"
+    assert format_when(wall, "en", "America/Denver") == "Tuesday, March 16, 2027 · 3:30\u00a0PM Mountain Time"
     assert format_when(wall, "es", "America/Phoenix") == \
         "martes 16 de marzo de 2027 · 3:30\u00a0p.\u202fm. (hora de Arizona)"
     # A zone the letters have no name for is given by its id, as the letters give it.
-    assert format_when(wall, "en", "Europe/Madrid").endswith("3:30 PM Europe/Madrid")
+    assert format_when(wall, "en", "Europe/Madrid").endswith("3:30\u00a0PM Europe/Madrid")
 
 
 @pytest.mark.parametrize(("grades", "english", "spanish"), [

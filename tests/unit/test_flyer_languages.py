@@ -188,7 +188,7 @@ def test_the_english_flyer_keeps_its_words_and_its_industries(config: ProgramCon
     html = render("student", config, "en").html
     assert '<html lang="en">' in html
     assert "Solis Cyber Defense · Information Technology" in html
-    assert "Tuesday, March 16, 2027 · 3:30 PM Pacific Time" in html
+    assert "Tuesday, March 16, 2027 · 3:30\u00a0PM Pacific Time" in html
 
 
 # --- PDFs that keep every letter, with a language and a title -------------------------------------

@@ -160,8 +160,9 @@ def format_when(wall: datetime, language: str = "en", time_zone: str = "") -> st
     if language == "en":
         hour = wall.hour % 12 or 12
         half = "AM" if wall.hour < 12 else "PM"
+        # A no-break space: "3:30" and "PM" never part across lines, as in every language.
         return (f"{_DAYS[wall.weekday()]}, {_MONTHS[wall.month - 1]} {wall.day}, {wall.year}"
-                f" · {hour}:{wall.minute:02d} {half}" + (f" {where}" if where else ""))
+                f" · {hour}:{wall.minute:02d}\u00a0{half}" + (f" {where}" if where else ""))
     day = format_date(wall.date(), _DATE_PATTERNS.get(language, "full"), locale=babel_locale(language))
     # U.S. families read a 12-hour clock in every language, as the letters write it; the time
     # never breaks across lines ("11:59" on one line and "p. m." on the next).
