@@ -12,6 +12,9 @@ import pytest
 from fakeworkspace import FakeWorkspace, write_service_account_file
 from programs import write_config
 
+from microintern.adapters.google import scopes
+from microintern.adapters.google.auth import service_account_credentials
+from microintern.adapters.google.transport import GoogleTransport
 from microintern.config import ProgramConfig, load_config
 
 SPREADSHEET_ID = "1MesaValleyProgramSheet000000000000000000000"
@@ -47,6 +50,14 @@ class GoogleProgram:
         """Submit answers keyed by question title, as a student would."""
         fake.forms.add_response(FORM_ID, response_id, when,
                                 {self.question_ids[t]: v for t, v in answers.items() if v})
+
+
+@pytest.fixture
+def transport(tmp_path: Path, fake: FakeWorkspace) -> GoogleTransport:
+    """The Google transport as the program's delegated user, pointed at the fake."""
+    key = write_service_account_file(tmp_path / "credentials.json", fake)
+    creds = service_account_credentials(key, subject=PROGRAM_USER, scopes=scopes.ALL)
+    return GoogleTransport(creds, endpoint=fake.url, timeout=5)
 
 
 @pytest.fixture

@@ -10,14 +10,10 @@ answer is lost, and never over a row a person added meanwhile.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from adapters.conftest import PROGRAM_USER
-from fakeworkspace import FakeWorkspace, write_service_account_file
+from fakeworkspace import FakeWorkspace
 
-from microintern.adapters.google import scopes
-from microintern.adapters.google.auth import service_account_credentials
 from microintern.adapters.google.sheets import GoogleSheetsRoster
 from microintern.adapters.google.transport import GoogleTransport, Retry
 
@@ -31,10 +27,7 @@ KEYS = {"Participants": "Applicant ID", "Problems": "Key", "Settings": "Setting"
 
 
 @pytest.fixture
-def roster(tmp_path: Path, fake: FakeWorkspace) -> Iterator[GoogleSheetsRoster]:
-    key = write_service_account_file(tmp_path / "credentials.json", fake)
-    creds = service_account_credentials(key, subject=PROGRAM_USER, scopes=scopes.ALL)
-    transport = GoogleTransport(creds, endpoint=fake.url, timeout=5)
+def roster(fake: FakeWorkspace, transport: GoogleTransport) -> Iterator[GoogleSheetsRoster]:
     fake.sheets.create(SID, "Program", {
         "Participants": [TABS["Participants"], ["A-1", "Ana", "s1"]],
         "Problems": [TABS["Problems"]],

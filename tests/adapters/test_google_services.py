@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from adapters.conftest import PROGRAM_USER
-from fakeworkspace import FakeWorkspace, write_authorized_user_file, write_service_account_file
+from fakeworkspace import FakeWorkspace, write_authorized_user_file
 
 from microintern.adapters.google import scopes
 from microintern.adapters.google.auth import (
@@ -26,13 +26,6 @@ from microintern.domain.sessions import ATTENDANCE_UNAVAILABLE, RECORDING_UNAVAI
 from microintern.errors import BackendError, ConfigError
 
 LA = ZoneInfo("America/Los_Angeles")
-
-
-@pytest.fixture
-def transport(tmp_path: Path, fake: FakeWorkspace) -> GoogleTransport:
-    key = write_service_account_file(tmp_path / "credentials.json", fake)
-    creds = service_account_credentials(key, subject=PROGRAM_USER, scopes=scopes.ALL)
-    return GoogleTransport(creds, endpoint=fake.url, timeout=5)
 
 
 def session_event(**changes: object) -> CalendarEvent:

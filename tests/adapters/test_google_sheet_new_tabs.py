@@ -12,14 +12,10 @@ before its save leaves a tab whose header the next run writes. All against the f
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from adapters.conftest import PROGRAM_USER
-from fakeworkspace import FakeWorkspace, write_service_account_file
+from fakeworkspace import FakeWorkspace
 
-from microintern.adapters.google import scopes
-from microintern.adapters.google.auth import service_account_credentials
 from microintern.adapters.google.sheets import GoogleSheetsRoster
 from microintern.adapters.google.transport import GoogleTransport, Retry
 
@@ -28,13 +24,6 @@ SETTINGS = "Settings"
 HEADER = ["Setting", "Value"]
 ROWS = [{"Setting": "Application form ID", "Value": "1form"},
         {"Setting": "Application form link", "Value": "https://forms.example/1form"}]
-
-
-@pytest.fixture
-def transport(tmp_path: Path, fake: FakeWorkspace) -> GoogleTransport:
-    key = write_service_account_file(tmp_path / "credentials.json", fake)
-    creds = service_account_credentials(key, subject=PROGRAM_USER, scopes=scopes.ALL)
-    return GoogleTransport(creds, endpoint=fake.url, timeout=5)
 
 
 @pytest.fixture

@@ -10,17 +10,14 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Iterator, Sequence
-from pathlib import Path
 from typing import Any
 
 import pytest
 from adapters.conftest import PROGRAM_USER, SPREADSHEET_ID, GoogleProgram
-from fakeworkspace import FakeWorkspace, write_service_account_file
+from fakeworkspace import FakeWorkspace
 from fakeworkspace.sheets_batch import apply_batch
 from fakeworkspace.sheets_values import write_range
 
-from microintern.adapters.google import scopes
-from microintern.adapters.google.auth import service_account_credentials
 from microintern.adapters.google.sheets import REPAIR_ROUNDS, GoogleSheetsRoster
 from microintern.adapters.google.transport import GoogleTransport, Retry
 from microintern.domain.records import ChartSpec, Record
@@ -36,13 +33,6 @@ PARTICIPANTS_HEADER = ["Applicant ID", "Name", "Cohort", "Recording permission",
                        "Media permission", "Notes"]
 CONSENT = ["Recording permission", "Media permission"]
 COORDINATOR_NOTE = "call the counselor about Tuesday"
-
-
-@pytest.fixture
-def transport(tmp_path: Path, fake: FakeWorkspace) -> GoogleTransport:
-    key = write_service_account_file(tmp_path / "credentials.json", fake)
-    creds = service_account_credentials(key, subject=PROGRAM_USER, scopes=scopes.ALL)
-    return GoogleTransport(creds, endpoint=fake.url, timeout=5)
 
 
 @pytest.fixture

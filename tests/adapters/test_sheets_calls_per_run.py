@@ -27,8 +27,9 @@ BUSY_DAYS = ("2027-01-28", "2027-02-02", "2027-02-16")
 """Days that sent letters and wrote several tabs (52, 60 and 73 Sheets calls each before; 9, 10
 and 10 now). The 16th is the decisions day: 34 letters from three mailing steps, each step's new
 letters recorded in one append before its first draft, and new rows in four tabs saved in one
-call at the end (14 Sheets calls while each chunk of 25 drafts had an append of its own). The 26th (a form and the Settings tab made, charts first drawn) cost 13 until the new
-tab's header rode with the run's last save: see the test of that day below."""
+call at the end (14 Sheets calls while each chunk of 25 drafts had an append of its own).
+The 26th (a form and the Settings tab made, charts first drawn) cost 13 until the new tab's
+header rode with the run's last save: see the test of that day below."""
 
 
 class _Counted(GoogleTimeline):
