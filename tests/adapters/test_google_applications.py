@@ -138,12 +138,12 @@ def test_sheets_calls_do_not_grow_with_the_letters_sent(fake: FakeWorkspace,
         assert states["sending"] == 0, states
         counts.append(len(program_sheet_calls(fake)))
         assert len(lease_calls(fake)) <= LEASE_CALLS  # the run lease: fixed, whatever the size
-    # 9 (15 + 1 per 25 letters before issue 19, then 8 + 1 per 25): tabs and headers (a first
-    # run), the import, the letters' records before the first draft, the run's last save (the
-    # applicants, the Timeline and Problems rows, the sent cells, the lease's release: one
-    # write, an append per tab and one read-back). The run's one read of every tab comes with
-    # the lease's.
-    assert counts[0] == counts[1] <= 9
+    # 6 (15 + 1 per 25 letters before issue 19, then 8 + 1 per 25): tabs and headers (a first
+    # run), the letters' records before the first draft, the run's last save (the applicants,
+    # the Timeline and Problems rows, the sent cells, the lease's release: one write, one call
+    # for every tab's new rows, one read-back), the same at 10 and at 200 applicants. The run's
+    # one read of every tab comes with the lease's (not counted here).
+    assert counts[0] == counts[1] == 6
 
 
 def test_endpoint_variable_routes_every_call(fake: FakeWorkspace,
