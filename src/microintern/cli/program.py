@@ -28,7 +28,7 @@ def check_config(obj: Obj) -> None:
     from microintern.bootstrap import letter_renderer
     from microintern.config import meeting_time_notes
     from microintern.errors import ConfigError, TemplateError
-    from microintern.steps.template_check import form_notes, letter_pairs, template_problems
+    from microintern.steps.template_check import form_notes, letter_pairs, report_notes, template_problems
 
     config = obj.config
     zoom_problems = _zoom_credential_problems(config)
@@ -54,6 +54,9 @@ def check_config(obj: Obj) -> None:
         click.echo(f"  note: {note}")
     # A family reading a language a form has no text in gets the default language's form.
     for note in form_notes(config):
+        click.echo(f"  note: {note}")
+    # The report is the coordinator's: a language without its text is refused, not a problem.
+    for note in report_notes(config):
         click.echo(f"  note: {note}")
 
 

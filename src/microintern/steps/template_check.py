@@ -26,6 +26,7 @@ from jinja2 import TemplateNotFound
 from microintern.config import LANGUAGES, ProgramConfig
 from microintern.config.form_texts import FORM_FIELDS, FORM_LABELS
 from microintern.documents.flyer import flyer_problems
+from microintern.documents.report.text import file_name, has_report_text, load_report_text
 from microintern.domain.catalog import LETTERS, LetterSpec
 from microintern.domain.hidden_text import one_line
 from microintern.domain.letters import PARTS, LetterRenderer, display_context, render_template
@@ -140,4 +141,34 @@ def template_problems(config: ProgramConfig, renderer: LetterRenderer) -> list[s
               for spec, language in letter_pairs(config)
               for problem in letter_problems(config, renderer, spec, language, source)),
             *flyer_problems(config, renderer.environment, _FORM_URL),
-            *form_problems(config)]
+            *form_problems(config),
+            *report_problems(config)]
+
+
+def report_problems(config: ProgramConfig) -> list[str]:
+    """Every report text file of a program language that does not load, one line per problem.
+
+    A file that lacks a key or a ``{placeholder}`` of the English one fails here rather than
+    when the coordinator asks for the report.
+    """
+    folder = config.resolve(config.templates_folder)
+    problems: list[str] = []
+    for language in config.program.languages:
+        if has_report_text(folder, language):
+            try:
+                load_report_text(folder, language)
+            except TemplateError as exc:
+                # "<file>: N problem(s)" then one "- <problem>" line each: one line per problem.
+                header, *details = str(exc).splitlines()
+                source = header.rsplit(": ", 1)[0] if details else header
+                problems += [f"{source}: {line.strip().removeprefix('- ')}" for line in details] \
+                    or [header]
+    return problems
+
+
+def report_notes(config: ProgramConfig) -> list[str]:
+    """One informational line per program language the report has no text in (not a problem)."""
+    folder = config.resolve(config.templates_folder)
+    return [f"report: no {LANGUAGES.get(language, language)} text ({file_name(language)}); "
+            f"`report --language {language}` is refused until it exists"
+            for language in config.program.languages if not has_report_text(folder, language)]
