@@ -58,7 +58,7 @@ Modules
     ``model`` (columns, flag codes, results, rules), ``text`` (answer text and email checks),
     ``rubric`` (criteria, rules from the config, scores), ``flags``, ``identity`` (duplicates),
     ``proposals`` (seats and the waitlist) and ``applications`` (:func:`screen`, the entry point).
-    Names with a leading underscore are private to this package.
+    A name with a leading underscore is private to its module; what a sibling uses is public.
 """
 
 from microintern.domain.screening.applications import screen, screening_cells

@@ -12,11 +12,11 @@ from microintern.domain import program_sheet as sheet
 from microintern.domain.applicants import answers_by_key, parse_submitted
 from microintern.domain.records import Cell, Record
 from microintern.domain.screening.flags import (
-    _available_sessions,
-    _flag_application,
-    _flag_guardian_addresses,
+    available_sessions,
+    flag_application,
+    flag_guardian_addresses,
 )
-from microintern.domain.screening.identity import _mark_duplicates
+from microintern.domain.screening.identity import mark_duplicates
 from microintern.domain.screening.model import (
     FLAG_REASONS,
     FLAGS,
@@ -24,6 +24,7 @@ from microintern.domain.screening.model import (
     PROPOSED_DECISION,
     SCORE,
     SCORE_BREAKDOWN,
+    Applicant,
     Flag,
     FlagCode,
     Proposal,
@@ -32,13 +33,15 @@ from microintern.domain.screening.model import (
     Screening,
     ScreeningRules,
     SkippedRow,
-    _Applicant,
 )
-from microintern.domain.screening.proposals import _propose
-from microintern.domain.screening.rubric import _score_application, rules_from_config
-from microintern.domain.screening.text import _words
+from microintern.domain.screening.proposals import propose
+from microintern.domain.screening.rubric import rules_from_config, score_application
 
 _FLAG_ORDER = {code: i for i, code in enumerate(FlagCode)}
+
+
+def _words(text: str) -> int:
+    return len(text.split())
 
 
 def _flag_order(flag: Flag) -> int:
@@ -71,7 +74,7 @@ def screen(
     if now.tzinfo is None:
         raise ValueError("now must be an aware datetime (a clock reading with its zone)")
     rules = config if isinstance(config, ScreeningRules) else rules_from_config(config)
-    applicants: list[_Applicant] = []
+    applicants: list[Applicant] = []
     skipped: list[SkippedRow] = []
     seen: set[str] = set()
     for row, record in enumerate(applications):
@@ -89,27 +92,27 @@ def screen(
             continue
         seen.add(applicant_id)
         answers = answers_by_key(record, rules.questions)
-        applicants.append(_Applicant(
+        applicants.append(Applicant(
             row=row,
             applicant_id=applicant_id,
             record=record,
             answers=answers,
             submitted=_submitted(record.get(sheet.SUBMITTED), rules.zone),
-            sessions=_available_sessions(answers, rules),
+            sessions=available_sessions(answers, rules),
             essay_words=tuple(_words(answers.get(k, "")) for k in rules.essay_keys),
         ))
     for a in applicants:
-        _flag_application(a, rules)
-        _score_application(a, rules)
-    _flag_guardian_addresses(applicants, rules)
-    _mark_duplicates(applicants)
+        flag_application(a, rules)
+        score_application(a, rules)
+    flag_guardian_addresses(applicants, rules)
+    mark_duplicates(applicants)
     for a in applicants:
         if len(a.flags) > 1:
             a.flags.sort(key=_flag_order)
     provisional = ""
     if now < rules.deadline:
         provisional = f" (provisional: applications close {rules.deadline.strftime('%Y-%m-%d %H:%M')})"
-    _propose(applicants, rules, provisional=provisional)
+    propose(applicants, rules, provisional=provisional)
     screened = tuple(
         ScreenedApplication(
             applicant_id=a.applicant_id,

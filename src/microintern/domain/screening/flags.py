@@ -3,6 +3,7 @@ check against the row (an excerpt of an answer at most, never a whole one)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 
@@ -11,24 +12,27 @@ from microintern.domain.addresses import normalised_address
 from microintern.domain.hidden_text import HiddenKind, hidden_characters, may_hide
 from microintern.domain.long_answers import cut_marker
 from microintern.domain.lookalikes import address_lookalike, name_lookalike
-from microintern.domain.screening.model import LONG_ANSWER_CHARS, Flag, FlagCode, ScreeningRules, _Applicant
+from microintern.domain.screening.model import LONG_ANSWER_CHARS, Applicant, Flag, FlagCode, ScreeningRules
 from microintern.domain.screening.text import (
-    _CONTROL_ANY,
-    _CONTROL_ONE_LINE,
-    _DIGITS,
-    _FORMULA_START,
-    _MARKUP,
-    _NONE,
-    _ODD_STARTS,
-    _PLAIN_NUMBER,
-    _choices_text,
-    _clip,
-    _is_yes,
-    _option_text,
-    _quoted,
     check_email,
+    choices_text,
+    clip,
+    is_yes,
+    option_text,
+    quoted,
     unsendable,
 )
+
+_MARKUP = re.compile(r"</?[a-zA-Z][a-zA-Z0-9-]*(?:\s[^<>]*)?/?>|<!--|<!\[CDATA\[|<![a-zA-Z]")
+_PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?")
+# C0/C1 controls except tab and newlines, plus the bidirectional overrides and isolates that can
+# make a name display as something else.
+_CONTROL_ANY = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_CONTROL_ONE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\x85]")
+_DIGITS = re.compile(r"(?<!\d)\d{1,2}(?!\d)")
+_FORMULA_START = ("=", "+", "-", "@")
+_ODD_STARTS = tuple("|" + c for c in "=+-@ ")
+_NONE: frozenset[str] = frozenset()
 
 
 @lru_cache(maxsize=16)
@@ -41,13 +45,14 @@ def _grade(answer: str) -> int | None:
     return int(match.group()) if match else None
 
 
-def _flag_application(a: _Applicant, rules: ScreeningRules) -> None:
+def flag_application(a: Applicant, rules: ScreeningRules) -> None:
+    """Add to ``a.flags`` the flags its own answers raise (duplicates and guardian addresses: across rows)."""
     answers = a.answers
     flags = a.flags
     blank_required = [q for q in rules.required if not answers.get(q.key, "").strip()]
     blank_keys = {q.key for q in blank_required} if blank_required else _NONE
     if blank_required:
-        titles = ", ".join(_quoted(q.title, 80) for q in blank_required)
+        titles = ", ".join(quoted(q.title, 80) for q in blank_required)
         flags.append(Flag(FlagCode.MISSING, f"required answer blank: {titles}", blocks=True, review=True))
 
     # Emails.
@@ -58,14 +63,14 @@ def _flag_application(a: _Applicant, rules: ScreeningRules) -> None:
     if student_raw:
         student_ok, why = check_email(student_raw)
         if student_ok is None:
-            bad.append(f"student email {_quoted(student_raw)} is not valid ({_clip(why, 90)})")
+            bad.append(f"student email {quoted(student_raw)} is not valid ({clip(why, 90)})")
         elif (cannot := _cannot_send(student_raw)) is not None:
             student_ok = None
             bad.append(f"student email cannot get our letters ({cannot}): ask for another address")
     if guardian_raw:
         guardian_ok, why = check_email(guardian_raw)
         if guardian_ok is None:
-            bad.append(f"guardian email {_quoted(guardian_raw)} is not valid ({_clip(why, 90)})")
+            bad.append(f"guardian email {quoted(guardian_raw)} is not valid ({clip(why, 90)})")
         elif (cannot := _cannot_send(guardian_raw)) is not None:
             guardian_ok = None
             bad.append(f"guardian email cannot get our letters ({cannot}): ask for another address")
@@ -85,7 +90,7 @@ def _flag_application(a: _Applicant, rules: ScreeningRules) -> None:
             flags.append(Flag(FlagCode.GRADE, "grade not given", blocks=True, review=True))
         elif grade is None:
             flags.append(Flag(
-                FlagCode.GRADE, f"grade {_quoted(answer, 20)} is not a grade number (eligible: {eligible})",
+                FlagCode.GRADE, f"grade {quoted(answer, 20)} is not a grade number (eligible: {eligible})",
                 blocks=True, review=True))
         elif grade not in rules.eligible_grades:
             flags.append(Flag(
@@ -132,7 +137,7 @@ def _flag_application(a: _Applicant, rules: ScreeningRules) -> None:
             if n < rules.min_essay_words and k not in blank_keys
         ]
         if short:
-            parts = ", ".join(f"{_quoted(rules.title(k), 80)} has {n}" for k, n in short)
+            parts = ", ".join(f"{quoted(rules.title(k), 80)} has {n}" for k, n in short)
             flags.append(Flag(FlagCode.SHORT_ESSAY, f"{parts} of {rules.min_essay_words} words"))
 
     # A cheap look at all answers at once (C-speed string tests on one joined string); only a
@@ -142,7 +147,7 @@ def _flag_application(a: _Applicant, rules: ScreeningRules) -> None:
             or any(start in joined for start in _ODD_STARTS)):
         _flag_text(a, rules)
 
-    if any(_is_yes(answers.get(k, "")) for k in ("needs_device", "needs_internet")):
+    if any(is_yes(answers.get(k, "")) for k in ("needs_device", "needs_internet")):
         flags.append(Flag(FlagCode.NEEDS_DEVICE, "needs a laptop or internet access (support, no penalty)"))
 
 
@@ -155,7 +160,7 @@ def _cannot_send(address: str) -> str | None:
     return why if why is not None and address_lookalike(address) is None else None
 
 
-def _flag_text(a: _Applicant, rules: ScreeningRules) -> None:
+def _flag_text(a: Applicant, rules: ScreeningRules) -> None:
     formula: list[str] = []
     markup: list[str] = []
     control: list[str] = []
@@ -168,25 +173,25 @@ def _flag_text(a: _Applicant, rules: ScreeningRules) -> None:
         # A lone "-" (no teacher, say) or a signed number is not a formula.
         if (head.startswith(_FORMULA_START) and len(head.strip()) > 1
                 and not _PLAIN_NUMBER.fullmatch(head.strip())):
-            formula.append(f"{_quoted(rules.title(key), 80)} starts with {head[0]!r}")
+            formula.append(f"{quoted(rules.title(key), 80)} starts with {head[0]!r}")
         elif head.startswith(("\t", "\r")):
-            formula.append(f"{_quoted(rules.title(key), 80)} starts with a tab or carriage return")
+            formula.append(f"{quoted(rules.title(key), 80)} starts with a tab or carriage return")
         if "<" in answer and _MARKUP.search(answer):
-            markup.append(_quoted(rules.title(key), 80))
+            markup.append(quoted(rules.title(key), 80))
         if not answer.isprintable():
             pattern = _CONTROL_ONE_LINE if key in rules.one_line_keys else _CONTROL_ANY
             if pattern.search(answer):
-                control.append(_quoted(rules.title(key), 80))
+                control.append(quoted(rules.title(key), 80))
         if may_hide(answer):
             for kind in hidden_characters(answer):
-                hidden.setdefault(kind, []).append(_quoted(rules.title(key), 80))
+                hidden.setdefault(kind, []).append(quoted(rules.title(key), 80))
         if len(answer) > LONG_ANSWER_CHARS:
             cut = cut_marker(answer)
             if cut is None:
-                long.append(f"{_quoted(rules.title(key), 80)} has {len(answer):,} characters")
+                long.append(f"{quoted(rules.title(key), 80)} has {len(answer):,} characters")
             else:
                 # The cell holds only the beginning: the reason says so and where the rest is.
-                long.append(f"{_quoted(rules.title(key), 80)} has {cut.total:,} characters, cut to "
+                long.append(f"{quoted(rules.title(key), 80)} has {cut.total:,} characters, cut to "
                             f"fit its cell (full text in the Long answers tab, key {cut.key})")
     flags = a.flags
     if formula or markup:
@@ -200,14 +205,14 @@ def _flag_text(a: _Applicant, rules: ScreeningRules) -> None:
         flags.append(Flag(FlagCode.LONG_ANSWER, "; ".join(long)))
 
 
-def _available_sessions(answers: Mapping[str, str], rules: ScreeningRules) -> tuple[str, ...]:
+def available_sessions(answers: Mapping[str, str], rules: ScreeningRules) -> tuple[str, ...]:
     """The ids of the sessions an applicant can attend, in config order."""
     if not rules.has("availability"):
         return tuple(s.id for s in rules.sessions)
     answer = answers.get("availability", "")
     if not answer.strip():
         return ()
-    text = _choices_text(answer)
+    text = choices_text(answer)
     lookup = rules.session_lookup
     if lookup is not None:
         # No title holds a separator: each picked part is looked up (fast with many sessions).
@@ -215,7 +220,7 @@ def _available_sessions(answers: Mapping[str, str], rules: ScreeningRules) -> tu
         return tuple(s.id for s in rules.sessions if s.id in found)
     return tuple(
         s.id for s in rules.sessions
-        if _option_text(s.title) in text or _option_text(s.id) in text
+        if option_text(s.title) in text or option_text(s.id) in text
     )
 
 
@@ -238,11 +243,11 @@ def _lookalikes(answers: Mapping[str, str], rules: ScreeningRules) -> list[str]:
         if not answer.isascii():
             why = name_lookalike(answer)
             if why:
-                found.append(f"{_quoted(rules.title(key), 80)} {why}")
+                found.append(f"{quoted(rules.title(key), 80)} {why}")
     return found
 
 
-def _flag_guardian_addresses(applicants: Sequence[_Applicant], rules: ScreeningRules) -> None:
+def flag_guardian_addresses(applicants: Sequence[Applicant], rules: ScreeningRules) -> None:
     """Flag SAME_EMAIL where a guardian address is a student's: release forms must reach a parent.
 
     A student's address is the applicant's own, any applicant's (a sibling or a friend filling

@@ -3,22 +3,34 @@
 from __future__ import annotations
 
 import math
+import re
+import unicodedata
 from collections.abc import Sequence
+from functools import lru_cache
 
 from microintern.domain import program_sheet as sheet
 from microintern.domain.addresses import normalised_address
-from microintern.domain.screening.model import Flag, FlagCode, _Applicant
-from microintern.domain.screening.proposals import _decided
-from microintern.domain.screening.text import _name_key
+from microintern.domain.screening.model import Applicant, Flag, FlagCode
+from microintern.domain.screening.proposals import coordinator_decision
+
+_WORD = re.compile(r"\w+")
 
 
-def _student_id(a: _Applicant) -> str:
+@lru_cache(maxsize=65536)
+def _name_key(text: str) -> str:
+    if not text.isascii():
+        decomposed = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(_WORD.findall(text.casefold()))
+
+
+def _student_id(a: Applicant) -> str:
     student_id = "".join(a.answers.get("student_id", "").split()).casefold()
     # "n/a", "none", "-": placeholders are not ids and must not tie strangers together.
     return student_id if any(c.isdigit() for c in student_id) else ""
 
 
-def _identity_keys(a: _Applicant, student_id: str) -> list[tuple[str, str]]:
+def _identity_keys(a: Applicant, student_id: str) -> list[tuple[str, str]]:
     keys = []
     if student_id:
         keys.append(("student id", student_id))
@@ -28,22 +40,22 @@ def _identity_keys(a: _Applicant, student_id: str) -> list[tuple[str, str]]:
     return keys
 
 
-def _name_and_school(a: _Applicant) -> str:
+def _name_and_school(a: Applicant) -> str:
     first = _name_key(a.answers.get("first_name", ""))
     last = _name_key(a.answers.get("last_name", ""))
     school = _name_key(a.answers.get("school", ""))
     return f"{first}\x00{last}\x00{school}" if first and last and school else ""
 
 
-def _kept_because(keeper: _Applicant, other: _Applicant) -> str:
-    if _decided(keeper.record.get(sheet.DECISION)) is not None:
+def _kept_because(keeper: Applicant, other: Applicant) -> str:
+    if coordinator_decision(keeper.record.get(sheet.DECISION)) is not None:
         return "the submission the coordinator decided"
     if keeper.submitted and other.submitted and keeper.submitted < other.submitted:
         return "an earlier submission"
     return "the submission kept"
 
 
-def _mark_duplicates(applicants: Sequence[_Applicant]) -> None:
+def mark_duplicates(applicants: Sequence[Applicant]) -> None:
     """Mark every row but the first of the same student DUPLICATE.
 
     The same student: the same student id, or the same valid email (Gmail dots and +tags
@@ -90,7 +102,7 @@ def _mark_duplicates(applicants: Sequence[_Applicant]) -> None:
             continue
         # Keep a decided row, else the earliest; an unreadable time counts as the latest.
         kept = min(members, key=lambda i: (
-            _decided(applicants[i].record.get(sheet.DECISION)) is None,
+            coordinator_decision(applicants[i].record.get(sheet.DECISION)) is None,
             applicants[i].submitted.timestamp() if applicants[i].submitted else math.inf,
             applicants[i].applicant_id,
         ))

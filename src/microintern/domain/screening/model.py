@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import cached_property
 from zoneinfo import ZoneInfo
@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from microintern.domain import program_sheet as sheet
 from microintern.domain.applicants import QuestionColumn
 from microintern.domain.records import Cell
-from microintern.domain.screening.text import _MINUTE, _number, _option_text
+from microintern.domain.screening.text import option_text, short_number
 
 # The tool-owned screening columns of the Applications tab.
 SCORE = sheet.SCORE
@@ -27,6 +27,7 @@ SCREENING_COLUMNS = (SCORE, SCORE_BREAKDOWN, FLAGS, FLAG_REASONS, PROPOSED_DECIS
 
 LONG_ANSWER_CHARS = 10_000
 """Answers longer than this are flagged; a Google Sheets cell holds at most 50,000 characters."""
+_MINUTE = timedelta(minutes=1)
 
 
 class FlagCode(StrEnum):
@@ -118,7 +119,7 @@ class CriterionResult:
     explanation: str
 
     def __str__(self) -> str:
-        text = f"{self.name} {_number(self.points)}/{_number(self.weight)}"
+        text = f"{self.name} {short_number(self.points)}/{short_number(self.weight)}"
         return f"{text} ({self.explanation})" if self.explanation else text
 
 
@@ -201,7 +202,7 @@ class SessionSeats:
 
 
 @dataclass(slots=True)
-class _Applicant:
+class Applicant:
     """Working state for one application while it is screened."""
 
     row: int
@@ -221,14 +222,16 @@ class _Applicant:
     proposal: Proposal | None = None
 
     def rank_key(self) -> tuple[float, float, str]:
+        """Sort key for ranking: higher score, then earlier submission, then applicant id."""
         when = self.submitted.timestamp() if self.submitted else math.inf
         return (-self.score, when, self.applicant_id)
 
     def blocking(self) -> list[Flag]:
+        """The flags that keep this applicant from being ranked."""
         return [f for f in self.flags if f.blocks]
 
 
-Scorer = Callable[[_Applicant], tuple[float, str]]
+Scorer = Callable[[Applicant], tuple[float, str]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,7 +274,7 @@ class ScreeningRules:
         lookup: dict[str, str] = {}
         for session in self.sessions:
             for name in (session.title, session.id):
-                text = _option_text(name)[2:-2]
+                text = option_text(name)[2:-2]
                 if ", " in text:
                     return None
                 lookup.setdefault(text, session.id)

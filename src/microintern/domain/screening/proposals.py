@@ -9,14 +9,15 @@ from collections.abc import Sequence
 from microintern.domain import program_sheet as sheet
 from microintern.domain.decisions import Decision, UnknownDecision, parse_decision
 from microintern.domain.records import Cell
-from microintern.domain.screening.model import Proposal, Proposed, ScreeningRules, SessionSeats, _Applicant
-from microintern.domain.screening.text import _number
+from microintern.domain.screening.model import Applicant, Proposal, Proposed, ScreeningRules, SessionSeats
+from microintern.domain.screening.text import short_number
 
 _DECIDED = {Decision.ACCEPT: Proposed.ACCEPT, Decision.WAITLIST: Proposed.WAITLIST,
             Decision.DENY: Proposed.DENY}
 
 
-def _decided(value: Cell) -> Proposed | None:
+def coordinator_decision(value: Cell) -> Proposed | None:
+    """The decision the coordinator wrote in a Decision cell, or None if undecided."""
     # An unreadable Decision cell is the decisions step's to report; here it counts as undecided.
     try:
         decision = parse_decision(value)
@@ -70,14 +71,15 @@ class _Seats:
             session = previous
 
 
-def _propose(applicants: Sequence[_Applicant], rules: ScreeningRules, *, provisional: str) -> None:
+def propose(applicants: Sequence[Applicant], rules: ScreeningRules, *, provisional: str) -> None:
+    """Set every applicant's proposal: seats in rank order, then the waitlist, the rest denied."""
     titles = {s.id: s.title for s in rules.sessions}
     seats = _Seats(rules.sessions)
-    pool: list[_Applicant] = []
-    decided_accept: list[_Applicant] = []
+    pool: list[Applicant] = []
+    decided_accept: list[Applicant] = []
     waitlist_left = rules.waitlist_size
     for a in applicants:
-        decided = _decided(a.record.get(sheet.DECISION))
+        decided = coordinator_decision(a.record.get(sheet.DECISION))
         if decided is Proposed.ACCEPT:
             decided_accept.append(a)
         elif decided is not None:
@@ -94,13 +96,13 @@ def _propose(applicants: Sequence[_Applicant], rules: ScreeningRules, *, provisi
             pool.append(a)
 
     # Applicants the coordinator accepted hold seats before anyone is proposed.
-    for a in sorted(decided_accept, key=_Applicant.rank_key):
+    for a in sorted(decided_accept, key=Applicant.rank_key):
         seats.place(a.applicant_id, a.sessions)
 
-    pool.sort(key=_Applicant.rank_key)
+    pool.sort(key=Applicant.rank_key)
     eligible = len(pool)
-    accepted: list[_Applicant] = []
-    rest: list[tuple[int, _Applicant]] = []
+    accepted: list[Applicant] = []
+    rest: list[tuple[int, Applicant]] = []
     for rank, a in enumerate(pool, start=1):
         if seats.place(a.applicant_id, a.sessions):
             accepted.append(a)
@@ -111,7 +113,7 @@ def _propose(applicants: Sequence[_Applicant], rules: ScreeningRules, *, provisi
         session = seats.seat[a.applicant_id]
         a.proposal = Proposal(
             Proposed.ACCEPT,
-            f"rank {ranks[a.applicant_id]} of {eligible} eligible (score {_number(a.score)}); "
+            f"rank {ranks[a.applicant_id]} of {eligible} eligible (score {short_number(a.score)}); "
             f"a seat in {titles[session]} ({seats.capacity[session]} seats){provisional}",
             session,
         )
@@ -122,7 +124,7 @@ def _propose(applicants: Sequence[_Applicant], rules: ScreeningRules, *, provisi
         a.proposal = Proposal(Proposed.ACCEPT, f"accepted by the coordinator; {where}", session)
     position = 0
     for rank, a in rest:
-        standing = (f"rank {rank} of {eligible} eligible (score {_number(a.score)}); "
+        standing = (f"rank {rank} of {eligible} eligible (score {short_number(a.score)}); "
                     "no seat left in the sessions they can attend")
         if position < waitlist_left:
             position += 1
@@ -133,7 +135,7 @@ def _propose(applicants: Sequence[_Applicant], rules: ScreeningRules, *, provisi
             a.proposal = Proposal(Proposed.DENY, f"{standing}, and the waitlist is full{provisional}")
 
 
-def _blocked_proposal(a: _Applicant) -> Proposal:
+def _blocked_proposal(a: Applicant) -> Proposal:
     blocking = [f for f in a.flags if f.blocks]
     codes = ", ".join(dict.fromkeys(f.code.value for f in blocking))
     certain = [f for f in blocking if not f.review]

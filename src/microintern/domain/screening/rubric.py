@@ -3,20 +3,20 @@ and each applicant's score."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
 from microintern.config import ProgramConfig, QuestionKind
 from microintern.domain.applicants import QuestionColumn
 from microintern.domain.screening.model import (
+    Applicant,
     CriterionResult,
     RubricCriterion,
     Scorer,
     ScreeningRules,
     SessionSeats,
-    _Applicant,
 )
-from microintern.domain.screening.text import _SEPARATORS, _clip, _fold, _is_yes, _unique, chosen
+from microintern.domain.screening.text import SEPARATORS, chosen, clip, fold, is_yes
 from microintern.errors import ConfigError, ConfigProblem
 
 CRITERIA: Mapping[str, str] = {
@@ -38,6 +38,14 @@ _NEEDS = {
     "recommendation": "teacher_recommendation", "first_time": "first_time",
 }
 _NO_TEACHER = frozenset({"", "none", "no", "n/a", "na", "-", "no one", "nobody", "ninguno", "nadie"})
+
+
+def _unique(items: Iterable[str]) -> tuple[str, ...]:
+    seen: dict[str, str] = {}
+    for item in items:
+        if item and fold(item) not in seen:
+            seen[fold(item)] = item
+    return tuple(seen.values())
 
 
 def rules_from_config(config: ProgramConfig, *, waitlist_size: int | None = None) -> ScreeningRules:
@@ -134,29 +142,29 @@ def rules_from_config(config: ProgramConfig, *, waitlist_size: int | None = None
 
 def _builtin(key: str, rules: ScreeningRules) -> Scorer:
     industries = rules.industries
-    session_industries = {_fold(s.industry): s.industry for s in rules.sessions if s.industry}
+    session_industries = {fold(s.industry): s.industry for s in rules.sessions if s.industry}
 
-    def interest(a: _Applicant) -> tuple[float, str]:
+    def interest(a: Applicant) -> tuple[float, str]:
         answer = a.answers.get("interests", "")
         matched = chosen(answer, industries)
         if matched:
             return 1.0, ", ".join(matched)
         return 0.0, "no match" if answer.strip() else "none given"
 
-    def pathway(a: _Applicant) -> tuple[float, str]:
+    def pathway(a: Applicant) -> tuple[float, str]:
         answer = a.answers.get("pathway", "")
-        industry = session_industries.get(_fold(answer))
+        industry = session_industries.get(fold(answer))
         if industry:
             return 1.0, industry
-        return 0.0, _clip(answer, 30) if answer.strip() else "not given"
+        return 0.0, clip(answer, 30) if answer.strip() else "not given"
 
-    def availability(a: _Applicant) -> tuple[float, str]:
+    def availability(a: Applicant) -> tuple[float, str]:
         n = len(a.sessions)
         if n:
             return 1.0, f"{n} session{'s' if n != 1 else ''}"
         return 0.0, "no session"
 
-    def essay(a: _Applicant) -> tuple[float, str]:
+    def essay(a: Applicant) -> tuple[float, str]:
         need = rules.min_essay_words
         counts = a.essay_words
         if need == 0:
@@ -165,13 +173,13 @@ def _builtin(key: str, rules: ScreeningRules) -> Scorer:
             parts = [min(1.0, c / need) for c in counts]
         return sum(parts) / len(parts), f"{', '.join(str(c) for c in counts)} of {need} words"
 
-    def recommendation(a: _Applicant) -> tuple[float, str]:
-        named = _fold(a.answers.get("teacher_recommendation", "")) not in _NO_TEACHER
+    def recommendation(a: Applicant) -> tuple[float, str]:
+        named = fold(a.answers.get("teacher_recommendation", "")) not in _NO_TEACHER
         return (1.0, "") if named else (0.0, "none named")
 
-    def first_time(a: _Applicant) -> tuple[float, str]:
+    def first_time(a: Applicant) -> tuple[float, str]:
         answer = a.answers.get("first_time", "")
-        if _is_yes(answer):
+        if is_yes(answer):
             return 1.0, ""
         return 0.0, "not given" if not answer.strip() else "not the first"
 
@@ -183,13 +191,13 @@ def _builtin(key: str, rules: ScreeningRules) -> Scorer:
 
 
 def _answer_in_list(answers: Mapping[str, list[str]]) -> Scorer:
-    wanted = {key: {_fold(v) for v in values} for key, values in answers.items()}
+    wanted = {key: {fold(v) for v in values} for key, values in answers.items()}
 
-    def score(a: _Applicant) -> tuple[float, str]:
+    def score(a: Applicant) -> tuple[float, str]:
         hits = []
         for key, values in wanted.items():
             answer = a.answers.get(key, "")
-            picked = {_fold(p) for p in _SEPARATORS.split(_fold(answer))} | {_fold(answer)}
+            picked = {fold(p) for p in SEPARATORS.split(fold(answer))} | {fold(answer)}
             if picked & values:
                 hits.append(key)
         return len(hits) / len(wanted), ", ".join(hits) if hits else "none"
@@ -197,7 +205,7 @@ def _answer_in_list(answers: Mapping[str, list[str]]) -> Scorer:
     return score
 
 
-def _score_application(applicant: _Applicant, rules: ScreeningRules) -> None:
+def score_application(applicant: Applicant, rules: ScreeningRules) -> None:
     """Fill in an applicant's criteria and score (0..100, one decimal)."""
     results = []
     earned = 0.0

@@ -4,9 +4,7 @@ for reasons, and email checks (syntax, and whether our mailer can address it).""
 from __future__ import annotations
 
 import re
-import unicodedata
-from collections.abc import Iterable, Sequence
-from datetime import timedelta
+from collections.abc import Sequence
 from functools import lru_cache
 
 from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
@@ -15,31 +13,22 @@ from microintern.domain.hidden_text import one_line
 from microintern.domain.mime import normalize_addr_spec
 
 _SPACES = re.compile(r"\s+")
-_SEPARATORS = re.compile(r"\s*[,;\n]\s*")
-_MARKUP = re.compile(r"</?[a-zA-Z][a-zA-Z0-9-]*(?:\s[^<>]*)?/?>|<!--|<!\[CDATA\[|<![a-zA-Z]")
-_PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?")
-# C0/C1 controls except tab and newlines, plus the bidirectional overrides and isolates that can
-# make a name display as something else.
-_CONTROL_ANY = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-_CONTROL_ONE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\x85]")
-_DIGITS = re.compile(r"(?<!\d)\d{1,2}(?!\d)")
-_WORD = re.compile(r"\w+")
-_FORMULA_START = ("=", "+", "-", "@")
-_ODD_STARTS = tuple("|" + c for c in "=+-@ ")
-_MINUTE = timedelta(minutes=1)
-_NONE: frozenset[str] = frozenset()
+# Between the items of a list answer: a comma, semicolon or line break, with any spacing.
+SEPARATORS = re.compile(r"\s*[,;\n]\s*")
 
 
-def _number(value: float) -> str:
+def short_number(value: float) -> str:
+    """``value`` rounded to one decimal as a reason shows it, with no ".0" when whole."""
     value = round(value, 1)
     return str(int(value)) if value == int(value) else f"{value:.1f}"
 
 
-def _fold(text: str) -> str:
+def fold(text: str) -> str:
+    """``text`` compared case- and spacing-insensitively: casefolded, whitespace runs as one space."""
     return " ".join(text.split()).casefold()
 
 
-def _choices_text(text: str) -> str:
+def choices_text(text: str) -> str:
     """Checkbox answer text made comparable: folded, every separator as ", ", framed by ", "."""
     if len(text) <= _CACHED_LENGTH:
         return _short_choices_text(text)
@@ -48,33 +37,27 @@ def _choices_text(text: str) -> str:
 
 def _make_choices_text(text: str) -> str:
     if "," in text or ";" in text or "\n" in text:
-        text = _SEPARATORS.sub(", ", text)
-    return ", " + _fold(text) + ", "
+        text = SEPARATORS.sub(", ", text)
+    return ", " + fold(text) + ", "
 
 
 # Checkbox answers repeat a lot (a few options, many applicants): remember the short ones.
 _CACHED_LENGTH = 400
 _short_choices_text = lru_cache(maxsize=8192)(_make_choices_text)
-_option_text = _short_choices_text
+# A checkbox option framed as :func:`choices_text` frames an answer, to look for in one (cached).
+option_text = _short_choices_text
 
 
-def _clip(text: str, limit: int = 40) -> str:
+def clip(text: str, limit: int = 40) -> str:
     """A one-line, printable excerpt of user text for a reason (never the whole answer)."""
     # No line break, bidi control or zero-width character reaches a reason.
     text = one_line(text[: limit * 4])
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _quoted(text: str, limit: int = 40) -> str:
-    return "'" + _clip(text, limit) + "'"
-
-
-def _unique(items: Iterable[str]) -> tuple[str, ...]:
-    seen: dict[str, str] = {}
-    for item in items:
-        if item and _fold(item) not in seen:
-            seen[_fold(item)] = item
-    return tuple(seen.values())
+def quoted(text: str, limit: int = 40) -> str:
+    """:func:`clip` in single quotes, as a reason quotes an answer."""
+    return "'" + clip(text, limit) + "'"
 
 
 def chosen(answer: str, options: Sequence[str]) -> list[str]:
@@ -85,24 +68,13 @@ def chosen(answer: str, options: Sequence[str]) -> list[str]:
     """
     if not answer:
         return []
-    text = _choices_text(answer)
-    return [o for o in options if _option_text(o) in text]
+    text = choices_text(answer)
+    return [o for o in options if option_text(o) in text]
 
 
-def _is_yes(answer: str) -> bool:
-    return _fold(answer) in _YES
-
-
-def _words(text: str) -> int:
-    return len(text.split())
-
-
-@lru_cache(maxsize=65536)
-def _name_key(text: str) -> str:
-    if not text.isascii():
-        decomposed = unicodedata.normalize("NFKD", text)
-        text = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(_WORD.findall(text.casefold()))
+def is_yes(answer: str) -> bool:
+    """Whether ``answer`` means yes ("Yes", "sí", "true", "1", ...), case and spacing aside."""
+    return fold(answer) in _YES
 
 
 _YES = frozenset({"yes", "y", "sí", "si", "true", "1"})
