@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import Field, model_validator
 
-from microintern.config.fields import LocalDateTime, Person, _Model
+from microintern.config.fields import ConfigModel, LocalDateTime, Person
 
 
 class QuestionKind(StrEnum):
@@ -22,7 +22,7 @@ class QuestionKind(StrEnum):
     DATE = "date"               # a Forms date question (answers read as YYYY-MM-DD)
 
 
-class Question(_Model):
+class Question(ConfigModel):
     """One question of the student application form."""
 
     key: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
@@ -47,14 +47,14 @@ class Question(_Model):
 REQUIRED_QUESTION_KEYS = ("first_name", "last_name", "student_email")
 
 
-class ResponsesSheet(_Model):
+class ResponsesSheet(ConfigModel):
     """A hand-made form's linked responses sheet, read instead of the Forms API."""
 
     spreadsheet_id: str = Field(min_length=10)
     tab: str = "Form Responses 1"
 
 
-class Application(_Model):
+class Application(ConfigModel):
     """The student application: its questions and rules."""
 
     form_title: str = Field(min_length=1)
@@ -76,7 +76,7 @@ class Application(_Model):
     verified_respondents: bool = False
 
 
-class Criterion(_Model):
+class Criterion(ConfigModel):
     """One weighted rubric criterion."""
 
     key: str
@@ -87,19 +87,19 @@ class Criterion(_Model):
     answers: dict[str, list[str]] | None = None
 
 
-class Rubric(_Model):
+class Rubric(ConfigModel):
     """How applications are scored: weighted, explainable criteria."""
 
     criteria: list[Criterion] = Field(min_length=1)
 
 
-class Recruitment(_Model):
+class Recruitment(ConfigModel):
     """Who receives the student flyer to share: counselors and teachers, one letter each."""
 
     recipients: list[Person] = Field(default_factory=list)
 
 
-class EquitySettings(_Model):
+class EquitySettings(ConfigModel):
     """The equity report: which optional answers to break selection down by."""
 
     fields: list[str] = Field(default_factory=list)          # question keys, e.g. school, gender

@@ -8,10 +8,10 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from microintern.config.fields import Email, Localized, _Model
+from microintern.config.fields import ConfigModel, Email, Localized
 
 
-class Alignment(_Model):
+class Alignment(ConfigModel):
     """What a badge lines up with, e.g. a state CTE pathway standard (Open Badges alignment)."""
 
     target_name: str = Field(min_length=1)
@@ -21,7 +21,7 @@ class Alignment(_Model):
     target_code: str | None = None
 
 
-class BadgrSettings(_Model):
+class BadgrSettings(ConfigModel):
     """Badgr API v2 (also served as Canvas Credentials / Parchment Digital Badges)."""
 
     # The host differs by region and brand, e.g. https://api.badgr.io, https://api.eu.badgr.io,
@@ -38,7 +38,7 @@ class BadgrSettings(_Model):
     timeout_seconds: float = Field(default=30, gt=0, le=300)
 
 
-class BadgeRequirements(_Model):
+class BadgeRequirements(ConfigModel):
     """What a student must have done to earn the badge."""
 
     attendance: bool = True                     # Attended "yes" on the Participants tab
@@ -46,7 +46,7 @@ class BadgeRequirements(_Model):
     confirmed_hours: float | None = Field(default=None, gt=0)   # at least this many confirmed
 
 
-class BadgeSettings(_Model):
+class BadgeSettings(ConfigModel):
     """The badge students earn."""
 
     # What the badge letter and the flyer tell students: one text, or one per language (see

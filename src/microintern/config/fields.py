@@ -1,6 +1,6 @@
 """The config's field types: addresses, time zones, ids, local wall times and localized text.
 
-Every config module builds on these; ``_Model`` is the base that refuses unknown keys.
+Every config module builds on these; ``ConfigModel`` is the base that refuses unknown keys.
 """
 
 from __future__ import annotations
@@ -166,12 +166,14 @@ def text_in(value: str, language: str) -> str:
     return value.in_language(language) if isinstance(value, Localized) else value
 
 
-class _Model(BaseModel):
+class ConfigModel(BaseModel):
+    """The base of every config section: frozen, and an unknown key is an error."""
+
     # A typo in a key is a problem to report, not a setting to ignore.
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Person(_Model):
+class Person(ConfigModel):
     """Someone the program writes to: a coordinator, a teacher, a partner contact."""
 
     name: str = Field(min_length=1)

@@ -24,7 +24,7 @@ from microintern.config.application import (
     Rubric,
 )
 from microintern.config.badges import BadgeSettings
-from microintern.config.fields import LANGUAGES, Person, _Model
+from microintern.config.fields import LANGUAGES, ConfigModel, Person
 from microintern.config.form_texts import FormTexts, load_form_texts
 from microintern.config.program import (
     Backend,
@@ -53,7 +53,7 @@ from microintern.domain.wall_time import is_ambiguous, meeting_problem, overlap_
 from microintern.errors import ConfigError, ConfigProblem
 
 
-class ProgramConfig(_Model):
+class ProgramConfig(ConfigModel):
     """The whole program config file."""
 
     program: ProgramInfo

@@ -9,10 +9,10 @@ from pathlib import Path
 
 from pydantic import Field, field_validator, model_validator
 
-from microintern.config.fields import Email, Language, Localized, Slug, Zone, _Model
+from microintern.config.fields import ConfigModel, Email, Language, Localized, Slug, Zone
 
 
-class ProgramInfo(_Model):
+class ProgramInfo(ConfigModel):
     """Who runs the program and where."""
 
     id: Slug
@@ -30,7 +30,7 @@ class ProgramInfo(_Model):
         return self
 
 
-class Sender(_Model):
+class Sender(ConfigModel):
     """The address letters come from: the delegated user or one of its verified send-as aliases."""
 
     address: Email
@@ -45,7 +45,7 @@ class Backend(StrEnum):
     GOOGLE = "google"
 
 
-class LocalSettings(_Model):
+class LocalSettings(ConfigModel):
     """The embedded local backend: a folder with a workbook, an outbox, calendars and CSVs."""
 
     folder: Path = Path("../demo-output/local")
@@ -58,7 +58,7 @@ class GoogleAuth(StrEnum):
     OAUTH = "oauth"
 
 
-class GoogleSettings(_Model):
+class GoogleSettings(ConfigModel):
     """Google Workspace ids and sign-in."""
 
     auth: GoogleAuth = GoogleAuth.SERVICE_ACCOUNT
@@ -79,7 +79,7 @@ class GoogleSettings(_Model):
         return value.rstrip("/") if value else value
 
 
-class ScheduleSettings(_Model):
+class ScheduleSettings(ConfigModel):
     """When unattended runs happen."""
 
     run_at: time = time(6, 30)
@@ -91,7 +91,7 @@ class ScheduleSettings(_Model):
     catch_up_days: int = Field(default=3, ge=0, le=60)
 
 
-class RunLockSettings(_Model):
+class RunLockSettings(ConfigModel):
     """The program's run lock: where its file lives, and how long a lease in the sheet lasts.
 
     ``folder`` None: ``.microintern`` beside the config file, so everyone who runs this program
@@ -103,7 +103,7 @@ class RunLockSettings(_Model):
     lease_minutes: int = Field(default=30, ge=2, le=24 * 60)
 
 
-class MailSettings(_Model):
+class MailSettings(ConfigModel):
     """Sending pace and who gets copied."""
 
     # None: no local pacing (a relay or raised quota paces for us; 429s are still honoured).

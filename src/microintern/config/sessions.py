@@ -8,10 +8,10 @@ from typing import Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from microintern.config.fields import Language, LocalDateTime, Localized, Person, Slug, _Model
+from microintern.config.fields import ConfigModel, Language, LocalDateTime, Localized, Person, Slug
 
 
-class Partner(_Model):
+class Partner(ConfigModel):
     """An industry partner organisation and its contact."""
 
     id: Slug
@@ -38,7 +38,7 @@ class Partner(_Model):
         return self.language or default_language
 
 
-class Bounds(_Model):
+class Bounds(ConfigModel):
     """Group size bounds for a cohort."""
 
     min: int = Field(default=4, ge=1)
@@ -51,7 +51,7 @@ class Bounds(_Model):
         return self
 
 
-class Weekly(_Model):
+class Weekly(ConfigModel):
     """A series of meetings: ``count`` meetings every ``every_days`` days from ``first``."""
 
     first: LocalDateTime
@@ -59,7 +59,7 @@ class Weekly(_Model):
     every_days: int = Field(default=7, ge=1, le=31)
 
 
-class Assignment(_Model):
+class Assignment(ConfigModel):
     """Independent work handed in after a meeting."""
 
     id: Slug
@@ -79,7 +79,7 @@ class Assignment(_Model):
         return value
 
 
-class Session(_Model):
+class Session(ConfigModel):
     """One micro-internship: a partner, a teacher, a group and its meeting times."""
 
     id: Slug

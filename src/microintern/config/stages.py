@@ -8,10 +8,10 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from microintern.config.fields import Language, _Model
+from microintern.config.fields import ConfigModel, Language
 
 
-class AttendanceSettings(_Model):
+class AttendanceSettings(ConfigModel):
     """How Meet's conference records become attended yes/no."""
 
     # A meeting counts as attended when the student was in it this share of its minutes.
@@ -22,7 +22,7 @@ class AttendanceSettings(_Model):
     lookup: Literal["people", "directory", "none"] = "people"
 
 
-class FeedbackSettings(_Model):
+class FeedbackSettings(ConfigModel):
     """The students' feedback form, sent two days after the session."""
 
     form_titles: dict[Language, str] = Field(default_factory=dict)
@@ -51,7 +51,7 @@ class FeedbackSettings(_Model):
         return self
 
 
-class AssignmentSettings(_Model):
+class AssignmentSettings(ConfigModel):
     """How submissions are collected and followed up."""
 
     form_title: str | None = None               # default: "<program name>: hand in your work"
@@ -62,7 +62,7 @@ class AssignmentSettings(_Model):
     access_ends_after_days: int = Field(default=30, ge=0, le=365)
 
 
-class HoursSettings(_Model):
+class HoursSettings(ConfigModel):
     """The hours log of paid and multi-week programs."""
 
     form_title: str | None = None               # default: "<program name>: hours log"
@@ -73,7 +73,7 @@ class HoursSettings(_Model):
     pending_reminder_days: int = Field(default=3, ge=1, le=30)
 
 
-class ZoomSettings(_Model):
+class ZoomSettings(ConfigModel):
     """Sessions on Zoom (``video.provider: zoom``): a Server-to-Server OAuth app of the account.
 
     The app's account id, client id and secret live in ``credentials_file`` (JSON, mode 0600),
@@ -93,7 +93,7 @@ class ZoomSettings(_Model):
     timeout_seconds: float = Field(default=30, gt=0, le=300)
 
 
-class YouTubeSettings(_Model):
+class YouTubeSettings(ConfigModel):
     """Showcase sessions on YouTube Live (a session's ``broadcast: youtube``)."""
 
     # YouTube's "made for kids" for every broadcast: the district decides (it turns off
@@ -101,7 +101,7 @@ class YouTubeSettings(_Model):
     made_for_kids: bool = False
 
 
-class VideoSettings(_Model):
+class VideoSettings(ConfigModel):
     """Where sessions meet (Meet or Zoom) and how their rooms are set up."""
 
     provider: Literal["meet", "zoom"] = "meet"   # a session's own ``video`` wins
@@ -112,7 +112,7 @@ class VideoSettings(_Model):
     youtube: YouTubeSettings = YouTubeSettings()
 
 
-class PartnerPipeline(_Model):
+class PartnerPipeline(ConfigModel):
     """How partners are followed up, met and asked about their session."""
 
     # A partner who has not answered the invitation gets one follow-up after this many days.
@@ -122,7 +122,7 @@ class PartnerPipeline(_Model):
     industry_form_title: str | None = None
 
 
-class RegistrationSettings(_Model):
+class RegistrationSettings(ConfigModel):
     """The registration form students confirm their place with."""
 
     form_title: str | None = None
@@ -132,7 +132,7 @@ class RegistrationSettings(_Model):
     max_reminders: int = Field(default=2, ge=0, le=10)
 
 
-class ReleaseFormSettings(_Model):
+class ReleaseFormSettings(ConfigModel):
     """The guardian release and consent form, one per family language."""
 
     form_titles: dict[Language, str] = Field(default_factory=dict)
@@ -141,7 +141,7 @@ class ReleaseFormSettings(_Model):
     max_reminders: int = Field(default=3, ge=0, le=10)
 
 
-class ReminderSettings(_Model):
+class ReminderSettings(ConfigModel):
     """The day-before reminder to students and the day-of run sheet to staff."""
 
     # Multi-week sessions: a reminder before every meeting and a run sheet on every meeting day

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from microintern.adapters.local import LocalDirectory, LocalMeetRecords
 from microintern.config import ProgramConfig, Session, localize
-from microintern.demo.people import _roll
+from microintern.demo.people import seeded_roll
 from microintern.domain import program_sheet as sheet
 from microintern.domain.records import Conference, ConferenceParticipant, Presence, Record
 from microintern.domain.sessions import is_placed, text
@@ -39,7 +39,7 @@ def role_of(rank: int, number: int, series: bool) -> int:
 
 def user_of(address: str) -> str:
     """A stable, numeric Meet user name (``users/{id}``) for an address, as Google's look."""
-    return f"users/{100000000 + _roll('user', address.casefold()) % 900000000}"
+    return f"users/{100000000 + seeded_roll('user', address.casefold()) % 900000000}"
 
 
 def presences(role: int, start: datetime, end: datetime, jitter: int) -> tuple[Presence, ...]:
@@ -103,7 +103,7 @@ class MeetingAttendance:
             users[user_of(address)] = address
             people.append(ConferenceParticipant(f"{record}/participants/{len(people)}", user_of(address),
                                                 name, (Presence(joined, end + 4 * minute),)))
-        ranked = sorted(placed, key=lambda r: _roll(session.id, text(r.get(sheet.APPLICANT_ID))))
+        ranked = sorted(placed, key=lambda r: seeded_roll(session.id, text(r.get(sheet.APPLICANT_ID))))
         joined_count = 0
         for rank, row in enumerate(ranked):
             applicant = text(row.get(sheet.APPLICANT_ID))
@@ -111,7 +111,7 @@ class MeetingAttendance:
             if not address:
                 continue
             role = role_of(rank, number, len(session.meeting_starts()) > 1)
-            found = presences(role, start, end, _roll(applicant, str(number)) % 5)
+            found = presences(role, start, end, seeded_roll(applicant, str(number)) % 5)
             if not found:
                 continue
             joined_count += 1

@@ -42,7 +42,8 @@ OPEN_SESSION = "cyber-basics"
 SLOW_PARTNER = "valley-analytics"
 
 
-def _roll(*parts: str) -> int:
+def seeded_roll(*parts: str) -> int:
+    """A stable pseudo-random number from ``parts``, so the demo data is the same on every run."""
     return int(hashlib.sha256("/".join(parts).encode()).hexdigest()[:8], 16)
 
 
@@ -127,7 +128,7 @@ class People:
             sent = _day(row.get("Updated"))
             if sent is None:
                 continue
-            roll = _roll(letter, applicant)
+            roll = seeded_roll(letter, applicant)
             if letter == "registration" and roll % 12 != 0:      # one in twelve never registers
                 when = sent + timedelta(days=roll % 5 + 1, hours=19)
                 attending = ATTENDING_NO if roll % 29 == 1 else ATTENDING_YES

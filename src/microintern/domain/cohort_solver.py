@@ -15,10 +15,10 @@ from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 from scipy.sparse import coo_matrix, csr_matrix, vstack
 
 if TYPE_CHECKING:
-    from microintern.domain.cohorts import _Problem
+    from microintern.domain.cohorts import CohortProblem
 
 
-def solve(problem: _Problem, deadline: float) -> tuple[dict[str, str], bool] | None:
+def solve(problem: CohortProblem, deadline: float) -> tuple[dict[str, str], bool] | None:
     """Applicant id -> session id for the solver's plan and whether it is proven optimal."""
     sessions = sorted(s.session_id for s in problem.sessions)
     bounds = {s.session_id: s for s in problem.sessions}

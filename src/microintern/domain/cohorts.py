@@ -195,7 +195,7 @@ def assign(
     and the session id), a repeated applicant or session id, bounds with ``min_size`` above
     ``max_size`` or below 0, and negative points.
     """
-    problem = _Problem.build(candidates, seats)
+    problem = CohortProblem.build(candidates, seats)
     if not problem.pairs:
         # Nobody has a choice to make: the overrides are the whole plan.
         return problem.plan({}, optimal=True)
@@ -217,7 +217,7 @@ def greedy(candidates: Iterable[Candidate], seats: Iterable[CohortSeats]) -> Coh
     highest-point session with room; then sessions below their minimum and not forced by an
     override are dissolved and their students retried once, in sessions that run and have room.
     """
-    problem = _Problem.build(candidates, seats)
+    problem = CohortProblem.build(candidates, seats)
     return problem.plan(problem.greedy(), optimal=False)
 
 
@@ -225,7 +225,7 @@ def greedy(candidates: Iterable[Candidate], seats: Iterable[CohortSeats]) -> Coh
 
 
 @dataclass(frozen=True, slots=True)
-class _Problem:
+class CohortProblem:
     """Checked inputs in a canonical order, so the plan never depends on the input order."""
 
     candidates: tuple[Candidate, ...]  # input order (the plan's order)
@@ -236,7 +236,8 @@ class _Problem:
     pairs: tuple[tuple[str, str, int], ...]  # (applicant id, session id, points), ranked order
 
     @classmethod
-    def build(cls, candidates: Iterable[Candidate], seats: Iterable[CohortSeats]) -> _Problem:
+    def build(cls, candidates: Iterable[Candidate], seats: Iterable[CohortSeats]) -> CohortProblem:
+        """The problem for these candidates and seats; ValueError for inconsistent input."""
         candidates = tuple(candidates)
         sessions = tuple(seats)
         by_id: dict[str, CohortSeats] = {}

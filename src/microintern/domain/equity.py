@@ -18,7 +18,7 @@ report also compares each group's share of applicants with its share of enrollme
 The module is config-agnostic: callers pass plain :class:`Outcome` and
 :class:`DemographicField` values. The config shape proposed for it (``ProgramConfig.equity``)::
 
-    class EquitySettings(_Model):
+    class EquitySettings(ConfigModel):
         fields: list[str] = Field(default_factory=list)            # question keys to group by
         enrollment: dict[str, dict[str, int]] = Field(default_factory=dict)  # key -> group -> count
         threshold: float = Field(default=0.8, gt=0, le=1)

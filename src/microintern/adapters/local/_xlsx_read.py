@@ -183,7 +183,7 @@ def _column(reference: str) -> int:
     return number
 
 
-def _number(text: str) -> int | float:
+def cell_number(text: str) -> int | float:
     """A number as openpyxl casts it."""
     return float(text) if "." in text or "E" in text or "e" in text else int(text)
 
@@ -241,7 +241,7 @@ def _value(cell: Any, strings: list[str], dates: frozenset[int]) -> Any:
         style = cell.get("s")
         if style and int(style) in dates:
             raise Unsupported("a number shown as a date or time")
-        return _number(value)
+        return cell_number(value)
     if kind == "s":
         return strings[int(value)]
     if kind == "b":

@@ -73,7 +73,7 @@ def scan_rows(xml: bytes, strings: list[str], dates: frozenset[int], *, limit: i
     Raises :class:`._xlsx_read.Unsupported` where the parser's reading would too (a number shown
     as a date, an unknown cell type).
     """
-    from microintern.adapters.local._xlsx_read import Unsupported, _number
+    from microintern.adapters.local._xlsx_read import Unsupported, cell_number
 
     if len(xml.translate(None, _CONTROLS)) != len(xml) or any(bad in xml for bad in _AWKWARD):
         return None
@@ -115,7 +115,7 @@ def scan_rows(xml: bytes, strings: list[str], dates: frozenset[int], *, limit: i
                 elif kind is None or kind == "n":
                     if style and int(style) in dates:
                         raise Unsupported("a number shown as a date or time")
-                    value = _number(raw)
+                    value = cell_number(raw)
                 elif kind == "s":
                     value = strings[int(raw)]
                 elif kind == "b":
