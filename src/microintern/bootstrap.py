@@ -9,6 +9,7 @@ import socket
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime, timedelta
+from functools import partial
 from importlib import import_module
 from pathlib import Path
 from typing import Any, TypeVar
@@ -57,7 +58,7 @@ def local_ports(config: ProgramConfig) -> Ports:
         LocalOutbox,
         LocalWorkbook,
     )
-    from microintern.adapters.local.workbook import SavesBeforeSending
+    from microintern.adapters.saves_before_drafting import SavesBeforeDrafting
     from microintern.domain.program_sheet import RUN_LEASE
 
     folder = config.resolve(config.local.folder)
@@ -70,7 +71,7 @@ def local_ports(config: ProgramConfig) -> Ports:
     roster = LocalWorkbook(folder / "program.xlsx", sidecar_tabs={RUN_LEASE})
     return Ports(
         roster=roster,
-        mailer=SavesBeforeSending(LocalOutbox(folder / "outbox", domain=domain), roster),
+        mailer=SavesBeforeDrafting(LocalOutbox(folder / "outbox", domain=domain), save=roster.flush),
         forms=CsvFormSource(folder / "forms", time_zone=config.program.time_zone,
                             renamed=renamed_columns(config)),
         program_forms=CsvFormSource(folder / "forms", time_zone=config.program.time_zone),
@@ -95,11 +96,11 @@ def google_ports(config: ProgramConfig, env: Mapping[str, str] = os.environ) -> 
     from microintern.adapters.google.drive import GoogleDriveFolders
     from microintern.adapters.google.forms import GoogleFormSource
     from microintern.adapters.google.gmail import GmailMailer
-    from microintern.adapters.google.ledger_saves import SavesBeforeSending
     from microintern.adapters.google.meet import GoogleMeetRooms
     from microintern.adapters.google.meet_records import GoogleMeetRecords
     from microintern.adapters.google.sheets import GoogleSheetsRoster
     from microintern.adapters.google.transport import GoogleTransport
+    from microintern.adapters.saves_before_drafting import SavesBeforeDrafting
     from microintern.domain.program_sheet import OUTBOX, RUN_LEASE
 
     google = config.google
@@ -124,8 +125,9 @@ def google_ports(config: ProgramConfig, env: Mapping[str, str] = os.environ) -> 
                                 save_at_once={RUN_LEASE})  # a lease is confirmed by reading it
     return Ports(
         roster=roster,
-        mailer=SavesBeforeSending(GmailMailer(transport.service("gmail", "v1"), domain=domain),
-                                  roster, ledger=OUTBOX),
+        # Before a draft, only the Outbox's new rows (the letters' "sending" records) are saved.
+        mailer=SavesBeforeDrafting(GmailMailer(transport.service("gmail", "v1"), domain=domain),
+                                   save=partial(roster.flush_new, OUTBOX)),
         forms=application_source(config, transport, forms_api),
         program_forms=forms_api,
         calendar=(calendar := GoogleCalendar(transport.service("calendar", "v3"))),

@@ -11,6 +11,7 @@ import random
 from collections import Counter
 from dataclasses import replace
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from microintern.adapters.google import scopes
 from microintern.adapters.google.auth import service_account_credentials
 from microintern.adapters.google.gmail import GmailMailer
 from microintern.adapters.google.transport import GoogleTransport, Retry
+from microintern.adapters.saves_before_drafting import SavesBeforeDrafting
 from microintern.bootstrap import google_ports, letter_renderer
 from microintern.domain import program_sheet as sheet
 from microintern.domain.mime import message_id_for
@@ -47,6 +49,11 @@ def _ports(program: GoogleProgram, tmp_path: Path, fake: FakeWorkspace) -> Ports
                                               retry=Retry(sleep=lambda _: None)))
     ports.roster.ensure_tabs({sheet.OUTBOX: sheet.OUTBOX_COLUMNS})
     return ports
+
+
+def _saving(ports: Ports) -> SavesBeforeDrafting:
+    """The mailer as the bootstrap wraps it: the Outbox's new rows saved before each draft."""
+    return SavesBeforeDrafting(ports.mailer, save=partial(ports.roster.flush_new, sheet.OUTBOX))
 
 
 def _items(program: GoogleProgram, n: int = BATCH) -> list[Addressed]:
@@ -271,8 +278,6 @@ def test_a_sort_while_sending_leaves_no_sent_on_another_letters_row(
     run writes it by row number (its last save, then the repair's write). Every "sent" in the
     sheet must end on its own letter's row, proved by its Message ID, each letter sent once.
     """
-    from microintern.adapters.google.ledger_saves import SavesBeforeSending
-
     program = google_program
     ports = _ports(program, tmp_path, fake)
     roster = ports.roster
@@ -288,7 +293,7 @@ def test_a_sort_while_sending_leaves_no_sent_on_another_letters_row(
             fake.sheets.write(SPREADSHEET_ID, f"'{sheet.OUTBOX}'!A2", body)
 
     fake.hooks.before("sheets.spreadsheets.values.batchUpdate", coordinator_sorts)
-    saving = replace(ports, mailer=SavesBeforeSending(ports.mailer, roster, ledger=sheet.OUTBOX))
+    saving = replace(ports, mailer=_saving(ports))
     with roster.batch():                   # the run's batch
         _run(program, saving, items)
     assert flips["sorts"] >= 2
@@ -334,11 +339,9 @@ def test_a_run_killed_mid_batch_with_its_sent_records_unsaved_sends_nothing_twic
     program = google_program
     ports = _ports(program, tmp_path, fake)
     roster = ports.roster
-    from microintern.adapters.google.ledger_saves import SavesBeforeSending
-
     items = _items(program, BATCH)
     saving = replace(ports, mailer=KilledAtSend(
-        SavesBeforeSending(ports.mailer, roster, ledger=sheet.OUTBOX), at=31))
+        _saving(ports), at=31))
     fake.reset_calls()
     block = roster.batch()
     block.__enter__()
@@ -371,12 +374,10 @@ def test_a_batch_of_any_size_costs_the_same_sheets_calls(
     the sent records by row number (``values.batchUpdate``) and reads them back (another
     ``values.batchGet``). The size of the batch changes only the Gmail calls.
     """
-    from microintern.adapters.google.ledger_saves import SavesBeforeSending
-
     program = google_program
     ports = _ports(program, tmp_path, fake)
     roster = ports.roster
-    saving = replace(ports, mailer=SavesBeforeSending(ports.mailer, roster, ledger=sheet.OUTBOX))
+    saving = replace(ports, mailer=_saving(ports))
     counts = []
     for first, size in ((0, 5), (5, 4 * CHUNK + 5)):
         items = _items(program, first + size)[first:]

@@ -29,7 +29,8 @@ import pytest
 from programs import write_config
 
 from microintern.adapters.local import LocalOutbox
-from microintern.adapters.local.workbook import LocalWorkbook, SavesBeforeSending
+from microintern.adapters.local.workbook import LocalWorkbook
+from microintern.adapters.saves_before_drafting import SavesBeforeDrafting
 from microintern.config import load_config
 from microintern.domain import program_sheet as sheet
 from microintern.domain.outbox import DELIVERED
@@ -161,7 +162,7 @@ class _CheckingOutbox(LocalOutbox):
 def test_a_letters_record_is_on_disk_before_its_draft_is_made(tmp_path: Path) -> None:
     book = LocalWorkbook(tmp_path / "program.xlsx")
     outbox = _CheckingOutbox(tmp_path / "outbox", book.path)
-    mailer = SavesBeforeSending(outbox, book)
+    mailer = SavesBeforeDrafting(outbox, save=book.flush)
     with book.batch():
         book.upsert("Outbox", "Key", [{"Key": f"p/s/{n}/-", "State": "sending"} for n in range(3)])
         for n in range(3):
@@ -200,7 +201,7 @@ class Dying(LocalOutbox):
 ports = local_ports(config)
 if kill_at:
     ports = replace(ports, mailer=type(ports.mailer)(
-        Dying(ports.mailer.mailer.folder, domain="mesavalley.example"), ports.roster))
+        Dying(ports.mailer.mailer.folder, domain="mesavalley.example"), save=ports.roster.flush))
 ctx = StepContext(config=config, ports=ports, letters=letter_renderer(config),
                   now=datetime(2027, 2, 1, 14, 30, tzinfo=UTC), application_form_id="applications")
 items = [Addressed(key=f"{config.program.id}/application_received/A-{i:04d}/-", step="applications",

@@ -20,14 +20,14 @@ at once even inside a block (:meth:`LocalWorkbook.flush`):
   ``sidecar_tabs``, kept in ``program.run-lease.json`` beside it, so that taking and releasing
   it does not rewrite the workbook: see :class:`.workbook_sidecar.Sidecar`.)
 - everything gathered so far, before any draft is made: the local mailer is wrapped in
-  :class:`SavesBeforeSending`, which saves the workbook before each draft. The mail engine's
-  exactly-once protocol (:mod:`microintern.domain.outbox`) needs each new letter's ``sending``
-  row in the Outbox *on disk* before its draft exists: the engine records a batch's new letters
-  at once, so the first draft saves them all, and later drafts save only the sent records the
-  engine handed over since (every 25 letters). A kill -9 at any moment loses only writes made
-  since the last save: records of letters already sent are rebuilt on the rerun from ``sent/``
-  (``sent (found in Sent)``), never sent twice, and no draft exists whose letter is not on
-  record on disk;
+  :class:`~microintern.adapters.saves_before_drafting.SavesBeforeDrafting`, which saves the
+  workbook before each draft. The mail engine's exactly-once protocol
+  (:mod:`microintern.domain.outbox`) needs each new letter's ``sending`` row in the Outbox *on
+  disk* before its draft exists: the engine records a batch's new letters at once, so the first
+  draft saves them all, and later drafts save only the sent records the engine handed over
+  since (every 25 letters). A kill -9 at any moment loses only writes made since the last
+  save: records of letters already sent are rebuilt on the rerun from ``sent/`` (``sent (found
+  in Sent)``), never sent twice, and no draft exists whose letter is not on record on disk;
 - nothing else: a crash loses at most the current step's unsaved writes, which the rerun
   redoes (every step is safe to rerun).
 
@@ -78,7 +78,7 @@ from microintern.adapters.local.workbook_cells import (
     read_value,
     sanitize_text,
 )
-from microintern.adapters.local.workbook_sidecar import SavesBeforeSending, Sidecar, sidecar_path
+from microintern.adapters.local.workbook_sidecar import Sidecar, sidecar_path
 from microintern.domain.program_sheet import RUN_LEASE
 from microintern.domain.records import ChartSpec, Record
 from microintern.errors import BackendError, RowError
@@ -93,7 +93,7 @@ log = logging.getLogger(__name__)
 
 # Names other modules and tests import from here: the workbook module stays their address.
 __all__ = ["EXCEL_CELL_LIMIT", "SAVE_ROUNDS", "TRUNCATION_MARKER", "LocalWorkbook",
-           "SavesBeforeSending", "sanitize_text"]
+           "sanitize_text"]
 
 Signature = tuple[int, int, int, int]
 """What identifies one version of the file: inode, size, modification and change time (ns)."""

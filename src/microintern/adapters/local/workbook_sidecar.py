@@ -1,5 +1,7 @@
-"""What lives beside the local workbook: tabs kept in a file of their own, and the mailer
-wrapper that saves the workbook before every draft is made.
+"""What lives beside the local workbook: tabs kept in a file of their own.
+
+(The mailer wrapper that saves the workbook before every draft is made is
+:mod:`microintern.adapters.saves_before_drafting`, shared with the Sheets backend.)
 
 Split from :mod:`.workbook` (see its module docstring for the batches these serve).
 """
@@ -10,16 +12,16 @@ import json
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from microintern.adapters.local._files import atomic_write_bytes
 from microintern.adapters.local.workbook_cells import key_text, read_value
-from microintern.domain.records import OutgoingMessage, Record
+from microintern.domain.records import Record
 from microintern.errors import BackendError
 from microintern.ports import UpsertResult
 
 if TYPE_CHECKING:
-    from microintern.adapters.local.workbook import LocalWorkbook
+    pass
 
 
 def sidecar_path(workbook: Path, tab: str) -> Path:
@@ -77,41 +79,3 @@ class Sidecar:
             data = json.dumps({"rows": stored}, ensure_ascii=False, indent=1).encode("utf-8")
             atomic_write_bytes(self.path, data)
         return UpsertResult(updated=updated, appended=appended)
-
-
-class SavesBeforeSending:
-    """A :class:`~microintern.ports.Mailer` that saves the workbook before every draft is made.
-
-    The outbox protocol needs each letter's ``sending`` record on disk before its draft exists;
-    with writes gathered in batches, this wrapper is what guarantees it (see the module
-    docstring). Saving when nothing is gathered costs nothing. Everything else is the wrapped
-    mailer's.
-    """
-
-    def __init__(self, mailer: Any, workbook: LocalWorkbook) -> None:
-        self.mailer = mailer
-        self.workbook = workbook
-
-    def create_draft(self, message: OutgoingMessage) -> str:
-        """Save what the workbook gathered (the letter's record among it), then store the draft."""
-        self.workbook.flush()
-        draft_id: str = self.mailer.create_draft(message)
-        return draft_id
-
-    def send_draft(self, draft_id: str) -> str:
-        """Send a stored draft (its record was saved before it was made)."""
-        message_id: str = self.mailer.send_draft(draft_id)
-        return message_id
-
-    def find_draft(self, key: str) -> str | None:
-        """The wrapped mailer's look-up among drafts."""
-        found: str | None = self.mailer.find_draft(key)
-        return found
-
-    def find_sent(self, key: str) -> str | None:
-        """The wrapped mailer's look-up."""
-        found: str | None = self.mailer.find_sent(key)
-        return found
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.mailer, name)
