@@ -18,7 +18,7 @@ from pathlib import Path
 
 from microintern.adapters.local._files import atomic_write_bytes
 from microintern.config import ProgramConfig
-from microintern.demo.people import write_form_csv
+from microintern.demo.people import seeded_roll, write_form_csv
 from microintern.domain import program_sheet as sheet
 from microintern.domain.assignments import (
     FORM_NAME,
@@ -40,10 +40,6 @@ _FEEDBACK = (
     "You found the tricky part and explained it well. Try labelling your chart's axes.",
     "A good start. Compare your result with last year's numbers to see if it makes sense.",
 )
-
-
-def _roll(*parts: str) -> int:
-    return int(hashlib.sha256("/".join(parts).encode()).hexdigest()[:8], 16)
 
 
 class HandIns:
@@ -110,7 +106,7 @@ class HandIns:
                     elif rank == 2:     # a file in the folder, the evening before the due date
                         when, kind = due - timedelta(hours=4), "as a file in their folder"
                     else:               # one to three days before the due date
-                        days = 1 + _roll(aid, applicant) % 3
+                        days = 1 + seeded_roll(aid, applicant) % 3
                         when = max(due - timedelta(days=days, hours=5), given + timedelta(hours=19))
                         kind = "by the form"
                     aware = when.replace(tzinfo=self.zone)
@@ -127,7 +123,7 @@ class HandIns:
                         self.answers[row_key] = (aware, [
                             applicant, option_label(self.options, aid),
                             f"https://docs.google.com/document/d/{document}/edit",
-                            "I found this one hard but interesting." if _roll(applicant) % 2 else ""])
+                            "I found this one hard but interesting." if seeded_roll(applicant) % 2 else ""])
                     counts[kind] += 1
         if any(counts.values()):
             write_form_csv(self.forms, FORM_NAME, [q.title for q in self.spec.questions],
@@ -164,7 +160,7 @@ class HandIns:
                         continue
                 elif now < handed + timedelta(days=FEEDBACK_AFTER_DAYS):
                     continue
-                roll = _roll(key)
+                roll = seeded_roll(key)
                 updates.append({sheet.SUBMISSION_KEY: key, sheet.PARTNER_FEEDBACK: _FEEDBACK[roll % 3],
                                 sheet.PARTNER_RATING: 3 + roll % 3})
         if updates:

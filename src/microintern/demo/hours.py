@@ -12,14 +12,13 @@ of the payroll export.
 
 from __future__ import annotations
 
-import hashlib
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 from microintern.adapters.local._files import atomic_write_bytes
 from microintern.config import ProgramConfig, Session
-from microintern.demo.people import write_form_csv
+from microintern.demo.people import seeded_roll, write_form_csv
 from microintern.domain import program_sheet as sheet
 from microintern.domain.hours import hours_form_spec, parse_hours, payroll_csv
 from microintern.domain.records import Record
@@ -34,10 +33,6 @@ WORK = ("Cleaned the survey data set: removed duplicate rows and fixed the dates
         "Checked my numbers against last year's report and fixed two errors",
         "Worked on my one-page data story: the chart and the first draft")
 LONG_DAY = "14"
-
-
-def _roll(*parts: str) -> int:
-    return int(hashlib.sha256("/".join(parts).encode()).hexdigest()[:8], 16)
 
 
 def _us_date(day: date) -> str:
@@ -78,7 +73,7 @@ def _students_log(config: ProgramConfig, session: Session, outbox: list[Record],
         meeting = start.date()
         logged = datetime.combine(meeting + timedelta(days=2), time(19, 0), tzinfo=config.zone)
         for student in students:
-            roll = _roll(student, str(week))
+            roll = seeded_roll(student, str(week))
             work_day = meeting + timedelta(days=1)
             hours = ("3", "3.5", "4")[roll % 3]
             if student == long_day and week == 3:

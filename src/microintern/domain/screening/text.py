@@ -12,7 +12,6 @@ from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, valida
 from microintern.domain.hidden_text import one_line
 from microintern.domain.mime import normalize_addr_spec
 
-_SPACES = re.compile(r"\s+")
 # Between the items of a list answer: a comma, semicolon or line break, with any spacing.
 SEPARATORS = re.compile(r"\s*[,;\n]\s*")
 
