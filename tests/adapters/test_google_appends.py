@@ -119,3 +119,29 @@ def test_rows_a_person_added_meanwhile_are_kept(fake: FakeWorkspace, roster: Goo
     fake.hooks.clear()
     assert [r[0] for r in fake.sheets.values(SID, "Participants")] == [
         "Applicant ID", "A-1", "A-9", "A-10", "A-2", "A-3"]
+
+
+def test_flush_new_saves_only_new_keys_and_never_skips_a_new_gathering(
+        fake: FakeWorkspace, roster: GoogleSheetsRoster) -> None:
+    """What the mailer saves before each draft: the tab's new rows, in one values.append.
+
+    A look that finds nothing new costs no call; a later gathering of the same size but other
+    keys (the next step's letters) is saved all the same.
+    """
+    with roster.batch():
+        roster.read_tabs(list(TABS))
+        fake.reset_calls()
+        roster.upsert("Problems", "Key", [{"Key": "p-1", "Problem": "a"}, {"Key": "p-2", "Problem": "b"}])
+        roster.flush_new("Problems")
+        assert _calls(fake) == ["values.append"]
+        roster.upsert("Problems", "Key", [{"Key": "p-1", "Problem": "a, updated"}])
+        roster.flush_new("Problems")
+        roster.flush_new("Problems")
+        assert _calls(fake) == ["values.append"]            # known rows wait for the save
+        roster.flush()
+        fake.reset_calls()
+        roster.upsert("Problems", "Key", [{"Key": "p-3", "Problem": "c"}])
+        roster.flush_new("Problems")
+        assert _calls(fake) == ["values.append"]
+    assert [r[0] for r in fake.sheets.values(SID, "Problems")] == ["Key", "p-1", "p-2", "p-3"]
+    assert fake.sheets.values(SID, "Problems")[1] == ["p-1", "a, updated"]

@@ -390,3 +390,13 @@ def test_a_batch_of_any_size_costs_the_same_sheets_calls(
     assert counts[0] == counts[1] == Counter(
         {"values.append": 1, "values.batchUpdate": 1, "values.batchGet": 2})
     assert {r["State"] for r in _outbox(fake).values()} == {"sent"}
+
+
+def test_a_letter_handed_over_twice_in_one_batch_is_drafted_and_sent_once(
+        fake: FakeWorkspace, google_program: GoogleProgram, tmp_path: Path) -> None:
+    ports = _ports(google_program, tmp_path, fake)
+    items = _items(google_program, 3)
+    fake.reset_calls()
+    _run(google_program, ports, [*items, items[0]])
+    assert fake.count("gmail.users.drafts.create") == 3
+    _assert_each_key_sent_once_and_proved(fake, items)

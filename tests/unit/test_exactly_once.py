@@ -133,3 +133,14 @@ def test_an_address_only_smtputf8_allows_is_held_and_the_batch_goes_on(
     rows = {r[sheet.OUTBOX_KEY]: r for r in LocalWorkbook(
         config.resolve(config.local.folder) / "program.xlsx").read_tabs([sheet.OUTBOX])[sheet.OUTBOX]}
     assert rows[items[1].key]["State"] == "held"
+
+
+def test_a_letter_handed_over_twice_in_one_batch_is_sent_once(
+    make_config: Callable[..., ProgramConfig],
+) -> None:
+    config = make_config()
+    folder = config.resolve(config.local.folder) / "outbox"
+    items = _items(config, 3)
+    result = _run(config, LocalOutbox(folder, domain="mesavalley.example"), [*items, items[1]])
+    assert result.counts == {"sent": 3}   # no second draft, no second send to reconcile
+    assert _delivered_keys(folder) == {i.key: 1 for i in items}

@@ -180,7 +180,11 @@ def deliver(
     unsure: list[Addressed] = []
     fresh: list[Addressed] = []
     held: list[Record] = []
+    keys: set[str] = set()
     for item in (part for whole in items for part in split_for_family(whole)):
+        if item.key in keys:
+            continue  # one key, one letter: a step that lists a letter twice does not send it twice
+        keys.add(item.key)
         row = outbox.get(item.key)
         state = str(row.get("State") or "") if row else ""
         if state in DELIVERED:

@@ -133,6 +133,10 @@ class GoogleSheetsRoster(SheetsCalls):
         self._seen: dict[str, Values] = {}  # the snapshot: each tab's values as last read
         self._absent: set[str] = set()  # tabs the snapshot found missing
         self._pending: dict[str, _Gathered] = {}  # writes since the last save point
+        # Per tab, the gathering (and its size) in which flush_new last found no new key: a
+        # gathering only grows until it is saved, so a draft's look is free until the mail engine
+        # hands over more rows (every 25 letters), rather than an index of the tab per draft.
+        self._none_new: dict[str, tuple[_Gathered, int]] = {}
         self._unverified: dict[str, _Check] = {}  # tabs written by row number, not read back yet
         self._headers: dict[str, list[str]] = {}  # header rows of tabs made in the block, unsaved
 
@@ -332,9 +336,13 @@ class GoogleSheetsRoster(SheetsCalls):
             # Which keys are new is unknown (the tab must be read again): save all of it.
             self.flush(only=[tab], verify=True)
             return
+        seen_none = self._none_new.get(tab)
+        if seen_none is not None and seen_none[0] is gathered and seen_none[1] == len(gathered.cells):
+            return  # the same gathering, no key added since the last look found none new
         known = TabRead(self._seen[tab], gathered.key_column).where
         now = {key: cells for key, cells in gathered.cells.items() if key not in known}
         if not now:
+            self._none_new[tab] = (gathered, len(gathered.cells))
             return
         later = {key: cells for key, cells in gathered.cells.items() if key not in now}
         self._pending[tab] = _Gathered(gathered.key_column, now)
