@@ -294,7 +294,8 @@ def _where_to_look(local: Path, previews: Path, echo: Callable[[str], None]) -> 
                                   "it, from the program's own rows"),
         (out / "flyers", "the student and partner flyers in each language (HTML and PDF)"),
         (out / "report" / "report.html", "the program report with charts (and .pdf): funnel, "
-         "attendance, feedback, equity, partners, assignments, hours"),
+         "attendance, feedback, equity, partners, assignments, hours; in Spanish with "
+         f"`microintern --config {out / 'program.yaml'} report --language es`"),
         (local / "forms", "the forms (.form.json) and their responses (.csv): application, "
          "industry, registration, release, feedback, hand-in, hours log"),
         (local / "meet", "the Meet spaces and the conference records attendance was read from"),

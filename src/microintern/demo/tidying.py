@@ -157,8 +157,8 @@ def cut_off_then_tidy(run: Callable[[Ports], object], ports: Ports,
     except CutOff:
         pass
     waiting = sorted(drafts.glob("*.eml"))
-    said.append(f"(the morning run is cut off after sending {cut.sent - 1} letter(s), with "
-                f"{len(waiting)} drafted and not yet sent: a power cut)")
+    said.append(f"(a power cut stops the morning run: {cut.sent - 1} letter(s) sent, "
+                f"{len(waiting)} drafted)")
     if not waiting:
         return said, None
     victim = waiting[0]
