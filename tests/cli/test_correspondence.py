@@ -312,3 +312,37 @@ def test_a_terminal_gets_a_progress_bar_and_cron_one_line(config_file: Path) -> 
     quiet = invoke(config_file, "send", "decisions", "--now", DECISIONS)  # not a terminal
     assert quiet.output.strip().splitlines() == [quiet.output.strip()]
     assert "sending" not in quiet.output
+
+
+def test_a_dry_run_over_letters_a_stopped_run_left_looks_them_up_first(
+        config_file: Path, tmp_path: Path) -> None:
+    """Letters on record as ``sending`` (a run stopped while sending them): the dry run asks the
+    real mailbox, read-only, as the real run would. The one already delivered is not previewed."""
+    from microintern.adapters.local import LocalOutbox
+    from microintern.domain.outbox import message_key
+    from microintern.domain.records import OutgoingMessage
+
+    config = load_config(config_file)
+    rows = imported(config_file, 6)
+    ids = [str(r[sheet.APPLICANT_ID]) for r in rows if "@" in str(r["School email address"])][:3]
+    decide(config_file, dict.fromkeys(ids, "Deny"))
+    keys = [message_key(config.program.id, "denial", applicant) for applicant in ids]
+    workbook(config_file).upsert(sheet.OUTBOX, sheet.OUTBOX_KEY, [
+        {sheet.OUTBOX_KEY: key, "Step": "decisions", "Recipient ID": applicant, "State": "sending"}
+        for key, applicant in zip(keys, ids, strict=True)])
+    outbox = LocalOutbox(local_folder(config_file) / "outbox", domain="mesavalley.example")
+    outbox.send_draft(outbox.create_draft(OutgoingMessage(   # it went out before the stop
+        key=keys[0], sender="Program <internships@mesavalley.example>",
+        to="student@students.mesavalley.example", subject="s", text="t", html="")))
+    before = len(sent(config_file))
+    preview = tmp_path / "preview"
+    result = invoke(config_file, "send", "decisions", "--now", DECISIONS, "--dry-run", str(preview))
+    assert result.exit_code == 0, result.output
+    assert "already sent (found in Sent) 1" in result.output and "would send 2" in result.output
+    previewed = {str(email.message_from_bytes(p.read_bytes(), policy=email.policy.default)[KEY_HEADER])
+                 for p in preview.glob("*.eml")}
+    assert previewed == set(keys[1:])
+    assert len(sent(config_file)) == before
+    states = {str(r[sheet.OUTBOX_KEY]): r["State"]
+              for r in workbook(config_file).read_tabs([sheet.OUTBOX])[sheet.OUTBOX]}
+    assert {states[key] for key in keys} == {"sending"}   # a dry run saves nothing

@@ -20,7 +20,7 @@ from microintern.adapters.local._files import atomic_write_bytes, ensure_private
 from microintern.domain.mime import build_mime, message_key_id
 from microintern.domain.records import BadgeAward, ChartSpec, IssuedBadge, OutgoingMessage, Record
 from microintern.domain.sheet_rules import SheetRules
-from microintern.ports import BadgeIssuer, Roster, UpsertResult
+from microintern.ports import BadgeIssuer, Mailer, Roster, UpsertResult
 
 
 @dataclass(frozen=True)
@@ -38,9 +38,12 @@ class Previewed:
 class PreviewMailer:
     """A :class:`~microintern.ports.Mailer` that writes messages to a folder and sends nothing."""
 
-    def __init__(self, folder: Path, *, domain: str) -> None:
+    def __init__(self, folder: Path, *, domain: str, looks: Mailer | None = None) -> None:
+        """``looks``: the real mailer, asked only to look letters up (never to draft or send),
+        so a dry run over letters a stopped run left on record says what the real run would."""
         self.folder = ensure_private_dir(Path(folder))
         self._domain = domain
+        self._looks = looks
         self.previewed: list[Previewed] = []
 
     def create_draft(self, message: OutgoingMessage) -> str:
@@ -63,8 +66,12 @@ class PreviewMailer:
         return draft_id
 
     def find_sent(self, key: str) -> str | None:
-        """A dry run sends nothing, so it has nothing to show as sent."""
-        return None
+        """The real mailbox's sent copy of the key (a look-up changes nothing), or None."""
+        return self._looks.find_sent(key) if self._looks is not None else None
+
+    def find_draft(self, key: str) -> str | None:
+        """The real mailbox's waiting draft of the key (a look-up changes nothing), or None."""
+        return self._looks.find_draft(key) if self._looks is not None else None
 
     def _write_index(self) -> None:
         rows = "\n".join(

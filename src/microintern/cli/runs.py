@@ -146,7 +146,7 @@ def run_step(obj: Obj, step: str, now: str | None, dry_run: Path | None = None, 
         if dry_run is not None:
             domain = config.sender.address.rsplit("@", 1)[-1]
             ports = replace(ports, roster=DryRunRoster(ports.roster),
-                            mailer=PreviewMailer(dry_run, domain=domain),
+                            mailer=PreviewMailer(dry_run, domain=domain, looks=ports.mailer),
                             badges=PreviewBadges(ports.badges) if ports.badges else None)
         ctx = step_context(config, parse_now(now, config), ports=ports,
                            progress=progress if lease is None else _renewing(progress, lease))
@@ -205,7 +205,8 @@ def run_step(obj: Obj, step: str, now: str | None, dry_run: Path | None = None, 
 
 
 #: How a dry run words a step's counts: it previewed these letters, it sent none.
-_WOULD = {"sent": "would send", "held": "would hold", "re-drafted (draft was deleted)": "would re-draft"}
+_WOULD = {"sent": "would send", "held": "would hold", "re-drafted (draft was deleted)": "would re-draft",
+          "sent (found in Sent)": "already sent (found in Sent)"}
 
 
 def _dry_run_summary(report: Any) -> str:
