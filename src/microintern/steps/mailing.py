@@ -1,7 +1,7 @@
 """The mail engine every step sends through: pre-flight rendering, pacing, the outbox protocol.
 
-See :mod:`microintern.domain.outbox` for why draft → record → send delivers each key exactly
-once. On top of it this module:
+See :mod:`microintern.domain.outbox` for why record (``sending``) → draft → send delivers each
+key exactly once. On top of it this module:
 
 - renders every letter of a batch before the first draft exists (a template error stops the
   batch and nothing is sent);
@@ -14,15 +14,17 @@ once. On top of it this module:
   ``drafted`` and the next run sends the same draft (a draft goes out at most once);
 - never books a gone draft as sent without proof: a draft that no longer exists is looked up
   among sent mail; found, it is booked ``sent (found in Sent)`` with that message's id; not
-  found (a person deleted the draft), the letter is drafted again, recorded and sent in the
-  same run, or held with the reason in the Note when it no longer renders.
+  found (a person deleted the draft), the letter is drafted again and sent in the same run,
+  or held with the reason in the Note when it no longer renders;
+- asks the mailbox before drafting a letter that is on record but not known delivered (a run
+  stopped while sending it): among sent mail, then among drafts.
 
 A letter to a student that copies the guardian goes as two messages when the family reads
 another language than the student (:func:`split_for_family`): each reads their own, and neither
 sees the other's address.
 
-In the normal case none of this costs a call: look-ups happen only after a gone draft or an
-unknown outcome.
+In the normal case none of this costs a call: look-ups happen only after a gone draft, an
+unknown outcome or a stopped run.
 """
 
 from __future__ import annotations
@@ -294,8 +296,9 @@ class _Sending:
         if str(row["State"]) in DELIVERED:
             self.delivered.add(str(row[sheet.OUTBOX_KEY]))
         if len(self.rows) >= CHUNK:
-            # Handed over as the batch goes, so a save on the way (the mailer's, a minute into
-            # a long send) carries them; nothing is saved here.
+            # Handed over as the batch goes, so a save on the way carries them (the lease's
+            # renewal in a long send; on the local backend, the next draft's save); nothing is
+            # saved here.
             self.record()
 
     def _progress(self) -> None:
@@ -366,8 +369,10 @@ class _Sending:
     def _draft_again(self, item: Addressed) -> None:
         """Draft a deleted letter again and send it; its row stays on record meanwhile.
 
-        No save is needed before the send: should the run stop after it, the rerun finds the
-        letter among sent mail by its Message-ID; before it, among drafts.
+        No save is needed before the send: should the run stop after it, the rerun's send of the
+        recorded (deleted) draft fails and the letter is found among sent mail by its
+        Message-ID. Should it stop between this draft and its send, the rerun drafts once more
+        and this draft stays behind in Drafts, never sent by the program.
         """
         try:
             letter = self.ctx.letters.render(item.letter, item.language, item.context,

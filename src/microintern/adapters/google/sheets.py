@@ -9,12 +9,14 @@ Outside a block every read is a fresh ``values.batchGet``, as before.
 
 **Writes are gathered** until a save point: the end of the outermost ``batch()`` block (a nested
 block's end, such as a step's in ``run-due``, is not one on Sheets: the next save carries its
-writes), :meth:`~GoogleSheetsRoster.flush` (the Gmail mailer calls it before every send, so a
-letter's ``drafted`` record is in the sheet before the letter leaves), a write to a
-``save_at_once`` tab (the run lease: taken, renewed and released with everything gathered
-before it), or a write outside any block. A save point makes one ``values.batchUpdate`` with the
-cells of every tab written (``valueInputOption=RAW``: an answer such as ``=IMPORTXML(...)`` stays
-text) and one ``values.append`` per tab with new keys; the snapshot then shows what was written.
+writes), :meth:`~GoogleSheetsRoster.flush`, :meth:`~GoogleSheetsRoster.flush_new` (the mailer
+calls it before every draft, so a letter's ``sending`` record is in the sheet before its draft
+exists), a write to a ``save_at_once`` tab (the run lease: taken, renewed and released with
+everything gathered before it), or a write outside any block. A save point makes one
+``values.batchUpdate`` with the cells of every tab written (``valueInputOption=RAW``: an answer
+such as ``=IMPORTXML(...)`` stays text) and one call for the new rows of every tab (a
+``values.append`` for one tab, ``appendCells`` in one ``spreadsheets.batchUpdate`` for
+several); the snapshot then shows what was written.
 Rows are found by key in the snapshot, never by position. A crash loses at most the writes
 since the last save point, which the rerun redoes (every step is safe to rerun; letters sent
 since are found in Sent, see :mod:`microintern.steps.mailing`).
@@ -36,8 +38,8 @@ again. The repair is cell-targeted at the rows found now and is checked again, u
 :data:`REPAIR_ROUNDS` times, then a clear error says the tab kept changing
 (:mod:`microintern.adapters.google.sheet_repair`). Calls of a ``run-due``: the tab list
 (``spreadsheets.get``) and the snapshot with the lease, the lease written and read back, one
-write and appends per save point, and one last write read back with the lease's release;
-whatever the number of rows, tabs and steps. With a race on a tab: two more (repair, read back).
+write and one call of new rows per save point, and one last write read back with the lease's
+release; whatever the number of rows, tabs and steps. With a race on a tab: two more (repair, read back).
 
 The window that remains: an edit of the tab between our write and our read-back that moves a
 misplaced cell back (two sorts in a run) is not seen, a run killed between a save point and
@@ -353,8 +355,8 @@ class GoogleSheetsRoster(SheetsCalls):
     def flush(self, *, verify: bool = False, only: Iterable[str] | None = None) -> None:
         """Save the writes gathered so far (a save point); nothing to do when there are none.
 
-        One ``values.batchUpdate`` for every tab, then one ``values.append`` per tab with new
-        keys. Cells written by row number are read back (one ``values.batchGet`` for every
+        One ``values.batchUpdate`` for every tab, then one call for every tab's new keys
+        (:meth:`_append_tabs`). Cells written by row number are read back (one ``values.batchGet`` for every
         such tab since the last check) with ``verify``, at the end of the outermost block, and
         whenever a ``save_at_once`` tab is written; then any tab that moved is repaired.
         ``only``: save the writes of these tabs now, and keep gathering the others.
